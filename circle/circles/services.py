@@ -1,0 +1,224 @@
+"""Circles: creation, settings, and the lookups that keep circles apart.
+
+Every lookup of a circle-owned object goes through ``circle_for_user`` or takes the
+circle id in its ``WHERE`` clause, so an object of another circle is simply not found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel.numbers import list_currencies
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from circle.db import utcnow
+from circle.errors import Forbidden, NotFound, ValidationFailed
+from circle.extensions import db
+from circle.models import Circle, Membership, User
+from circle.models.circle import MAX_SEATS
+
+
+@dataclass(frozen=True)
+class CircleSettings:
+    """The editable settings of a circle, already parsed by a form or schema."""
+
+    name: str
+    city: str = ""
+    currency: str = "EUR"
+    timezone: str = "Europe/Berlin"
+    seat_limit: int = MAX_SEATS
+    meeting_weekday: int = 2
+    meeting_time: time = time(7, 0)
+
+
+def validate_settings(settings: CircleSettings) -> None:
+    """Check the settings a database constraint cannot explain well; raise ValidationFailed."""
+    if not settings.name.strip():
+        raise ValidationFailed(_("Please enter a name."), field="name")
+    if not 1 <= settings.seat_limit <= MAX_SEATS:
+        raise ValidationFailed(
+            _("A circle has between 1 and %(max)s seats.", max=MAX_SEATS), field="seat_limit"
+        )
+    if settings.currency not in list_currencies():
+        raise ValidationFailed(_("Unknown currency code."), field="currency")
+    if settings.timezone not in available_timezones():
+        raise ValidationFailed(_("Unknown time zone."), field="timezone")
+    if not 0 <= settings.meeting_weekday <= 6:
+        raise ValidationFailed(_("Choose a weekday."), field="meeting_weekday")
+
+
+def create_circle(creator: User, settings: CircleSettings, profession_name: str = "") -> Circle:
+    """Create a circle; the creator becomes its admin (holding a seat if a profession is given)."""
+    from circle.membership.services import get_or_create_profession
+
+    validate_settings(settings)
+    circle = Circle(
+        name=settings.name.strip(),
+        city=settings.city.strip(),
+        currency=settings.currency,
+        timezone=settings.timezone,
+        seat_limit=settings.seat_limit,
+        meeting_weekday=settings.meeting_weekday,
+        meeting_time=settings.meeting_time,
+    )
+    db.session.add(circle)
+    db.session.flush()
+    profession = get_or_create_profession(profession_name) if profession_name.strip() else None
+    now = utcnow()
+    db.session.add(
+        Membership(
+            circle_id=circle.id,
+            user_id=creator.id,
+            profession_id=profession.id if profession else None,
+            role="admin",
+            status="active",
+            joined_at=now,
+        )
+    )
+    db.session.flush()
+    return circle
+
+
+def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -> Circle:
+    """Change a circle's settings (admins only); the seat limit never drops below the seats taken."""
+    require_admin(actor)
+    validate_settings(settings)
+    locked = lock_circle(circle.id)
+    taken = seats_taken(locked.id)
+    if settings.seat_limit < taken:
+        raise ValidationFailed(
+            _(
+                "The seat limit cannot be lower than the %(taken)s seats already taken.",
+                taken=taken,
+            ),
+            field="seat_limit",
+        )
+    locked.name = settings.name.strip()
+    locked.city = settings.city.strip()
+    locked.currency = settings.currency
+    locked.timezone = settings.timezone
+    locked.seat_limit = settings.seat_limit
+    locked.meeting_weekday = settings.meeting_weekday
+    locked.meeting_time = settings.meeting_time
+    db.session.flush()
+    return locked
+
+
+def lock_circle(circle_id: int) -> Circle:
+    """Load a circle under a row lock (PostgreSQL ``FOR UPDATE``) to count its seats safely."""
+    circle = db.session.execute(
+        select(Circle).where(Circle.id == circle_id).with_for_update().execution_options(
+            populate_existing=True
+        )
+    ).scalar_one_or_none()
+    if circle is None:
+        raise NotFound(_("Circle not found."))
+    return circle
+
+
+def seats_taken(circle_id: int) -> int:
+    """Count the active seats of a circle (organisers without a profession hold none)."""
+    return db.session.execute(
+        select(func.count(Membership.id)).where(
+            Membership.circle_id == circle_id,
+            Membership.status == "active",
+            Membership.profession_id.is_not(None),
+        )
+    ).scalar_one()
+
+
+def seats_taken_by_circle(circle_ids: list[int]) -> dict[int, int]:
+    """Count active seats for several circles in one query."""
+    if not circle_ids:
+        return {}
+    rows = db.session.execute(
+        select(Membership.circle_id, func.count(Membership.id))
+        .where(
+            Membership.circle_id.in_(circle_ids),
+            Membership.status == "active",
+            Membership.profession_id.is_not(None),
+        )
+        .group_by(Membership.circle_id)
+    ).all()
+    counts = dict.fromkeys(circle_ids, 0)
+    counts.update({circle_id: count for circle_id, count in rows})
+    return counts
+
+
+def active_membership(user: User, circle_id: int) -> Membership | None:
+    """Return the user's active membership in a circle, if any."""
+    return db.session.execute(
+        select(Membership).where(
+            Membership.circle_id == circle_id,
+            Membership.user_id == user.id,
+            Membership.status == "active",
+        )
+    ).scalar_one_or_none()
+
+
+def circle_for_user(user: User, circle_id: int) -> tuple[Circle, Membership]:
+    """Return a circle and the user's active membership; NotFound for anyone else.
+
+    A circle the user does not belong to answers exactly like one that does not exist.
+    """
+    membership = active_membership(user, circle_id)
+    if membership is None:
+        raise NotFound(_("Circle not found."))
+    return membership.circle, membership
+
+
+def require_admin(actor: Membership) -> None:
+    """Raise Forbidden unless the acting membership is an active admin."""
+    if not actor.is_admin:
+        raise Forbidden(_("Only the circle's admins may do this."))
+
+
+def circles_of(user: User) -> list[Membership]:
+    """The user's live memberships (active, applied, waitlisted), newest circle last."""
+    from circle.models import LIVE_STATUSES
+
+    return list(
+        db.session.execute(
+            select(Membership)
+            .where(Membership.user_id == user.id, Membership.status.in_(LIVE_STATUSES))
+            .order_by(Membership.circle_id)
+        ).scalars()
+    )
+
+
+def roster(circle_id: int) -> list[Membership]:
+    """Active members of a circle, ordered by profession then name."""
+    from circle.models import Profession
+
+    return list(
+        db.session.execute(
+            select(Membership)
+            .join(Membership.user)
+            .outerjoin(Membership.profession)
+            .where(Membership.circle_id == circle_id, Membership.status == "active")
+            .order_by(Profession.name.nulls_last(), User.name)
+        ).scalars()
+    )
+
+
+def directory() -> list[tuple[Circle, int]]:
+    """Every circle with its count of taken seats, for users looking for one to join."""
+    circles = list(db.session.execute(select(Circle).order_by(Circle.name)).scalars())
+    counts = seats_taken_by_circle([c.id for c in circles])
+    return [(c, counts[c.id]) for c in circles]
+
+
+def find_circle(circle_id: int) -> Circle:
+    """Return a circle by id for the public directory (name, city, open seats only)."""
+    circle = db.session.get(Circle, circle_id)
+    if circle is None:
+        raise NotFound(_("Circle not found."))
+    return circle
+
+
+def zone(circle: Circle) -> ZoneInfo:
+    """The circle's time zone."""
+    return ZoneInfo(circle.timezone)

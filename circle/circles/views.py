@@ -1,0 +1,5 @@
+"""HTML pages (stub)."""
+
+from flask import Blueprint
+
+bp = Blueprint("circles", __name__)

@@ -1,0 +1,111 @@
+"""Settings read from the environment.
+
+``CIRCLE_ENV`` selects the mode: ``production`` (the default), ``development`` or
+``test``. Outside development and test every secret must come from the environment;
+a missing one stops the start-up with a message that says which variable to set.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("production", "development", "test")
+DEV_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 - dev/test only
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    """Read a yes/no environment value."""
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask configuration from the environment and ``overrides``.
+
+    ``overrides`` (used by tests) win over the environment. Raises ``ConfigError``
+    with a clear message when a production secret is missing.
+    """
+    overrides = dict(overrides or {})
+    env = overrides.get("CIRCLE_ENV") or os.environ.get("CIRCLE_ENV", "production")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"CIRCLE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
+    relaxed = env in ("development", "test")
+
+    secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if not relaxed:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it in the environment to a long random value, "
+                'for example: export SECRET_KEY="$(python3 -c '
+                "'import secrets; print(secrets.token_hex(32))')\""
+            )
+        secret = DEV_SECRET
+
+    default_db = "sqlite:///" + str(Path(instance_path) / "circle.sqlite3")
+    database_url = os.environ.get("DATABASE_URL") or default_db
+    database_url = _normalise_database_url(database_url)
+
+    outbox = os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox")
+    config: dict[str, Any] = {
+        "CIRCLE_ENV": env,
+        "TESTING": env == "test",
+        "DEBUG": False,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        # Mail: an SMTP URL in production; dev/test write .eml files to the outbox.
+        "MAIL_URL": os.environ.get("MAIL_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Circle <no-reply@circle.local>"),
+        "MAIL_OUTBOX": outbox,
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
+        "OPEN_REGISTRATION": _bool(os.environ.get("OPEN_REGISTRATION"), True),
+        "BASE_URL": os.environ.get("BASE_URL", ""),
+        # Sessions and cookies.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not relaxed,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": not relaxed,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
+        # Links sent by mail.
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "14")),
+        # Internationalisation.
+        "LANGUAGES": ("de", "en"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+    }
+    if env == "development":
+        config["DEBUG"] = _bool(os.environ.get("FLASK_DEBUG"), False)
+    config.update(overrides)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = overrides.get(
+        "SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    )
+    return config
+
+
+def _normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    """Engine options per backend: a pool sized for threads on PostgreSQL."""
+    if url.startswith("postgresql"):
+        return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    return {}

@@ -1,0 +1,104 @@
+"""The declarative base, naming convention, time and money helpers.
+
+Constraint names follow one convention so that Alembic revisions are
+deterministic on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model; its metadata carries the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime (evaluated per call)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    SQLite keeps no zone; PostgreSQL uses ``timestamptz``. Either way Python sees
+    an aware UTC datetime, so comparisons never mix naive and aware values.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Refuse naive datetimes and convert aware ones to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Attach UTC to values read back from backends that drop the zone."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Turn on foreign keys (off by default in SQLite) and a busy timeout."""
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def minor_units(currency: str) -> int:
+    """Return how many decimal places ``currency`` has (EUR: 2, JPY: 0)."""
+    return get_currency_precision(currency)
+
+
+def to_decimal(amount_minor: int, currency: str) -> Decimal:
+    """Turn an integer count of minor units into an exact decimal amount."""
+    return Decimal(amount_minor).scaleb(-minor_units(currency))
+
+
+def format_money(amount_minor: int, currency: str, locale: str) -> str:
+    """Format minor units for display, e.g. ``1.234,50 €`` in German."""
+    return format_currency(to_decimal(amount_minor, currency), currency, locale=locale)
+
+
+@contextmanager
+def unit_of_work(session) -> Iterator[None]:
+    """Commit once when the block succeeds; roll back everything when it raises.
+
+    This is the single transaction boundary of a request: services only flush.
+    """
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,23 @@
+"""Flask extensions, created unattached and bound in ``create_app``."""
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from circle.db import Base
+
+db = SQLAlchemy(
+    model_class=Base,
+    # Only matters when a session is bound to a connection that is already in a
+    # transaction (the tests' rolled-back transaction); production binds engines.
+    session_options={"join_transaction_mode": "create_savepoint"},
+)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

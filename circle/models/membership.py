@@ -1,0 +1,108 @@
+"""A membership: one user holding (or asking for) one profession's seat in one circle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from circle.db import Base, UTCDateTime, utcnow
+from circle.models.circle import Circle
+from circle.models.profession import Profession
+from circle.models.user import User
+
+ROLES = ("member", "admin")
+MEMBERSHIP_STATUSES = (
+    "invited",
+    "applicant",
+    "waitlisted",
+    "active",
+    "left",
+    "removed",
+    "declined",
+)
+#: Statuses in which a user is (or wants to be) part of a circle: one per user and circle.
+LIVE_STATUSES = ("invited", "applicant", "waitlisted", "active")
+
+_live_sql = "status IN ('invited', 'applicant', 'waitlisted', 'active')"
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    """Render a tuple of strings as an SQL list for CHECK constraints."""
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Membership(Base):
+    """A seat (when active) or a request for one; never deleted, only ended."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        # Target of the composite foreign keys of every circle-owned table.
+        UniqueConstraint("circle_id", "id", name="uq_memberships_circle_id_id"),
+        CheckConstraint(f"role IN ({_quoted(ROLES)})", name="role"),
+        CheckConstraint(f"status IN ({_quoted(MEMBERSHIP_STATUSES)})", name="status"),
+        CheckConstraint(
+            "(status IN ('left', 'removed', 'declined')) = (ended_at IS NOT NULL)",
+            name="ended_at",
+        ),
+        # Only an admin may sit without a profession (an organiser holding no seat).
+        CheckConstraint("profession_id IS NOT NULL OR role = 'admin'", name="profession"),
+        # One active seat per profession and circle.
+        Index(
+            "uq_memberships_active_profession",
+            "circle_id",
+            "profession_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        # One live membership per user and circle.
+        Index(
+            "uq_memberships_live_user",
+            "circle_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text(_live_sql),
+            postgresql_where=text(_live_sql),
+        ),
+        Index("ix_memberships_user_id", "user_id"),
+        Index("ix_memberships_circle_id_status", "circle_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    profession_id: Mapped[int | None] = mapped_column(ForeignKey("professions.id"))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When a freed seat was offered to this waitlisted user.
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    circle: Mapped[Circle] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    profession: Mapped[Profession | None] = relationship(lazy="joined")
+
+    @property
+    def holds_seat(self) -> bool:
+        """True when this membership occupies one of the circle's seats."""
+        return self.status == "active" and self.profession_id is not None
+
+    @property
+    def is_admin(self) -> bool:
+        """True for an active member with the admin role."""
+        return self.status == "active" and self.role == "admin"
+
+    def __repr__(self) -> str:
+        return f"<Membership {self.id} circle={self.circle_id} user={self.user_id} {self.status}>"

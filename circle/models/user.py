@@ -1,0 +1,32 @@
+"""A person with a login; the same user may sit in several circles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from circle.db import Base, UTCDateTime, utcnow
+
+
+class User(UserMixin, Base):
+    """A registered person. E-mail addresses are unique regardless of case."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        Index("uq_users_email_lower", func.lower("email"), unique=True),
+        CheckConstraint("locale IN ('de', 'en')", name="locale"),
+        CheckConstraint("length(email) >= 3", name="email_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(5), default="de")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

@@ -14,7 +14,8 @@ db = SQLAlchemy(
     model_class=Base,
     # Only matters when a session is bound to a connection that is already in a
     # transaction (the tests' rolled-back transaction); production binds engines.
-    session_options={"join_transaction_mode": "create_savepoint"},
+    # expire_on_commit=False: the one commit ends the request; objects stay readable after it.
+    session_options={"join_transaction_mode": "create_savepoint", "expire_on_commit": False},
 )
 migrate = Migrate()
 login_manager = LoginManager()

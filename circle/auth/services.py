@@ -22,7 +22,7 @@ from circle.security import (
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
-TOKEN_PREFIX = "cir_"
+TOKEN_PREFIX = "cir_"  # noqa: S105 - a public prefix, not a secret
 #: Never matches a password: marks accounts created by an admin until a password is chosen.
 UNUSABLE_PASSWORD = "!unusable"  # noqa: S105 - not a password
 

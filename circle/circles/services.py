@@ -83,7 +83,7 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
 
 
 def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -> Circle:
-    """Change a circle's settings (admins only); the seat limit never drops below the seats taken."""
+    """Change a circle's settings (admins); the seat limit never drops below the seats taken."""
     require_admin(actor)
     validate_settings(settings)
     locked = lock_circle(circle.id)
@@ -110,9 +110,10 @@ def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -
 def lock_circle(circle_id: int) -> Circle:
     """Load a circle under a row lock (PostgreSQL ``FOR UPDATE``) to count its seats safely."""
     circle = db.session.execute(
-        select(Circle).where(Circle.id == circle_id).with_for_update().execution_options(
-            populate_existing=True
-        )
+        select(Circle)
+        .where(Circle.id == circle_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if circle is None:
         raise NotFound(_("Circle not found."))
@@ -144,7 +145,7 @@ def seats_taken_by_circle(circle_ids: list[int]) -> dict[int, int]:
         .group_by(Membership.circle_id)
     ).all()
     counts = dict.fromkeys(circle_ids, 0)
-    counts.update({circle_id: count for circle_id, count in rows})
+    counts.update(dict(rows))
     return counts
 
 

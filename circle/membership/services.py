@@ -352,7 +352,9 @@ def accept_invitation(token: str, user: User) -> Membership:
 # --- users ask for seats -----------------------------------------------------------
 
 
-def apply(circle: Circle, user: User, profession_name: str, *, waitlist: bool = False) -> Membership:
+def apply(
+    circle: Circle, user: User, profession_name: str, *, waitlist: bool = False
+) -> Membership:
     """Apply for a profession's seat; with ``waitlist`` join its waitlist when it is taken.
 
     Refuses (ProfessionTaken / CircleFull) without ``waitlist`` so the user can choose.
@@ -521,9 +523,7 @@ def set_role(circle: Circle, actor: Membership, membership_id: int, role: str) -
         raise NotFound(_("Member not found."))
     if role == "member" and membership.role == "admin":
         if membership.profession_id is None:
-            raise Conflict(
-                _("An organiser without a profession cannot become a plain member.")
-            )
+            raise Conflict(_("An organiser without a profession cannot become a plain member."))
         _keep_an_admin(locked.id, membership)
     membership.role = role
     db.session.flush()

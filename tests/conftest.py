@@ -1,0 +1,274 @@
+"""Shared fixtures: an app per test inside a rolled-back transaction, clients, factories.
+
+The database is chosen by ``TEST_DATABASE_URL`` (``make test`` runs the suite once on
+SQLite and once on PostgreSQL). Its schema is built once per run by the Alembic
+revisions, exactly as ``flask db upgrade`` does in production.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from circle import create_app
+from circle.config import _normalise_database_url
+from circle.db import Base
+from circle.extensions import db as _db
+from tests.factories import PASSWORD, Factory
+
+BACKEND_URL = _normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave PostgreSQL-only tests out of the SQLite run (they run in the PostgreSQL run)."""
+    if _is_postgres(BACKEND_URL):
+        return
+    selected, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("postgres_only") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A database with the schema of the newest revision, made fresh for this run."""
+    if _is_postgres(BACKEND_URL):
+        engine = create_engine(BACKEND_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        url = BACKEND_URL
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    app = create_app({"CIRCLE_ENV": "test", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    return url
+
+
+def make_test_app(database_url: str, tmp_path: Path, **overrides):
+    """Create an app configured for tests on ``database_url``."""
+    config = {
+        "CIRCLE_ENV": "test",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "SERVER_NAME": "circle.test",
+        "PREFERRED_URL_SCHEME": "http",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """An app whose every request runs inside one transaction that is rolled back afterwards."""
+    app = make_test_app(database_url, tmp_path)
+    with app.app_context():
+        engine = _db.engine
+        connection = engine.connect()
+        transaction = connection.begin()
+        # Sessions of every app context now join this transaction through savepoints.
+        _db.engines[None] = connection
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        transaction.rollback()
+        connection.close()
+        _db.engines[None] = engine
+        engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The SQLAlchemy extension, for tests that query inside ``ctx``."""
+    return _db
+
+
+@pytest.fixture
+def ctx(app):
+    """A request context for service-level tests (not combined with ``client``)."""
+    with app.test_request_context():
+        yield
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    """A test client with cookies."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    """Factories that commit rows into the test transaction."""
+    return Factory(app)
+
+
+@pytest.fixture
+def outbox(app):
+    """Read the mails written to the test outbox, oldest first."""
+
+    def read() -> list[EmailMessage]:
+        folder = Path(app.config["MAIL_OUTBOX"])
+        if not folder.exists():
+            return []
+        return [
+            email.message_from_bytes(
+                p.read_bytes(), _class=EmailMessage, policy=email.policy.default
+            )
+            for p in sorted(folder.glob("*.eml"))
+        ]
+
+    return read
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Forms:
+    """Submit HTML forms the way a browser does: fetch the page, keep its CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def submit(self, page: str, data: dict, action: str | None = None, **kwargs):
+        """GET ``page``, then POST ``data`` with its CSRF token to ``action`` (or ``page``)."""
+        response = self.client.get(page)
+        assert response.status_code == 200, (page, response.status_code)
+        payload = {"csrf_token": csrf_token(response.get_data(as_text=True))}
+        payload.update(data)
+        return self.client.post(action or page, data=payload, **kwargs)
+
+
+@pytest.fixture
+def forms(client) -> Forms:
+    """Form submission helper bound to ``client``."""
+    return Forms(client)
+
+
+class AuthActions:
+    """Log in and out through the real login form."""
+
+    def __init__(self, client):
+        self.client = client
+        self.forms = Forms(client)
+
+    def login(self, user_or_email, password: str = PASSWORD, next_url: str | None = None):
+        """Log in with the login form."""
+        address = getattr(user_or_email, "email", user_or_email)
+        page = "/login" + (f"?next={next_url}" if next_url else "")
+        return self.forms.submit(page, {"email": address, "password": password})
+
+    def logout(self):
+        """Log out with the logout form."""
+        return self.forms.submit("/account", {}, action="/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    """Login helper bound to ``client``."""
+    return AuthActions(client)
+
+
+class ApiClient:
+    """JSON requests with a bearer token."""
+
+    def __init__(self, app, client):
+        self.app = app
+        self.client = client
+        self.token: str | None = None
+
+    def as_user(self, user) -> ApiClient:
+        """Issue a token for ``user`` and use it for the following requests."""
+        from circle.auth.services import create_api_token
+
+        with self.app.test_request_context():
+            _, self.token = create_api_token(_db.session.merge(user), "test")
+            _db.session.commit()
+        return self
+
+    def _headers(self, headers=None):
+        out = {"Accept": "application/json"}
+        if self.token:
+            out["Authorization"] = f"Bearer {self.token}"
+        out.update(headers or {})
+        return out
+
+    def get(self, url, **kw):
+        """GET with the token."""
+        return self.client.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url, json=None, **kw):
+        """POST JSON with the token."""
+        return self.client.post(
+            url, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+
+    def patch(self, url, json=None, **kw):
+        """PATCH JSON with the token."""
+        return self.client.patch(
+            url, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+
+    def delete(self, url, **kw):
+        """DELETE with the token."""
+        return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+@pytest.fixture
+def api(app, client) -> ApiClient:
+    """An API client; call ``api.as_user(user)`` to authenticate."""
+    return ApiClient(app, client)
+
+
+# --- committed data (concurrency and browser tests) --------------------------------
+
+
+def wipe(engine) -> None:
+    """Delete every row so committed tests leave the database as they found it."""
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def committed_app(database_url, tmp_path):
+    """An app that really commits (no wrapping transaction); every row is wiped afterwards."""
+    app = make_test_app(database_url, tmp_path, RATELIMIT_ENABLED=False)
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        wipe(_db.engine)
+        _db.engine.dispose()
+
+
+def is_postgres(app) -> bool:
+    """True when the app talks to PostgreSQL."""
+    return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"

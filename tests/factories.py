@@ -1,0 +1,119 @@
+"""Factories: rows for tests, committed into the test's transaction."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import time
+
+from circle.db import utcnow
+from circle.extensions import db
+from circle.models import Circle, Membership, User
+from circle.security import hash_password
+
+PASSWORD = "correct horse battery"
+_hash_cache: dict[str, str] = {}
+_seq = itertools.count(1)
+
+
+def password_hash(password: str = PASSWORD) -> str:
+    """Hash once per password and run: argon2 is deliberately slow."""
+    if password not in _hash_cache:
+        _hash_cache[password] = hash_password(password)
+    return _hash_cache[password]
+
+
+class Factory:
+    """Make users, circles and members; each call commits and returns a detached object."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _save(self, *objects):
+        with self.app.test_request_context():
+            for obj in objects:
+                db.session.add(obj)
+            db.session.commit()
+            db.session.remove()
+        return objects[0]
+
+    def user(self, name: str | None = None, email: str | None = None, locale: str = "de") -> User:
+        """A user who can log in with ``PASSWORD``."""
+        n = next(_seq)
+        return self._save(
+            User(
+                email=email or f"user{n}@example.org",
+                name=name or f"User {n}",
+                password_hash=password_hash(),
+                locale=locale,
+            )
+        )
+
+    def profession(self, name: str):
+        """A profession from the platform list (found or created)."""
+        from circle.membership.services import get_or_create_profession
+
+        with self.app.test_request_context():
+            profession = get_or_create_profession(name)
+            db.session.commit()
+            db.session.remove()
+        return profession
+
+    def circle(
+        self,
+        admin: User | None = None,
+        name: str | None = None,
+        seat_limit: int = 40,
+        admin_profession: str | None = "Organisationsberatung",
+        **fields,
+    ) -> Circle:
+        """A circle with ``admin`` (a new user if not given) as its admin."""
+        admin = admin or self.user(name="Admin")
+        circle = self._save(
+            Circle(
+                name=name or f"Kreis {next(_seq)}",
+                city=fields.pop("city", "Köln"),
+                seat_limit=seat_limit,
+                timezone=fields.pop("timezone", "Europe/Berlin"),
+                currency=fields.pop("currency", "EUR"),
+                meeting_weekday=fields.pop("meeting_weekday", 2),
+                meeting_time=fields.pop("meeting_time", time(7, 0)),
+            )
+        )
+        self.member(circle, admin, profession=admin_profession, role="admin")
+        return circle
+
+    def member(
+        self,
+        circle: Circle,
+        user: User | None = None,
+        profession: str | None = None,
+        role: str = "member",
+        status: str = "active",
+    ) -> Membership:
+        """A membership (active by default) of ``user`` in ``circle``."""
+        user = user or self.user()
+        prof = (
+            self.profession(profession or f"Beruf {next(_seq)}")
+            if (profession or role != "admin")
+            else None
+        )
+        ended = status in ("left", "removed", "declined")
+        membership = self._save(
+            Membership(
+                circle_id=circle.id,
+                user_id=user.id,
+                profession_id=prof.id if prof else None,
+                role=role,
+                status=status,
+                joined_at=utcnow() if status == "active" else None,
+                ended_at=utcnow() if ended else None,
+            )
+        )
+        return self.reload_membership(membership.id)
+
+    def reload_membership(self, membership_id: int) -> Membership:
+        """Load a membership with its user, circle and profession."""
+        with self.app.test_request_context():
+            membership = db.session.get(Membership, membership_id)
+            db.session.remove()
+        return membership

@@ -1,0 +1,62 @@
+# Circle: two commands do all the set-up.
+#   make run   set up, upgrade the SQLite database, load the demo, serve on http://127.0.0.1:5000
+#   make test  install what the tests need, lint, run the suite on SQLite and on PostgreSQL
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install lint test-sqlite test-postgres translations extract-messages system-deps demo clean
+
+run: install translations
+	CIRCLE_ENV=development $(BIN)/flask db upgrade
+	CIRCLE_ENV=development $(BIN)/flask circle demo
+	CIRCLE_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install system-deps translations lint test-sqlite test-postgres
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c 'import ensurepip' 2>/dev/null \
+	  || { echo "Installing python3-venv ..."; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Debian packages the tests use: Chromium for the browser tests; PostgreSQL is provisioned
+# by scripts/with-postgres.sh (local server, or a throwaway cluster it installs if needed).
+system-deps:
+	@command -v $${CHROMIUM_PATH:-chromium} >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+translations: install
+	$(BIN)/pybabel -q compile -d circle/translations
+
+extract-messages: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o circle/translations/messages.pot .
+	$(BIN)/pybabel -q update -i circle/translations/messages.pot -d circle/translations --no-fuzzy-matching --ignore-obsolete
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sqlite: install
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+
+test-postgres: install
+	scripts/with-postgres.sh $(BIN)/pytest -q
+
+demo: install translations
+	CIRCLE_ENV=development $(BIN)/flask db upgrade
+	CIRCLE_ENV=development $(BIN)/flask circle demo
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

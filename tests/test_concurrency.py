@@ -1,0 +1,89 @@
+"""The seat cap holds under concurrent requests (PostgreSQL: row lock on the circle)."""
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+from sqlalchemy import func, select
+
+from circle.auth.services import create_api_token
+from circle.extensions import db
+from circle.models import Membership, User, profession_key
+from tests.factories import Factory
+
+pytestmark = pytest.mark.postgres_only
+
+REQUESTS = 100
+# 30 professions for 100 requests: many ask for the same one, spelled differently.
+PROFESSIONS = [f"Beruf {i}" for i in range(30)]
+
+
+def _spelling(i: int) -> str:
+    name = PROFESSIONS[i % len(PROFESSIONS)]
+    return [name, name.upper(), f"  {name.lower()} "][i % 3]
+
+
+def test_a_hundred_concurrent_seat_requests_fill_exactly_the_free_seats(committed_app):
+    make = Factory(committed_app)
+    admin = make.user(name="Admin")
+    circle = make.circle(admin=admin, seat_limit=8)  # the admin holds one seat
+    make.member(circle, profession="Bestand A")
+    make.member(circle, profession="Bestand B")  # 3 taken, 5 free
+    with committed_app.test_request_context():
+        _, token = create_api_token(db.session.merge(admin), "concurrency")
+        db.session.commit()
+        db.session.remove()
+
+    barrier = Barrier(REQUESTS)
+    url = f"/api/v1/circles/{circle.id}/members"
+
+    def seat_request(i: int) -> tuple[int, str]:
+        client = committed_app.test_client()
+        barrier.wait(timeout=30)
+        response = client.post(
+            url,
+            json={
+                "email": f"bewerber{i}@example.org",
+                "name": f"Bewerber {i}",
+                "profession": _spelling(i),
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        body = response.get_json(silent=True) or {}
+        return response.status_code, body.get("code", "")
+
+    with ThreadPoolExecutor(max_workers=REQUESTS) as pool:
+        results = list(pool.map(seat_request, range(REQUESTS)))
+
+    statuses = Counter(status for status, _ in results)
+    assert statuses[201] == 5, statuses
+    assert statuses[201] + statuses[409] == REQUESTS, statuses  # no 500, no other answer
+    assert {code for status, code in results if status == 409} <= {
+        "profession_taken",
+        "circle_full",
+    }
+
+    with committed_app.app_context():
+        active = (
+            db.session.execute(
+                select(Membership).where(
+                    Membership.circle_id == circle.id, Membership.status == "active"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert len(active) == 8
+        keys = Counter(profession_key(m.profession.name) for m in active if m.profession)
+        assert max(keys.values()) == 1, keys
+        # Refused requests wrote nothing: no extra membership rows, no accounts.
+        rows = db.session.execute(
+            select(func.count()).select_from(Membership).where(Membership.circle_id == circle.id)
+        ).scalar_one()
+        assert rows == 8
+        applicants = db.session.execute(
+            select(func.count()).select_from(User).where(User.email.like("bewerber%"))
+        ).scalar_one()
+        assert applicants == 5
+        db.session.remove()

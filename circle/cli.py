@@ -26,6 +26,6 @@ def demo_command(force: bool) -> None:
     click.echo(f"Demo circle: {DEMO_CIRCLE} (id {circle.id})")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in PEOPLE[:4]:
-        click.echo(f"  {person.email:<32} {person.name} – {person.profession} ({person.role})")
+        click.echo(f"  {person.email:<32} {person.name}, {person.profession} ({person.role})")
     click.echo(f"  ... and {len(PEOPLE) - 4} more, e.g. eva@... (applicant), sven@... (waitlist)")
     click.echo(f"Open {base_url}/login")

@@ -1,5 +1,170 @@
-"""HTML pages (stub)."""
+"""HTML pages of circles: my circles, create, roster, settings, directory, public page.
 
-from flask import Blueprint
+Views stay thin: a form parses, a service decides inside one unit of work, and a
+domain error becomes a form error (or the 403/404 page through the error handlers).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from circle.circles import services
+from circle.circles.forms import (
+    ApplyForm,
+    CircleSettingsForm,
+    CreateCircleForm,
+    meeting_time_label,
+    role_label,
+    status_label,
+    weekday_name,
+)
+from circle.db import unit_of_work
+from circle.errors import DomainError
+from circle.extensions import db
+from circle.membership.services import list_professions, live_membership
+from circle.models import User
+from circle.web import form_error
 
 bp = Blueprint("circles", __name__)
+
+
+@bp.context_processor
+def _template_helpers() -> dict:
+    """Formatting helpers for the circle templates."""
+    return {
+        "weekday_name": weekday_name,
+        "meeting_time_label": meeting_time_label,
+        "status_label": status_label,
+        "role_label": role_label,
+    }
+
+
+def _me() -> User:
+    """The logged-in user as a model object (not the proxy)."""
+    return current_user._get_current_object()
+
+
+def _seat_numbers(limit: int, taken: int) -> dict[str, int]:
+    """Seats taken, the limit and the seats still open, for the templates."""
+    return {"taken": taken, "limit": limit, "open": max(limit - taken, 0)}
+
+
+@bp.get("/circles")
+@login_required
+def index():
+    """My circles with my role, and my open applications and waitlist places."""
+    memberships = services.circles_of(_me())
+    counts = services.seats_taken_by_circle([m.circle_id for m in memberships])
+    seats = {
+        m.circle_id: _seat_numbers(m.circle.seat_limit, counts[m.circle_id]) for m in memberships
+    }
+    active = [m for m in memberships if m.status == "active"]
+    pending = [m for m in memberships if m.status != "active"]
+    return render_template("circles/index.html", active=active, pending=pending, seats=seats)
+
+
+@bp.route("/circles/new", methods=["GET", "POST"])
+@login_required
+def create():
+    """Create a circle; the creator becomes its admin."""
+    form = CreateCircleForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work(db.session):
+                circle = services.create_circle(
+                    _me(), form.to_settings(), profession_name=form.profession.data or ""
+                )
+                circle_id, name = circle.id, circle.name
+        except DomainError as error:
+            form_error(form, error)
+            status = error.status
+        else:
+            flash(_("The circle %(name)s was created. You are its admin.", name=name), "success")
+            return redirect(url_for("circles.show", circle_id=circle_id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("circles/create.html", form=form, professions=list_professions()), status
+
+
+@bp.get("/circles/<int:circle_id>")
+@login_required
+def show(circle_id: int):
+    """The roster of a circle and its open seats (members only; others get 404)."""
+    circle, me = services.circle_for_user(_me(), circle_id)
+    members = services.roster(circle.id)
+    taken = sum(1 for m in members if m.holds_seat)
+    return render_template(
+        "circles/show.html",
+        circle=circle,
+        me=me,
+        members=members,
+        seats=_seat_numbers(circle.seat_limit, taken),
+    )
+
+
+@bp.route("/circles/<int:circle_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(circle_id: int):
+    """Edit a circle's settings (admins; other members 403, other circles 404)."""
+    circle, me = services.circle_for_user(_me(), circle_id)
+    services.require_admin(me)
+    form = CircleSettingsForm(circle=circle)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work(db.session):
+                services.update_circle(circle, me, form.to_settings())
+        except DomainError as error:
+            form_error(form, error)
+            status = error.status
+        else:
+            flash(_("The settings were saved."), "success")
+            return redirect(url_for("circles.show", circle_id=circle_id))
+    elif form.is_submitted():
+        status = 422
+    taken = services.seats_taken(circle_id)
+    return render_template(
+        "circles/settings.html",
+        form=form,
+        circle=circle,
+        seats=_seat_numbers(circle.seat_limit, taken),
+    ), status
+
+
+@bp.get("/directory")
+@login_required
+def directory():
+    """Every circle with its open seats, for users looking for one to join."""
+    mine = {m.circle_id: m for m in services.circles_of(_me())}
+    rows = [
+        (circle, _seat_numbers(circle.seat_limit, taken)) for circle, taken in services.directory()
+    ]
+    return render_template("circles/directory.html", rows=rows, mine=mine)
+
+
+@bp.get("/directory/<int:circle_id>")
+@login_required
+def show_public(circle_id: int):
+    """What a non-member may see of a circle, and the form to apply for a seat.
+
+    The circle is closed: the page names the professions whose seats are taken (so an
+    applicant knows whether theirs is free) but never the members who hold them.
+    """
+    circle = services.find_circle(circle_id)
+    taken_professions = sorted(
+        (m.profession.name for m in services.roster(circle.id) if m.holds_seat),
+        key=str.casefold,
+    )
+    membership = live_membership(circle.id, _me().id)
+    return render_template(
+        "circles/public.html",
+        circle=circle,
+        taken_professions=taken_professions,
+        seats=_seat_numbers(circle.seat_limit, len(taken_professions)),
+        membership=membership,
+        form=ApplyForm(),
+        professions=list_professions() if membership is None else [],
+    )

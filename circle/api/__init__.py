@@ -1,5 +1,14 @@
-"""JSON API v1 (stub)."""
+"""JSON API v1 under ``/api/v1``: bearer tokens, problem+json errors, an OpenAPI 3.1 document.
+
+The endpoints live in ``accounts``, ``circles`` and ``members``; each one is declared
+with ``circle.api.endpoint.endpoint``, which mounts it here and documents it.
+"""
 
 from flask import Blueprint
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Importing the modules registers their routes on ``api_bp``.
+from circle.api import accounts, circles, members, openapi  # noqa: E402
+
+__all__ = ["accounts", "api_bp", "circles", "members", "openapi"]

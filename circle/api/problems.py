@@ -48,6 +48,9 @@ def problem_for_http(error: HTTPException):
     response = problem(status, code, detail)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="circle"'
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(valid_methods)
     return response
 
 

@@ -1,0 +1,223 @@
+"""The ``@endpoint`` decorator: mounts a route on ``api_bp`` and records it for OpenAPI.
+
+Every request of the API runs the same steps in one unit of work (one commit):
+
+1. authenticate the bearer token (when ``auth``; its ``last_used_at`` is committed too),
+2. refuse ids beyond the database's integer range (404, never an overflow),
+3. read the JSON body and load it with the ``body`` schema (415 / 413 / 422),
+4. call the view, which calls the services,
+5. dump the result with the ``response`` schema (``None``: 204 No Content).
+
+Domain errors become problem responses with their own ``code`` and ``status``;
+marshmallow errors become ``validation_error`` with ``errors: {field: [messages]}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Response, g, jsonify, request
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import UnsupportedMediaType
+
+from circle.api import api_bp
+from circle.api.problems import problem
+from circle.auth.services import user_for_api_token
+from circle.db import unit_of_work
+from circle.errors import DomainError, NotFound
+from circle.extensions import db, limiter
+from circle.models import User
+
+#: Largest JSON body the API reads (bytes); larger ones get 413.
+MAX_BODY = 64 * 1024
+#: Largest id that fits the integer primary keys; larger ones are simply not found.
+MAX_ID = 2**31 - 1
+
+#: The status of every problem ``code`` an endpoint can answer with.
+PROBLEM_STATUS = {
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "already_member": 409,
+    "circle_full": 409,
+    "email_taken": 409,
+    "profession_taken": 409,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "validation_error": 422,
+    "rate_limited": 429,
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented operation: a rule, a method and what goes in and out."""
+
+    rule: str
+    method: str
+    summary: str
+    description: str
+    tag: str
+    body: type[Schema] | None
+    response: type[Schema] | None
+    status: int
+    auth: bool
+    problems: tuple[str, ...]
+
+
+#: Every operation of the API, in the order the modules declare them.
+OPERATIONS: list[Operation] = []
+
+
+class Unauthorized(DomainError):
+    """No bearer token, or one that is unknown or revoked."""
+
+    code = "unauthorized"
+    status = 401
+
+
+def endpoint(
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    body: type[Schema] | None = None,
+    response: type[Schema] | None = None,
+    status: int = 200,
+    auth: bool = True,
+    problems: tuple[str, ...] = (),
+    rate_limit: str | None = None,
+) -> Callable:
+    """Register ``rule`` for ``method`` on the API blueprint and in the OpenAPI registry.
+
+    The view receives the path's values and, with a ``body`` schema, ``data`` (the
+    loaded body). It returns what ``response`` dumps, or ``None`` for 204.
+    ``problems`` lists the codes beyond those that follow from the other arguments.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def handler(**path):
+            return _handle(view, path, body, response, status, auth)
+
+        if rate_limit:
+            handler = limiter.limit(rate_limit)(handler)
+        api_bp.add_url_rule(rule, view_func=handler, methods=[method])
+        implied = ["unauthorized"] if auth else []
+        if "<" in rule:
+            implied.append("not_found")
+        if body is not None:
+            implied += ["validation_error", "unsupported_media_type", "payload_too_large"]
+        if rate_limit:
+            implied.append("rate_limited")
+        OPERATIONS.append(
+            Operation(
+                rule=rule,
+                method=method.lower(),
+                summary=summary,
+                description=" ".join((view.__doc__ or "").split()).replace("``", "`"),
+                tag=tag,
+                body=body,
+                response=response,
+                status=status,
+                auth=auth,
+                problems=tuple(dict.fromkeys([*implied, *problems])),
+            )
+        )
+        return view
+
+    return decorate
+
+
+def current_user() -> User:
+    """The user the bearer token belongs to (only inside an ``auth`` endpoint)."""
+    return g.api_user
+
+
+def _handle(view, path, body_schema, response_schema, status, auth):
+    """Run one request as one unit of work and turn refusals into problems."""
+    try:
+        with unit_of_work(db.session):
+            if auth:
+                g.api_user = _authenticate()
+            if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
+                raise NotFound(_("Not found."))
+            if body_schema is not None:
+                path["data"] = body_schema().load(_json_body())
+            result = view(**path)
+            payload = None if response_schema is None else response_schema().dump(result)
+    except ValidationError as error:
+        return validation_problem(error.messages)
+    except DomainError as error:
+        return domain_problem(error)
+    if payload is None:
+        return Response(status=204)
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+def _authenticate() -> User:
+    """Return the owner of the request's bearer token; raise Unauthorized otherwise."""
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(_("A valid bearer token is required."))
+    user = user_for_api_token(token.strip())
+    if user is None:
+        raise Unauthorized(_("The token is invalid or has been revoked."))
+    return user
+
+
+class _BadJson(Exception):
+    """The body is not parseable JSON."""
+
+
+def _json_body():
+    """Read the JSON body: 415 for other content types, 413 when too large, 422 when broken."""
+    if not (request.mimetype == "application/json" or request.mimetype.endswith("+json")):
+        raise UnsupportedMediaType()
+    request.max_content_length = MAX_BODY
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ValidationError({"body": [_("The request body is not valid JSON.")]}) from None
+
+
+def _stringify(messages):
+    """Turn marshmallow's (possibly lazy, possibly nested) messages into plain JSON."""
+    if isinstance(messages, dict):
+        return {str(key): _stringify(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [_stringify(m) for m in messages]
+    return str(messages)
+
+
+def validation_problem(messages) -> Response:
+    """A 422 ``validation_error`` with the messages per field (``body`` for the whole body)."""
+    if not isinstance(messages, dict):
+        messages = {"body": messages}
+    errors = _stringify(messages)
+    if "_schema" in errors:
+        errors["body"] = errors.pop("_schema")
+    return problem(
+        422, "validation_error", _("The input is invalid; see the errors per field."), errors=errors
+    )
+
+
+def domain_problem(error: DomainError) -> Response:
+    """A problem response for a refusal of the services, mapped 1:1 from the error."""
+    extra = {"errors": {error.field: [error.message]}} if error.field else {}
+    response = problem(error.status, error.code, error.message, **extra)
+    if error.status == 401:
+        value = 'Bearer realm="circle"'
+        if "Authorization" in request.headers:
+            value += ', error="invalid_token"'
+        response.headers["WWW-Authenticate"] = value
+    return response

@@ -1,5 +1,455 @@
-"""HTML pages (stub)."""
+"""HTML pages for seats: the admin's members page, invitations, applications, leaving.
 
-from flask import Blueprint
+Every view is thin: it checks the form, calls one service inside ``unit_of_work`` and
+either redirects (PRG) or re-renders the page with the service's refusal on the form
+that was sent. Objects of another circle are 404 (the services raise NotFound); plain
+members get 403 on the admin pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from circle.circles.forms import ApplyForm
+from circle.circles.services import (
+    circle_for_user,
+    find_circle,
+    require_admin,
+    roster,
+    seats_taken,
+)
+from circle.db import unit_of_work
+from circle.errors import DomainError, Forbidden, NotFound
+from circle.extensions import db
+from circle.membership import services
+from circle.membership.forms import (
+    ADD_PREFIX,
+    INVITE_PREFIX,
+    ActionForm,
+    AddMemberForm,
+    InviteForm,
+    ProfessionForm,
+    RoleForm,
+    profession_prefix,
+)
+from circle.models import Circle, Membership
+from circle.web import form_error
 
 bp = Blueprint("membership", __name__)
+
+T = TypeVar("T")
+
+#: Status of a page re-rendered because a form did not validate.
+INVALID = 422
+
+
+def _attempt(action: Callable[[], T]) -> tuple[T | None, DomainError | None]:
+    """Run a service call in one transaction; return its result or the refusal.
+
+    NotFound and Forbidden are not refusals to show on a form: they propagate to the
+    error pages (404 / 403) so that nothing hints at another circle's objects.
+    """
+    try:
+        with unit_of_work(db.session):
+            return action(), None
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        return None, error
+
+
+def _admin_circle(circle_id: int) -> tuple[Circle, Membership]:
+    """The circle and the acting admin's membership; 404 outside it, 403 for members."""
+    circle, actor = circle_for_user(current_user, circle_id)
+    require_admin(actor)
+    return circle, actor
+
+
+def _manage_url(circle_id: int) -> str:
+    """The URL of the members page."""
+    return url_for("membership.manage", circle_id=circle_id)
+
+
+def _render_manage(
+    circle: Circle,
+    *,
+    add_form: AddMemberForm | None = None,
+    invite_form: InviteForm | None = None,
+    failed_profession: tuple[int, ProfessionForm] | None = None,
+    action_error: tuple[str, str] | None = None,
+    status: int = 200,
+):
+    """Render the members page; the form that was sent (if any) keeps its input and errors.
+
+    ``action_error`` is ``(section, message)`` for a refused one-button action.
+    """
+    members = roster(circle.id)
+    profession_forms = {
+        m.id: ProfessionForm(formdata=None, prefix=profession_prefix(m.id)) for m in members
+    }
+    if failed_profession is not None:
+        member_id, form = failed_profession
+        profession_forms[member_id] = form
+    taken = seats_taken(circle.id)
+    page = render_template(
+        "membership/manage.html",
+        circle=circle,
+        members=members,
+        taken=taken,
+        limit=circle.seat_limit,
+        open_seats=max(circle.seat_limit - taken, 0),
+        profession_forms=profession_forms,
+        add_form=add_form or AddMemberForm(formdata=None, prefix=ADD_PREFIX),
+        invite_form=invite_form or InviteForm(formdata=None, prefix=INVITE_PREFIX),
+        role_form=RoleForm(formdata=None),
+        invitations=services.open_invitations(circle.id),
+        applications=services.applications(circle.id),
+        waitlist=services.waitlist(circle.id),
+        action_error=action_error,
+    )
+    return page, status
+
+
+def _action_refused(circle: Circle, section: str, error: DomainError):
+    """Re-render the members page with a refused one-button action."""
+    return _render_manage(circle, action_error=(section, error.message), status=error.status)
+
+
+def _checked_action_form() -> bool:
+    """Validate the CSRF-only form of a one-button action."""
+    return ActionForm().validate_on_submit()
+
+
+# --- the admin's members page ------------------------------------------------------
+
+
+@bp.get("/circles/<int:circle_id>/members/manage")
+@login_required
+def manage(circle_id: int):
+    """The admin page: seats, members, invitations, applications and the waitlist."""
+    circle, _actor = _admin_circle(circle_id)
+    return _render_manage(circle)
+
+
+@bp.post("/circles/<int:circle_id>/members")
+@login_required
+def add(circle_id: int):
+    """Seat a person directly; a new account gets a mail to choose a password."""
+    circle, actor = _admin_circle(circle_id)
+    form = AddMemberForm(prefix=ADD_PREFIX)
+    if not form.validate_on_submit():
+        return _render_manage(circle, add_form=form, status=INVALID)
+    membership, error = _attempt(
+        lambda: services.add_member(
+            circle, actor, form.email.data, form.name.data, form.profession.data
+        )
+    )
+    if error is not None:
+        form_error(form, error)
+        return _render_manage(circle, add_form=form, status=error.status)
+    flash(
+        _(
+            "%(name)s now holds the seat for %(profession)s.",
+            name=membership.user.name,
+            profession=membership.profession.name,
+        ),
+        "success",
+    )
+    return redirect(_manage_url(circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/invitations")
+@login_required
+def invite(circle_id: int):
+    """Invite a person by e-mail to a profession's seat."""
+    circle, actor = _admin_circle(circle_id)
+    form = InviteForm(prefix=INVITE_PREFIX)
+    if not form.validate_on_submit():
+        return _render_manage(circle, invite_form=form, status=INVALID)
+    result, error = _attempt(
+        lambda: services.invite(
+            circle, actor, form.email.data, form.name.data, form.profession.data
+        )
+    )
+    if error is not None:
+        form_error(form, error)
+        return _render_manage(circle, invite_form=form, status=error.status)
+    invitation, _token = result
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return redirect(_manage_url(circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(circle_id: int, invitation_id: int):
+    """Withdraw an open invitation."""
+    circle, actor = _admin_circle(circle_id)
+    if not _checked_action_form():
+        return _render_manage(circle, status=INVALID)
+    invitation, error = _attempt(lambda: services.revoke_invitation(circle, actor, invitation_id))
+    if error is not None:
+        return _action_refused(circle, "invitations", error)
+    flash(_("The invitation to %(email)s was revoked.", email=invitation.email), "success")
+    return redirect(_manage_url(circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/members/<int:member_id>/profession")
+@login_required
+def change_profession(circle_id: int, member_id: int):
+    """Move a member to another profession; the seat rules apply."""
+    circle, actor = _admin_circle(circle_id)
+    form = ProfessionForm(prefix=profession_prefix(member_id))
+    if not form.validate_on_submit():
+        services.member_in_circle(circle.id, member_id)  # another circle's id: 404
+        return _render_manage(circle, failed_profession=(member_id, form), status=INVALID)
+    membership, error = _attempt(
+        lambda: services.change_profession(circle, actor, member_id, form.profession.data)
+    )
+    if error is not None:
+        form_error(form, error)
+        return _render_manage(circle, failed_profession=(member_id, form), status=error.status)
+    flash(
+        _(
+            "%(name)s now holds the seat for %(profession)s.",
+            name=membership.user.name,
+            profession=membership.profession.name,
+        ),
+        "success",
+    )
+    return redirect(_manage_url(circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/members/<int:member_id>/role")
+@login_required
+def set_role(circle_id: int, member_id: int):
+    """Appoint an admin or make an admin a plain member (a circle keeps one admin)."""
+    circle, actor = _admin_circle(circle_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        services.member_in_circle(circle.id, member_id)
+        message = "; ".join(form.role.errors) or _("The form could not be read.")
+        return _render_manage(circle, action_error=("members", message), status=INVALID)
+    membership, error = _attempt(
+        lambda: services.set_role(circle, actor, member_id, form.role.data)
+    )
+    if error is not None:
+        return _action_refused(circle, "members", error)
+    if membership.role == "admin":
+        flash(_("%(name)s is now an admin.", name=membership.user.name), "success")
+    else:
+        flash(
+            _("%(name)s is now a member without admin rights.", name=membership.user.name),
+            "success",
+        )
+    return redirect(_manage_url(circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/members/<int:member_id>/remove")
+@login_required
+def remove(circle_id: int, member_id: int):
+    """Remove a member: the seat is freed (and offered to the waitlist), history kept."""
+    circle, actor = _admin_circle(circle_id)
+    if not _checked_action_form():
+        return _render_manage(circle, status=INVALID)
+    membership, error = _attempt(lambda: services.remove(circle, actor, member_id))
+    if error is not None:
+        return _action_refused(circle, "members", error)
+    flash(_("%(name)s was removed from the circle.", name=membership.user.name), "success")
+    return redirect(_manage_url(circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/applications/<int:member_id>/approve")
+@login_required
+def approve(circle_id: int, member_id: int):
+    """Admit an applicant or someone on the waitlist; the seat rules apply."""
+    circle, actor = _admin_circle(circle_id)
+    if not _checked_action_form():
+        return _render_manage(circle, status=INVALID)
+    membership, error = _attempt(lambda: services.approve(circle, actor, member_id))
+    if error is not None:
+        return _action_refused(circle, "applications", error)
+    flash(
+        _(
+            "%(name)s now holds the seat for %(profession)s.",
+            name=membership.user.name,
+            profession=membership.profession.name,
+        ),
+        "success",
+    )
+    return redirect(_manage_url(circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/applications/<int:member_id>/decline")
+@login_required
+def decline(circle_id: int, member_id: int):
+    """Decline an application or take someone off the waitlist."""
+    circle, actor = _admin_circle(circle_id)
+    if not _checked_action_form():
+        return _render_manage(circle, status=INVALID)
+    membership, error = _attempt(lambda: services.decline(circle, actor, member_id))
+    if error is not None:
+        return _action_refused(circle, "applications", error)
+    flash(_("The application of %(name)s was declined.", name=membership.user.name), "success")
+    return redirect(_manage_url(circle_id))
+
+
+# --- invitations -------------------------------------------------------------------
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """Show an invitation; a logged-in invitee accepts it with one button."""
+    found = services.invitation_by_token(token)  # invalid, used or expired: 404
+    circle, inviter = services.invitation_details(found)
+    logged_in = current_user.is_authenticated
+    if logged_in:
+        services.check_invitation_addressee(found, current_user)  # wrong account: 403
+    form = ActionForm()
+    error = None
+    if form.is_submitted():
+        if not logged_in:
+            return current_app.login_manager.unauthorized()
+        if form.validate():
+            membership, error = _attempt(lambda: services.accept_invitation(token, current_user))
+            if error is None:
+                flash(
+                    _(
+                        "Welcome to %(circle)s: you hold the seat for %(profession)s.",
+                        circle=membership.circle.name,
+                        profession=membership.profession.name,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("circles.show", circle_id=membership.circle_id))
+    here = url_for("membership.invitation", token=token)
+    page = render_template(
+        "membership/invitation.html",
+        invitation=found,
+        circle=circle,
+        inviter=inviter.user,
+        form=form,
+        error=error,
+        logged_in=logged_in,
+        login_url=url_for("auth.login", next=here),
+        register_url=url_for("auth.register", next=here),
+    )
+    return page, (error.status if error else 200)
+
+
+# --- a user's own seat -------------------------------------------------------------
+
+
+def _public_page(circle_id: int):
+    """Redirect to a circle's public page in the directory."""
+    return redirect(url_for("circles.show_public", circle_id=circle_id))
+
+
+@bp.post("/directory/<int:circle_id>/apply")
+@login_required
+def apply(circle_id: int):
+    """Apply for a profession's seat, or join its waitlist when the box is ticked.
+
+    A refusal is flashed on the circle's public page; when the seat is taken or the
+    circle is full, the message suggests the waitlist.
+    """
+    circle = find_circle(circle_id)
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return _public_page(circle.id)
+    membership, error = _attempt(
+        lambda: services.apply(
+            circle, current_user, form.profession.data, waitlist=bool(form.waitlist.data)
+        )
+    )
+    if error is not None:
+        flash(error.message, "error")
+        if error.code in ("profession_taken", "circle_full"):
+            flash(
+                _(
+                    "Tick the waitlist box and apply again to be offered the seat as soon "
+                    "as it is free."
+                ),
+                "info",
+            )
+        return _public_page(circle.id)
+    if membership.status == "waitlisted":
+        flash(
+            _(
+                "You are on the waitlist for %(profession)s. You get an e-mail when the seat "
+                "is offered to you.",
+                profession=membership.profession.name,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Your application for %(profession)s was sent to the circle's admins.",
+                profession=membership.profession.name,
+            ),
+            "success",
+        )
+    return _public_page(circle.id)
+
+
+@bp.post("/directory/<int:circle_id>/withdraw")
+@login_required
+def withdraw(circle_id: int):
+    """Withdraw one's own application or waitlist place."""
+    circle = find_circle(circle_id)
+    if not _checked_action_form():
+        flash(_("The form could not be read. Please try again."), "error")
+        return _public_page(circle.id)
+    _withdrawn, error = _attempt(lambda: services.withdraw(circle, current_user))
+    if error is not None:
+        flash(error.message, "error")
+        return _public_page(circle.id)
+    flash(_("Your application was withdrawn."), "success")
+    return _public_page(circle.id)
+
+
+@bp.post("/directory/<int:circle_id>/accept-offer")
+@login_required
+def accept_offer(circle_id: int):
+    """Take the seat offered to the first person on the waitlist."""
+    circle = find_circle(circle_id)
+    if not _checked_action_form():
+        flash(_("The form could not be read. Please try again."), "error")
+        return _public_page(circle.id)
+    membership, error = _attempt(lambda: services.accept_offer(circle, current_user))
+    if error is not None:
+        flash(error.message, "error")
+        return _public_page(circle.id)
+    flash(
+        _(
+            "Welcome to %(circle)s: you hold the seat for %(profession)s.",
+            circle=circle.name,
+            profession=membership.profession.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("circles.show", circle_id=circle.id))
+
+
+@bp.post("/circles/<int:circle_id>/leave")
+@login_required
+def leave(circle_id: int):
+    """Give up one's own seat; the last admin is refused until another admin exists."""
+    circle, _membership = circle_for_user(current_user, circle_id)
+    if not _checked_action_form():
+        flash(_("The form could not be read. Please try again."), "error")
+        return redirect(url_for("circles.show", circle_id=circle.id))
+    _left, error = _attempt(lambda: services.leave(circle, current_user))
+    if error is not None:
+        flash(error.message, "error")
+        return redirect(url_for("circles.show", circle_id=circle.id))
+    flash(_("You left %(circle)s.", circle=circle.name), "success")
+    return redirect(url_for("circles.index"))

@@ -642,3 +642,25 @@ def _mail_admins_about_application(circle: Circle, membership: Membership) -> No
                     link=link,
                 ),
             )
+
+
+# --- invitation page ---------------------------------------------------------------
+
+
+def check_invitation_addressee(invitation: Invitation, user: User) -> None:
+    """Raise Forbidden when ``user`` is logged in with another address than the invited one."""
+    if normalise_email(user.email) != invitation.email:
+        raise Forbidden(
+            _(
+                "This invitation was sent to %(email)s. Log in with that address to accept it.",
+                email=invitation.email,
+            )
+        )
+
+
+def invitation_details(invitation: Invitation) -> tuple[Circle, Membership]:
+    """The circle of an invitation and the admin membership that sent it."""
+    from circle.circles.services import find_circle
+
+    circle = find_circle(invitation.circle_id)
+    return circle, member_in_circle(circle.id, invitation.invited_by_id)

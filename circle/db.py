@@ -73,6 +73,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+        # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin): without
+        # this, pysqlite's implicit BEGIN breaks SAVEPOINTs and nested transactions.
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """Emit BEGIN ourselves on SQLite (the SQLAlchemy recipe for working SAVEPOINTs)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
 
 
 def minor_units(currency: str) -> int:

@@ -10,7 +10,7 @@ from email.utils import make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 
 from circle.db import utcnow
 
@@ -58,3 +58,11 @@ def _send_smtp(url: str, message: EmailMessage) -> None:
         if parts.username:
             server.login(unquote(parts.username), unquote(parts.password or ""))
         server.send_message(message)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for mails, using ``BASE_URL`` when configured."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)

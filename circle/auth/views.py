@@ -1,5 +1,297 @@
-"""HTML pages (stub)."""
+"""HTML pages for accounts: landing page, register, log in/out, password reset, account."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from circle.auth import services
+from circle.auth.forms import (
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    TokenForm,
+)
+from circle.db import unit_of_work
+from circle.errors import DomainError
+from circle.extensions import db, limiter
+from circle.mail import external_url, send_mail
+from circle.models import User
+from circle.web import form_error, redirect_next
 
 bp = Blueprint("auth", __name__)
+
+#: Where a user lands after logging in, registering or resetting the password.
+HOME = "circles.index"
+
+
+def _email_key() -> str:
+    """Rate-limit key: the e-mail address typed into the form (normalised)."""
+    return "email:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _start_session(user: User, remember: bool = False) -> None:
+    """Log ``user`` in with a fresh session; keeps only the language chosen in this browser."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=remember)
+
+
+# --- landing page ------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    """The start page: members go to their circles, visitors see what Circle is."""
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME))
+    return render_template("index.html", open_registration=current_app.config["OPEN_REGISTRATION"])
+
+
+# --- registration and login --------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    """Create an account and log in; only while open registration is on."""
+    if not current_app.config["OPEN_REGISTRATION"]:
+        abort(404)
+    form = RegisterForm()
+    if request.method == "GET":
+        form.locale.data = str(get_locale() or "de")
+        form.next.data = request.args.get("next", "")
+    if not form.validate_on_submit():
+        return _render_register(form, 422 if form.is_submitted() else 200)
+    try:
+        with unit_of_work(db.session):
+            user = services.register_user(
+                form.email.data, form.password.data, form.name.data, form.locale.data
+            )
+    except DomainError as error:
+        form_error(form, error)
+        return _render_register(form, error.status)
+    _start_session(user)
+    flash(_("Welcome to Circle, %(name)s! Your account is ready.", name=user.name), "success")
+    return redirect_next(HOME)
+
+
+def _render_register(form: RegisterForm, status: int):
+    """Show the registration page."""
+    return render_template(
+        "auth/register.html", form=form, min_password=services.MIN_PASSWORD
+    ), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+@limiter.limit("10 per hour", key_func=_email_key, methods=["POST"])
+def login():
+    """Log in with e-mail address and password; ``next`` is followed only when local."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if not form.validate_on_submit():
+        return _render_login(form, 422 if form.is_submitted() else 200)
+    with unit_of_work(db.session):  # authenticate may upgrade an outdated hash
+        user = services.authenticate(form.email.data, form.password.data)
+    if user is None:
+        # One message for unknown address and wrong password: no hint which one it was.
+        form.form_errors.append(_("The e-mail address or the password is wrong."))
+        form.password.data = ""
+        return _render_login(form, 200)
+    _start_session(user, remember=form.remember.data)
+    flash(_("You are logged in."), "success")
+    return redirect_next(HOME)
+
+
+def _render_login(form: LoginForm, status: int):
+    """Show the login page."""
+    return render_template(
+        "auth/login.html", form=form, open_registration=current_app.config["OPEN_REGISTRATION"]
+    ), status
+
+
+@bp.post("/logout")
+def logout():
+    """Log out and forget the session (the chosen language stays)."""
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.index"))
+
+
+# --- forgotten password ------------------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_email_key, methods=["POST"])
+def forgot_password():
+    """Mail a reset link; the answer is the same whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "auth/forgot_password.html", form=form
+        ), 422 if form.is_submitted() else 200
+    user = services.find_user_by_email(form.email.data)
+    if user is not None:
+        _send_reset_mail(user)
+    flash(
+        _(
+            "If an account exists for %(email)s, we have sent it a link to choose a new "
+            "password. Please check your mailbox.",
+            email=services.normalise_email(form.email.data),
+        ),
+        "info",
+    )
+    return redirect(url_for("auth.login"))
+
+
+def _send_reset_mail(user: User) -> None:
+    """Send the reset link in the user's language."""
+    link = external_url("auth.reset_password", token=services.make_reset_token(user))
+    minutes = max(current_app.config["PASSWORD_RESET_MAX_AGE"] // 60, 1)
+    with force_locale(user.locale):
+        send_mail(
+            user.email,
+            _("Choose a new password for Circle"),
+            _(
+                "Hello %(name)s,\n\nsomeone (hopefully you) asked for a new password for your "
+                "Circle account. Choose it here; the link works once and for %(minutes)s "
+                "minutes:\n%(link)s\n\nIf you did not ask for this, ignore this mail: your "
+                "password stays as it is.\n",
+                name=user.name,
+                minutes=minutes,
+                link=link,
+            ),
+        )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def reset_password(token: str):
+    """Choose a new password through a mailed link; invalid, used or expired links are 404."""
+    user = services.user_for_reset_token(token)  # NotFound -> 404 page with its message
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        return _render_reset(form, token, 422 if form.is_submitted() else 200)
+    try:
+        with unit_of_work(db.session):
+            services.set_password(user, form.password.data)
+    except DomainError as error:
+        form_error(form, error)
+        return _render_reset(form, token, error.status)
+    _start_session(user)
+    flash(_("Your new password is set and you are logged in."), "success")
+    return redirect(url_for(HOME))
+
+
+def _render_reset(form: ResetPasswordForm, token: str, status: int):
+    """Show the page for choosing a new password."""
+    return render_template(
+        "auth/reset_password.html", form=form, token=token, min_password=services.MIN_PASSWORD
+    ), status
+
+
+# --- account and API tokens --------------------------------------------------------
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The account page; POST saves the profile (name and language)."""
+    form = ProfileForm(obj=current_user if request.method == "GET" else None)
+    if not form.validate_on_submit():
+        return _render_account(profile=form, status=422 if form.is_submitted() else 200)
+    try:
+        with unit_of_work(db.session):
+            services.update_profile(current_user, form.name.data, form.locale.data)
+    except DomainError as error:
+        form_error(form, error)
+        return _render_account(profile=form, status=error.status)
+    session.pop("locale", None)  # the account's language now decides
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    """Issue an API token and show it once, on this response only."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _render_account(token_form=form, status=422)
+    with unit_of_work(db.session):
+        _token, plain = services.create_api_token(current_user, form.name.data or "")
+    response = _render_account(new_token=plain, status=201)
+    response.headers["Cache-Control"] = "no-store"  # the plain token must not be cached
+    return response
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the user's own tokens; another user's token answers 404."""
+    with unit_of_work(db.session):
+        token = services.revoke_api_token(current_user, token_id)
+    flash(_("The token %(prefix)s… is revoked.", prefix=token.prefix), "success")
+    return redirect(url_for("auth.account"))
+
+
+def _render_account(
+    profile: ProfileForm | None = None,
+    token_form: TokenForm | None = None,
+    new_token: str | None = None,
+    status: int = 200,
+):
+    """Show the account page with the profile form, the token list and the token form."""
+    if profile is None:
+        profile = ProfileForm(formdata=None, obj=current_user)
+    if token_form is None:
+        token_form = TokenForm(formdata=None)
+    body = render_template(
+        "auth/account.html",
+        profile=profile,
+        token_form=token_form,
+        tokens=services.api_tokens_of(current_user),
+        new_token=new_token,
+        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+    )
+    return current_app.make_response((body, status))
+
+
+# --- language ----------------------------------------------------------------------
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the UI language for this browser (and the account, when logged in)."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["locale"] = form.locale.data
+    if current_user.is_authenticated:
+        with unit_of_work(db.session):
+            services.update_profile(current_user, current_user.name, form.locale.data)
+    return redirect_next("auth.index")

@@ -55,6 +55,11 @@ def _memberships_of(app, circle_id) -> list[Membership]:
     return rows
 
 
+def _plain_spaces(html: str) -> str:
+    """Babel puts narrow no-break spaces before AM/PM (CLDR 42+); compare with plain ones."""
+    return html.replace("\u202f", " ").replace("\xa0", " ")
+
+
 def _seats(html: str) -> tuple[int, int, int]:
     """The seats block of a page: taken, limit, open."""
     match = re.search(
@@ -212,7 +217,7 @@ def _set_joined_at(app, membership_id, when):
 
 @pytest.mark.parametrize(
     ("zone", "shown"),
-    [("Europe/Berlin", "1/16/24, 12:30\u202fAM"), ("America/New_York", "1/15/24, 6:30\u202fPM")],
+    [("Europe/Berlin", "1/16/24, 12:30 AM"), ("America/New_York", "1/15/24, 6:30 PM")],
 )
 def test_joined_dates_are_shown_in_the_circles_time_zone(app, make, auth, client, zone, shown):
     admin = _en_user(make)
@@ -221,7 +226,7 @@ def test_joined_dates_are_shown_in_the_circles_time_zone(app, make, auth, client
     _set_joined_at(app, member.id, datetime(2024, 1, 15, 23, 30, tzinfo=UTC))
     auth.login(admin)
     page = client.get(f"/circles/{circle.id}").get_data(as_text=True)
-    assert shown in page
+    assert shown in _plain_spaces(page)
     assert zone.replace("_", " ") in page
 
 
@@ -262,7 +267,7 @@ def test_admin_edits_the_settings(app, make, auth, forms, client):
     )
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The settings were saved." in shown
-    assert "Meets every Friday at 6:15\u202fPM" in shown
+    assert "Meets every Friday at 6:15 PM" in _plain_spaces(shown)
     assert _seats(shown) == (1, 12, 11)
 
 

@@ -184,11 +184,11 @@ def test_login_success_redirects_to_circles(client, make, auth):
     assert "Max Muster" in html(account)
 
 
-def test_login_accepts_email_in_any_case(make, auth):
-    user = make.user(email="case@example.org")
+def test_login_accepts_email_in_any_case(client, make, auth):
+    make.user(email="case@example.org", name="Case Person")
     response = auth.login("CASE@Example.ORG")
     assert response.status_code == 302
-    assert user.email == "case@example.org"
+    assert "Case Person" in html(client.get("/account"))
 
 
 @pytest.mark.parametrize("wrong", ["wrong password", None])
@@ -262,7 +262,6 @@ def test_login_is_throttled_per_address(client, make, auth):
     assert response.status_code == 429
     page = html(response)
     assert "Too many attempts" in page
-    assert '<html lang="' in page
     assert client.get("/account").status_code == 302
 
 

@@ -203,7 +203,10 @@ def validation_problem(messages) -> Response:
     """A 422 ``validation_error`` with the messages per field (``body`` for the whole body)."""
     if not isinstance(messages, dict):
         messages = {"body": messages}
-    errors = _stringify(messages)
+    errors = {
+        field: value if isinstance(value, list | dict) else [value]
+        for field, value in _stringify(messages).items()
+    }
     if "_schema" in errors:
         errors["body"] = errors.pop("_schema")
     return problem(

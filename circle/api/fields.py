@@ -30,7 +30,15 @@ def _has_controls(value: str) -> bool:
     return any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value)
 
 
-class Text(fields.String):
+class _Translated:
+    """Raise the field's messages translated now (marshmallow would keep lazy strings)."""
+
+    def make_error(self, key: str, **kwargs) -> ValidationError:
+        """A ValidationError with the message for ``key`` in the user's language."""
+        return ValidationError(str(self.error_messages[key]))
+
+
+class Text(_Translated, fields.String):
     """A single-line string, trimmed; refuses control characters and surrogates."""
 
     default_error_messages = {
@@ -85,7 +93,7 @@ class Email(Text):
         return address
 
 
-class Int(fields.Integer):
+class Int(_Translated, fields.Integer):
     """A JSON integer: floats, strings and booleans are refused."""
 
     default_error_messages = {

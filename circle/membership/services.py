@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -28,7 +28,7 @@ from circle.errors import (
     ValidationFailed,
 )
 from circle.extensions import db
-from circle.mail import send_mail
+from circle.mail import external_url, send_mail
 from circle.models import (
     LIVE_STATUSES,
     Circle,
@@ -252,7 +252,7 @@ def invite(
     )
     db.session.add(invitation)
     db.session.flush()
-    link = _external_url("membership.invitation", token=token)
+    link = external_url("membership.invitation", token=token)
     with force_locale(user.locale if user else "de"):
         send_mail(
             address,
@@ -572,7 +572,7 @@ def offer_freed_seat(circle: Circle) -> Membership | None:
             continue
         candidate.offered_at = utcnow()
         db.session.flush()
-        link = _external_url("circles.show_public", circle_id=circle.id)
+        link = external_url("circles.show_public", circle_id=circle.id)
         with force_locale(candidate.user.locale):
             send_mail(
                 candidate.user.email,
@@ -592,14 +592,6 @@ def offer_freed_seat(circle: Circle) -> Membership | None:
 # --- mail --------------------------------------------------------------------------
 
 
-def _external_url(endpoint: str, **values) -> str:
-    """An absolute link for mails, using BASE_URL when configured."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def _mail_welcome(circle: Circle, user: User, profession: Profession, created: bool) -> None:
     """Tell a directly added member; a new account gets a link to set its password."""
     from circle.auth.services import make_reset_token
@@ -611,7 +603,7 @@ def _mail_welcome(circle: Circle, user: User, profession: Profession, created: b
             circle=circle.name,
         )
         if created:
-            link = _external_url("auth.reset_password", token=make_reset_token(user))
+            link = external_url("auth.reset_password", token=make_reset_token(user))
             body += "\n\n" + _("Choose your password here:\n%(link)s", link=link)
         send_mail(user.email, _("Welcome to %(circle)s", circle=circle.name), body)
 
@@ -625,7 +617,7 @@ def _mail_admins_about_application(circle: Circle, membership: Membership) -> No
             Membership.role == "admin",
         )
     ).scalars()
-    link = _external_url("membership.manage", circle_id=circle.id)
+    link = external_url("membership.manage", circle_id=circle.id)
     for admin in admins:
         with force_locale(admin.user.locale):
             if membership.status == "waitlisted":

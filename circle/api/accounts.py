@@ -24,6 +24,7 @@ THROTTLE = "5 per minute"
     response=TokenCreated,
     status=201,
     auth=False,
+    problems=("unauthorized",),
     rate_limit=THROTTLE,
 )
 def create_token(data):

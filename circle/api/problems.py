@@ -80,6 +80,7 @@ def _details() -> dict[int, str]:
         403: _("You are not allowed to do this."),
         404: _("Not found."),
         405: _("This method is not allowed here."),
+        413: _("The request body is too large."),
         415: _("Send JSON with Content-Type: application/json."),
         429: _("Too many requests. Please wait a minute and try again."),
         500: _("An unexpected error occurred."),

@@ -314,13 +314,7 @@ def invitation_by_token(token: str) -> Invitation:
 def accept_invitation(token: str, user: User) -> Membership:
     """Take the invited seat. The account's e-mail must be the invited address."""
     invitation = invitation_by_token(token)
-    if normalise_email(user.email) != invitation.email:
-        raise Forbidden(
-            _(
-                "This invitation was sent to %(email)s. Log in with that address to accept it.",
-                email=invitation.email,
-            )
-        )
+    check_invitation_addressee(invitation, user)
     circle = lock_circle(invitation.circle_id)
     existing = live_membership(circle.id, user.id)
     if existing is not None and existing.status == "active":

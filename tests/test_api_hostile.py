@@ -171,3 +171,34 @@ def test_unknown_paths_and_wrong_methods_are_problems(api, setting):
     assert body["detail"]
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
     assert_problem(api.client.put("/api/v1/me", json={}), 405, "method_not_allowed")
+
+
+def test_messages_are_translated_per_request_from_accept_language(database_url, tmp_path):
+    """Schema messages are defined at import time but must be translated per request."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    from tests.conftest import make_test_app
+
+    catalog = Catalog(locale="de")
+    catalog.add("This field is required.", "Dieses Feld ist erforderlich.")
+    catalog.add("Unknown field.", "Unbekanntes Feld.")
+    catalog.add("Must be one of: %(choices)s.", "Muss einer dieser Werte sein: %(choices)s.")
+    folder = tmp_path / "translations" / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.mo").open("wb") as mo:
+        write_mo(mo, catalog)
+    app = make_test_app(
+        database_url, tmp_path, BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "translations")
+    )
+    client = app.test_client()
+    payload = {"email": "a@example.org", "password": "long enough", "locale": "fr", "x": 1}
+    for language, expected in [
+        ("de-DE,de;q=0.9", ["Dieses Feld ist erforderlich.", "Unbekanntes Feld."]),
+        ("en", ["This field is required.", "Unknown field."]),
+        ("de", ["Dieses Feld ist erforderlich.", "Unbekanntes Feld."]),
+    ]:
+        response = client.post("/api/v1/users", json=payload, headers={"Accept-Language": language})
+        errors = assert_problem(response, 422, "validation_error")["errors"]
+        assert [errors["name"][0], errors["x"][0]] == expected
+        assert errors["locale"][0].endswith("de, en.")

@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(load_config(app.instance_path, config))
+    register_url_converters(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app)
     register_extensions(app)
@@ -35,6 +36,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     return app
+
+
+def register_url_converters(app: Flask) -> None:
+    """Bound ``<int:id>`` to the database's id range before any route is added."""
+    from circle.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def configure_logging(app: Flask) -> None:

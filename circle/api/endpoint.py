@@ -3,10 +3,9 @@
 Every request of the API runs the same steps in one unit of work (one commit):
 
 1. authenticate the bearer token (when ``auth``; its ``last_used_at`` is committed too),
-2. refuse ids beyond the database's integer range (404, never an overflow),
-3. read the JSON body and load it with the ``body`` schema (415 / 413 / 422),
-4. call the view, which calls the services,
-5. dump the result with the ``response`` schema (``None``: 204 No Content).
+2. read the JSON body and load it with the ``body`` schema (415 / 413 / 422),
+3. call the view, which calls the services,
+4. dump the result with the ``response`` schema (``None``: 204 No Content).
 
 Domain errors become problem responses with their own ``code`` and ``status``;
 marshmallow errors become ``validation_error`` with ``errors: {field: [messages]}``.
@@ -28,14 +27,12 @@ from circle.api import api_bp
 from circle.api.problems import problem
 from circle.auth.services import user_for_api_token
 from circle.db import unit_of_work
-from circle.errors import DomainError, NotFound
+from circle.errors import DomainError
 from circle.extensions import db, limiter
 from circle.models import User
 
 #: Largest JSON body the API reads (bytes); larger ones get 413.
 MAX_BODY = 64 * 1024
-#: Largest id that fits the integer primary keys; larger ones are simply not found.
-MAX_ID = 2**31 - 1
 
 #: The status of every problem ``code`` an endpoint can answer with.
 PROBLEM_STATUS = {
@@ -146,8 +143,6 @@ def _handle(view, path, body_schema, response_schema, status, auth):
         with unit_of_work(db.session):
             if auth:
                 g.api_user = _authenticate()
-            if any(isinstance(v, int) and v > MAX_ID for v in path.values()):
-                raise NotFound(_("Not found."))
             if body_schema is not None:
                 path["data"] = body_schema().load(_json_body())
             result = view(**path)

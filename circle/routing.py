@@ -1,0 +1,24 @@
+"""URL converters shared by every blueprint."""
+
+from __future__ import annotations
+
+from werkzeug.routing import IntegerConverter
+
+#: The largest value of the integer primary keys on SQLite and PostgreSQL.
+MAX_ID = 2**31 - 1
+#: No row has this id: what an id outside the database's range turns into.
+NO_ID = 0
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` for ids: a value beyond 2**31-1 becomes ``NO_ID`` and is not found.
+
+    Without this, a huge id reaches the database driver and fails there (an overflow
+    on SQLite, an out-of-range error on PostgreSQL) instead of answering 404. The
+    route still matches, so every view answers exactly as for an unknown id.
+    """
+
+    def to_python(self, value: str) -> int:
+        """Parse the id; out-of-range values name no object."""
+        number = super().to_python(value)
+        return number if number <= MAX_ID else NO_ID

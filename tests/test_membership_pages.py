@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select, update
@@ -13,76 +12,9 @@ from sqlalchemy import func, select, update
 from circle.db import utcnow
 from circle.extensions import db
 from circle.models import Invitation, Membership, User
+from tests.pages import any_csrf_token, page_forms, submit, text
 
 # --- helpers -----------------------------------------------------------------------
-
-
-class _FormParser(HTMLParser):
-    """Collect every form of a page: its action and the names and values of its inputs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict] = []
-        self._current: dict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "form":
-            self._current = {"action": attributes.get("action", ""), "fields": {}}
-            self.forms.append(self._current)
-        elif tag in ("input", "textarea", "select") and self._current is not None:
-            name = attributes.get("name")
-            if name and attributes.get("type") not in ("submit", "checkbox"):
-                self._current["fields"][name] = attributes.get("value") or ""
-            elif name:
-                self._current["fields"].setdefault(name, None)
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._current = None
-
-
-def page_forms(html: str) -> list[dict]:
-    """The forms of an HTML page."""
-    parser = _FormParser()
-    parser.feed(html)
-    return parser.forms
-
-
-def submit(client, page: str, action: str, data: dict | None = None):
-    """Open ``page``, find its form posting to ``action``, fill ``data`` in and send it.
-
-    Fails when the page has no such form or the form lacks one of the given fields,
-    so the test goes through the form a user really sees (hidden fields and CSRF included).
-    """
-    response = client.get(page)
-    assert response.status_code == 200, (page, response.status_code)
-    forms = [f for f in page_forms(response.get_data(as_text=True)) if f["action"] == action]
-    assert forms, f"{page} has no form posting to {action}"
-    form = forms[0]
-    payload = {k: v for k, v in form["fields"].items() if v is not None}
-    for key, value in (data or {}).items():
-        assert key in form["fields"], f"the form for {action} has no field {key!r}"
-        payload[key] = value
-    return client.post(action, data=payload)
-
-
-TOKEN_RE = re.compile(
-    r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="[\w-]*csrf_token"'
-)
-
-
-def any_csrf_token(client, page: str = "/account") -> str:
-    """A valid CSRF token of the logged-in session (for posts no page of this user offers)."""
-    html = client.get(page).get_data(as_text=True)
-    match = TOKEN_RE.search(html)
-    assert match, "no CSRF token on " + page
-    return match.group(1) or match.group(2)
-
-
-def text(response) -> str:
-    """The response body with HTML entities for quotes decoded."""
-    return response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
 
 
 def manage_url(circle) -> str:

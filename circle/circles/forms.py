@@ -15,13 +15,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,  # WTForms >= 3.3: tuples as choices are deprecated
+    SelectField,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import InputRequired, Length, Optional
-
-try:  # WTForms >= 3.3 deprecates tuples as choices
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-    SelectChoice = None
 
 from circle.circles.services import CircleSettings
 from circle.models import Circle
@@ -68,11 +70,6 @@ MAX_NAME_LENGTH = 120
 MAX_PROFESSION_LENGTH = 120
 
 
-def _choice(value, label: str):
-    """One option of a select, in the shape this WTForms version expects."""
-    return SelectChoice(value, label) if SelectChoice is not None else (value, label)
-
-
 def _locale() -> str:
     """The current UI locale as a string for Babel."""
     return str(get_locale() or "en")
@@ -91,7 +88,7 @@ def weekday_name(weekday: int) -> str:
 
 def weekday_choices() -> list:
     """The weekdays as select options: number and localised name."""
-    return [_choice(i, name) for i, name in enumerate(weekday_names())]
+    return [SelectChoice(i, name) for i, name in enumerate(weekday_names())]
 
 
 def meeting_time_label(value: time) -> str:
@@ -104,7 +101,7 @@ def currency_choices(current: str | None = None) -> list:
     codes = list(CURRENCIES)
     if current and current not in codes:
         codes.append(current)
-    return [_choice(c, f"{c} - {get_currency_name(c, locale=_locale())}") for c in codes]
+    return [SelectChoice(c, f"{c} - {get_currency_name(c, locale=_locale())}") for c in codes]
 
 
 def timezone_choices(current: str | None = None) -> list:
@@ -112,7 +109,7 @@ def timezone_choices(current: str | None = None) -> list:
     zones = list(TIMEZONES)
     if current and current not in zones:
         zones.append(current)
-    return [_choice(z, z.replace("_", " ")) for z in zones]
+    return [SelectChoice(z, z.replace("_", " ")) for z in zones]
 
 
 def status_label(status: str, offered: bool = False) -> str:

@@ -91,7 +91,9 @@ def load_demo() -> Circle:
         if membership.live_membership(circle.id, user.id) is not None:
             continue
         if person.status == "active":
-            seat = membership.add_member(circle, actor, user.email, user.name, person.profession)
+            seat = membership.add_member(
+                circle, actor, user.email, user.name, person.profession, notify=False
+            )
             if person.role == "admin":
                 membership.set_role(circle, actor, seat.id, "admin")
         else:

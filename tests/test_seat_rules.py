@@ -98,3 +98,16 @@ def test_changing_profession_follows_the_seat_rules(make, ctx, db):
         ms.change_profession(circle, _actor(db, circle), other.id, "FOTOGRAF")
     moved = ms.change_profession(circle, _actor(db, circle), other.id, "Drogist")
     assert moved.profession.name == "Drogist"
+
+
+def test_seating_without_notice_sends_no_mail(make, ctx, db, outbox):
+    circle = make.circle()
+    seat = ms.add_member(
+        circle, _actor(db, circle), "alt@example.org", "Alt", "Bäcker", notify=False
+    )
+    assert seat.status == "active"
+    assert outbox() == []
+    ms.add_member(circle, _actor(db, circle), "neu@example.org", "Neu", "Metzger")
+    welcome = outbox()
+    assert [m["To"] for m in welcome] == ["neu@example.org"]
+    assert welcome[0]["Subject"] == f"Willkommen bei {circle.name}"

@@ -199,9 +199,19 @@ def _refuse_if_live(circle_id: int, user: User) -> None:
 
 
 def add_member(
-    circle: Circle, actor: Membership, email: str, name: str, profession_name: str
+    circle: Circle,
+    actor: Membership,
+    email: str,
+    name: str,
+    profession_name: str,
+    *,
+    notify: bool = True,
 ) -> Membership:
-    """Seat a person directly (admins). Unknown e-mails get an account and a set-password mail."""
+    """Seat a person directly (admins). Unknown e-mails get an account and a set-password mail.
+
+    ``notify=False`` seats people without mailing them (moving an existing chapter over,
+    the demo data); a new account then sets its password through "forgot password".
+    """
     require_admin(actor)
     profession = get_or_create_profession(profession_name)
     locked = lock_circle(circle.id)
@@ -222,7 +232,8 @@ def add_member(
             joined_at=utcnow(),
         )
     )
-    _mail_welcome(locked, user, profession, created)
+    if notify:
+        _mail_welcome(locked, user, profession, created)
     return membership
 
 

@@ -128,6 +128,25 @@ def _checked_action_form() -> bool:
 # --- the admin's members page ------------------------------------------------------
 
 
+def _admin_action(
+    circle_id: int,
+    section: str,
+    action: Callable[[Circle, Membership], T],
+    done: Callable[[T], str],
+):
+    """The steps every one-button admin action shares: rights, CSRF, one unit of work,
+    a refusal shown in its section of the page, or a success message and back to the page.
+    """
+    circle, actor = _admin_circle(circle_id)
+    if not _checked_action_form():
+        return _render_manage(circle, status=INVALID)
+    result, error = _attempt(lambda: action(circle, actor))
+    if error is not None:
+        return _action_refused(circle, section, error)
+    flash(done(result), "success")
+    return redirect(_manage_url(circle_id))
+
+
 @bp.get("/circles/<int:circle_id>/members/manage")
 @login_required
 def manage(circle_id: int):
@@ -188,14 +207,12 @@ def invite(circle_id: int):
 @login_required
 def revoke_invitation(circle_id: int, invitation_id: int):
     """Withdraw an open invitation."""
-    circle, actor = _admin_circle(circle_id)
-    if not _checked_action_form():
-        return _render_manage(circle, status=INVALID)
-    invitation, error = _attempt(lambda: services.revoke_invitation(circle, actor, invitation_id))
-    if error is not None:
-        return _action_refused(circle, "invitations", error)
-    flash(_("The invitation to %(email)s was revoked.", email=invitation.email), "success")
-    return redirect(_manage_url(circle_id))
+    return _admin_action(
+        circle_id,
+        "invitations",
+        lambda circle, actor: services.revoke_invitation(circle, actor, invitation_id),
+        lambda invitation: _("The invitation to %(email)s was revoked.", email=invitation.email),
+    )
 
 
 @bp.post("/circles/<int:circle_id>/members/<int:member_id>/profession")
@@ -253,49 +270,40 @@ def set_role(circle_id: int, member_id: int):
 @login_required
 def remove(circle_id: int, member_id: int):
     """Remove a member: the seat is freed (and offered to the waitlist), history kept."""
-    circle, actor = _admin_circle(circle_id)
-    if not _checked_action_form():
-        return _render_manage(circle, status=INVALID)
-    membership, error = _attempt(lambda: services.remove(circle, actor, member_id))
-    if error is not None:
-        return _action_refused(circle, "members", error)
-    flash(_("%(name)s was removed from the circle.", name=membership.user.name), "success")
-    return redirect(_manage_url(circle_id))
+    return _admin_action(
+        circle_id,
+        "members",
+        lambda circle, actor: services.remove(circle, actor, member_id),
+        lambda m: _("%(name)s was removed from the circle.", name=m.user.name),
+    )
 
 
 @bp.post("/circles/<int:circle_id>/applications/<int:member_id>/approve")
 @login_required
 def approve(circle_id: int, member_id: int):
     """Admit an applicant or someone on the waitlist; the seat rules apply."""
-    circle, actor = _admin_circle(circle_id)
-    if not _checked_action_form():
-        return _render_manage(circle, status=INVALID)
-    membership, error = _attempt(lambda: services.approve(circle, actor, member_id))
-    if error is not None:
-        return _action_refused(circle, "applications", error)
-    flash(
-        _(
+    return _admin_action(
+        circle_id,
+        "applications",
+        lambda circle, actor: services.approve(circle, actor, member_id),
+        lambda m: _(
             "%(name)s now holds the seat for %(profession)s.",
-            name=membership.user.name,
-            profession=membership.profession.name,
+            name=m.user.name,
+            profession=m.profession.name,
         ),
-        "success",
     )
-    return redirect(_manage_url(circle_id))
 
 
 @bp.post("/circles/<int:circle_id>/applications/<int:member_id>/decline")
 @login_required
 def decline(circle_id: int, member_id: int):
     """Decline an application or take someone off the waitlist."""
-    circle, actor = _admin_circle(circle_id)
-    if not _checked_action_form():
-        return _render_manage(circle, status=INVALID)
-    membership, error = _attempt(lambda: services.decline(circle, actor, member_id))
-    if error is not None:
-        return _action_refused(circle, "applications", error)
-    flash(_("The application of %(name)s was declined.", name=membership.user.name), "success")
-    return redirect(_manage_url(circle_id))
+    return _admin_action(
+        circle_id,
+        "applications",
+        lambda circle, actor: services.decline(circle, actor, member_id),
+        lambda m: _("The application of %(name)s was declined.", name=m.user.name),
+    )
 
 
 # --- invitations -------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, SmallInteger, String, Time
+from sqlalchemy import Boolean, CheckConstraint, SmallInteger, String, Time, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circle.db import Base, UTCDateTime, utcnow
@@ -30,6 +30,8 @@ class Circle(Base):
     meeting_weekday: Mapped[int] = mapped_column(SmallInteger, default=2)
     meeting_time: Mapped[time] = mapped_column(Time, default=time(7, 0))
     seat_limit: Mapped[int] = mapped_column(SmallInteger, default=MAX_SEATS)
+    #: Whether a thanked giver is told the amount (BNI hides it).
+    show_thank_amount: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:

@@ -1,0 +1,36 @@
+"""The audit trail: every change to what members entered, who made it, before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from circle.db import Base, UTCDateTime, utcnow
+from circle.models.user import User
+
+AUDIT_ACTIONS = ("create", "edit", "status", "void", "import")
+
+
+class AuditEntry(Base):
+    """One change to one entry of a circle; entries are only ever added."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        CheckConstraint("action IN ('create', 'edit', 'status', 'void', 'import')", name="action"),
+        Index("ix_audit_entries_circle_id_entity_entity_id", "circle_id", "entity", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int] = mapped_column()
+    action: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")

@@ -75,11 +75,13 @@ def register_blueprints(app: Flask) -> None:
     from circle.extensions import csrf
     from circle.health import bp as health_bp
     from circle.membership.views import bp as membership_bp
+    from circle.referrals.views import bp as referrals_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(circles_bp)
     app.register_blueprint(membership_bp)
+    app.register_blueprint(referrals_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
 

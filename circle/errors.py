@@ -74,3 +74,17 @@ class EmailTaken(DomainError):
 
     code = "email_taken"
     status = 409
+
+
+class SelfReferral(DomainError):
+    """A member tried to refer or thank themselves."""
+
+    code = "self_referral"
+    status = 422
+
+
+class NotAMember(DomainError):
+    """The other member is not active in this circle."""
+
+    code = "not_a_member"
+    status = 422

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
@@ -11,7 +12,9 @@ from circle.auth.services import find_user_by_email, register_user
 from circle.circles.services import CircleSettings, active_membership, create_circle
 from circle.extensions import db
 from circle.membership import services as membership
-from circle.models import Circle, User
+from circle.models import Circle, Membership, Referral, User
+from circle.referrals import services as referrals
+from circle.weeks import today_for
 
 DEMO_CIRCLE = "Kreis Köln-Süd"
 DEMO_PASSWORD = "circle-demo"  # noqa: S105 - printed for local demo logins only
@@ -99,4 +102,95 @@ def load_demo() -> Circle:
         else:
             membership.apply(circle, user, person.profession, waitlist=True)
     db.session.flush()
+    if not db.session.execute(
+        select(Referral.id).where(Referral.circle_id == circle.id).limit(1)
+    ).first():
+        load_demo_year(circle)
     return circle
+
+
+#: The seeds' lopsided pair: equal referrals both ways, very unequal value.
+PHOTOGRAPHER, PHARMACIST = "jens", "petra"
+PHOTO_EARNS_MINOR = 120_000  # about 1,200 € per referral from the pharmacist
+PHARMACY_EARNS_MINOR = 500  # about 5 € (an aspirin) per referral from the photographer
+
+
+def load_demo_year(circle: Circle, weeks: int = 52, seed: int = 7) -> None:
+    """A year of weekly referrals and closed business, through the real services (no mails).
+
+    Most pairs exchange at random; the Fotograf and the Apotheker give each other one
+    referral a month each, but the Fotograf earns about 1,200 € per referral and the
+    Apotheker about 5 €: the lopsided pair the balance analyses must show.
+    """
+    rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not security
+    seats = {
+        m.user.email.split("@")[0]: m
+        for m in db.session.execute(
+            select(Membership).where(
+                Membership.circle_id == circle.id, Membership.status == "active"
+            )
+        ).scalars()
+    }
+    photographer, pharmacist = seats[PHOTOGRAPHER], seats[PHARMACIST]
+    others = [m for key, m in seats.items() if key not in (PHOTOGRAPHER, PHARMACIST)]
+    today = today_for(circle)
+    first = today - timedelta(weeks=weeks)
+    for week in range(weeks):
+        week_day = first + timedelta(weeks=week)
+        for _ in range(rng.randint(8, 14)):
+            giver, receiver = rng.sample(others, 2)
+            day = min(week_day + timedelta(days=rng.randint(0, 6)), today)
+            referral = _give(circle, giver, receiver, day, rng)
+            if rng.random() < 0.3:
+                amount = rng.choice((150, 400, 800, 1500, 2500, 4000)) * 100 + rng.randint(0, 99)
+                _thank(circle, receiver, giver, referral, amount, day)
+        if week % 4 == 1:  # once a month each way
+            day = min(week_day + timedelta(days=2), today)
+            to_photo = _give(circle, pharmacist, photographer, day, rng)
+            large = _around(rng, PHOTO_EARNS_MINOR)
+            _thank(circle, photographer, pharmacist, to_photo, large, day)
+            to_pharmacy = _give(circle, photographer, pharmacist, day, rng)
+            _thank(
+                circle,
+                pharmacist,
+                photographer,
+                to_pharmacy,
+                _around(rng, PHARMACY_EARNS_MINOR),
+                day,
+            )
+
+
+def _around(rng: random.Random, amount_minor: int) -> int:
+    """An amount within ±10 % of ``amount_minor``."""
+    return amount_minor + rng.randint(-amount_minor // 10, amount_minor // 10)
+
+
+def _give(circle: Circle, giver: Membership, receiver: Membership, day: date, rng) -> Referral:
+    """One demo referral from ``giver`` to ``receiver``."""
+    data = referrals.ReferralInput(
+        receiver_id=receiver.id,
+        given_on=day,
+        kind=rng.choice(("inside", "outside", "outside")),
+        hotness=rng.randint(2, 5),
+        sphere=rng.choice(("private", "professional", "local", "interests", None)),
+    )
+    return referrals.give_referrals(circle, giver, [data], notify=False)[0]
+
+
+def _thank(
+    circle: Circle,
+    reporter: Membership,
+    thanked: Membership,
+    referral: Referral,
+    amount_minor: int,
+    day: date,
+) -> None:
+    """The receiver reports closed business on a demo referral, crediting the giver."""
+    data = referrals.BusinessInput(
+        thanked_id=thanked.id,
+        amount_minor=amount_minor,
+        closed_on=day,
+        kind="new",
+        referral_id=referral.id,
+    )
+    referrals.report_closed_business(circle, reporter, data, notify=False)

@@ -54,3 +54,41 @@ def test_demo_refuses_to_run_in_production(app):
     assert "production" in result.output
     with app.app_context():
         assert db.session.execute(select(func.count(Circle.id))).scalar_one() == 0
+
+
+def test_demo_year_holds_the_lopsided_pair(app):
+    from circle.models import ClosedBusiness, Referral
+
+    result = app.test_cli_runner().invoke(args=["circle", "demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        ids = dict(
+            db.session.execute(
+                select(User.email, Membership.id)
+                .join(Membership.user)
+                .where(User.email.in_(["jens@koeln-sued.example", "petra@koeln-sued.example"]))
+            ).all()
+        )
+        photo, pharma = ids["jens@koeln-sued.example"], ids["petra@koeln-sued.example"]
+
+        def count(giver, receiver):
+            return db.session.execute(
+                select(func.count(Referral.id)).where(
+                    Referral.giver_id == giver, Referral.receiver_id == receiver
+                )
+            ).scalar_one()
+
+        def earned(reporter, thanked):
+            return db.session.execute(
+                select(func.sum(ClosedBusiness.amount_minor)).where(
+                    ClosedBusiness.reporter_id == reporter, ClosedBusiness.thanked_id == thanked
+                )
+            ).scalar_one()
+
+        to_photo, to_pharma = count(pharma, photo), count(photo, pharma)
+        assert to_photo == to_pharma >= 12  # equal in number, every month both ways
+        assert 1080 <= earned(photo, pharma) / to_photo / 100 <= 1320  # about 1,200 € each
+        assert 4.5 <= earned(pharma, photo) / to_pharma / 100 <= 5.5  # about 5 € each
+        total = db.session.execute(select(func.count(Referral.id))).scalar_one()
+        assert total >= 52 * 8  # a year of weekly referrals
+        db.session.remove()

@@ -111,3 +111,47 @@ def test_invitation_cannot_name_an_inviter_of_another_circle(app, make):
         )
         with pytest.raises(IntegrityError):
             _db.session.flush()
+
+
+def test_a_referral_cannot_join_members_of_two_circles(app, make):
+    from datetime import date
+
+    from circle.models import Referral
+
+    first, second = make.circle(), make.circle()
+    here = make.member(first, profession="Fotograf")
+    there = make.member(second, profession="Apotheker")
+    with app.app_context(), pytest.raises(IntegrityError):
+        _db.session.add(
+            Referral(
+                circle_id=first.id,
+                giver_id=here.id,
+                receiver_id=there.id,
+                given_on=date(2026, 1, 7),
+                kind="inside",
+                hotness=3,
+            )
+        )
+        _db.session.flush()
+
+
+def test_closed_business_amounts_are_positive_in_the_database(app, make):
+    from datetime import date
+
+    from circle.models import ClosedBusiness
+
+    circle = make.circle()
+    a = make.member(circle, profession="Fotograf")
+    b = make.member(circle, profession="Apotheker")
+    with app.app_context(), pytest.raises(IntegrityError):
+        _db.session.add(
+            ClosedBusiness(
+                circle_id=circle.id,
+                thanked_id=a.id,
+                reporter_id=b.id,
+                amount_minor=0,
+                currency="EUR",
+                closed_on=date(2026, 1, 7),
+            )
+        )
+        _db.session.flush()

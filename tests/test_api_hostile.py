@@ -14,7 +14,7 @@ from circle.api.endpoint import MAX_BODY, OPERATIONS
 from circle.api.openapi import openapi_path
 from circle.extensions import db
 from circle.models import Circle, Membership, User
-from tests.test_api_members import VALID_BODIES
+from tests.test_api_members import OTHER_IDS, VALID_BODIES
 from tests.test_api_tokens import assert_problem, from_address
 
 #: Raw bodies sent with Content-Type: application/json.
@@ -68,7 +68,13 @@ def setting(api, make):
     circle = make.circle(admin=admin)
     member = make.member(circle, profession="Fotograf")
     api.as_user(admin)
-    return {"circle_id": circle.id, "member_id": member.id, "token_id": 1}
+    return {
+        "circle_id": circle.id,
+        "member_id": member.id,
+        "token_id": 1,
+        "referral_id": 1,
+        "business_id": 1,
+    }
 
 
 def test_hostile_bodies_never_give_5xx_and_change_nothing(app, api, setting):
@@ -155,7 +161,7 @@ def test_ids_beyond_the_integer_range_are_not_found(api, setting, big):
         if "<" not in op.rule:
             continue
         url = openapi_path(op.rule).format(
-            **dict.fromkeys(("circle_id", "member_id", "token_id"), big)
+            **dict.fromkeys(("circle_id", "member_id", "token_id", *OTHER_IDS), big)
         )
         body = VALID_BODIES.get((op.method, op.rule))
         response = api.client.open(url, method=op.method.upper(), json=body, headers=api._headers())

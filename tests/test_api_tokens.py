@@ -174,6 +174,8 @@ def _url(rule: str) -> str:
         .replace("{circle_id}", "1")
         .replace("{member_id}", "1")
         .replace("{token_id}", "1")
+        .replace("{referral_id}", "1")
+        .replace("{business_id}", "1")
     )
 
 

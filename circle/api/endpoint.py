@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Response, g, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import UnsupportedMediaType
@@ -48,6 +48,8 @@ PROBLEM_STATUS = {
     "unsupported_media_type": 415,
     "validation_error": 422,
     "rate_limited": 429,
+    "self_referral": 422,
+    "not_a_member": 422,
 }
 
 
@@ -65,6 +67,25 @@ class Operation:
     status: int
     auth: bool
     problems: tuple[str, ...]
+    query: type[Schema] | None = None
+    #: A ``multipart/form-data`` body (file uploads) instead of JSON.
+    form: type[Schema] | None = None
+    #: A non-JSON media type the view answers with (it returns a ``Response``).
+    produces: str | None = None
+    #: Further success statuses the view may answer with (``WithStatus``).
+    statuses: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class WithStatus:
+    """A view's result answered with another success status than the endpoint's own."""
+
+    result: object
+    status: int
+
+
+#: Largest multipart upload the API reads (bytes) unless ``MAX_UPLOAD_BYTES`` is set.
+MAX_UPLOAD = 64 * 1024 * 1024
 
 
 #: Every operation of the API, in the order the modules declare them.
@@ -90,18 +111,26 @@ def endpoint(
     auth: bool = True,
     problems: tuple[str, ...] = (),
     rate_limit: str | None = None,
+    query: type[Schema] | None = None,
+    form: type[Schema] | None = None,
+    produces: str | None = None,
+    statuses: tuple[int, ...] = (),
 ) -> Callable:
     """Register ``rule`` for ``method`` on the API blueprint and in the OpenAPI registry.
 
     The view receives the path's values and, with a ``body`` schema, ``data`` (the
     loaded body). It returns what ``response`` dumps, or ``None`` for 204.
     ``problems`` lists the codes beyond those that follow from the other arguments.
+    With a ``query`` schema the view also receives ``query`` (the loaded query string).
+    A ``form`` schema reads a ``multipart/form-data`` body (uploads) into ``data``;
+    with ``produces`` (e.g. ``"text/csv"``) the view returns a ready ``Response``; a
+    view may return ``WithStatus(result, 201)`` for one of the further ``statuses``.
     """
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def handler(**path):
-            return _handle(view, path, body, response, status, auth)
+            return _handle(view, path, body, response, status, auth, query, form)
 
         if rate_limit:
             handler = limiter.limit(rate_limit)(handler)
@@ -109,7 +138,9 @@ def endpoint(
         implied = ["unauthorized"] if auth else []
         if "<" in rule:
             implied.append("not_found")
-        if body is not None:
+        if query is not None:
+            implied.append("validation_error")
+        if body is not None or form is not None:
             implied += ["validation_error", "unsupported_media_type", "payload_too_large"]
         if rate_limit:
             implied.append("rate_limited")
@@ -125,6 +156,10 @@ def endpoint(
                 status=status,
                 auth=auth,
                 problems=tuple(dict.fromkeys([*implied, *problems])),
+                query=query,
+                form=form,
+                produces=produces,
+                statuses=statuses,
             )
         )
         return view
@@ -137,20 +172,30 @@ def current_user() -> User:
     return g.api_user
 
 
-def _handle(view, path, body_schema, response_schema, status, auth):
+def _handle(
+    view, path, body_schema, response_schema, status, auth, query_schema=None, form_schema=None
+):
     """Run one request as one unit of work and turn refusals into problems."""
     try:
         with unit_of_work(db.session):
             if auth:
                 g.api_user = _authenticate()
+            if query_schema is not None:
+                path["query"] = query_schema().load(request.args.to_dict())
             if body_schema is not None:
                 path["data"] = body_schema().load(_json_body())
+            if form_schema is not None:
+                path["data"] = form_schema().load(_form_body())
             result = view(**path)
+            if isinstance(result, WithStatus):
+                result, status = result.result, result.status
             payload = None if response_schema is None else response_schema().dump(result)
     except ValidationError as error:
         return validation_problem(error.messages)
     except DomainError as error:
         return domain_problem(error)
+    if isinstance(result, Response):
+        return result
     if payload is None:
         return Response(status=204)
     response = jsonify(payload)
@@ -167,6 +212,21 @@ def _authenticate() -> User:
     if user is None:
         raise Unauthorized(_("The token is invalid or has been revoked."))
     return user
+
+
+class UnsupportedUpload(DomainError):
+    """An upload endpoint was sent something other than ``multipart/form-data``."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
+def _form_body() -> dict:
+    """Read a ``multipart/form-data`` body (fields and files): 415 otherwise, 413 when too large."""
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedUpload(_("Send the file as multipart/form-data."))
+    request.max_content_length = current_app.config.get("MAX_UPLOAD_BYTES", MAX_UPLOAD)
+    return {**request.form.to_dict(), **request.files.to_dict()}
 
 
 class _BadJson(Exception):
@@ -212,6 +272,7 @@ def validation_problem(messages) -> Response:
 def domain_problem(error: DomainError) -> Response:
     """A problem response for a refusal of the services, mapped 1:1 from the error."""
     extra = {"errors": {error.field: [error.message]}} if error.field else {}
+    extra.update(getattr(error, "extra", None) or {})
     response = problem(error.status, error.code, error.message, **extra)
     if error.status == 401:
         value = 'Bearer realm="circle"'

@@ -8,7 +8,7 @@ booleans, and every refusal reads in the user's language.
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -173,3 +173,74 @@ class OneOf(validate.OneOf):
                 _("Must be one of: %(choices)s.", choices=", ".join(map(str, self.choices)))
             )
         return value
+
+
+# --- referrals and closed business -------------------------------------------------
+
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Day(Text):
+    """A calendar date as ``"YYYY-MM-DD"`` (nothing else: no times, no other orders)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {"format": "date", "example": "2025-03-05"})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        """Parse ``"YYYY-MM-DD"`` into a date; impossible days (02-30) are refused."""
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if DAY.match(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
+        raise ValidationError(_("Enter a date as YYYY-MM-DD, for example 2025-03-05."))
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        """Write a date as ``"YYYY-MM-DD"``."""
+        return None if value is None else value.isoformat()
+
+
+class DecimalString(Text):
+    """An amount as a plain decimal string with a dot (``"1200.00"``).
+
+    JSON numbers are refused, so no float ever carries money. The string is checked
+    against the circle's currency (decimals, sign, size) by ``money.parse_plain_amount``.
+    """
+
+    default_error_messages = {
+        **Text.default_error_messages,
+        "invalid": _l('Give the amount as a decimal string with a dot, e.g. "1200.00".'),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {"pattern": r"^\d{1,12}(\.\d{1,12})?$", "example": "1200.00"})
+        kwargs.setdefault("validate", Length(max=40))
+        super().__init__(**kwargs)
+
+
+class StrictBool(_Translated, fields.Boolean):
+    """A JSON ``true`` or ``false``: strings and numbers are refused."""
+
+    default_error_messages = {**_COMMON, "invalid": _l("Not a valid boolean.")}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        """Accept only the JSON literals."""
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid")
+
+
+class OptionalEmail(Email):
+    """An e-mail address that may also be left empty (``""``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {"description": "An e-mail address, or empty."})
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        """An empty (or blank) string stays empty; anything else must be an address."""
+        if isinstance(value, str) and not value.strip():
+            return ""
+        return super()._deserialize(value, attr, data, **kwargs)

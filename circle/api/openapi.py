@@ -41,6 +41,11 @@ def _operation(op: Operation) -> dict:
     if op.response is not None:
         success["content"] = {"application/json": {"schema": op.response}}
     responses: dict[str, dict] = {str(op.status if op.response else 204): success}
+    if op.produces is not None:
+        success = {"description": "OK", "content": {op.produces: {"schema": {"type": "string"}}}}
+        responses = {str(op.status): success}
+    for status in op.statuses:
+        responses[str(status)] = success
     codes_by_status: dict[int, list[str]] = defaultdict(list)
     for code in op.problems:
         codes_by_status[PROBLEM_STATUS[code]].append(code)
@@ -64,6 +69,13 @@ def _operation(op: Operation) -> dict:
             {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
             for name in params
         ]
+    if op.query is not None:
+        operation.setdefault("parameters", []).append({"in": "query", "schema": op.query})
+    if op.form is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": op.form}},
+        }
     if op.body is not None:
         operation["requestBody"] = {
             "required": True,

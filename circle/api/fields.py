@@ -14,6 +14,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 
+from circle.routing import MAX_ID, NO_ID
+
 _COMMON = {
     "required": _l("This field is required."),
     "null": _l("This field may not be null."),
@@ -244,3 +246,16 @@ class OptionalEmail(Email):
         if isinstance(value, str) and not value.strip():
             return ""
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Id(Int):
+    """The id of a row: a value outside the database's id range names no row.
+
+    Like the URL converter, it turns such values into ``NO_ID`` so that the services
+    answer exactly as for any unknown id, instead of the driver overflowing.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        """Check the type; map ids the database cannot hold to ``NO_ID``."""
+        number = super()._deserialize(value, attr, data, **kwargs)
+        return number if 0 < number <= MAX_ID else NO_ID

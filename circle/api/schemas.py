@@ -17,6 +17,7 @@ from circle.api.fields import (
     DecimalString,
     Email,
     HourMinute,
+    Id,
     Int,
     Length,
     OneOf,
@@ -270,13 +271,13 @@ class ProspectIn(In):
 class ReferralIn(In):
     """A referral slip: from the giver (default: the caller) to another member."""
 
-    giver_id = Int(
+    giver_id = Id(
         metadata={
             "description": "Membership id of the giver; left out: the caller. "
             "Only admins give in another member's name (403 `forbidden`)."
         }
     )
-    receiver_id = Int(required=True, metadata={"description": "Membership id of the receiver."})
+    receiver_id = Id(required=True, metadata={"description": "Membership id of the receiver."})
     given_on = Day(
         required=True,
         metadata={
@@ -364,7 +365,7 @@ class PeriodQuery(In):
 class BusinessIn(In):
     """Closed business the caller (the receiver) earned, credited to the giver."""
 
-    giver_id = Int(
+    giver_id = Id(
         required=True, metadata={"description": "Membership id of the member thanked (credited)."}
     )
     amount = DecimalString(
@@ -381,7 +382,7 @@ class BusinessIn(In):
         metadata={"format": "date", "description": "Not in the future (the circle's time zone)."},
     )
     kind = Text(required=True, validate=OneOf(list(BUSINESS_KINDS)))
-    referral_id = Int(
+    referral_id = Id(
         load_default=None,
         allow_none=True,
         metadata={"description": "The slip this business came from (given by giver to caller)."},

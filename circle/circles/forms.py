@@ -164,6 +164,9 @@ class CircleSettingsForm(FlaskForm):
         validators=[InputRequired(message=_l("Please enter a number of seats."))],
         render_kw={"min": 1, "max": MAX_SEATS, "inputmode": "numeric"},
     )
+    show_thank_amount = BooleanField(
+        _l("Tell givers the amount they were thanked for"), default=True
+    )
 
     def __init__(self, *args, circle: Circle | None = None, **kwargs) -> None:
         super().__init__(*args, obj=circle, **kwargs)
@@ -181,11 +184,17 @@ class CircleSettingsForm(FlaskForm):
             seat_limit=self.seat_limit.data,
             meeting_weekday=self.meeting_weekday.data,
             meeting_time=self.meeting_time.data,
+            show_thank_amount=(
+                self.show_thank_amount.data if self.show_thank_amount is not None else None
+            ),
         )
 
 
 class CreateCircleForm(CircleSettingsForm):
     """A new circle's settings plus the creator's own profession (optional)."""
+
+    #: A new circle tells givers the amount; the setting is changed on the settings page.
+    show_thank_amount = None
 
     profession = StringField(
         _l("Your own profession in this circle"),

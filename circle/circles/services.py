@@ -32,6 +32,8 @@ class CircleSettings:
     seat_limit: int = MAX_SEATS
     meeting_weekday: int = 2
     meeting_time: time = time(7, 0)
+    #: Tell thanked givers the amount; None keeps the current setting (True for a new circle).
+    show_thank_amount: bool | None = None
 
 
 def validate_settings(settings: CircleSettings) -> None:
@@ -64,6 +66,8 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
         meeting_weekday=settings.meeting_weekday,
         meeting_time=settings.meeting_time,
     )
+    if settings.show_thank_amount is not None:
+        circle.show_thank_amount = settings.show_thank_amount
     db.session.add(circle)
     db.session.flush()
     profession = get_or_create_profession(profession_name) if profession_name.strip() else None
@@ -103,6 +107,8 @@ def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -
     locked.seat_limit = settings.seat_limit
     locked.meeting_weekday = settings.meeting_weekday
     locked.meeting_time = settings.meeting_time
+    if settings.show_thank_amount is not None:
+        locked.show_thank_amount = settings.show_thank_amount
     db.session.flush()
     return locked
 

@@ -686,3 +686,69 @@ def _mail_thanks(circle: Circle, business: ClosedBusiness) -> None:
             _("You were thanked for closed business"),
             body + "\n\n" + external_url("referrals.ledger", circle_id=circle.id),
         )
+
+
+# --- for the HTML pages ------------------------------------------------------------
+
+
+def members_by_id(circle: Circle, member_ids: set[int]) -> dict[int, Membership]:
+    """Memberships of this circle by id (any status), e.g. to name people in a slip's history."""
+    ids = {i for i in member_ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Membership).where(Membership.circle_id == circle.id, Membership.id.in_(ids))
+    ).scalars()
+    return {m.id: m for m in rows}
+
+
+def may_correct_referral(actor: Membership, referral: Referral) -> bool:
+    """Whether correct_referral would let the actor change this slip (to offer the form)."""
+    internal = referral.giver_id is not None and referral.receiver_id is not None
+    return not referral.is_void and internal and (actor.is_admin or actor.id == referral.giver_id)
+
+
+def may_void_referral(actor: Membership, referral: Referral) -> bool:
+    """Whether void_referral would let the actor void this slip."""
+    own = actor.id == referral.giver_id or actor.user_id == referral.created_by_id
+    return not referral.is_void and (own or actor.is_admin)
+
+
+def may_set_status(actor: Membership, referral: Referral) -> bool:
+    """Whether the actor moves this referral's status (the receiver, or an admin)."""
+    return not referral.is_void and (actor.id == referral.receiver_id or actor.is_admin)
+
+
+def may_correct_business(actor: Membership, business: ClosedBusiness) -> bool:
+    """Whether correct_business would let the actor change this entry."""
+    internal = business.thanked_id is not None and business.reporter_id is not None
+    return (
+        not business.is_void and internal and (actor.is_admin or actor.id == business.reporter_id)
+    )
+
+
+def may_void_business(actor: Membership, business: ClosedBusiness) -> bool:
+    """Whether void_business would let the actor void this entry."""
+    own = actor.id == business.reporter_id or actor.user_id == business.created_by_id
+    return not business.is_void and (own or actor.is_admin)
+
+
+def received_for_linking(circle: Circle, actor: Membership, since: date) -> list[Referral]:
+    """Referrals the actor received since ``since`` and not voided, newest first (to link
+    closed business to one of them)."""
+    return list(
+        db.session.execute(
+            select(Referral)
+            .where(
+                Referral.circle_id == circle.id,
+                Referral.receiver_id == actor.id,
+                Referral.giver_id.is_not(None),
+                Referral.voided_at.is_(None),
+                Referral.given_on >= since,
+            )
+            .order_by(Referral.given_on.desc(), Referral.id.desc())
+            .limit(200)
+        )
+        .unique()
+        .scalars()
+    )

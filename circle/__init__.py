@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from circle.circles.views import bp as circles_bp
     from circle.extensions import csrf
     from circle.health import bp as health_bp
+    from circle.imports.views import bp as imports_bp
     from circle.membership.views import bp as membership_bp
     from circle.referrals.views import bp as referrals_bp
 
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(circles_bp)
     app.register_blueprint(membership_bp)
     app.register_blueprint(referrals_bp)
+    app.register_blueprint(imports_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
 

@@ -29,3 +29,86 @@ def demo_command(force: bool) -> None:
         click.echo(f"  {person.email:<32} {person.name}, {person.profession} ({person.role})")
     click.echo(f"  ... and {len(PEOPLE) - 4} more, e.g. eva@... (applicant), sven@... (waitlist)")
     click.echo(f"Open {base_url}/login")
+
+
+@circle_cli.command("import")
+@click.argument("circle_id", type=int)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option(
+    "--date",
+    "slip_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the imported slips are dated (YYYY-MM-DD; required for BNI files).",
+)
+@click.option("--commit", "do_commit", is_flag=True, help="Import; without it only a preview.")
+def import_command(circle_id: int, file: str, slip_date, do_commit: bool) -> None:
+    """Preview (or with --commit, run) the import of FILE into circle CIRCLE_ID.
+
+    FILE is BNI Connect's Slips Audit Report (.xls, XML Spreadsheet 2003) or a CSV
+    exported from Circle. All rows or none are imported; rows imported before are
+    skipped. No mails are sent.
+    """
+    import time
+    from pathlib import Path
+
+    from circle.errors import DomainError
+    from circle.imports import services as imports
+    from circle.models import Circle
+
+    day = slip_date.date() if slip_date else None
+    data = Path(file).read_bytes()
+    started = time.perf_counter()
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        """Print a line per reported step."""
+        label = {"read": "read", "check": "checked", "write": "written"}.get(stage, stage)
+        suffix = f"/{total}" if total else ""
+        click.echo(f"  {label} {done}{suffix} rows ({time.perf_counter() - started:.1f}s)")
+
+    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base_url):
+        circle = db.session.get(Circle, circle_id)
+        if circle is None:
+            raise click.ClickException(f"Circle {circle_id} not found.")
+        try:
+            if do_commit:
+                with unit_of_work(db.session):
+                    summary = imports.commit(
+                        circle,
+                        None,
+                        data,
+                        filename=Path(file).name,
+                        slip_date=day,
+                        progress=progress,
+                    )
+            else:
+                summary = imports.preview(circle, data, slip_date=day, progress=progress)
+        except imports.ImportRejected as error:
+            _echo_summary(error.summary)
+            raise click.ClickException(error.message) from None
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+    _echo_summary(summary)
+    elapsed = time.perf_counter() - started
+    if do_commit:
+        click.echo(f"Imported (import {summary.import_id}) in {elapsed:.1f}s.")
+    else:
+        click.echo(f"Dry run in {elapsed:.1f}s: nothing was written. Add --commit to import.")
+
+
+def _echo_summary(summary) -> None:
+    """Print an import summary: counts, unmatched names and row errors."""
+    click.echo(f"Format: {summary.format}; rows: {summary.rows}")
+    click.echo(f"Referrals: {summary.referrals}")
+    click.echo(f"Closed business: {summary.closed_business}")
+    for slip_type, count in summary.other_slips.items():
+        click.echo(f"{slip_type}: {count}")
+    click.echo(f"Already imported: {summary.already_imported}")
+    if summary.unmatched_names:
+        click.echo("Names matching no member (external parties): ")
+        for name in summary.unmatched_names:
+            click.echo(f"  {name}")
+    for error in summary.errors:
+        click.echo(f"Row {error.row}: {error.message}", err=True)
+    if summary.error_count > len(summary.errors):
+        click.echo(f"... {summary.error_count - len(summary.errors)} more errors", err=True)

@@ -48,6 +48,7 @@ PROBLEM_STATUS = {
     "unsupported_media_type": 415,
     "validation_error": 422,
     "rate_limited": 429,
+    "import_rejected": 422,
     "self_referral": 422,
     "not_a_member": 422,
 }

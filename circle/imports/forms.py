@@ -1,0 +1,40 @@
+"""Forms of the import and export pages: they only parse; the services decide."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, HiddenField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+
+class UploadForm(FlaskForm):
+    """Upload a BNI Connect slips report or our CSV, with the day its slips are dated."""
+
+    file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file."))])
+    date = DateField(
+        _l("Date of the slips"),
+        validators=[Optional()],
+        description=_l("BNI files carry no dates: every slip gets this date."),
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm a previewed import: the stored upload's hash, its date and its name."""
+
+    sha = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
+    date = HiddenField(validators=[Optional(), Regexp(r"^\d{4}-\d{2}-\d{2}$")])
+    filename = HiddenField(validators=[Optional(), Length(max=255)])
+
+
+class ExportForm(FlaskForm):
+    """The period of a CSV export (sent with GET; no CSRF needed for a download)."""
+
+    class Meta:
+        """A download changes nothing: no CSRF token."""
+
+        csrf = False
+
+    start = DateField(_l("From"), name="from", validators=[Optional()])
+    end = DateField(_l("To"), name="to", validators=[Optional()])

@@ -1,0 +1,165 @@
+"""HTML pages of imports (admins) and the CSV export (members).
+
+Import: upload a file and a date → a preview with counts, unmatched names and row
+errors (nothing written; the upload is kept under its sha256) → confirm → the import
+runs in one unit of work → the result page. Export: a period → a CSV download.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from circle.api.endpoint import MAX_UPLOAD
+from circle.circles.services import circle_for_user
+from circle.db import unit_of_work
+from circle.errors import DomainError
+from circle.extensions import db
+from circle.imports import export, services, storage
+from circle.imports.forms import ConfirmForm, ExportForm, UploadForm
+from circle.models import User
+from circle.web import form_error
+from circle.weeks import today_for
+
+bp = Blueprint("imports", __name__)
+
+
+def _me() -> User:
+    """The logged-in user as a model object (not the proxy)."""
+    return current_user._get_current_object()
+
+
+def _limit_upload() -> None:
+    """Refuse uploads larger than ``MAX_UPLOAD_BYTES`` (413) before the form reads them."""
+    request.max_content_length = current_app.config.get("MAX_UPLOAD_BYTES", MAX_UPLOAD)
+
+
+def _upload_page(circle, form, status: int):
+    """The upload form with the circle's latest imports."""
+    return render_template(
+        "imports/upload.html", circle=circle, form=form, history=services.imports_of(circle)
+    ), status
+
+
+@bp.route("/circles/<int:circle_id>/import", methods=["GET", "POST"])
+@login_required
+def upload(circle_id: int):
+    """Upload a file and see what it would import (admins; nothing is written yet)."""
+    circle, _me_member = services.admin_circle(_me(), circle_id)
+    _limit_upload()
+    form = UploadForm()
+    if request.method == "GET":
+        form.date.data = today_for(circle)
+    if not form.validate_on_submit():
+        return _upload_page(circle, form, 422 if form.is_submitted() else 200)
+    data = form.file.data.read()
+    filename = (form.file.data.filename or "")[:255]
+    try:
+        summary = services.preview(circle, data, slip_date=form.date.data)
+    except DomainError as error:
+        form_error(form, error)
+        return _upload_page(circle, form, error.status)
+    confirm = ConfirmForm(
+        sha=storage.store(circle.id, data),
+        date=summary.date.isoformat() if summary.date else "",
+        filename=filename,
+        formdata=None,
+    )
+    return render_template(
+        "imports/preview.html", circle=circle, summary=summary, confirm=confirm, filename=filename
+    )
+
+
+@bp.post("/circles/<int:circle_id>/import/confirm")
+@login_required
+def confirm(circle_id: int):
+    """Import the previewed file: all rows or none."""
+    circle, _me_member = services.admin_circle(_me(), circle_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The upload has expired. Please upload the file again."), "error")
+        return redirect(url_for("imports.upload", circle_id=circle_id))
+    slip_date = date.fromisoformat(form.date.data) if form.date.data else None
+    try:
+        data = storage.load(circle.id, form.sha.data)
+        with unit_of_work(db.session):
+            summary = services.commit(
+                circle, _me(), data, filename=form.filename.data or "", slip_date=slip_date
+            )
+            import_id, added = summary.import_id, summary.added
+    except services.ImportRejected as error:
+        circle, _me_member = services.admin_circle(_me(), circle_id)
+        return render_template(
+            "imports/preview.html",
+            circle=circle,
+            summary=error.summary,
+            confirm=None,
+            filename=form.filename.data or "",
+        ), 422
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("imports.upload", circle_id=circle_id))
+    storage.discard(circle_id, form.sha.data)
+    flash(_("The import is done: %(n)s entries were added.", n=added), "success")
+    return redirect(url_for("imports.result", circle_id=circle_id, import_id=import_id))
+
+
+@bp.get("/circles/<int:circle_id>/imports/<int:import_id>")
+@login_required
+def result(circle_id: int, import_id: int):
+    """What one import added (admins)."""
+    circle, _me_member = services.admin_circle(_me(), circle_id)
+    record = services.import_in(circle, import_id)
+    return render_template("imports/result.html", circle=circle, record=record)
+
+
+def _export_page(circle, me, form, status: int):
+    """The export form."""
+    return render_template("imports/export.html", circle=circle, me=me, form=form), status
+
+
+@bp.get("/circles/<int:circle_id>/export")
+@login_required
+def export_page(circle_id: int):
+    """Choose the period of a CSV export (admins: every entry; members: their own)."""
+    circle, me = circle_for_user(_me(), circle_id)
+    form = ExportForm(formdata=None)
+    form.end.data = today_for(circle)
+    return _export_page(circle, me, form, 200)
+
+
+@bp.get("/circles/<int:circle_id>/export.csv")
+@login_required
+def export_csv(circle_id: int):
+    """Download referrals and closed business of a period as CSV (``?from=&to=``)."""
+    circle, me = circle_for_user(_me(), circle_id)
+    form = ExportForm(request.args)
+    if not form.validate():
+        return _export_page(circle, me, form, 422)
+    try:
+        start, end = export.period(circle, form.start.data, form.end.data)
+    except DomainError as error:
+        form_error(form, error)
+        return _export_page(circle, me, form, error.status)
+    body = export.export_csv(circle, me, start, end)
+    filename = export.export_filename(circle, start, end)
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -329,17 +329,19 @@ class ReferralPatch(In):
 
 
 def _check_void(data: dict, other: str | None) -> None:
-    """Refuse a patch that asks for nothing, for two things, or voids without ``true``."""
-    wants_void = "void" in data or "reason" in data
-    if other is not None and other in data and wants_void:
-        raise ValidationError(_("Give either a status or void, not both."))
-    if other is not None and other in data:
-        return
-    if "void" not in data:
-        if other is None:
-            raise ValidationError(_("Send void: true with a reason."))
-        raise ValidationError(_("Give a status or void: true with a reason."))
-    if data["void"] is not True:
+    """Refuse a patch that asks for nothing, for two things, or voids without ``true``.
+
+    ``other`` names the alternative change (``status``); ``None`` where void is required.
+    """
+    if other is not None:
+        wants_void = "void" in data or "reason" in data
+        if other in data and wants_void:
+            raise ValidationError(_("Give either a status or void, not both."))
+        if other in data:
+            return
+        if "void" not in data:
+            raise ValidationError(_("Give a status or void: true with a reason."))
+    if data.get("void") is not True:
         raise ValidationError(_("Only true voids an entry."), field_name="void")
 
 

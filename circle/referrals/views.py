@@ -192,10 +192,10 @@ def _thank_form(circle: Circle, me: Membership, members: list[Membership], **kwa
 # --- the week view -------------------------------------------------------------------
 
 
-@bp.get("/circles/<int:circle_id>/week", defaults={"day": None})
+@bp.get("/circles/<int:circle_id>/week")
 @bp.get("/circles/<int:circle_id>/week/<day>")
 @login_required
-def week(circle_id: int, day: str | None):
+def week(circle_id: int, day: str | None = None):
     """One circle week: my referrals and closed business, my totals, and the entry forms."""
     circle, me = _member_of(circle_id)
     if day is None:
@@ -538,6 +538,8 @@ def _correct_business_form(
     linkable = (
         services.received_for_linking(circle, reporter, services.EARLIEST) if reporter else []
     )
+    if business.referral_id is not None and business.referral_id not in {r.id for r in linkable}:
+        linkable.append(services.referral_in(circle, business.referral_id))
     form.set_choices(members, referral_choices(linkable, day_label), today_for(circle))
     form.reporter_id.choices = form.giver_id.choices[1:]
     return form

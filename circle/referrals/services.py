@@ -278,7 +278,7 @@ def set_status(circle: Circle, actor: Membership, referral_id: int, status: str)
     referral = visible_referral(circle, actor, referral_id)
     if referral.is_void:
         raise Conflict(_("This referral was voided."))
-    if actor.id != referral.receiver_id and not actor.is_admin:
+    if not may_set_status(actor, referral):
         raise Forbidden(_("Only the receiver sets the status of a referral."))
     if status not in STATUS_MOVES:
         raise ValidationFailed(_("Unknown status."), field="status")
@@ -314,10 +314,10 @@ def correct_referral(
     referral = visible_referral(circle, actor, referral_id)
     if referral.is_void:
         raise Conflict(_("This referral was voided."))
-    if not actor.is_admin and actor.id != referral.giver_id:
-        raise Forbidden(_("Only the giver or an admin may change this referral."))
     if referral.giver_id is None or referral.receiver_id is None:
         raise Conflict(_("Imported slips with a party outside the circle cannot be edited."))
+    if not may_correct_referral(actor, referral):
+        raise Forbidden(_("Only the giver or an admin may change this referral."))
     giver_id = data.giver_id if data.giver_id is not None else referral.giver_id
     giver = _check_referral(circle, actor, replace(data, giver_id=giver_id))
     before = audit.snapshot(referral, REFERRAL_FIELDS)
@@ -343,8 +343,7 @@ def void_referral(circle: Circle, actor: Membership, referral_id: int, reason: s
     referral = visible_referral(circle, actor, referral_id)
     if referral.is_void:
         raise Conflict(_("This referral was already voided."))
-    own = actor.id == referral.giver_id or actor.user_id == referral.created_by_id
-    if not own and not actor.is_admin:
+    if not may_void_referral(actor, referral):
         raise Forbidden(_("Only the giver or an admin may void this referral."))
     reason = _check_text(reason, 500, "reason")
     if not reason:
@@ -453,10 +452,10 @@ def correct_business(
     business = visible_business(circle, actor, business_id)
     if business.is_void:
         raise Conflict(_("This closed business was voided."))
-    if not actor.is_admin and actor.id != business.reporter_id:
-        raise Forbidden(_("Only the reporter or an admin may change this entry."))
     if business.thanked_id is None or business.reporter_id is None:
         raise Conflict(_("Imported entries with a party outside the circle cannot be edited."))
+    if not may_correct_business(actor, business):
+        raise Forbidden(_("Only the reporter or an admin may change this entry."))
     reporter_id = data.reporter_id if data.reporter_id is not None else business.reporter_id
     reporter = _check_business(circle, actor, replace(data, reporter_id=reporter_id))
     before = audit.snapshot(business, BUSINESS_FIELDS)
@@ -491,8 +490,7 @@ def void_business(
     business = visible_business(circle, actor, business_id)
     if business.is_void:
         raise Conflict(_("This closed business was already voided."))
-    own = actor.id == business.reporter_id or actor.user_id == business.created_by_id
-    if not own and not actor.is_admin:
+    if not may_void_business(actor, business):
         raise Forbidden(_("Only the reporter or an admin may void this entry."))
     reason = _check_text(reason, 500, "reason")
     if not reason:
@@ -703,24 +701,24 @@ def members_by_id(circle: Circle, member_ids: set[int]) -> dict[int, Membership]
 
 
 def may_correct_referral(actor: Membership, referral: Referral) -> bool:
-    """Whether correct_referral would let the actor change this slip (to offer the form)."""
+    """The rule: the giver or an admin corrects a live slip between two members."""
     internal = referral.giver_id is not None and referral.receiver_id is not None
     return not referral.is_void and internal and (actor.is_admin or actor.id == referral.giver_id)
 
 
 def may_void_referral(actor: Membership, referral: Referral) -> bool:
-    """Whether void_referral would let the actor void this slip."""
+    """The rule: whoever gave or entered a live slip, or an admin, may void it."""
     own = actor.id == referral.giver_id or actor.user_id == referral.created_by_id
     return not referral.is_void and (own or actor.is_admin)
 
 
 def may_set_status(actor: Membership, referral: Referral) -> bool:
-    """Whether the actor moves this referral's status (the receiver, or an admin)."""
+    """The rule: the receiver (or an admin) moves a live referral's status."""
     return not referral.is_void and (actor.id == referral.receiver_id or actor.is_admin)
 
 
 def may_correct_business(actor: Membership, business: ClosedBusiness) -> bool:
-    """Whether correct_business would let the actor change this entry."""
+    """The rule: the reporter or an admin corrects a live entry between two members."""
     internal = business.thanked_id is not None and business.reporter_id is not None
     return (
         not business.is_void and internal and (actor.is_admin or actor.id == business.reporter_id)
@@ -728,7 +726,7 @@ def may_correct_business(actor: Membership, business: ClosedBusiness) -> bool:
 
 
 def may_void_business(actor: Membership, business: ClosedBusiness) -> bool:
-    """Whether void_business would let the actor void this entry."""
+    """The rule: whoever reported or entered a live entry, or an admin, may void it."""
     own = actor.id == business.reporter_id or actor.user_id == business.created_by_id
     return not business.is_void and (own or actor.is_admin)
 

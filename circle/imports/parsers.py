@@ -10,8 +10,9 @@ Two formats are recognised from the file's content, not its name:
   ``CEU Credits`` or ``Qty if CEU``). The file has no dates: every slip gets the date
   the user gives.
 
-XML is read with defusedxml: entity declarations and DTDs are refused, so a "billion
-laughs" file fails at once instead of expanding. Amounts are parsed exactly (Decimal via
+XML is read with defusedxml's SAX parser (expat, streamed): DTDs, entity declarations
+and external references are refused, so a "billion laughs" file fails at once instead of
+expanding and nothing is ever fetched. Amounts are parsed exactly (Decimal via
 ``circle.money``), never as floats. Nothing here touches the database: the result is a
 list of ``SlipRow`` and a list of ``RowError`` (row numbers as the user sees them).
 """
@@ -25,11 +26,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from xml.sax import SAXParseException
+from xml.sax.handler import ContentHandler
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from defusedxml.expatreader import create_parser
 from flask_babel import gettext as _
 
+from circle.db import minor_units
 from circle.errors import ValidationFailed
 from circle.models import BUSINESS_KINDS, REFERRAL_KINDS, REFERRAL_STATUSES, SPHERES, party_key
 from circle.money import parse_plain_amount
@@ -91,6 +95,7 @@ _SLIP_TYPES = {
 }
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _GROUPED = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_SIMPLE_AMOUNT = re.compile(r"^\$?((?:\d{1,3}(?:,\d{3})+)|\d+)(?:\.(\d+))?$")
 _SCIENTIFIC = re.compile(r"^\d+(?:\.\d+)?[eE][+-]?\d+$")
 _CURRENCY_MARKS = re.compile(r"^(?:[$€£]|[A-Z]{3})\s*|\s*(?:[$€£]|[A-Z]{3})$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -113,6 +118,8 @@ class SlipRow:
     content: str  # the row's normalised content (for the source key)
     giver: str = ""
     receiver: str = ""
+    giver_key: str = ""  # party_key of giver
+    receiver_key: str = ""
     kind: str = ""  # inside/outside (referral) or new/repeat (closed business)
     hotness: int | None = None
     sphere: str | None = None
@@ -289,97 +296,151 @@ def guard_formula(text: str) -> str:
 
 # --- SpreadsheetML ------------------------------------------------------------------
 
-
-def _local(tag: str) -> str:
-    """An XML tag or attribute name without its namespace."""
-    return tag.rpartition("}")[2]
+#: Bytes handed to the XML parser at a time (rows are yielded after each piece).
+FEED_BYTES = 1 << 20
 
 
-def _attr(element, name: str) -> str | None:
-    """An attribute by local name (``ss:Index`` and plain ``Index`` alike)."""
-    for key, value in element.attrib.items():
-        if _local(key) == name:
-            return value
-    return None
+def _not_a_workbook() -> ValidationFailed:
+    """The refusal for XML that is not an Excel 2003 XML spreadsheet."""
+    return ValidationFailed(
+        _("This XML file is not an Excel 2003 XML spreadsheet (BNI Connect's slips report)."),
+        field="file",
+    )
 
 
-def _index(value: str | None, current: int) -> int:
-    """A 1-based ``ss:Index`` as a 0-based position; refuse nonsense values."""
-    if value is None:
-        return current
-    if not value.isdigit() or not 1 <= int(value) <= 1_000_000:
-        raise ValidationFailed(_("The spreadsheet is broken (a bad cell index)."), field="file")
-    return int(value) - 1
+def _bad_index() -> ValidationFailed:
+    """The refusal for a nonsensical ``ss:Index`` or ``ss:MergeAcross``."""
+    return ValidationFailed(_("The spreadsheet is broken (a bad cell index)."), field="file")
 
 
-def _cells(row) -> list[str]:
-    """The texts of a SpreadsheetML ``Row``, placed by ``ss:Index`` and ``ss:MergeAcross``."""
-    out: list[str] = []
-    position = 0
-    for cell in row:
-        if _local(cell.tag) != "Cell":
-            continue
-        position = _index(_attr(cell, "Index"), position)
-        if position > 1000:
-            raise ValidationFailed(_("The spreadsheet is broken (a bad cell index)."), field="file")
-        text = ""
-        for child in cell:
-            if _local(child.tag) == "Data":
-                text = "".join(child.itertext())
-                break
-        while len(out) < position:
-            out.append("")
-        out.append(text)
-        merge = _attr(cell, "MergeAcross")
-        position += 1 + (int(merge) if merge and merge.isdigit() and int(merge) < 1000 else 0)
-    return out
+class _SheetReader(ContentHandler):
+    """SAX handler collecting the rows of a SpreadsheetML workbook.
+
+    Rows are appended to ``rows`` as ``(row number, cells)``; ``None`` marks the end of
+    a worksheet. Cells are placed by ``ss:Index`` and widened by ``ss:MergeAcross``;
+    formatted text inside ``Data`` (``<B>``, ``<Font>``) counts as plain text.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[int, list[str]] | None] = []
+        self.root_seen = False
+        self.number = 0
+        self.cells: list[str] | None = None
+        self.position = 0
+        self.merge = 0
+        self.text: list[str] | None = None
+        self.cell_text = ""
+        self.locals: dict[str, str] = {}
+
+    @staticmethod
+    def _attribute(attrs, name: str) -> str | None:
+        """An attribute by local name (``ss:Index`` and ``Index`` alike)."""
+        for key in attrs.getNames():
+            if key == name or key.endswith(":" + name):
+                return attrs.getValue(key)
+        return None
+
+    @staticmethod
+    def _number(value: str | None, limit: int) -> int | None:
+        """A positive integer attribute up to ``limit``; refuse anything else."""
+        if value is None:
+            return None
+        if not value.isdigit() or int(value) > limit:
+            raise _bad_index()
+        return int(value)
+
+    def _local(self, name: str) -> str:
+        """A tag's name without its prefix (``ss:Data`` → ``Data``), remembered per tag."""
+        local = self.locals.get(name)
+        if local is None:
+            local = self.locals[name] = name.rpartition(":")[2]
+        return local
+
+    def startElement(self, name, attrs):
+        """Track worksheets, rows, cells and data."""
+        local = self.locals.get(name) or self._local(name)
+        if not self.root_seen:
+            self.root_seen = True
+            if local != "Workbook":
+                raise _not_a_workbook()
+        elif local == "Cell":
+            if attrs:
+                index = self._number(self._attribute(attrs, "Index"), 1000)
+                if index is not None:
+                    if index < 1:
+                        raise _bad_index()
+                    self.position = index - 1
+                self.merge = self._number(self._attribute(attrs, "MergeAcross"), 1000) or 0
+            else:
+                self.merge = 0
+            self.cell_text = ""
+        elif local == "Data":
+            self.text = []
+        elif local == "Row":
+            index = self._number(self._attribute(attrs, "Index"), 10_000_000) if attrs else None
+            self.number = index if index else self.number + 1
+            self.cells = []
+            self.position = 0
+        elif local == "Table":
+            self.number = 0
+
+    def endElement(self, name):
+        """Place a cell's text, close a row or a worksheet."""
+        local = self.locals.get(name) or self._local(name)
+        if local == "Data":
+            self.cell_text = "".join(self.text or ())
+            self.text = None
+        elif local == "Cell":
+            cells = self.cells
+            if cells is not None:
+                if self.position > 1000:
+                    raise _bad_index()
+                while len(cells) < self.position:
+                    cells.append("")
+                cells.append(self.cell_text)
+            self.position += 1 + self.merge
+        elif local == "Row":
+            if self.cells is not None:
+                self.rows.append((self.number, self.cells))
+            self.cells = None
+        elif local == "Worksheet":
+            self.rows.append(None)
+
+    def characters(self, content):
+        """Collect the text of a ``Data`` element (and of the markup inside it)."""
+        if self.text is not None:
+            self.text.append(content)
 
 
 def _spreadsheet_rows(data: bytes) -> Iterator[tuple[int, list[str]] | None]:
-    """Rows of a SpreadsheetML workbook as (row number, cells), streamed.
+    """Rows of a SpreadsheetML workbook as (row number, cells), streamed piece by piece.
 
     ``None`` marks the end of a worksheet (row numbers start again in the next one).
-    Entity declarations, DTDs and external references are refused (defusedxml).
+    defusedxml refuses DTDs, entity declarations and external references, so no
+    entity is ever expanded ("billion laughs") and no file or URL is ever fetched.
     """
-    table = None
-    number = 0
-    root_seen = False
+    reader = _SheetReader()
+    parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser.setContentHandler(reader)
     try:
-        for event, element in iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
-            name = _local(element.tag)
-            if event == "start":
-                if not root_seen:
-                    root_seen = True
-                    if name != "Workbook":
-                        raise ValidationFailed(
-                            _(
-                                "This XML file is not an Excel 2003 XML spreadsheet "
-                                "(BNI Connect's slips report)."
-                            ),
-                            field="file",
-                        )
-                elif name == "Table":
-                    table = element
-                    number = 0
-                continue
-            if name == "Row":
-                number = _index(_attr(element, "Index"), number) + 1
-                yield number, _cells(element)
-                element.clear()
-                if table is not None and len(table) and table[-1] is element:
-                    del table[-1]
-            elif name == "Worksheet":
-                yield None
-                element.clear()
+        for start in range(0, len(data), FEED_BYTES):
+            parser.feed(data[start : start + FEED_BYTES])
+            yield from reader.rows
+            reader.rows.clear()
+        parser.close()
+        yield from reader.rows
     except DefusedXmlException:
         raise ValidationFailed(
             _("The file declares XML entities or a DTD, which are not allowed."), field="file"
         ) from None
-    except SyntaxError as error:  # xml.etree.ElementTree.ParseError
-        line = getattr(error, "position", (0, 0))[0]
+    except SAXParseException as error:
         raise ValidationFailed(
-            _("The file is not valid XML (line %(line)s).", line=line), field="file"
+            _("The file is not valid XML (line %(line)s).", line=error.getLineNumber()),
+            field="file",
         ) from None
+    if not reader.root_seen:
+        raise _not_a_workbook()
 
 
 # --- BNI Connect slips audit report -------------------------------------------------
@@ -408,37 +469,179 @@ def _bni_columns(names: list[str]) -> dict[str, int] | None:
     return None
 
 
+class _BniRows:
+    """Turns the cells of a report's rows into slips; remembers what it already normalised.
+
+    A report names the same 40 people and the same few slip types over and over, so
+    names, slip types and tiers are normalised once per distinct text.
+    """
+
+    def __init__(self, columns: dict[str, int], context: _Context) -> None:
+        self.context = context
+        self.day = context.slip_date or context.earliest
+        self.digits = minor_units(context.currency)
+        self.names: dict[str, tuple[str, str]] = {}
+        self.types: dict[str, str | None] = {}
+        self.tiers: dict[str, str | None] = {}
+        order = ("from", "to", "type", "tier", "amount", "ceu", "detail")
+        self.positions = [columns.get(name, -1) for name in order]
+
+    def name(self, text: str, label: str) -> tuple[str, str]:
+        """(display name, key) of a cell, whitespace collapsed; at most MAX_NAME characters."""
+        known = self.names.get(text)
+        if known is None:
+            display = _checked_name(text, label)
+            known = self.names[text] = (display, party_key(display))
+        return known
+
+    def row(self, number: int, cells: list[str]) -> SlipRow:
+        """One slip, or ``_RowRefused``."""
+        width = len(cells)
+        raw_from, raw_to, raw_type, raw_tier, raw_amount, raw_ceu, raw_detail = (
+            cells[p].strip() if 0 <= p < width else "" for p in self.positions
+        )
+        slip_type = self.types.get(raw_type, "")
+        if slip_type == "":
+            slip_type = self.types[raw_type] = _SLIP_TYPES.get(
+                _NOT_WORD.sub("", raw_type.casefold())
+            )
+        if slip_type is None:
+            if not raw_type:
+                raise _RowRefused(_("The slip type is empty."))
+            raise _RowRefused(
+                _(
+                    "Unknown slip type %(type)s (expected Referral, TYFCB, One-to-One, CEU or "
+                    "Visitor).",
+                    type=raw_type,
+                )
+            )
+        giver, giver_key = self.name(raw_from, "From")
+        receiver, receiver_key = self.name(raw_to, "To")
+        detail = " ".join(raw_detail.split()) if raw_detail else ""
+        if len(detail) > MAX_DETAIL:
+            raise _RowRefused(
+                _("%(column)s is longer than %(n)s characters.", column="Detail", n=MAX_DETAIL)
+            )
+        if slip_type == "Referral":
+            return self.referral(number, giver, giver_key, receiver, receiver_key, raw_tier, detail)
+        if slip_type == "TYFCB":
+            if not receiver:
+                raise _RowRefused(_("A TYFCB row needs the member thanked in To."))
+            if giver_key and giver_key == receiver_key:
+                raise _RowRefused(_("A member cannot thank themselves."))
+            if not raw_amount:
+                raise _RowRefused(_("A TYFCB row needs an amount."))
+            amount = _fast_amount(raw_amount, self.digits) or bni_amount(
+                raw_amount, self.context.currency
+            )
+            content = f"TYFCB\x1f{giver_key}\x1f{receiver_key}\x1f{amount}\x1f{detail.casefold()}"
+            # BNI's From on a TYFCB row (rarely filled) is the reporter: the one who earned it.
+            return SlipRow(
+                number,
+                CLOSED_BUSINESS,
+                self.day,
+                content,
+                giver=receiver,
+                receiver=giver,
+                giver_key=receiver_key,
+                receiver_key=giver_key,
+                kind="new",
+                amount_minor=amount,
+                note=detail,
+            )
+        quantity = raw_ceu[:32]
+        content = (
+            f"{slip_type}\x1f{giver_key}\x1f{receiver_key}\x1f{quantity}\x1f{detail.casefold()}"
+        )
+        return SlipRow(
+            number,
+            OTHER,
+            self.day,
+            content,
+            giver,
+            receiver,
+            giver_key=giver_key,
+            receiver_key=receiver_key,
+            slip_type=slip_type,
+            quantity=quantity,
+            note=detail,
+        )
+
+    def referral(
+        self,
+        number: int,
+        giver: str,
+        giver_key: str,
+        receiver: str,
+        receiver_key: str,
+        raw_tier: str,
+        detail: str,
+    ) -> SlipRow:
+        """A referral slip, or ``_RowRefused``."""
+        if not giver or not receiver:
+            raise _RowRefused(_("A referral needs both From and To."))
+        if giver_key == receiver_key:
+            raise _RowRefused(_("A member cannot refer business to themselves."))
+        tier = self.tiers.get(raw_tier, "")
+        if tier == "":
+            tier = self.tiers[raw_tier] = _tier(raw_tier)
+        if tier is None:
+            raise _RowRefused(
+                _(
+                    'Inside/Outside must be "Tier 1 (inside)" or "Tier 2 (outside)", not '
+                    '"%(value)s".',
+                    value=raw_tier,
+                )
+            )
+        content = f"Referral\x1f{giver_key}\x1f{receiver_key}\x1f{tier}\x1f{detail.casefold()}"
+        return SlipRow(
+            number,
+            REFERRAL,
+            self.day,
+            content,
+            giver,
+            receiver,
+            giver_key=giver_key,
+            receiver_key=receiver_key,
+            kind=tier,
+            note=detail,
+        )
+
+
 def _read_bni(rows: Iterable[tuple[int, list[str]] | None], context: _Context) -> Parsed:
     """Read a slips audit report: find the header, then one slip per non-empty row."""
     parsed = Parsed(BNI_SLIPS)
-    columns = None
+    reader = None
     header_seen_in_sheet = False
     occurrences: dict[str, int] = {}
+    append = parsed.rows.append
     for item in rows:
         if item is None:  # end of a worksheet
             if header_seen_in_sheet:
                 break
             continue
         number, cells = item
-        if columns is None:
+        if reader is None:
             columns = _bni_columns([_header_name(c) for c in cells])
-            header_seen_in_sheet = columns is not None
+            if columns is not None:
+                reader = _BniRows(columns, context)
+                header_seen_in_sheet = True
             continue
-        if not any(c.strip() for c in cells):
+        if not any(cells) or not any(c.strip() for c in cells):
             continue
         parsed.count += 1
         try:
-            row = _bni_row(number, cells, columns, context)
+            row = reader.row(number, cells)
         except _RowRefused as refusal:
             parsed.errors.append(RowError(number, refusal.message))
         else:
             seen = occurrences.get(row.content, 0)
             occurrences[row.content] = seen + 1
             row.content = f"{row.content}\x1f{seen}"
-            parsed.rows.append(row)
+            append(row)
         if context.progress and parsed.count % PROGRESS_EVERY == 0:
             context.progress("read", parsed.count, None)
-    if columns is None:
+    if reader is None:
         raise ValidationFailed(
             _("No header row with the columns From, To and Slip Type was found."), field="file"
         )
@@ -477,6 +680,21 @@ def _checked_name(text: str, label: str) -> str:
     return name
 
 
+def _fast_amount(text: str, digits: int) -> int | None:
+    """Minor units of a common amount (``$1,200.00``, ``1200``, ``5.5``), exact integers.
+
+    None for anything unusual: ``bni_amount`` then decides (and words its refusal).
+    """
+    match = _SIMPLE_AMOUNT.match(text)
+    if match is None:
+        return None
+    whole, fraction = match.group(1).replace(",", ""), match.group(2) or ""
+    if len(fraction) > digits or len(whole) > 9:
+        return None
+    value = int(whole) * 10**digits + (int(fraction.ljust(digits, "0")) if digits else 0)
+    return value or None
+
+
 def bni_amount(text: str, currency: str) -> int:
     """An amount from a BNI file in minor units: ``1200``, ``1,200.00``, ``$1,200.00``.
 
@@ -499,90 +717,6 @@ def bni_amount(text: str, currency: str) -> int:
         return parse_plain_amount(cleaned.replace(",", ""), currency)
     except ValidationFailed as error:
         raise _RowRefused(error.message) from None
-
-
-def _bni_row(number: int, cells: list[str], columns: dict[str, int], context: _Context) -> SlipRow:
-    """One slip of a BNI report, or ``_RowRefused``."""
-    raw_type = _cell(cells, columns, "type")
-    slip_type = _SLIP_TYPES.get(_NOT_WORD.sub("", raw_type.casefold()))
-    if slip_type is None:
-        if not raw_type:
-            raise _RowRefused(_("The slip type is empty."))
-        raise _RowRefused(
-            _(
-                "Unknown slip type %(type)s (expected Referral, TYFCB, One-to-One, CEU or "
-                "Visitor).",
-                type=raw_type,
-            )
-        )
-    giver = _checked_name(_cell(cells, columns, "from"), "From")
-    receiver = _checked_name(_cell(cells, columns, "to"), "To")
-    detail = " ".join(_cell(cells, columns, "detail").split())
-    if len(detail) > MAX_DETAIL:
-        raise _RowRefused(
-            _("%(column)s is longer than %(n)s characters.", column="Detail", n=MAX_DETAIL)
-        )
-    raw_tier = _cell(cells, columns, "tier")
-    day = context.slip_date or context.earliest
-    if slip_type == "Referral":
-        if not giver or not receiver:
-            raise _RowRefused(_("A referral needs both From and To."))
-        if party_key(giver) == party_key(receiver):
-            raise _RowRefused(_("A member cannot refer business to themselves."))
-        tier = _tier(raw_tier)
-        if tier is None:
-            raise _RowRefused(
-                _(
-                    'Inside/Outside must be "Tier 1 (inside)" or "Tier 2 (outside)", not '
-                    '"%(value)s".',
-                    value=raw_tier,
-                )
-            )
-        content = "\x1f".join(
-            ("Referral", party_key(giver), party_key(receiver), tier, detail.casefold())
-        )
-        return SlipRow(
-            number, REFERRAL, day, content, giver, receiver, kind=tier, hotness=None, note=detail
-        )
-    if slip_type == "TYFCB":
-        if not receiver:
-            raise _RowRefused(_("A TYFCB row needs the member thanked in To."))
-        if giver and party_key(giver) == party_key(receiver):
-            raise _RowRefused(_("A member cannot thank themselves."))
-        raw_amount = _cell(cells, columns, "amount")
-        if not raw_amount:
-            raise _RowRefused(_("A TYFCB row needs an amount."))
-        amount = bni_amount(raw_amount, context.currency)
-        content = "\x1f".join(
-            ("TYFCB", party_key(giver), party_key(receiver), str(amount), detail.casefold())
-        )
-        # BNI's From on a TYFCB row (rarely filled) is the reporter: the one who earned it.
-        return SlipRow(
-            number,
-            CLOSED_BUSINESS,
-            day,
-            content,
-            giver=receiver,
-            receiver=giver,
-            kind="new",
-            amount_minor=amount,
-            note=detail,
-        )
-    quantity = _cell(cells, columns, "ceu")[:32]
-    content = "\x1f".join(
-        (slip_type, party_key(giver), party_key(receiver), quantity, detail.casefold())
-    )
-    return SlipRow(
-        number,
-        OTHER,
-        day,
-        content,
-        giver,
-        receiver,
-        slip_type=slip_type,
-        quantity=quantity,
-        note=detail,
-    )
 
 
 # --- our own CSV --------------------------------------------------------------------
@@ -697,6 +831,8 @@ def _csv_row(number: int, cells: list[str], columns: dict[str, int], context: _C
         "",
         giver,
         receiver,
+        giver_key=party_key(giver),
+        receiver_key=party_key(receiver),
         note=note,
         voided_at=voided_at,
         void_reason=void_reason,
@@ -712,8 +848,8 @@ def _csv_row(number: int, cells: list[str], columns: dict[str, int], context: _C
         for v in (
             entry,
             day.isoformat(),
-            party_key(giver),
-            party_key(receiver),
+            row.giver_key,
+            row.receiver_key,
             row.kind,
             row.hotness or "",
             row.sphere or "",

@@ -29,7 +29,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import insert, select
+from sqlalchemy import any_, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from circle import audit
 from circle.circles.services import circle_for_user, lock_circle, require_admin
@@ -53,7 +54,7 @@ from circle.referrals.services import EARLIEST
 from circle.weeks import today_for
 
 #: Rows per INSERT batch and per look-up of existing keys.
-CHUNK = 5000
+CHUNK = 10_000
 _NATIVE_KEY = re.compile(r"^(\d+):(referral|closed_business):(\d+)$")
 _TABLES = {REFERRAL: Referral, CLOSED_BUSINESS: ClosedBusiness, OTHER: OtherSlip}
 
@@ -309,7 +310,12 @@ def _plan(circle: Circle, data: bytes, slip_date: date | None, progress: Progres
     for row in parsed.rows:
         if row.entry != OTHER:
             clash = next(
-                (n for n in (row.giver, row.receiver) if n and party_key(n) in ambiguous), None
+                (
+                    name
+                    for name, key in ((row.giver, row.giver_key), (row.receiver, row.receiver_key))
+                    if key in ambiguous
+                ),
+                None,
             )
             if clash:
                 errors.append(
@@ -341,8 +347,7 @@ def _plan(circle: Circle, data: bytes, slip_date: date | None, progress: Progres
     for row, _key in new:
         if row.entry == OTHER:
             continue
-        for name in (row.giver, row.receiver):
-            key = party_key(name)
+        for name, key in ((row.giver, row.giver_key), (row.receiver, row.receiver_key)):
             if key and key not in members and key not in unmatched:
                 unmatched[key] = name
     summary.unmatched_names = sorted(unmatched.values(), key=str.casefold)
@@ -368,6 +373,13 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[start : start + size]
 
 
+def _among(column, values: list):
+    """``column IN values``; on PostgreSQL ``column = ANY(:array)`` (one parameter)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _already_there(
     circle: Circle, keyed: list[tuple[SlipRow, str]], progress: Progress | None
 ) -> tuple[set[str], dict[int, int]]:
@@ -391,7 +403,7 @@ def _already_there(
             present.update(
                 db.session.execute(
                     select(model.source_key).where(
-                        model.circle_id == circle.id, model.source_key.in_(chunk)
+                        model.circle_id == circle.id, _among(model.source_key, chunk)
                     )
                 ).scalars()
             )
@@ -435,15 +447,94 @@ def _create_externals(circle: Circle, plan: _Plan) -> dict[str, int]:
     return externals
 
 
-def _party(name: str, members: dict[str, int], externals: dict[str, int]) -> tuple:
-    """(membership id, external party id) of a name; (None, None) when the name is empty."""
-    key = party_key(name)
+def _party(key: str, members: dict[str, int], externals: dict[str, int]) -> tuple:
+    """(membership id, external party id) of a name key; (None, None) when it is empty."""
     if not key:
         return None, None
     member = members.get(key)
     if member is not None:
         return member, None
     return None, externals[key]
+
+
+REFERRAL_COLUMNS = (
+    "circle_id",
+    "import_id",
+    "giver_id",
+    "giver_external_id",
+    "receiver_id",
+    "receiver_external_id",
+    "given_on",
+    "kind",
+    "hotness",
+    "sphere",
+    "prospect_name",
+    "prospect_phone",
+    "prospect_email",
+    "note",
+    "status",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "voided_at",
+    "void_reason",
+    "source_key",
+)
+BUSINESS_COLUMNS = (
+    "circle_id",
+    "import_id",
+    "thanked_id",
+    "thanked_external_id",
+    "reporter_id",
+    "reporter_external_id",
+    "referral_id",
+    "amount_minor",
+    "currency",
+    "closed_on",
+    "kind",
+    "note",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "voided_at",
+    "void_reason",
+    "source_key",
+)
+OTHER_COLUMNS = (
+    "circle_id",
+    "import_id",
+    "slip_type",
+    "slip_date",
+    "from_name",
+    "to_name",
+    "quantity",
+    "detail",
+    "source_key",
+)
+
+
+def _bulk_insert(model, columns: tuple[str, ...], rows: list[tuple], done) -> None:
+    """Insert rows (tuples in ``columns`` order) in chunks, calling ``done(n)`` after each.
+
+    PostgreSQL gets one ``COPY ... FROM STDIN`` on the session's own connection (same
+    transaction, so still all-or-nothing); other databases ``insert(Model)`` with lists
+    of dicts. Either way no ORM object is made per row.
+    """
+    connection = db.session.connection()
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql" and hasattr(driver, "cursor"):
+        statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
+        with driver.cursor() as cursor:
+            if hasattr(cursor, "copy"):  # psycopg 3
+                with cursor.copy(statement) as copy:
+                    for chunk in _chunks(rows):
+                        for row in chunk:
+                            copy.write_row(row)
+                        done(len(chunk))
+                return
+    for chunk in _chunks(rows):
+        db.session.execute(insert(model), [dict(zip(columns, row, strict=True)) for row in chunk])
+        done(len(chunk))
 
 
 def _write(
@@ -454,101 +545,99 @@ def _write(
     externals: dict[str, int],
     progress: Progress | None,
 ) -> None:
-    """Insert the new rows in chunks: referrals first (closed business may link to them)."""
+    """Insert the new rows: referrals first (closed business may link to them)."""
     now = utcnow()
     actor_id = actor.id if actor else None
     members = plan.members
     total = len(plan.new)
-    done = 0
-    base = {"circle_id": circle.id, "import_id": import_id}
+    written = 0
+
+    def done(count: int) -> None:
+        nonlocal written
+        written += count
+        if progress:
+            progress("write", written, total)
+
     by_entry: dict[str, list[tuple[SlipRow, str]]] = {REFERRAL: [], CLOSED_BUSINESS: [], OTHER: []}
     for row, key in plan.new:
         by_entry[row.entry].append((row, key))
+    cid = circle.id
 
-    for chunk in _chunks(by_entry[REFERRAL]):
-        values = []
-        for row, key in chunk:
-            giver_id, giver_ext = _party(row.giver, members, externals)
-            receiver_id, receiver_ext = _party(row.receiver, members, externals)
-            values.append(
-                {
-                    **base,
-                    "giver_id": giver_id,
-                    "giver_external_id": giver_ext,
-                    "receiver_id": receiver_id,
-                    "receiver_external_id": receiver_ext,
-                    "given_on": row.day,
-                    "kind": row.kind,
-                    "hotness": row.hotness,
-                    "sphere": row.sphere,
-                    "prospect_name": row.prospect_name,
-                    "prospect_phone": row.prospect_phone,
-                    "prospect_email": row.prospect_email,
-                    "note": row.note,
-                    "status": row.status,
-                    "created_by_id": actor_id,
-                    "created_at": now,
-                    "updated_at": now,
-                    "voided_at": row.voided_at,
-                    "void_reason": row.void_reason,
-                    "source_key": key,
-                }
+    referrals = []
+    for row, key in by_entry[REFERRAL]:
+        giver_id, giver_ext = _party(row.giver_key, members, externals)
+        receiver_id, receiver_ext = _party(row.receiver_key, members, externals)
+        referrals.append(
+            (
+                cid,
+                import_id,
+                giver_id,
+                giver_ext,
+                receiver_id,
+                receiver_ext,
+                row.day,
+                row.kind,
+                row.hotness,
+                row.sphere,
+                row.prospect_name,
+                row.prospect_phone,
+                row.prospect_email,
+                row.note,
+                row.status,
+                actor_id,
+                now,
+                now,
+                row.voided_at,
+                row.void_reason,
+                key,
             )
-        db.session.execute(insert(Referral), values)
-        done += len(chunk)
-        if progress:
-            progress("write", done, total)
+        )
+    _bulk_insert(Referral, REFERRAL_COLUMNS, referrals, done)
 
     links = _referral_links(circle, plan, by_entry[CLOSED_BUSINESS])
-    for chunk in _chunks(by_entry[CLOSED_BUSINESS]):
-        values = []
-        for row, key in chunk:
-            thanked_id, thanked_ext = _party(row.giver, members, externals)
-            reporter_id, reporter_ext = _party(row.receiver, members, externals)
-            values.append(
-                {
-                    **base,
-                    "thanked_id": thanked_id,
-                    "thanked_external_id": thanked_ext,
-                    "reporter_id": reporter_id,
-                    "reporter_external_id": reporter_ext,
-                    "referral_id": links.get(row.number),
-                    "amount_minor": row.amount_minor,
-                    "currency": circle.currency,
-                    "closed_on": row.day,
-                    "kind": row.kind,
-                    "note": row.note,
-                    "created_by_id": actor_id,
-                    "created_at": now,
-                    "updated_at": now,
-                    "voided_at": row.voided_at,
-                    "void_reason": row.void_reason,
-                    "source_key": key,
-                }
+    business = []
+    for row, key in by_entry[CLOSED_BUSINESS]:
+        thanked_id, thanked_ext = _party(row.giver_key, members, externals)
+        reporter_id, reporter_ext = _party(row.receiver_key, members, externals)
+        business.append(
+            (
+                cid,
+                import_id,
+                thanked_id,
+                thanked_ext,
+                reporter_id,
+                reporter_ext,
+                links.get(row.number),
+                row.amount_minor,
+                circle.currency,
+                row.day,
+                row.kind,
+                row.note,
+                actor_id,
+                now,
+                now,
+                row.voided_at,
+                row.void_reason,
+                key,
             )
-        db.session.execute(insert(ClosedBusiness), values)
-        done += len(chunk)
-        if progress:
-            progress("write", done, total)
+        )
+    _bulk_insert(ClosedBusiness, BUSINESS_COLUMNS, business, done)
 
-    for chunk in _chunks(by_entry[OTHER]):
-        values = [
-            {
-                **base,
-                "slip_type": row.slip_type,
-                "slip_date": row.day,
-                "from_name": row.giver,
-                "to_name": row.receiver,
-                "quantity": row.quantity,
-                "detail": row.note,
-                "source_key": key,
-            }
-            for row, key in chunk
-        ]
-        db.session.execute(insert(OtherSlip), values)
-        done += len(chunk)
-        if progress:
-            progress("write", done, total)
+    others = [
+        (
+            cid,
+            import_id,
+            row.slip_type,
+            row.day,
+            row.giver,
+            row.receiver,
+            row.quantity,
+            row.note,
+            key,
+        )
+        for row, key in by_entry[OTHER]
+    ]
+    _bulk_insert(OtherSlip, OTHER_COLUMNS, others, done)
 
 
 def _referral_links(
@@ -565,9 +654,7 @@ def _referral_links(
         if target is None:
             continue
         key, native_id, referral = target
-        if party_key(referral.giver) != party_key(row.giver) or party_key(
-            referral.receiver
-        ) != party_key(row.receiver):
+        if (referral.giver_key, referral.receiver_key) != (row.giver_key, row.receiver_key):
             continue
         if native_id is not None:
             links[row.number] = native_id

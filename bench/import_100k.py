@@ -1,0 +1,242 @@
+"""Benchmark: import a 100,000-row BNI Connect slips report into PostgreSQL.
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/circle_bench \
+        .venv/bin/python bench/import_100k.py [--rows 100000]
+
+The database (default ``circle_bench`` on the local server) is created when missing and
+its schema rebuilt from the migrations on every run: do not point this at real data.
+The script writes a SpreadsheetML file with metadata rows above the header (40 members,
+mixed slip types, some names from other chapters), then times
+
+1. reading the file (``parsers.parse``),
+2. the dry-run preview (read, match names, look up existing keys),
+3. the commit (all of that again plus the bulk inserts, in one transaction),
+4. the same file once more (adds nothing),
+
+and prints the times and rows per second. The issue's goal: the commit of 100,000 rows
+in under 10 seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from datetime import date
+from datetime import time as clock
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from circle import create_app
+from circle.config import _normalise_database_url
+from circle.db import unit_of_work, utcnow
+from circle.extensions import db
+from circle.imports import parsers, services
+from circle.membership.services import get_or_create_profession
+from circle.models import (
+    Circle,
+    ClosedBusiness,
+    Membership,
+    OtherSlip,
+    Referral,
+    User,
+)
+from circle.referrals.services import EARLIEST
+from circle.weeks import today_for
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/circle_bench"
+SLIP_DATE = date(2025, 3, 5)
+FIRST = ["Anna", "Bernd", "Clara", "Dieter", "Eva", "Frank", "Gerda", "Hans", "Ilse", "Jens"]
+LAST = ["Schmidt", "Meyer", "Wolf", "Koch"]
+TYPES = ["Referral"] * 45 + ["TYFCB"] * 25 + ["One-to-One"] * 15 + ["CEU"] * 5 + ["Visitor"] * 10
+
+
+def member_names() -> list[str]:
+    """40 distinct member names."""
+    return [f"{first} {last}" for last in LAST for first in FIRST]
+
+
+def cell(value: str, kind: str = "String") -> str:
+    """One SpreadsheetML cell."""
+    return f'<Cell><Data ss:Type="{kind}">{escape(value)}</Data></Cell>'
+
+
+def bni_file(rows: int, seed: int = 1) -> bytes:
+    """A slips audit report with ``rows`` slips, metadata rows and the variant headers."""
+    rng = random.Random(seed)
+    names = member_names()
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">\n'
+        '<Worksheet ss:Name="Slips Audit Report"><Table>\n'
+    ]
+    for label, value in (
+        ("Running User", "Anna Schmidt"),
+        ("Run At", "03/05/2025 10:15 AM"),
+        ("Country", "Germany"),
+        ("Region", "Köln"),
+        ("Chapter", "Kreis Bench"),
+    ):
+        out.append(f"<Row>{cell(label)}{cell(value)}</Row>\n")
+    out.append("<Row/>\n<Row>")
+    for header in ("From", "To", "Slip Type", "Inside/Outside", "$ if TYFCB", "Qty if CEU"):
+        out.append(cell(header))
+    out.append(cell("Detail") + "</Row>\n")
+    for _ in range(rows):
+        slip = rng.choice(TYPES)
+        giver, receiver = rng.sample(names, 2)
+        if rng.random() < 0.02:
+            receiver = f"Gast {rng.randint(1, 200)}"  # another chapter's member
+        if rng.random() < 0.1:
+            giver = giver.replace(" ", "  ")  # BNI's double spaces
+        tier = rng.choice(("Tier 1 (inside)", "Tier 2 (outside)"))
+        if slip == "Referral":
+            row = cell(giver) + cell(receiver) + cell(slip) + cell(tier)
+        elif slip == "TYFCB":
+            amount = f"${rng.randint(1, 2_000_000) / 100:,.2f}"
+            row = "<Cell/>" + cell(receiver) + cell(slip) + cell(tier) + cell(amount)
+        elif slip == "CEU":
+            row = cell(giver) + "<Cell/>" + cell(slip) + '<Cell ss:Index="6">'
+            row += f'<Data ss:Type="Number">{rng.randint(1, 3)}</Data></Cell>' + cell("Podcast")
+        else:
+            row = cell(giver) + cell(receiver) + cell(slip)
+        out.append(f"<Row>{row}</Row>\n")
+    out.append("</Table></Worksheet></Workbook>\n")
+    return "".join(out).encode("utf-8")
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark database when it does not exist."""
+    target = make_url(url)
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        ).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    server.dispose()
+
+
+def fresh_schema(app) -> None:
+    """Drop everything and build the schema from the migrations."""
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+
+
+def make_circle() -> Circle:
+    """A circle with 40 active members named like the file's people."""
+    circle = Circle(
+        name="Kreis Bench",
+        city="Köln",
+        seat_limit=40,
+        timezone="Europe/Berlin",
+        currency="EUR",
+        meeting_weekday=2,
+        meeting_time=clock(7, 0),
+    )
+    db.session.add(circle)
+    db.session.flush()
+    for index, name in enumerate(member_names()):
+        user = User(email=f"bench{index}@example.org", name=name, password_hash="x", locale="de")
+        db.session.add(user)
+        db.session.flush()
+        profession = get_or_create_profession(f"Bench-Beruf {index}")
+        db.session.add(
+            Membership(
+                circle_id=circle.id,
+                user_id=user.id,
+                profession_id=profession.id,
+                role="admin" if index == 0 else "member",
+                status="active",
+                joined_at=utcnow(),
+            )
+        )
+    db.session.flush()
+    return circle
+
+
+def main() -> None:
+    """Generate, parse, preview and commit; print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    url = _normalise_database_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    if not url.startswith("postgresql"):
+        sys.exit("BENCH_DATABASE_URL must be a PostgreSQL URL.")
+    ensure_database(url)
+    app = create_app({"CIRCLE_ENV": "test", "SQLALCHEMY_DATABASE_URI": url})
+    fresh_schema(app)
+
+    started = time.perf_counter()
+    data = bni_file(args.rows)
+    elapsed = time.perf_counter() - started
+    print(f"generated {args.rows} rows, {len(data) / 1e6:.1f} MB in {elapsed:.2f}s")
+
+    with app.test_request_context():
+        with unit_of_work(db.session):
+            circle_id = make_circle().id
+        circle = db.session.get(Circle, circle_id)
+
+        started = time.perf_counter()
+        parsed = parsers.parse(
+            data, currency="EUR", slip_date=SLIP_DATE, today=today_for(circle), earliest=EARLIEST
+        )
+        parse_s = time.perf_counter() - started
+        print(f"parse:   {parse_s:6.2f}s  {parsed.count / parse_s:>9,.0f} rows/s")
+
+        started = time.perf_counter()
+        summary = services.preview(circle, data, slip_date=SLIP_DATE)
+        preview_s = time.perf_counter() - started
+        print(f"preview: {preview_s:6.2f}s  {summary.rows / preview_s:>9,.0f} rows/s")
+        db.session.rollback()
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            """Print every 50,000 rows and the end of each step."""
+            if done % 50_000 == 0 or done == total:
+                print(f"   {stage} {done}/{total or '?'} at {time.perf_counter() - started:.2f}s")
+
+        started = time.perf_counter()
+        with unit_of_work(db.session):
+            circle = db.session.get(Circle, circle_id)
+            summary = services.commit(
+                circle, None, data, filename="bench.xls", slip_date=SLIP_DATE, progress=progress
+            )
+        commit_s = time.perf_counter() - started
+        print(f"commit:  {commit_s:6.2f}s  {summary.rows / commit_s:>9,.0f} rows/s (incl. parse)")
+        print(
+            f"  added: {summary.referrals} referrals, {summary.closed_business} closed business, "
+            f"{summary.other_slips}, {summary.new_external_parties} external parties"
+        )
+
+        started = time.perf_counter()
+        with unit_of_work(db.session):
+            circle = db.session.get(Circle, circle_id)
+            again = services.commit(circle, None, data, slip_date=SLIP_DATE)
+        print(
+            f"again:   {time.perf_counter() - started:6.2f}s  added {again.added}, "
+            f"already imported {again.already_imported}"
+        )
+        stored = [
+            db.session.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in (Referral, ClosedBusiness, OtherSlip)
+        ]
+        print(f"stored:  {sum(stored)} rows ({stored[0]} / {stored[1]} / {stored[2]})")
+        verdict = "OK" if commit_s < 10 else "TOO SLOW"
+        print(f"goal: commit of {summary.rows} rows < 10 s on PostgreSQL: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

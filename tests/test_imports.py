@@ -522,3 +522,40 @@ def test_csv_rows_with_errors_are_refused_with_their_line(ctx, db, people):
         (8, "kind must be inside or outside."),
     ]
     assert summary.referrals == 1
+
+
+def test_a_german_excel_csv_with_semicolons_and_bom_is_recognised(ctx, db, people):
+    circle, seats = people
+    services.commit(circle, None, fixture("bni_slips_plain.xls"), slip_date=SLIP_DATE)
+    start, end = export.period(circle, None, None)
+    text = export.export_csv(circle, seats["Anna Schmidt"], start, end)
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(csv.reader(io.StringIO(text)))
+    semicolons = "\ufeff" + out.getvalue()
+    summary = services.preview(circle, semicolons.encode("utf-8"))
+    assert summary.format == "circle_csv" and summary.error_count == 0
+    assert summary.already_imported == 2
+
+
+def test_a_bni_report_saved_as_csv_with_metadata_rows_imports(ctx, db, people):
+    circle, seats = people
+    text = (
+        "Running User,Anna Schmidt\r\nChapter,Kreis Test\r\n\r\n"
+        "From,To,Slip Type,Inside/Outside,$ if TYFCB,Qty if CEU,Detail\r\n"
+        "Anna  Schmidt,Bernd Meyer,Referral,Tier 2 (outside),,,\r\n"
+        ',Clara Wolf,TYFCB,,"$2,500.10",,\r\n'
+    )
+    summary = services.commit(circle, None, text.encode("utf-8"), slip_date=SLIP_DATE)
+    db.session.commit()
+    assert (summary.format, summary.rows, summary.referrals, summary.closed_business) == (
+        "bni_slips",
+        2,
+        1,
+        1,
+    )
+    business = db.session.execute(select(ClosedBusiness)).unique().scalar_one()
+    assert (business.thanked_id, business.reporter_id, business.amount_minor) == (
+        seats["Clara Wolf"].id,
+        None,
+        250010,
+    )

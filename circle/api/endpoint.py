@@ -123,7 +123,9 @@ def endpoint(
     loaded body). It returns what ``response`` dumps, or ``None`` for 204.
     ``problems`` lists the codes beyond those that follow from the other arguments.
     With a ``query`` schema the view also receives ``query`` (the loaded query string).
-    A ``form`` schema reads a ``multipart/form-data`` body (uploads) into ``data``;
+    With a ``form`` schema (``multipart/form-data``, uploads) the view receives ``form``,
+    a function that reads and loads the body when called: the view checks access first,
+    so another circle's id is 404 whatever was sent;
     with ``produces`` (e.g. ``"text/csv"``) the view returns a ready ``Response``; a
     view may return ``WithStatus(result, 201)`` for one of the further ``statuses``.
     """
@@ -186,7 +188,7 @@ def _handle(
             if body_schema is not None:
                 path["data"] = body_schema().load(_json_body())
             if form_schema is not None:
-                path["data"] = form_schema().load(_form_body())
+                path["form"] = lambda: form_schema().load(_form_body())
             result = view(**path)
             if isinstance(result, WithStatus):
                 result, status = result.result, result.status

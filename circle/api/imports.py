@@ -127,7 +127,7 @@ class ExportQuery(In):
     statuses=(201,),
     problems=("forbidden", "import_rejected"),
 )
-def create_import(circle_id, data):
+def create_import(circle_id, form):
     """Upload a BNI Connect slips report or a Circle CSV (admins).
 
     With `dry_run=true` (the default) nothing is written: 200 with the preview. With
@@ -136,6 +136,7 @@ def create_import(circle_id, data):
     summary. Rows already imported are skipped, so the same file twice adds nothing.
     """
     circle, _me = services.admin_circle(current_user(), circle_id)
+    data = form()
     upload: FileStorage = data["file"]
     content = upload.read()
     if data["dry_run"]:

@@ -26,7 +26,8 @@ Bodies must be sent with `Content-Type: application/json` (otherwise 415
 `unsupported_media_type`), may hold at most {MAX_BODY} bytes (413 `payload_too_large`), and
 must be a JSON object with only the documented fields (422 `validation_error`; a broken
 or non-object body is reported under `errors.body`). Any path answers 405
-`method_not_allowed` to a method it does not offer.
+`method_not_allowed` to a method it does not offer. Exceptions: imports upload a file as
+`multipart/form-data`, and the export answers `text/csv`.
 """
 
 

@@ -71,6 +71,15 @@ def upload(circle_id: int):
     except DomainError as error:
         form_error(form, error)
         return _upload_page(circle, form, error.status)
+    if summary.error_count or not summary.added:
+        confirm = ConfirmForm(formdata=None)  # nothing to confirm: the file is not kept
+        return render_template(
+            "imports/preview.html",
+            circle=circle,
+            summary=summary,
+            confirm=confirm,
+            filename=filename,
+        )
     confirm = ConfirmForm(
         sha=storage.store(circle.id, data),
         date=summary.date.isoformat() if summary.date else "",

@@ -21,10 +21,10 @@ NAMES = ("Bernd Meyer", "Clara Wolf", "Dieter Koch")
 def world(app, make, tmp_path):
     """The fixtures' circle (admin Anna Schmidt), a plain member, and another circle's admin."""
     app.config["IMPORT_FOLDER"] = str(tmp_path / "uploads")
-    admin = make.user(name="Anna Schmidt")
+    admin = make.user(name="Anna Schmidt", locale="en")
     circle = make.circle(admin=admin)
-    members = [make.member(circle, make.user(name=n)) for n in NAMES]
-    outsider = make.user(name="Otto Anders")
+    members = [make.member(circle, make.user(name=n, locale="en")) for n in NAMES]
+    outsider = make.user(name="Otto Anders", locale="en")
     make.circle(admin=outsider)
     return {"circle": circle, "admin": admin, "member": members[0].user, "outsider": outsider}
 

@@ -166,6 +166,19 @@ def active_membership(user: User, circle_id: int) -> Membership | None:
     ).scalar_one_or_none()
 
 
+def owned(model, circle_id: int, object_id: int):
+    """The row of ``model`` with ``object_id`` inside circle ``circle_id``, or None.
+
+    Every circle-owned lookup goes through here, so another circle's id is simply
+    not found and the caller answers it exactly like an unknown id.
+    """
+    return (
+        db.session.execute(select(model).where(model.circle_id == circle_id, model.id == object_id))
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
 def circle_for_user(user: User, circle_id: int) -> tuple[Circle, Membership]:
     """Return a circle and the user's active membership; NotFound for anyone else.
 

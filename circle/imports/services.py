@@ -33,7 +33,7 @@ from sqlalchemy import any_, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from circle import audit
-from circle.circles.services import circle_for_user, lock_circle, require_admin
+from circle.circles.services import circle_for_user, lock_circle, owned, require_admin
 from circle.db import utcnow
 from circle.errors import DomainError, NotFound, ValidationFailed
 from circle.extensions import db
@@ -168,9 +168,7 @@ def imports_of(circle: Circle, limit: int = 20) -> list[Import]:
 
 def import_in(circle: Circle, import_id: int) -> Import:
     """One import of this circle; another circle's id is NotFound."""
-    found = db.session.execute(
-        select(Import).where(Import.circle_id == circle.id, Import.id == import_id)
-    ).scalar_one_or_none()
+    found = owned(Import, circle.id, import_id)
     if found is None:
         raise NotFound(_("Import not found."))
     return found

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from circle.auth.services import create_invited_user, find_user_by_email, normalise_email
-from circle.circles.services import lock_circle, require_admin, seats_taken
+from circle.circles.services import lock_circle, owned, require_admin, seats_taken
 from circle.db import utcnow
 from circle.errors import (
     AlreadyMember,
@@ -172,9 +172,7 @@ def live_membership(circle_id: int, user_id: int) -> Membership | None:
 
 def member_in_circle(circle_id: int, membership_id: int) -> Membership:
     """Load a membership of this circle by id; another circle's id is NotFound."""
-    membership = db.session.execute(
-        select(Membership).where(Membership.circle_id == circle_id, Membership.id == membership_id)
-    ).scalar_one_or_none()
+    membership = owned(Membership, circle_id, membership_id)
     if membership is None:
         raise NotFound(_("Member not found."))
     return membership
@@ -301,9 +299,7 @@ def open_invitations(circle_id: int) -> list[Invitation]:
 def revoke_invitation(circle: Circle, actor: Membership, invitation_id: int) -> Invitation:
     """Withdraw an open invitation (admins)."""
     require_admin(actor)
-    invitation = db.session.execute(
-        select(Invitation).where(Invitation.circle_id == circle.id, Invitation.id == invitation_id)
-    ).scalar_one_or_none()
+    invitation = owned(Invitation, circle.id, invitation_id)
     if invitation is None:
         raise NotFound(_("Invitation not found."))
     if invitation.accepted_at is None and invitation.revoked_at is None:

@@ -18,10 +18,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from circle import audit
+from circle.circles.services import owned
 from circle.db import format_money, utcnow
 from circle.errors import Conflict, Forbidden, NotAMember, NotFound, SelfReferral, ValidationFailed
 from circle.extensions import db
 from circle.mail import external_url, send_mail
+from circle.membership.services import member_in_circle
 from circle.models import (
     BUSINESS_KINDS,
     REFERRAL_KINDS,
@@ -128,9 +130,7 @@ def active_member(circle: Circle, membership_id: int | None, field_name: str) ->
 
 def referral_in(circle: Circle, referral_id: int) -> Referral:
     """A referral of this circle; another circle's id is NotFound."""
-    referral = db.session.execute(
-        select(Referral).where(Referral.circle_id == circle.id, Referral.id == referral_id)
-    ).scalar_one_or_none()
+    referral = owned(Referral, circle.id, referral_id)
     if referral is None:
         raise NotFound(_("Referral not found."))
     return referral
@@ -138,11 +138,7 @@ def referral_in(circle: Circle, referral_id: int) -> Referral:
 
 def business_in(circle: Circle, business_id: int) -> ClosedBusiness:
     """A closed business of this circle; another circle's id is NotFound."""
-    business = db.session.execute(
-        select(ClosedBusiness).where(
-            ClosedBusiness.circle_id == circle.id, ClosedBusiness.id == business_id
-        )
-    ).scalar_one_or_none()
+    business = owned(ClosedBusiness, circle.id, business_id)
     if business is None:
         raise NotFound(_("Closed business not found."))
     return business
@@ -473,16 +469,6 @@ def correct_business(
     return business
 
 
-def _member(circle: Circle, membership_id: int) -> Membership:
-    """A membership of this circle (any status)."""
-    member = db.session.execute(
-        select(Membership).where(Membership.circle_id == circle.id, Membership.id == membership_id)
-    ).scalar_one_or_none()
-    if member is None:
-        raise NotFound(_("Member not found."))
-    return member
-
-
 def void_business(
     circle: Circle, actor: Membership, business_id: int, reason: str
 ) -> ClosedBusiness:
@@ -639,8 +625,8 @@ def status_label(status: str) -> str:
 
 def _mail_new_referral(circle: Circle, referral: Referral) -> None:
     """Tell the receiver about a new referral (in the receiver's language)."""
-    receiver = referral.receiver or _member(circle, referral.receiver_id)
-    giver = referral.giver or _member(circle, referral.giver_id)
+    receiver = referral.receiver or member_in_circle(circle.id, referral.receiver_id)
+    giver = referral.giver or member_in_circle(circle.id, referral.giver_id)
     with force_locale(receiver.user.locale):
         lines = [
             _(
@@ -668,8 +654,8 @@ def _mail_new_referral(circle: Circle, referral: Referral) -> None:
 
 def _mail_thanks(circle: Circle, business: ClosedBusiness) -> None:
     """Tell the giver they were thanked; the amount only where the circle shows it."""
-    thanked = business.thanked or _member(circle, business.thanked_id)
-    reporter = business.reporter or _member(circle, business.reporter_id)
+    thanked = business.thanked or member_in_circle(circle.id, business.thanked_id)
+    reporter = business.reporter or member_in_circle(circle.id, business.reporter_id)
     with force_locale(thanked.user.locale):
         if circle.show_thank_amount:
             body = _(

@@ -38,15 +38,43 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    """Configure the context on ``connection`` and run the revisions."""
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=True,
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    """Configure the context on ``connection`` and run the revisions.
+
+    SQLite alters a table by copying it ("batch" mode); with foreign keys enforced the
+    drop of the old copy fails as soon as other tables hold rows that point to it. So
+    enforcement is off while revisions run and every reference is checked afterwards.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_foreign_keys(connection, on=False)
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left broken references: {broken[:5]}")
+        if connection.in_transaction():
+            connection.commit()
+    except BaseException:
+        if connection.in_transaction():
+            connection.rollback()
+        raise
+    finally:
+        if sqlite:  # outside any transaction now, so the pragma takes effect
+            _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, on: bool) -> None:
+    """Switch SQLite's foreign key enforcement (only possible outside a transaction)."""
+    driver = connection.connection.driver_connection
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 if context.is_offline_mode():

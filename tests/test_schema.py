@@ -155,3 +155,76 @@ def test_closed_business_amounts_are_positive_in_the_database(app, make):
             )
         )
         _db.session.flush()
+
+
+TABLES = ("users", "professions", "circles", "memberships", "referrals", "closed_business")
+
+
+def _row_counts(conn) -> dict[str, int]:
+    return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+def test_upgrading_a_database_that_holds_data_keeps_every_row(tmp_path):
+    """Later revisions rebuild tables (SQLite batch mode); rows pointing at them must survive."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path)
+    with app.app_context():
+        upgrade(revision="0002")
+        with _db.engine.begin() as conn:  # what `make run` left behind at revision 0002
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, locale, created_at) VALUES "
+                    "(1, 'a@x.org', 'A', '!', 'de', '2026-01-01'), "
+                    "(2, 'b@x.org', 'B', '!', 'de', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO professions (id, name, key, created_at) VALUES "
+                    "(1, 'Fotograf', 'fotograf', '2026-01-01'), (2, 'Apotheker', 'apotheker', "
+                    "'2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO circles (id, name, city, timezone, currency, meeting_weekday, "
+                    "meeting_time, seat_limit, created_at) VALUES "
+                    "(1, 'K', 'Köln', 'Europe/Berlin', 'EUR', 2, '07:00:00', 40, '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO memberships (id, circle_id, user_id, profession_id, role, status, "
+                    "created_at, updated_at) VALUES "
+                    "(1, 1, 1, 1, 'admin', 'active', '2026-01-01', '2026-01-01'), "
+                    "(2, 1, 2, 2, 'member', 'active', '2026-01-01', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO referrals (id, circle_id, giver_id, receiver_id, given_on, kind, "
+                    "prospect_name, prospect_phone, prospect_email, note, status, created_at, "
+                    "updated_at) VALUES (1, 1, 1, 2, '2026-01-07', 'inside', '', '', '', '', "
+                    "'new', '2026-01-07', '2026-01-07')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO closed_business (id, circle_id, thanked_id, reporter_id, "
+                    "amount_minor, currency, closed_on, kind, note, created_at, updated_at) VALUES "
+                    "(1, 1, 1, 2, 120000, 'EUR', '2026-01-08', 'new', '', '2026-01-08', "
+                    "'2026-01-08')"
+                )
+            )
+            before = _row_counts(conn)
+        upgrade()
+        with _db.engine.connect() as conn:
+            assert _row_counts(conn) == before
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        downgrade(revision="0002")
+        with _db.engine.connect() as conn:
+            assert _row_counts(conn) == before
+        _db.engine.dispose()

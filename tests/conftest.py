@@ -272,3 +272,43 @@ def committed_app(database_url, tmp_path):
 def is_postgres(app) -> bool:
     """True when the app talks to PostgreSQL."""
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"
+
+
+class QueryCounter:
+    """Counts the SQL statements sent to the database while active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def _count(self, conn, cursor, statement, *args):
+        # The test transaction's savepoints are harness, not queries of the code under test.
+        if statement.split(None, 1)[0].upper() in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
+            return
+        self.count += 1
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        self.count = 0
+        self.statements: list[str] = []
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: ...; q.count`` counts statements on the app's database."""
+
+    def counter():
+        with app.app_context():
+            engine = _db.engine
+        return QueryCounter(engine)
+
+    return counter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, SmallInteger, String, Time, true
+from sqlalchemy import Boolean, CheckConstraint, SmallInteger, String, Time, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circle.db import Base, UTCDateTime, utcnow
@@ -20,6 +20,7 @@ class Circle(Base):
         CheckConstraint(f"seat_limit BETWEEN 1 AND {MAX_SEATS}", name="seat_limit"),
         CheckConstraint("meeting_weekday BETWEEN 0 AND 6", name="meeting_weekday"),
         CheckConstraint("length(currency) = 3", name="currency"),
+        CheckConstraint("lopsided_threshold_pct BETWEEN 1 AND 100", name="lopsided_threshold"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +33,14 @@ class Circle(Base):
     seat_limit: Mapped[int] = mapped_column(SmallInteger, default=MAX_SEATS)
     #: Whether a thanked giver is told the amount (BNI hides it).
     show_thank_amount: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: A pair counts as lopsided from this lopsidedness on, in percent (0.8 = 80).
+    lopsided_threshold_pct: Mapped[int] = mapped_column(
+        SmallInteger, default=80, server_default=text("80")
+    )
+    #: Whether plain members see the revenue of pairs they are not part of.
+    revenue_open_to_members: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:

@@ -1,0 +1,282 @@
+"""The balance of give and take: pair balances, lopsided pairs, member scales, network roles.
+
+Everything is aggregated in SQL (GROUP BY over the indexed ``(circle_id, ..., date)``
+columns) in a fixed number of queries, whatever the size of the circle or the length of
+its history:
+
+1. the circle's memberships (names and professions),
+2. referral counts grouped by (giver, receiver) for the period,
+3. closed-business sums grouped by (thanked, reporter) for the period and the one before
+   it (a member whose scale tips in two consecutive periods is flagged).
+
+Python only folds those groups (at most members² of them) into the views below.
+Lopsidedness of a pair: ``L = |rAB - rBA| / (rAB + rBA)`` where ``rAB`` is the revenue B
+earned thanks to A; 0 is balanced, 1 one-sided, undefined without revenue either way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from sqlalchemy import case, func, select
+
+from circle.balance.periods import Period
+from circle.extensions import db
+from circle.models import Circle, ClosedBusiness, Membership, Referral
+
+
+@dataclass
+class MemberBalance:
+    """One member's scale for the period: counts and revenue both ways."""
+
+    member_id: int
+    name: str
+    profession: str
+    active: bool
+    given_count: int = 0
+    received_count: int = 0
+    revenue_generated: int = 0  # minor units others earned thanks to this member
+    revenue_received: int = 0  # minor units this member earned thanks to others
+    previous_generated: int = 0
+    previous_received: int = 0
+    connections: int = 0  # how many different members this member gave to
+    tipped: bool = False  # the scale tips beyond the threshold in this and the previous period
+
+    @property
+    def lopsidedness(self) -> Fraction | None:
+        """How far the member's revenue scale tips (None without revenue either way)."""
+        return lopsidedness(self.revenue_generated, self.revenue_received)
+
+
+@dataclass
+class PairBalance:
+    """Two members (``a < b`` by id) and what flowed between them."""
+
+    a: int
+    b: int
+    count_a_to_b: int = 0
+    count_b_to_a: int = 0
+    revenue_a_to_b: int = 0  # what b earned thanks to a
+    revenue_b_to_a: int = 0  # what a earned thanks to b
+    lopsided: bool = False
+
+    @property
+    def lopsidedness(self) -> Fraction | None:
+        """L of the pair's revenue (None without revenue either way)."""
+        return lopsidedness(self.revenue_a_to_b, self.revenue_b_to_a)
+
+    @property
+    def revenue_gap(self) -> int:
+        """How far apart the two revenues are, in minor units."""
+        return abs(self.revenue_a_to_b - self.revenue_b_to_a)
+
+    def involves(self, member_id: int) -> bool:
+        """True when ``member_id`` is one of the two."""
+        return member_id in (self.a, self.b)
+
+
+@dataclass
+class Roles:
+    """Network roles: connectors, concentration, repeat referrers."""
+
+    connectors: list[MemberBalance] = field(default_factory=list)
+    top_givers: list[MemberBalance] = field(default_factory=list)
+    top_three_share: Fraction | None = None  # share of the circle's revenue through the top 3
+    repeat_pairs: list[tuple[int, int, int]] = field(default_factory=list)  # giver, receiver, n
+
+
+@dataclass
+class Balance:
+    """Everything the balance pages and the API show for one period."""
+
+    circle: Circle
+    period: Period
+    threshold: Fraction
+    members: dict[int, MemberBalance]
+    pairs: list[PairBalance]
+    roles: Roles
+    revenue_total: int  # all closed business credited to members in the period
+    external_revenue: int  # credited to members by unknown or outside reporters
+
+    def lopsided_pairs(self) -> list[PairBalance]:
+        """Pairs where both gave and L ≥ threshold, the largest revenue gap first."""
+        return sorted(
+            (p for p in self.pairs if p.lopsided),
+            key=lambda p: (-p.revenue_gap, p.a, p.b),
+        )
+
+    def member(self, member_id: int) -> MemberBalance:
+        """A member's scale (former members who appear in the period are included)."""
+        return self.members[member_id]
+
+
+def lopsidedness(x: int, y: int) -> Fraction | None:
+    """``|x - y| / (x + y)`` exactly; None when both are zero."""
+    if x + y == 0:
+        return None
+    return Fraction(abs(x - y), x + y)
+
+
+def compute(circle: Circle, period: Period) -> Balance:
+    """The balance of a circle for a period, in three SQL queries."""
+    previous = period.previous()
+    threshold = Fraction(circle.lopsided_threshold_pct, 100)
+    members = _members(circle)
+    pairs: dict[tuple[int, int], PairBalance] = {}
+    receivers: dict[int, set[int]] = defaultdict(set)
+    repeat: list[tuple[int, int, int]] = []
+
+    for giver, receiver, count in db.session.execute(
+        select(Referral.giver_id, Referral.receiver_id, func.count())
+        .where(
+            Referral.circle_id == circle.id,
+            Referral.voided_at.is_(None),
+            Referral.given_on >= period.start,
+            Referral.given_on <= period.end,
+        )
+        .group_by(Referral.giver_id, Referral.receiver_id)
+    ):
+        if giver in members:
+            members[giver].given_count += count
+        if receiver in members:
+            members[receiver].received_count += count
+        if giver in members and receiver in members:
+            _pair(pairs, giver, receiver, count=count)
+            receivers[giver].add(receiver)
+            if count >= 2:
+                repeat.append((giver, receiver, count))
+
+    revenue_total = external = 0
+    flows = (
+        select(
+            ClosedBusiness.thanked_id,
+            ClosedBusiness.reporter_id,
+            ClosedBusiness.amount_minor,
+            case((ClosedBusiness.closed_on >= period.start, 1), else_=0).label("current"),
+        )
+        .where(
+            ClosedBusiness.circle_id == circle.id,
+            ClosedBusiness.voided_at.is_(None),
+            ClosedBusiness.closed_on >= previous.start,
+            ClosedBusiness.closed_on <= period.end,
+        )
+        .subquery()
+    )
+    for thanked, reporter, is_current, amount in db.session.execute(
+        select(
+            flows.c.thanked_id, flows.c.reporter_id, flows.c.current, func.sum(flows.c.amount_minor)
+        ).group_by(flows.c.thanked_id, flows.c.reporter_id, flows.c.current)
+    ):
+        amount = int(amount)
+        if not is_current:
+            if thanked in members:
+                members[thanked].previous_generated += amount
+            if reporter in members:
+                members[reporter].previous_received += amount
+            continue
+        if thanked in members:
+            members[thanked].revenue_generated += amount
+            revenue_total += amount
+            if reporter not in members:
+                external += amount
+        if reporter in members:
+            members[reporter].revenue_received += amount
+        if thanked in members and reporter in members:
+            _pair(pairs, thanked, reporter, revenue=amount)
+
+    for member in members.values():
+        member.connections = len(receivers.get(member.member_id, ()))
+        now = lopsidedness(member.revenue_generated, member.revenue_received)
+        before = lopsidedness(member.previous_generated, member.previous_received)
+        member.tipped = (
+            now is not None and before is not None and now >= threshold and before >= threshold
+        )
+    for pair in pairs.values():
+        both_gave = pair.count_a_to_b > 0 and pair.count_b_to_a > 0
+        value = pair.lopsidedness
+        pair.lopsided = both_gave and value is not None and value >= threshold
+
+    seen = [
+        m
+        for m in members.values()
+        if m.active
+        or m.given_count
+        or m.received_count
+        or m.revenue_generated
+        or m.revenue_received
+    ]
+    return Balance(
+        circle=circle,
+        period=period,
+        threshold=threshold,
+        members={m.member_id: m for m in seen},
+        pairs=sorted(pairs.values(), key=lambda p: (p.a, p.b)),
+        roles=_roles(seen, revenue_total, repeat),
+        revenue_total=revenue_total,
+        external_revenue=external,
+    )
+
+
+def _members(circle: Circle) -> dict[int, MemberBalance]:
+    """Every membership that can appear in slips: active ones and former members."""
+    rows = db.session.execute(
+        select(Membership)
+        .where(
+            Membership.circle_id == circle.id,
+            Membership.status.in_(("active", "left", "removed")),
+        )
+        .order_by(Membership.id)
+    ).scalars()
+    return {
+        m.id: MemberBalance(
+            member_id=m.id,
+            name=m.user.name,
+            profession=m.profession.name if m.profession else "",
+            active=m.status == "active",
+        )
+        for m in rows
+    }
+
+
+def _pair(
+    pairs: dict[tuple[int, int], PairBalance],
+    source: int,
+    target: int,
+    *,
+    count: int = 0,
+    revenue: int = 0,
+) -> None:
+    """Add a flow from ``source`` to ``target`` (revenue: what target earned thanks to source)."""
+    a, b = min(source, target), max(source, target)
+    pair = pairs.setdefault((a, b), PairBalance(a=a, b=b))
+    if source == a:
+        pair.count_a_to_b += count
+        pair.revenue_a_to_b += revenue
+    else:
+        pair.count_b_to_a += count
+        pair.revenue_b_to_a += revenue
+
+
+def _roles(
+    members: list[MemberBalance], revenue_total: int, repeat: list[tuple[int, int, int]]
+) -> Roles:
+    """Connectors (most different receivers), the top three givers' share, repeat referrers."""
+    connectors = sorted(
+        (m for m in members if m.connections), key=lambda m: (-m.connections, m.name)
+    )
+    givers = sorted(
+        (m for m in members if m.revenue_generated),
+        key=lambda m: (-m.revenue_generated, m.name),
+    )
+    top = givers[:3]
+    share = (
+        Fraction(sum(m.revenue_generated for m in top), revenue_total) if revenue_total else None
+    )
+    return Roles(
+        connectors=connectors,
+        top_givers=top,
+        top_three_share=share,
+        repeat_pairs=sorted(repeat, key=lambda r: (-r[2], r[0], r[1])),
+    )

@@ -126,3 +126,30 @@ def test_default_period_is_the_last_six_completed_months(make, ctx):
     twelve = period_for(circle, "twelve_months", today=date(2026, 1, 5))
     assert (twelve.start, twelve.end) == (date(2025, 1, 1), date(2025, 12, 31))
     assert six.previous() == Period(date(2025, 11, 1), date(2026, 4, 30), "six_months")
+
+
+def test_members_see_counts_and_only_their_own_pairs_revenue(ctx, four, db):
+    from circle.balance.visibility import visible_balance
+
+    circle, a, b, c, _d = four
+    full = compute(circle, JUNE)
+    seen = visible_balance(full, c)
+    assert {p.count_a_to_b + p.count_b_to_a for p in seen.pairs} == {
+        p.count_a_to_b + p.count_b_to_a for p in full.pairs
+    }
+    for pair in seen.pairs:
+        if pair.involves(c.id):
+            assert pair.revenue_a_to_b is not None
+        else:
+            assert pair.revenue_a_to_b is None and pair.lopsided is None
+    assert seen.members[c.id].revenue_generated == 50_000
+    assert seen.members[a.id].revenue_generated is None
+    assert seen.lopsided_pairs() == []  # the A/B pair is not C's business
+    assert seen.roles.top_three_share is None and seen.revenue_total is None
+    assert not any(m.tipped for m in seen.members.values())
+    assert visible_balance(full, b).lopsided_pairs()[0].involves(a.id)
+
+    circle.revenue_open_to_members = True
+    opened = visible_balance(compute(circle, JUNE), c)
+    assert opened.members[a.id].revenue_generated == 100_000
+    assert len(opened.lopsided_pairs()) == 1

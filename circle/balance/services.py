@@ -37,16 +37,18 @@ class MemberBalance:
     active: bool
     given_count: int = 0
     received_count: int = 0
-    revenue_generated: int = 0  # minor units others earned thanks to this member
-    revenue_received: int = 0  # minor units this member earned thanks to others
-    previous_generated: int = 0
-    previous_received: int = 0
+    revenue_generated: int | None = 0  # minor units others earned thanks to this member
+    revenue_received: int | None = 0  # minor units this member earned thanks to others
+    previous_generated: int | None = 0  # the same two for the period before
+    previous_received: int | None = 0
     connections: int = 0  # how many different members this member gave to
     tipped: bool = False  # the scale tips beyond the threshold in this and the previous period
 
     @property
     def lopsidedness(self) -> Fraction | None:
-        """How far the member's revenue scale tips (None without revenue either way)."""
+        """How far the member's revenue scale tips (None without revenue, or hidden)."""
+        if self.revenue_generated is None or self.revenue_received is None:
+            return None
         return lopsidedness(self.revenue_generated, self.revenue_received)
 
 
@@ -58,18 +60,22 @@ class PairBalance:
     b: int
     count_a_to_b: int = 0
     count_b_to_a: int = 0
-    revenue_a_to_b: int = 0  # what b earned thanks to a
-    revenue_b_to_a: int = 0  # what a earned thanks to b
-    lopsided: bool = False
+    revenue_a_to_b: int | None = 0  # what b earned thanks to a (None: hidden from the viewer)
+    revenue_b_to_a: int | None = 0  # what a earned thanks to b
+    lopsided: bool | None = False
 
     @property
     def lopsidedness(self) -> Fraction | None:
-        """L of the pair's revenue (None without revenue either way)."""
+        """L of the pair's revenue (None without revenue either way, or when hidden)."""
+        if self.revenue_a_to_b is None or self.revenue_b_to_a is None:
+            return None
         return lopsidedness(self.revenue_a_to_b, self.revenue_b_to_a)
 
     @property
-    def revenue_gap(self) -> int:
-        """How far apart the two revenues are, in minor units."""
+    def revenue_gap(self) -> int | None:
+        """How far apart the two revenues are, in minor units (None when hidden)."""
+        if self.revenue_a_to_b is None or self.revenue_b_to_a is None:
+            return None
         return abs(self.revenue_a_to_b - self.revenue_b_to_a)
 
     def involves(self, member_id: int) -> bool:
@@ -97,14 +103,14 @@ class Balance:
     members: dict[int, MemberBalance]
     pairs: list[PairBalance]
     roles: Roles
-    revenue_total: int  # all closed business credited to members in the period
-    external_revenue: int  # credited to members by unknown or outside reporters
+    revenue_total: int | None  # all closed business credited to members in the period
+    external_revenue: int | None  # credited to members by unknown or outside reporters
 
     def lopsided_pairs(self) -> list[PairBalance]:
         """Pairs where both gave and L ≥ threshold, the largest revenue gap first."""
         return sorted(
             (p for p in self.pairs if p.lopsided),
-            key=lambda p: (-p.revenue_gap, p.a, p.b),
+            key=lambda p: (-(p.revenue_gap or 0), p.a, p.b),
         )
 
     def member(self, member_id: int) -> MemberBalance:

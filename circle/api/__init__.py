@@ -1,7 +1,8 @@
 """JSON API v1 under ``/api/v1``: bearer tokens, problem+json errors, an OpenAPI 3.1 document.
 
-The endpoints live in ``accounts``, ``circles``, ``members``, ``referrals`` and ``imports``; each
-one is declared with ``circle.api.endpoint.endpoint``, which mounts it here and documents it.
+The endpoints live in ``accounts``, ``circles``, ``members``, ``referrals``, ``imports`` and
+``balance``; each one is declared with ``circle.api.endpoint.endpoint``, which mounts it here
+and documents it.
 """
 
 from flask import Blueprint
@@ -9,6 +10,14 @@ from flask import Blueprint
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Importing the modules registers their routes on ``api_bp``.
-from circle.api import accounts, circles, imports, members, openapi, referrals  # noqa: E402
+from circle.api import (  # noqa: E402
+    accounts,
+    balance,
+    circles,
+    imports,
+    members,
+    openapi,
+    referrals,
+)
 
-__all__ = ["accounts", "api_bp", "circles", "imports", "members", "openapi", "referrals"]
+__all__ = ["accounts", "api_bp", "balance", "circles", "imports", "members", "openapi", "referrals"]

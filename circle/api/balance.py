@@ -1,0 +1,93 @@
+"""The balance of give and take over the API: pair balances and member scales for a period.
+
+The numbers come from ``circle.balance.services.compute`` and are always filtered through
+``visible_balance`` first, so the API shows exactly what the pages and the CSV show to the
+same person. Revenue travels as a decimal string (``"1200.00"``), lopsidedness (a ratio,
+not money) as a number rounded to four decimals.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from circle.api.endpoint import current_user, endpoint
+from circle.api.schemas import BalanceOut, BalanceQuery
+from circle.balance.periods import Period, period_for
+from circle.balance.services import Balance, compute
+from circle.balance.visibility import visible_balance
+from circle.circles.services import circle_for_user
+from circle.models import Circle
+from circle.money import plain_amount
+
+#: Decimals of the lopsidedness in JSON.
+RATIO_DECIMALS = 4
+
+
+def balance_period(circle: Circle, query: dict) -> Period:
+    """The period a query asks for: ``from``/``to`` mean custom; default the last six months."""
+    dates = "start" in query or "end" in query
+    kind = "custom" if dates else query.get("period", "six_months")
+    return period_for(circle, kind, query.get("start"), query.get("end"))
+
+
+def ratio(value: Fraction | None) -> float | None:
+    """A ratio rounded to four decimals for JSON (None stays None)."""
+    return None if value is None else float(round(value, RATIO_DECIMALS))
+
+
+def balance_document(balance: Balance) -> dict:
+    """The API's view of an (already visibility-filtered) balance."""
+    currency = balance.circle.currency
+
+    def money(minor: int | None) -> str | None:
+        return None if minor is None else plain_amount(minor, currency)
+
+    return {
+        "period": balance.period,
+        "members": [
+            {
+                "member_id": m.member_id,
+                "given_count": m.given_count,
+                "received_count": m.received_count,
+                "revenue_generated": money(m.revenue_generated),
+                "revenue_received": money(m.revenue_received),
+            }
+            for m in sorted(balance.members.values(), key=lambda m: m.member_id)
+        ],
+        "pairs": [
+            {
+                "a": p.a,
+                "b": p.b,
+                "count_a_to_b": p.count_a_to_b,
+                "count_b_to_a": p.count_b_to_a,
+                "revenue_a_to_b": money(p.revenue_a_to_b),
+                "revenue_b_to_a": money(p.revenue_b_to_a),
+                "lopsidedness": ratio(p.lopsidedness),
+                "lopsided": p.lopsided,
+            }
+            for p in sorted(balance.pairs, key=lambda p: (p.a, p.b))
+        ],
+    }
+
+
+@endpoint(
+    "/circles/<int:circle_id>/balance",
+    "GET",
+    summary="Balance of give and take",
+    tag="balance",
+    query=BalanceQuery,
+    response=BalanceOut,
+)
+def circle_balance(circle_id, query):
+    """Referrals and revenue per member and per pair for a period (voided entries never count).
+
+    Default: the last six completed calendar months in the circle's time zone; `period`
+    picks `twelve_months` or `all`, `from` and `to` any range (both included; a start after
+    the end is 422 `validation_error`). A pair's `a` is the lower membership id;
+    `revenue_a_to_b` is what b earned thanks to a. Admins see all revenue; members see every
+    count, their own revenue and that of the pairs they are in, unless the circle opened
+    revenue to all members; hidden values are `null`.
+    """
+    circle, actor = circle_for_user(current_user(), circle_id)
+    balance = compute(circle, balance_period(circle, query))
+    return balance_document(visible_balance(balance, actor))

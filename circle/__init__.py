@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount the HTML pages, the JSON API and the health check."""
     from circle.api import api_bp
     from circle.auth.views import bp as auth_bp
+    from circle.balance.views import bp as balance_bp
     from circle.circles.views import bp as circles_bp
     from circle.extensions import csrf
     from circle.health import bp as health_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(membership_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(balance_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
 

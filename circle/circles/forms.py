@@ -167,6 +167,15 @@ class CircleSettingsForm(FlaskForm):
     show_thank_amount = BooleanField(
         _l("Tell givers the amount they were thanked for"), default=True
     )
+    lopsided_threshold_pct = IntegerField(
+        _l("Lopsided from (percent)"),
+        default=80,
+        validators=[Optional()],
+        render_kw={"min": 1, "max": 100, "inputmode": "numeric"},
+    )
+    revenue_open_to_members = BooleanField(
+        _l("Members see the revenue of every pair"), default=False
+    )
 
     def __init__(self, *args, circle: Circle | None = None, **kwargs) -> None:
         super().__init__(*args, obj=circle, **kwargs)
@@ -187,6 +196,16 @@ class CircleSettingsForm(FlaskForm):
             show_thank_amount=(
                 self.show_thank_amount.data if self.show_thank_amount is not None else None
             ),
+            lopsided_threshold_pct=(
+                self.lopsided_threshold_pct.data
+                if self.lopsided_threshold_pct is not None
+                else None
+            ),
+            revenue_open_to_members=(
+                self.revenue_open_to_members.data
+                if self.revenue_open_to_members is not None
+                else None
+            ),
         )
 
 
@@ -195,6 +214,9 @@ class CreateCircleForm(CircleSettingsForm):
 
     #: A new circle tells givers the amount; the setting is changed on the settings page.
     show_thank_amount = None
+    #: So are the balance settings (threshold 80 %, revenue for admins only).
+    lopsided_threshold_pct = None
+    revenue_open_to_members = None
 
     profession = StringField(
         _l("Your own profession in this circle"),

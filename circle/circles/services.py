@@ -34,6 +34,10 @@ class CircleSettings:
     meeting_time: time = time(7, 0)
     #: Tell thanked givers the amount; None keeps the current setting (True for a new circle).
     show_thank_amount: bool | None = None
+    #: A pair counts as lopsided from this lopsidedness on, in percent; None keeps it (80).
+    lopsided_threshold_pct: int | None = None
+    #: Whether members see the revenue of pairs they are not part of; None keeps it (False).
+    revenue_open_to_members: bool | None = None
 
 
 def validate_settings(settings: CircleSettings) -> None:
@@ -50,6 +54,13 @@ def validate_settings(settings: CircleSettings) -> None:
         raise ValidationFailed(_("Unknown time zone."), field="timezone")
     if not 0 <= settings.meeting_weekday <= 6:
         raise ValidationFailed(_("Choose a weekday."), field="meeting_weekday")
+    if settings.lopsided_threshold_pct is not None and not (
+        1 <= settings.lopsided_threshold_pct <= 100
+    ):
+        raise ValidationFailed(
+            _("The threshold is a percentage between 1 and 100."),
+            field="lopsided_threshold_pct",
+        )
 
 
 def create_circle(creator: User, settings: CircleSettings, profession_name: str = "") -> Circle:
@@ -68,6 +79,7 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
     )
     if settings.show_thank_amount is not None:
         circle.show_thank_amount = settings.show_thank_amount
+    _apply_balance_settings(circle, settings)
     db.session.add(circle)
     db.session.flush()
     profession = get_or_create_profession(profession_name) if profession_name.strip() else None
@@ -109,8 +121,17 @@ def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -
     locked.meeting_time = settings.meeting_time
     if settings.show_thank_amount is not None:
         locked.show_thank_amount = settings.show_thank_amount
+    _apply_balance_settings(locked, settings)
     db.session.flush()
     return locked
+
+
+def _apply_balance_settings(circle: Circle, settings: CircleSettings) -> None:
+    """Set the balance settings that were given (None keeps the current value)."""
+    if settings.lopsided_threshold_pct is not None:
+        circle.lopsided_threshold_pct = settings.lopsided_threshold_pct
+    if settings.revenue_open_to_members is not None:
+        circle.revenue_open_to_members = settings.revenue_open_to_members
 
 
 def lock_circle(circle_id: int) -> Circle:

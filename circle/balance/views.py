@@ -1,0 +1,491 @@
+"""HTML pages and CSV of the balance of give and take.
+
+``/circles/<id>/balance`` shows first the lopsided pairs (who profits, in words), then
+every member's scale ("die Waage") as a diverging bar, then the network roles;
+``/balance/pairs`` the full pair table, ``/balance/matrix`` who gives to whom, and
+``/balance.csv`` the same numbers for a spreadsheet.
+
+Views stay thin: ``circle.balance.services.compute`` aggregates in SQL (three
+queries), ``circle.balance.visibility.visible_balance`` hides what the viewer may not
+see, and this module only arranges the result for the templates. Every page costs the
+same handful of queries whatever the size of the circle or the length of its history.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+from babel.dates import format_interval
+from babel.numbers import format_compact_decimal, format_percent
+from flask import Blueprint, Response, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from circle.balance.forms import PeriodForm
+from circle.balance.periods import Period, period_for
+from circle.balance.services import Balance, MemberBalance, PairBalance, compute
+from circle.balance.visibility import sees_all_revenue, visible_balance
+from circle.circles.services import circle_for_user
+from circle.db import format_money, to_decimal
+from circle.errors import DomainError
+from circle.models import Circle, Membership
+from circle.money import plain_amount
+
+bp = Blueprint("balance", __name__)
+
+#: Status of a page whose period did not parse.
+INVALID = 422
+#: Heat buckets of the matrix cells (CSS classes .heat-0 ... .heat-9).
+HEAT_BUCKETS = 10
+#: How many lopsided pairs the overview lists before folding the rest away.
+LOPSIDED_SHOWN = 5
+#: How many lines the network roles list at most.
+ROLE_LINES = 5
+#: Width of a member's scale in SVG user units (the middle is the balance point).
+SCALE_WIDTH = 240
+#: The columns of the CSV: one row per member, then one per pair.
+CSV_COLUMNS = (
+    "record",
+    "member_id",
+    "name",
+    "profession",
+    "given_count",
+    "received_count",
+    "revenue_generated",
+    "revenue_received",
+    "a",
+    "a_name",
+    "b",
+    "b_name",
+    "count_a_to_b",
+    "count_b_to_a",
+    "revenue_a_to_b",
+    "revenue_b_to_a",
+    "lopsidedness",
+    "lopsided",
+)
+NO_VALUE = "\N{EM DASH}"
+
+
+# --- shared by every page --------------------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    """What a balance page needs: the circle, the viewer, the period form and the balance."""
+
+    circle: Circle
+    me: Membership
+    form: PeriodForm
+    period: Period | None
+    balance: Balance | None  # the viewer's visible copy; None when the period is invalid
+    all_revenue: bool
+
+    def args(self, **extra) -> dict:
+        """The query arguments that keep this period on links to the other pages."""
+        out: dict = {}
+        if self.period is not None and self.period.kind != "six_months":
+            out["period"] = self.period.kind
+            if self.period.kind == "custom":
+                out["from"] = self.period.start.isoformat()
+                out["to"] = self.period.end.isoformat()
+        out.update(extra)
+        return out
+
+
+def _locale() -> str:
+    """The current UI locale as a string for Babel."""
+    return str(get_locale() or "en")
+
+
+def _analyse(circle_id: int) -> Analysis:
+    """Check membership (404 for anyone else), parse the period and compute the balance."""
+    circle, me = circle_for_user(current_user._get_current_object(), circle_id)
+    form = PeriodForm(request.args)
+    period = None
+    if form.validate():
+        try:
+            period = period_for(circle, form.kind(), form.start.data, form.end.data)
+        except DomainError as error:
+            target = {"from": form.start, "to": form.end, "period": form.period}.get(
+                error.field or "", form.period
+            )
+            target.errors = [*target.errors, error.message]
+    if period is None:
+        return Analysis(circle, me, form, None, None, False)
+    form.period.data, form.start.data, form.end.data = period.kind, period.start, period.end
+    balance = compute(circle, period)
+    return Analysis(
+        circle, me, form, period, visible_balance(balance, me), sees_all_revenue(balance, me)
+    )
+
+
+def money(amount: int | None, currency: str) -> str:
+    """An amount in the user's locale, or a dash when it is hidden from the viewer."""
+    if amount is None:
+        return NO_VALUE
+    return format_money(amount, currency, _locale())
+
+
+def percent(value: Fraction | None) -> str:
+    """A lopsidedness as a percentage (``98 %``, ``98,5 %``); empty when undefined."""
+    if value is None:
+        return ""
+    rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.001"), rounding=ROUND_HALF_EVEN
+    )
+    return format_percent(rounded, locale=_locale(), decimal_quantization=False)
+
+
+def compact(amount: int, currency: str) -> str:
+    """An amount in whole units, short (``14K`` / ``14.400``) for the matrix cells."""
+    return format_compact_decimal(to_decimal(amount, currency), locale=_locale(), fraction_digits=0)
+
+
+def ratio(value: Fraction | None) -> str:
+    """A lopsidedness with four decimals and a dot (CSV); empty when undefined or hidden."""
+    if value is None:
+        return ""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return str(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN))
+
+
+def who(member: MemberBalance) -> str:
+    """``Profession (Name)``, or just the name of an organiser without a profession."""
+    if member.profession:
+        return f"{member.profession} ({member.name})"
+    return member.name
+
+
+def initials(member: MemberBalance) -> str:
+    """A short label for a matrix column: the initials of the name (at most three)."""
+    letters = [part[0] for part in member.name.split() if part and part[0].isalnum()]
+    return ("".join(letters[:1] + letters[1:][-2:]) or member.name[:2]).upper()
+
+
+def _ordered(balance: Balance) -> list[MemberBalance]:
+    """Members by profession and name; former members who appear in the period last."""
+    return sorted(
+        balance.members.values(),
+        key=lambda m: (not m.active, not m.profession, m.profession.casefold(), m.name.casefold()),
+    )
+
+
+@bp.context_processor
+def _template_helpers() -> dict:
+    """Formatting helpers for the balance templates."""
+    return {
+        "amount": money,
+        "compact": compact,
+        "percent": percent,
+        "who": who,
+        "NO_VALUE": NO_VALUE,
+    }
+
+
+def _render(template: str, analysis: Analysis, **context):
+    """Render a balance page; a period that did not parse answers 422 with its errors."""
+    period = analysis.period
+    page = render_template(
+        template,
+        circle=analysis.circle,
+        me=analysis.me,
+        form=analysis.form,
+        period=period,
+        period_label=(
+            format_interval(period.start, period.end, "yMMMd", locale=_locale()) if period else ""
+        ),
+        balance=analysis.balance,
+        all_revenue=analysis.all_revenue,
+        args=analysis.args(),
+        **context,
+    )
+    return page, (200 if period is not None else INVALID)
+
+
+# --- the overview ------------------------------------------------------------------------
+
+
+@dataclass
+class LopsidedLine:
+    """A lopsided pair told from the side of who profits."""
+
+    pair: PairBalance
+    winner: MemberBalance
+    loser: MemberBalance
+    winner_received: int
+    loser_received: int
+    winner_gave: int
+    loser_gave: int
+
+
+@dataclass
+class Scale:
+    """One member's scale drawn as two diverging bars (counts, and revenue when visible)."""
+
+    member: MemberBalance
+    given_width: float
+    received_width: float
+    generated_width: float | None
+    revenue_received_width: float | None
+
+
+def lopsided_lines(balance: Balance) -> list[LopsidedLine]:
+    """The lopsided pairs, the largest revenue gap first, from the side of who profits."""
+    lines = []
+    for pair in balance.lopsided_pairs():
+        a, b = balance.members[pair.a], balance.members[pair.b]
+        # revenue_a_to_b is what b earned thanks to a: b received it.
+        if pair.revenue_a_to_b >= pair.revenue_b_to_a:
+            line = LopsidedLine(
+                pair, b, a, pair.revenue_a_to_b, pair.revenue_b_to_a,
+                pair.count_b_to_a, pair.count_a_to_b,
+            )  # fmt: skip
+        else:
+            line = LopsidedLine(
+                pair, a, b, pair.revenue_b_to_a, pair.revenue_a_to_b,
+                pair.count_a_to_b, pair.count_b_to_a,
+            )  # fmt: skip
+        lines.append(line)
+    return lines
+
+
+def _width(value: int | None, largest: int) -> float | None:
+    """Half a scale's width in proportion to ``largest`` (None when hidden)."""
+    if value is None:
+        return None
+    if not largest:
+        return 0.0
+    return round(SCALE_WIDTH / 2 * value / largest, 1)
+
+
+def scales(members: list[MemberBalance]) -> list[Scale]:
+    """Every member's bars, scaled to the largest count and the largest visible revenue."""
+    most = max([m.given_count for m in members] + [m.received_count for m in members] + [0])
+    revenues = [
+        value
+        for m in members
+        for value in (m.revenue_generated, m.revenue_received)
+        if value is not None
+    ]
+    richest = max(revenues, default=0)
+    return [
+        Scale(
+            member=m,
+            given_width=_width(m.given_count, most),
+            received_width=_width(m.received_count, most),
+            generated_width=_width(m.revenue_generated, richest),
+            revenue_received_width=_width(m.revenue_received, richest),
+        )
+        for m in members
+    ]
+
+
+@bp.get("/circles/<int:circle_id>/balance")
+@login_required
+def overview(circle_id: int):
+    """The balance: lopsided pairs first, then the members' scales, then network roles."""
+    analysis = _analyse(circle_id)
+    balance = analysis.balance
+    if balance is None:
+        return _render("balance/overview.html", analysis)
+    members = _ordered(balance)
+    roles = balance.roles
+    return _render(
+        "balance/overview.html",
+        analysis,
+        lines=lopsided_lines(balance),
+        shown=LOPSIDED_SHOWN,
+        scales=scales(members),
+        half=SCALE_WIDTH / 2,
+        width=SCALE_WIDTH,
+        connectors=roles.connectors[:ROLE_LINES],
+        top_givers=roles.top_givers,
+        top_three_share=roles.top_three_share,
+        repeat=[
+            (balance.members[g], balance.members[r], n)
+            for g, r, n in roles.repeat_pairs[: ROLE_LINES * 2]
+        ],
+        tipped=[m for m in members if m.tipped],
+        hidden=any(p.revenue_a_to_b is None for p in balance.pairs),
+    )
+
+
+# --- the pair table ----------------------------------------------------------------------
+
+
+def pair_rows(balance: Balance) -> list[PairBalance]:
+    """Every pair that exchanged anything: lopsided first, then by revenue gap and counts."""
+    return sorted(
+        balance.pairs,
+        key=lambda p: (
+            not p.lopsided,
+            -(p.revenue_gap or 0),
+            -(p.count_a_to_b + p.count_b_to_a),
+            balance.members[p.a].name.casefold(),
+            balance.members[p.b].name.casefold(),
+        ),
+    )
+
+
+@bp.get("/circles/<int:circle_id>/balance/pairs")
+@login_required
+def pairs(circle_id: int):
+    """The pair balance of every pair that exchanged anything in the period."""
+    analysis = _analyse(circle_id)
+    balance = analysis.balance
+    if balance is None:
+        return _render("balance/pairs.html", analysis)
+    return _render(
+        "balance/pairs.html",
+        analysis,
+        rows=pair_rows(balance),
+        hidden=any(p.revenue_a_to_b is None for p in balance.pairs),
+    )
+
+
+# --- the matrix --------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One matrix cell: giver → receiver, its value and its heat bucket."""
+
+    value: int | None  # a count, or minor units; None when hidden
+    heat: int  # 0 (nothing) ... HEAT_BUCKETS - 1 (the largest)
+    self: bool = False
+
+
+def heat(value: int | None, largest: int) -> int:
+    """The heat bucket of a value: 0 for nothing, then 1 … 9 in proportion to the largest."""
+    if not value or not largest:
+        return 0
+    return min(HEAT_BUCKETS - 1, 1 + (value * (HEAT_BUCKETS - 2)) // largest)
+
+
+def matrix_cells(
+    balance: Balance, members: list[MemberBalance], by: str
+) -> list[tuple[MemberBalance, list[Cell]]]:
+    """Givers in rows, receivers in columns: counts or revenue (what the receiver earned)."""
+    flows: dict[tuple[int, int], int | None] = {}
+    for p in balance.pairs:
+        if by == "revenue":
+            flows[(p.a, p.b)], flows[(p.b, p.a)] = p.revenue_a_to_b, p.revenue_b_to_a
+        else:
+            flows[(p.a, p.b)], flows[(p.b, p.a)] = p.count_a_to_b, p.count_b_to_a
+    largest = max((v for v in flows.values() if v is not None), default=0)
+    rows = []
+    for giver in members:
+        cells = []
+        for receiver in members:
+            if giver.member_id == receiver.member_id:
+                cells.append(Cell(None, 0, self=True))
+                continue
+            # No pair: nothing flowed either way (the pair list shows which pairs exist).
+            value = flows.get((giver.member_id, receiver.member_id), 0)
+            cells.append(Cell(value, heat(value, largest)))
+        rows.append((giver, cells))
+    return rows
+
+
+@bp.get("/circles/<int:circle_id>/balance/matrix")
+@login_required
+def matrix(circle_id: int):
+    """Who gives to whom: givers in rows, receivers in columns, by count or by revenue."""
+    analysis = _analyse(circle_id)
+    by = "revenue" if request.args.get("by") == "revenue" else "count"
+    balance = analysis.balance
+    if balance is None:
+        return _render("balance/matrix.html", analysis, by=by)
+    members = _ordered(balance)
+    return _render(
+        "balance/matrix.html",
+        analysis,
+        by=by,
+        members=members,
+        labels={m.member_id: initials(m) for m in members},
+        rows=matrix_cells(balance, members, by),
+        hidden=by == "revenue" and not analysis.all_revenue,
+    )
+
+
+# --- the CSV -----------------------------------------------------------------------------
+
+
+def _plain(amount: int | None, currency: str) -> str:
+    """An amount as a plain decimal with a dot, empty when hidden."""
+    return "" if amount is None else plain_amount(amount, currency)
+
+
+def _flag(value: bool | None) -> str:
+    """``true``/``false``, empty when hidden."""
+    return "" if value is None else ("true" if value else "false")
+
+
+def csv_rows(balance: Balance) -> list[list[str]]:
+    """The CSV rows: every member's scale, then every pair (the API's numbers)."""
+    currency = balance.circle.currency
+    members = balance.members
+    rows: list[list[str]] = []
+    for m in sorted(members.values(), key=lambda m: m.member_id):
+        rows.append(
+            [
+                "member",
+                str(m.member_id),
+                m.name,
+                m.profession,
+                str(m.given_count),
+                str(m.received_count),
+                _plain(m.revenue_generated, currency),
+                _plain(m.revenue_received, currency),
+            ]
+            + [""] * 10
+        )
+    for p in balance.pairs:
+        rows.append(
+            ["pair"]
+            + [""] * 7
+            + [
+                str(p.a),
+                members[p.a].name,
+                str(p.b),
+                members[p.b].name,
+                str(p.count_a_to_b),
+                str(p.count_b_to_a),
+                _plain(p.revenue_a_to_b, currency),
+                _plain(p.revenue_b_to_a, currency),
+                ratio(p.lopsidedness),
+                _flag(p.lopsided),
+            ]
+        )
+    return rows
+
+
+@bp.get("/circles/<int:circle_id>/balance.csv")
+@login_required
+def export_csv(circle_id: int):
+    """The members' scales and the pair balances as CSV (``?period=&from=&to=``)."""
+    analysis = _analyse(circle_id)
+    balance = analysis.balance
+    if balance is None:
+        return _render("balance/overview.html", analysis)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_rows(balance))
+    period = analysis.period
+    filename = (
+        f"balance-{analysis.circle.id}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    )
+    return Response(
+        out.getvalue().encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

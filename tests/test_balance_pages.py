@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -182,7 +183,7 @@ def test_overview_scales_roles_and_flags_for_the_admin(client, auth, four):
     assert flagged == {a.id, b.id}
     # Bars are SVG rectangles scaled to the largest value: A's revenue bar is the full half.
     a_row = row(scales, "data-member", a.id)
-    assert 'class="bal-bar bal-bar--generated" x="0.0" y="14" width="120.0"' in a_row
+    assert 'class="bal-bar bal-bar--generated" x="0.0" y="14" width="100.0"' in a_row
     assert "style=" not in html  # the CSP forbids inline styles
 
     connectors = re.findall(
@@ -261,6 +262,9 @@ def test_matrix_by_count_and_by_revenue(client, auth, four):
     assert euro(100_000) in ab.group(2)  # the exact amount in the title
     assert 'data-value="1000"' in matrix_cell(html, b, a).group(2)
     assert 'data-by="revenue"' in html and "style=" not in html
+    # The period links keep the revenue view; the custom form sends it along too.
+    assert f'href="/circles/{circle.id}/balance/matrix?period=twelve_months&amp;by=revenue"' in html
+    assert '<input type="hidden" name="by" value="revenue">' in html
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -603,3 +607,25 @@ def test_another_circles_member_gets_404_and_strangers_must_log_in(client, auth,
     auth.login(outsider)
     assert client.get(f"/circles/{circle.id}/{page}").status_code == 404
     assert client.get(f"/circles/999999/{page}").status_code == 404
+
+
+@pytest.mark.parametrize("viewer", ["admin", "member"])
+def test_csv_equals_the_api_numbers(client, auth, api, four, viewer):
+    circle, admin, _a, _b, c, _d = four
+    user = admin if viewer == "admin" else c.user
+    auth.login(user)
+    rows = read_csv(client.get(f"/circles/{circle.id}/balance.csv?{JUNE}"))
+    document = api.as_user(user).get(f"/api/v1/circles/{circle.id}/balance?{JUNE}").get_json()
+
+    def as_text(key: str, value) -> str:
+        """An API value as the CSV writes it (null: empty; ratios with four decimals)."""
+        if value is None:
+            return ""
+        if key == "lopsidedness":
+            return f"{Decimal(str(value)):.4f}"
+        return str(value).lower()
+
+    for record, items in (("member", document["members"]), ("pair", document["pairs"])):
+        from_api = [{k: as_text(k, v) for k, v in item.items()} for item in items]
+        from_csv = [{k: r[k] for k in from_api[0]} for r in rows if r["record"] == record]
+        assert from_api == from_csv, record

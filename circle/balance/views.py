@@ -25,7 +25,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from circle.balance.forms import PeriodForm
+from circle.balance.forms import PeriodForm, period_choices
 from circle.balance.periods import Period, period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
@@ -46,7 +46,7 @@ LOPSIDED_SHOWN = 5
 #: How many lines the network roles list at most.
 ROLE_LINES = 5
 #: Width of a member's scale in SVG user units (the middle is the balance point).
-SCALE_WIDTH = 240
+SCALE_WIDTH = 200
 #: The columns of the CSV: one row per member, then one per pair.
 CSV_COLUMNS = (
     "record",
@@ -142,8 +142,8 @@ def percent(value: Fraction | None) -> str:
 
 
 def compact(amount: int, currency: str) -> str:
-    """An amount in whole units, short (``14K`` / ``14.400``) for the matrix cells."""
-    return format_compact_decimal(to_decimal(amount, currency), locale=_locale(), fraction_digits=0)
+    """An amount in whole units, short (``3.6K`` / ``3.600``) for the matrix cells."""
+    return format_compact_decimal(to_decimal(amount, currency), locale=_locale(), fraction_digits=1)
 
 
 def ratio(value: Fraction | None) -> str:
@@ -187,9 +187,24 @@ def _template_helpers() -> dict:
     }
 
 
-def _render(template: str, analysis: Analysis, **context):
-    """Render a balance page; a period that did not parse answers 422 with its errors."""
+def presets(keep: dict) -> list[tuple[str, str, dict]]:
+    """The named periods as links: kind, label, query arguments (``keep`` added)."""
+    links = []
+    for choice in period_choices():
+        if choice.value == "custom":
+            continue
+        args = {} if choice.value == "six_months" else {"period": choice.value}
+        links.append((choice.value, str(choice.label), {**args, **keep}))
+    return links
+
+
+def _render(template: str, analysis: Analysis, keep: dict | None = None, **context):
+    """Render a balance page; a period that did not parse answers 422 with its errors.
+
+    ``keep`` holds query arguments the period links keep (the matrix's ``by``).
+    """
     period = analysis.period
+    keep = keep or {}
     page = render_template(
         template,
         circle=analysis.circle,
@@ -202,6 +217,8 @@ def _render(template: str, analysis: Analysis, **context):
         balance=analysis.balance,
         all_revenue=analysis.all_revenue,
         args=analysis.args(),
+        keep=keep,
+        presets=presets(keep),
         **context,
     )
     return page, (200 if period is not None else INVALID)
@@ -399,12 +416,14 @@ def matrix(circle_id: int):
     analysis = _analyse(circle_id)
     by = "revenue" if request.args.get("by") == "revenue" else "count"
     balance = analysis.balance
+    keep = {"by": by} if by == "revenue" else {}
     if balance is None:
-        return _render("balance/matrix.html", analysis, by=by)
+        return _render("balance/matrix.html", analysis, keep, by=by)
     members = _ordered(balance)
     return _render(
         "balance/matrix.html",
         analysis,
+        keep,
         by=by,
         members=members,
         labels={m.member_id: initials(m) for m in members},

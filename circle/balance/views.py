@@ -257,16 +257,17 @@ def lopsided_lines(balance: Balance) -> list[LopsidedLine]:
     for pair in balance.lopsided_pairs():
         a, b = balance.members[pair.a], balance.members[pair.b]
         # revenue_a_to_b is what b earned thanks to a: b received it.
-        if pair.revenue_a_to_b >= pair.revenue_b_to_a:
-            line = LopsidedLine(
-                pair, b, a, pair.revenue_a_to_b, pair.revenue_b_to_a,
-                pair.count_b_to_a, pair.count_a_to_b,
-            )  # fmt: skip
-        else:
-            line = LopsidedLine(
-                pair, a, b, pair.revenue_b_to_a, pair.revenue_a_to_b,
-                pair.count_a_to_b, pair.count_b_to_a,
-            )  # fmt: skip
+        b_profits = pair.revenue_a_to_b >= pair.revenue_b_to_a
+        winner, loser = (b, a) if b_profits else (a, b)
+        line = LopsidedLine(
+            pair=pair,
+            winner=winner,
+            loser=loser,
+            winner_received=pair.revenue_a_to_b if b_profits else pair.revenue_b_to_a,
+            loser_received=pair.revenue_b_to_a if b_profits else pair.revenue_a_to_b,
+            winner_gave=pair.count_b_to_a if b_profits else pair.count_a_to_b,
+            loser_gave=pair.count_a_to_b if b_profits else pair.count_b_to_a,
+        )
         lines.append(line)
     return lines
 

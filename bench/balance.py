@@ -15,7 +15,9 @@ real data. The script
 3. adds nine times as many referrals and closed business before the first five years
    (2000 up to then: the app accepts no slip before 2000), so the circle holds ten times
    the history while the default period holds the same rows, and times both again;
-4. prints the ratio 10x / 1x of the median times (the issue's goal: at most 1.3);
+4. prints the ratio 10x / 1x of the best and of the median times (the issue's goal: at
+   most 1.3; the verdict uses the best times, which other processes on the machine can
+   only make worse, never better);
 5. starts gunicorn (2 workers) on a free loopback port, logs in over HTTP and puts the
    same load on the balance page and on ``/healthz`` (``wrk`` when installed, otherwise
    a Python load generator of threads and ``http.client``, bounded by a request count
@@ -240,8 +242,8 @@ def count_queries(app, call) -> int:
     return len(seen)
 
 
-def median_ms(call, repeat: int) -> float:
-    """The median wall time of ``call`` in milliseconds, after three warm-up calls."""
+def timed_ms(call, repeat: int) -> tuple[float, float]:
+    """The best and the median wall time of ``call`` in ms, after three warm-up calls."""
     for _ in range(3):
         call()
     times = []
@@ -249,11 +251,11 @@ def median_ms(call, repeat: int) -> float:
         started = time.perf_counter()
         call()
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return min(times), statistics.median(times)
 
 
 def measure(app, client, token: str, circle_id: int, repeat: int) -> dict[str, tuple]:
-    """Median times and query counts of the page and the API, default period."""
+    """(best ms, median ms, queries) of the page and of the API, default period."""
     page_url = f"/circles/{circle_id}/balance"
     api_url = f"/api/v1/circles/{circle_id}/balance"
     headers = {"Authorization": f"Bearer {token}"}
@@ -271,8 +273,8 @@ def measure(app, client, token: str, circle_id: int, repeat: int) -> dict[str, t
         return response
 
     return {
-        "page": (median_ms(page, repeat), count_queries(app, page)),
-        "api": (median_ms(api, repeat), count_queries(app, api)),
+        "page": (*timed_ms(page, repeat), count_queries(app, page)),
+        "api": (*timed_ms(api, repeat), count_queries(app, api)),
     }
 
 
@@ -471,7 +473,7 @@ def under_load(url: str, circle_id: int, args) -> None:
 def main() -> None:
     """Generate, time at 1x and 10x, print the ratio; then the throughput under load."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=40, help="timed requests per figure")
+    parser.add_argument("--repeat", type=int, default=60, help="timed requests per figure")
     parser.add_argument("--factor", type=int, default=10, help="history multiplier")
     parser.add_argument("--load-seconds", type=int, default=10)
     parser.add_argument("--load-requests", type=int, default=5000, help="python tool only")
@@ -534,18 +536,22 @@ def main() -> None:
         print(f"    now {totals[0]} referrals and {totals[1]} closed business in the circle")
     ten = measure(app, client, token, circle_id, args.repeat)
 
-    print(f"\nmedian of {args.repeat} requests, default period (last six completed months):")
-    print(f"  {'':<14}{'1x':>10}{f'{args.factor}x':>10}{'ratio':>8}  queries")
+    print(f"\n{args.repeat} requests each, default period (last six completed months):")
+    print(
+        f"  {'':<14}{'best 1x':>9}{f'{args.factor}x':>9}{'ratio':>7}"
+        f"{'median 1x':>11}{f'{args.factor}x':>9}{'ratio':>7}  queries"
+    )
     worst = 0.0
     for name, label in (("page", "balance page"), ("api", "balance API")):
-        ratio = ten[name][0] / one[name][0]
-        worst = max(worst, ratio)
+        best, median = (ten[name][i] / one[name][i] for i in (0, 1))
+        worst = max(worst, best)
         print(
-            f"  {label:<14}{one[name][0]:8.1f}ms{ten[name][0]:8.1f}ms{ratio:8.2f}"
-            f"  {one[name][1]} / {ten[name][1]}"
+            f"  {label:<14}{one[name][0]:7.1f}ms{ten[name][0]:7.1f}ms{best:7.2f}"
+            f"{one[name][1]:9.1f}ms{ten[name][1]:7.1f}ms{median:7.2f}"
+            f"  {one[name][2]} / {ten[name][2]}"
         )
     verdict = "OK" if worst <= GOAL_RATIO else "TOO SLOW"
-    print(f"goal: {args.factor}x history costs at most {GOAL_RATIO}x the time: {verdict}")
+    print(f"goal: {args.factor}x history costs at most {GOAL_RATIO}x the time (best): {verdict}")
 
     if not args.no_load:
         under_load(url, circle_id, args)

@@ -142,7 +142,7 @@ def load_demo_year(circle: Circle, weeks: int = 52, seed: int = 7) -> None:
             day = min(week_day + timedelta(days=rng.randint(0, 6)), today)
             referral = _give(circle, giver, receiver, day, rng)
             if rng.random() < 0.3:
-                amount = rng.choice((150, 400, 800, 1500, 2500, 4000)) * 100 + rng.randint(0, 99)
+                amount = rng.choice((80, 150, 300, 600, 900, 1500)) * 100 + rng.randint(0, 99)
                 _thank(circle, receiver, giver, referral, amount, day)
         if week % 4 == 1:  # once a month each way
             day = min(week_day + timedelta(days=2), today)

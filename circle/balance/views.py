@@ -16,11 +16,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from babel.dates import format_interval
-from babel.numbers import format_compact_decimal, format_percent
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -142,8 +142,12 @@ def percent(value: Fraction | None) -> str:
 
 
 def compact(amount: int, currency: str) -> str:
-    """An amount in whole units, short (``3.6K`` / ``3.600``) for the matrix cells."""
-    return format_compact_decimal(to_decimal(amount, currency), locale=_locale(), fraction_digits=1)
+    """A matrix cell's amount in whole units ("7.177", "1,2 Mio."); the exact
+    amount goes into the cell's title."""
+    value = to_decimal(amount, currency).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if value >= 1_000_000:
+        return format_compact_decimal(value, locale=_locale(), fraction_digits=1)
+    return format_decimal(value, locale=_locale())
 
 
 def ratio(value: Fraction | None) -> str:

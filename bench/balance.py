@@ -50,10 +50,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
+from bench.support import ensure_database, fresh_schema  # noqa: E402
 from circle import create_app  # noqa: E402
 from circle.auth.services import create_api_token  # noqa: E402
 from circle.config import _normalise_database_url  # noqa: E402
@@ -80,28 +79,6 @@ LAST = ["Schmidt", "Meyer", "Wolf", "Koch"]
 
 
 # --- database ------------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database when it does not exist."""
-    target = make_url(url)
-    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-        ).scalar()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    server.dispose()
-
-
-def fresh_schema(app) -> None:
-    """Drop everything and build the schema from the migrations."""
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        upgrade()
 
 
 def make_circle() -> tuple[int, list[int]]:

@@ -31,10 +31,9 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
+from bench.support import ensure_database, fresh_schema
 from circle import create_app
 from circle.config import _normalise_database_url
 from circle.db import unit_of_work, utcnow
@@ -112,28 +111,6 @@ def bni_file(rows: int, seed: int = 1) -> bytes:
         out.append(f"<Row>{row}</Row>\n")
     out.append("</Table></Worksheet></Workbook>\n")
     return "".join(out).encode("utf-8")
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database when it does not exist."""
-    target = make_url(url)
-    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-        ).scalar()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    server.dispose()
-
-
-def fresh_schema(app) -> None:
-    """Drop everything and build the schema from the migrations."""
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        upgrade()
 
 
 def make_circle() -> Circle:

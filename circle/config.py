@@ -68,6 +68,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         "OPEN_REGISTRATION": _bool(os.environ.get("OPEN_REGISTRATION"), True),
+        # Stripe: online dues only when the secret key is set; the webhook verifies
+        # signatures whenever its secret is set. One pinned API version for every call.
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_VERSION": os.environ.get("STRIPE_API_VERSION", "2025-09-30.clover"),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "BASE_URL": os.environ.get("BASE_URL", ""),
         # Sessions and cookies.
         "SESSION_COOKIE_HTTPONLY": True,

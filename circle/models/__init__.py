@@ -2,6 +2,7 @@
 
 from circle.models.audit import AuditEntry
 from circle.models.circle import Circle
+from circle.models.dues import DuesPlan, DuesSubscription, Payment, StripeEvent
 from circle.models.external import ExternalParty, party_key
 from circle.models.imports import Import, OtherSlip
 from circle.models.invitation import Invitation
@@ -35,13 +36,17 @@ __all__ = [
     "AuditEntry",
     "Circle",
     "ClosedBusiness",
+    "DuesPlan",
+    "DuesSubscription",
     "ExternalParty",
     "Import",
     "Invitation",
     "Membership",
     "OtherSlip",
+    "Payment",
     "Profession",
     "Referral",
+    "StripeEvent",
     "User",
     "party_key",
     "profession_key",

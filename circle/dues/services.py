@@ -1,0 +1,231 @@
+"""Dues: the plan, payments (Stripe or by hand) and each member's status.
+
+A member's status on a day:
+- ``paid`` while the day is within a paid period (``paid_through`` is the last day paid),
+- ``grace`` for ``plan.grace_days`` after that (or after joining, when nothing was paid),
+- ``overdue`` afterwards. An overdue member is flagged for the admins, never removed.
+Without a plan there are no dues (``no_plan``). ``today`` is passed in, so the status can
+be computed for any day (the tests move the clock that way).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from circle import audit
+from circle.circles.services import require_admin
+from circle.db import utcnow
+from circle.errors import ValidationFailed
+from circle.extensions import db
+from circle.membership.services import member_in_circle
+from circle.models import Circle, DuesPlan, Membership, Payment
+from circle.weeks import today_for
+
+MAX_GRACE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """A dues plan as entered by an admin; amounts in minor units of the circle currency."""
+
+    amount_minor: int
+    interval: str = "year"
+    joining_fee_minor: int = 0
+    grace_days: int = 14
+    stripe_price_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DuesStatus:
+    """Where a member stands on a given day."""
+
+    state: str  # paid | grace | overdue | no_plan
+    paid_through: date | None
+    due_since: date | None  # the first unpaid day, when not paid
+
+
+def current_plan(circle: Circle) -> DuesPlan | None:
+    """The plan in force for a circle, if any."""
+    return db.session.execute(
+        select(DuesPlan).where(DuesPlan.circle_id == circle.id, DuesPlan.archived_at.is_(None))
+    ).scalar_one_or_none()
+
+
+def set_plan(circle: Circle, actor: Membership, data: PlanInput) -> DuesPlan:
+    """Put a new plan in force (admins); the previous one is archived, not deleted."""
+    require_admin(actor)
+    if not isinstance(data.amount_minor, int) or data.amount_minor <= 0:
+        raise ValidationFailed(_("The amount must be greater than zero."), field="amount")
+    if data.interval not in ("month", "year"):
+        raise ValidationFailed(_("Choose monthly or yearly."), field="interval")
+    if not isinstance(data.joining_fee_minor, int) or data.joining_fee_minor < 0:
+        raise ValidationFailed(_("The joining fee cannot be negative."), field="joining_fee")
+    if not isinstance(data.grace_days, int) or not 0 <= data.grace_days <= MAX_GRACE_DAYS:
+        raise ValidationFailed(
+            _("The grace period is 0 to %(n)s days.", n=MAX_GRACE_DAYS), field="grace_days"
+        )
+    old = current_plan(circle)
+    if old is not None:
+        old.archived_at = utcnow()
+        db.session.flush()
+    plan = DuesPlan(
+        circle_id=circle.id,
+        amount_minor=data.amount_minor,
+        currency=circle.currency,
+        interval=data.interval,
+        joining_fee_minor=data.joining_fee_minor,
+        grace_days=data.grace_days,
+        stripe_price_id=data.stripe_price_id,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    audit.record(
+        circle.id,
+        "dues_plan",
+        plan.id,
+        "create",
+        actor.user,
+        after=audit.snapshot(
+            plan,
+            (
+                "amount_minor",
+                "currency",
+                "interval",
+                "joining_fee_minor",
+                "grace_days",
+                "stripe_price_id",
+            ),
+        ),
+    )
+    return plan
+
+
+def period_end(plan: DuesPlan, start: date) -> date:
+    """The last day of the dues period that starts on ``start``."""
+    months = 1 if plan.interval == "month" else 12
+    index = start.year * 12 + (start.month - 1) + months
+    year, month = divmod(index, 12)
+    day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    return date(year, month + 1, day) - timedelta(days=1)
+
+
+def record_manual_payment(
+    circle: Circle,
+    actor: Membership,
+    membership_id: int,
+    amount_minor: int,
+    period_start: date,
+    period_end_day: date,
+    paid_on: date,
+    reference: str = "",
+    note: str = "",
+) -> Payment:
+    """Record a bank transfer or cash payment (admins); it counts like a Stripe payment."""
+    require_admin(actor)
+    member = member_in_circle(circle.id, membership_id)
+    if not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise ValidationFailed(_("The amount must be greater than zero."), field="amount")
+    if period_end_day < period_start:
+        raise ValidationFailed(_("The period cannot end before it starts."), field="period_end")
+    if paid_on > today_for(circle):
+        raise ValidationFailed(_("The date cannot be in the future."), field="paid_on")
+    if len(reference) > 200 or len(note) > 2000:
+        raise ValidationFailed(_("At most %(n)s characters, please.", n=200), field="reference")
+    plan = current_plan(circle)
+    payment = Payment(
+        circle_id=circle.id,
+        membership_id=member.id,
+        plan_id=plan.id if plan else None,
+        source="manual",
+        amount_minor=amount_minor,
+        currency=circle.currency,
+        period_start=period_start,
+        period_end=period_end_day,
+        paid_on=paid_on,
+        reference=reference.strip(),
+        note=note.strip(),
+        recorded_by_id=actor.user_id,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    audit.record(
+        circle.id,
+        "payment",
+        payment.id,
+        "create",
+        actor.user,
+        after=audit.snapshot(
+            payment,
+            (
+                "membership_id",
+                "amount_minor",
+                "currency",
+                "period_start",
+                "period_end",
+                "paid_on",
+                "reference",
+            ),
+        ),
+    )
+    return payment
+
+
+def paid_through(circle: Circle, membership_ids: list[int] | None = None) -> dict[int, date]:
+    """The last paid day per member (one GROUP BY query)."""
+    query = (
+        select(Payment.membership_id, func.max(Payment.period_end))
+        .where(Payment.circle_id == circle.id)
+        .group_by(Payment.membership_id)
+    )
+    if membership_ids is not None:
+        query = query.where(Payment.membership_id.in_(membership_ids))
+    return dict(db.session.execute(query).all())
+
+
+def status_of(
+    plan: DuesPlan | None, member: Membership, last_paid: date | None, today: date
+) -> DuesStatus:
+    """A member's dues status on ``today`` (pure: no database access)."""
+    if plan is None:
+        return DuesStatus("no_plan", last_paid, None)
+    if last_paid is not None and today <= last_paid:
+        return DuesStatus("paid", last_paid, None)
+    if last_paid is not None:
+        due = last_paid + timedelta(days=1)
+    else:
+        joined = member.joined_at or member.created_at
+        due = joined.date()
+    state = "grace" if today <= due + timedelta(days=plan.grace_days) else "overdue"
+    return DuesStatus(state, last_paid, due)
+
+
+def dues_list(circle: Circle, today: date | None = None) -> list[tuple[Membership, DuesStatus]]:
+    """Every active member with their status, by name (three queries for any circle size)."""
+    today = today or today_for(circle)
+    plan = current_plan(circle)
+    members = list(
+        db.session.execute(
+            select(Membership).where(
+                Membership.circle_id == circle.id, Membership.status == "active"
+            )
+        ).scalars()
+    )
+    last = paid_through(circle)
+    rows = [(m, status_of(plan, m, last.get(m.id), today)) for m in members]
+    return sorted(rows, key=lambda row: row[0].user.name.casefold())
+
+
+def payments_of(circle: Circle, membership_id: int) -> list[Payment]:
+    """A member's payments, newest period first."""
+    return list(
+        db.session.execute(
+            select(Payment)
+            .where(Payment.circle_id == circle.id, Payment.membership_id == membership_id)
+            .order_by(Payment.period_end.desc(), Payment.id.desc())
+        ).scalars()
+    )

@@ -73,6 +73,8 @@ def register_blueprints(app: Flask) -> None:
     from circle.auth.views import bp as auth_bp
     from circle.balance.views import bp as balance_bp
     from circle.circles.views import bp as circles_bp
+    from circle.dues.views import bp as dues_bp
+    from circle.dues.webhook_view import bp as stripe_webhook_bp
     from circle.extensions import csrf
     from circle.health import bp as health_bp
     from circle.imports.views import bp as imports_bp
@@ -86,8 +88,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(balance_bp)
+    app.register_blueprint(dues_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
+    app.register_blueprint(stripe_webhook_bp)  # CSRF-exempt view: Stripe signs instead
 
 
 def register_errorhandlers(app: Flask) -> None:

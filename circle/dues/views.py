@@ -1,0 +1,454 @@
+"""HTML pages of the dues: my status, the treasurer's ledger, the CSV and the pay-off.
+
+``/circles/<id>/dues`` shows a member's own status, payments and the plan, with a
+"Pay online" button when Stripe is configured; ``/dues/return`` is where Stripe
+Checkout sends the member back (it only says "processing": the webhook marks paid).
+``/dues/admin`` is the treasurer's page (plan form, dues list with filters, manual
+payment form), ``/dues.csv`` its export, ``/dues/payoff`` whether membership pays off.
+
+Views stay thin: the rules are in ``circle.dues.services``, the sums in
+``circle.dues.payoff``; Stripe calls in ``circle.dues.checkout`` (imported lazily).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from babel.numbers import format_currency, format_decimal, get_currency_name
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from circle.balance.forms import PeriodForm
+from circle.balance.periods import Period, period_for
+from circle.circles.services import circle_for_user, require_admin
+from circle.db import minor_units, to_decimal, unit_of_work
+from circle.dues import payoff as payoff_queries
+from circle.dues import services
+from circle.dues.forms import ManualPaymentForm, PlanForm
+from circle.errors import DomainError
+from circle.extensions import db
+from circle.models import Circle, Membership
+from circle.money import parse_amount, plain_amount
+from circle.web import form_error
+from circle.weeks import today_for
+
+bp = Blueprint("dues", __name__)
+
+#: Status of a page re-rendered because a form did not validate.
+INVALID = 422
+#: The filters of the dues list.
+FILTERS = ("all", "paid", "grace", "overdue")
+CSV_COLUMNS = (
+    "member_id",
+    "member",
+    "status",
+    "paid_through",
+    "last_payment_on",
+    "last_payment_amount",
+    "total_paid",
+    "currency",
+)
+
+
+def _locale() -> str:
+    """The current UI locale as a string for Babel."""
+    return str(get_locale() or "en")
+
+
+def _member_of(circle_id: int) -> tuple[Circle, Membership]:
+    """The circle and my active membership in it; anyone else gets 404."""
+    return circle_for_user(current_user._get_current_object(), circle_id)
+
+
+def _admin_of(circle_id: int) -> tuple[Circle, Membership]:
+    """The circle and my membership, which must be an admin's (403 otherwise)."""
+    circle, me = _member_of(circle_id)
+    require_admin(me)
+    return circle, me
+
+
+def online_payment_configured() -> bool:
+    """Whether the Stripe API key is set (the Checkout module may still be missing)."""
+    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+
+def state_label(state: str) -> str:
+    """A dues state in words."""
+    return {
+        "paid": _("paid"),
+        "grace": _("grace period"),
+        "overdue": _("overdue"),
+        "no_plan": _("no dues"),
+    }.get(state, state)
+
+
+def interval_label(interval: str) -> str:
+    """``month``/``year`` in words."""
+    return _("per month") if interval == "month" else _("per year")
+
+
+def ratio_text(ratio: Fraction | None, currency: str) -> str:
+    """ "Each euro of dues brought 12,40 € of revenue" (empty when no dues were paid)."""
+    if ratio is None:
+        return ""
+    value = (Decimal(ratio.numerator) / Decimal(ratio.denominator)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    return _(
+        "Each %(unit)s of dues brought %(amount)s of revenue.",
+        unit=get_currency_name(currency, count=1, locale=_locale()),
+        amount=format_currency(value, currency, locale=_locale()),
+    )
+
+
+@bp.app_template_global()
+def dues_state_label(state: str) -> str:
+    """Template helper: a dues state in words."""
+    return state_label(state)
+
+
+# --- member view -----------------------------------------------------------------------
+
+
+def _render_member(circle: Circle, me: Membership, processing: bool = False):
+    """The member's dues page."""
+    plan = services.current_plan(circle)
+    last = services.paid_through(circle, [me.id]).get(me.id)
+    status = services.status_of(plan, me, last, today_for(circle))
+    subscription_module = _checkout_module()
+    return render_template(
+        "dues/member.html",
+        circle=circle,
+        me=me,
+        plan=plan,
+        status=status,
+        payments=services.payments_of(circle, me.id),
+        configured=online_payment_configured() and subscription_module is not None,
+        processing=processing,
+        interval_label=interval_label,
+        grace_end=(
+            status.due_since + timedelta(days=plan.grace_days)
+            if plan is not None and status.due_since is not None
+            else None
+        ),
+        format_date=format_date,
+    )
+
+
+@bp.get("/circles/<int:circle_id>/dues")
+@login_required
+def member(circle_id: int):
+    """My dues: status, payments, the plan and the "Pay online" button."""
+    circle, me = _member_of(circle_id)
+    return _render_member(circle, me)
+
+
+@bp.get("/circles/<int:circle_id>/dues/return")
+@login_required
+def checkout_return(circle_id: int):
+    """Back from Stripe Checkout: "processing" until the webhook confirms. Marks nothing."""
+    circle, me = _member_of(circle_id)
+    return _render_member(circle, me, processing=bool(request.args.get("session_id")))
+
+
+def _checkout_module():
+    """``circle.dues.checkout`` if it exists (built separately), else None."""
+    try:
+        from circle.dues import checkout
+    except ImportError:
+        return None
+    return checkout
+
+
+def _online(circle_id: int, action: str):
+    """Run a Stripe call (``start_checkout`` or ``portal_url``) and redirect to Stripe."""
+    circle, me = _member_of(circle_id)
+    module = _checkout_module()
+    if not online_payment_configured() or module is None or not hasattr(module, action):
+        flash(_("Online payment is not configured."), "error")
+        return redirect(url_for("dues.member", circle_id=circle.id))
+    try:
+        with unit_of_work(db.session):
+            target = getattr(module, action)(circle, me)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("dues.member", circle_id=circle.id))
+    url = target if isinstance(target, str) else getattr(target, "url", None)
+    if not url:
+        flash(_("Online payment is not configured."), "error")
+        return redirect(url_for("dues.member", circle_id=circle.id))
+    return redirect(url, code=303)
+
+
+@bp.post("/circles/<int:circle_id>/dues/checkout")
+@login_required
+def checkout(circle_id: int):
+    """Start Stripe Checkout for my dues (303 to Stripe's page)."""
+    return _online(circle_id, "start_checkout")
+
+
+@bp.post("/circles/<int:circle_id>/dues/portal")
+@login_required
+def portal(circle_id: int):
+    """Open the Stripe Billing Portal (payment method, cancel)."""
+    return _online(circle_id, "portal_url")
+
+
+# --- admin view -------------------------------------------------------------------------
+
+
+def _payment_defaults(circle: Circle, form: ManualPaymentForm, member_id: int | None) -> None:
+    """Fill the manual payment form for a member: the period after their paid-through
+    day (or from joining), the plan's amount, paid today."""
+    plan = services.current_plan(circle)
+    today = today_for(circle)
+    form.paid_on.data = today
+    if member_id is None:
+        return
+    target = db.session.get(Membership, member_id)
+    if target is None or target.circle_id != circle.id or target.status != "active":
+        return
+    form.member.data = target.id
+    last = services.paid_through(circle, [target.id]).get(target.id)
+    if last is not None:
+        start = last + timedelta(days=1)
+    else:
+        joined = target.joined_at or target.created_at
+        start = joined.date() if joined else today
+    form.period_start.data = start
+    if plan is not None:
+        form.period_end.data = services.period_end(plan, start)
+        form.amount.data = _typed(plan.amount_minor, circle.currency)
+
+
+def _typed(amount_minor: int, currency: str) -> str:
+    """An amount as a user types it in their locale (``600,00``)."""
+    digits = minor_units(currency)
+    pattern = "0." + "0" * digits if digits else "0"
+    return format_decimal(to_decimal(amount_minor, currency), format=pattern, locale=_locale())
+
+
+def _render_admin(
+    circle: Circle,
+    me: Membership,
+    plan_form: PlanForm | None = None,
+    payment_form: ManualPaymentForm | None = None,
+    status: int = 200,
+):
+    """The treasurer's page."""
+    plan = services.current_plan(circle)
+    rows = services.dues_list(circle)
+    chosen = request.args.get("status", "all")
+    if chosen not in FILTERS:
+        chosen = "all"
+    shown = [row for row in rows if chosen == "all" or row[1].state == chosen]
+    if plan_form is None:
+        plan_form = PlanForm(formdata=None)
+        if plan is not None:
+            plan_form.amount.data = _typed(plan.amount_minor, circle.currency)
+            plan_form.interval.data = plan.interval
+            plan_form.joining_fee.data = (
+                _typed(plan.joining_fee_minor, circle.currency) if plan.joining_fee_minor else ""
+            )
+            plan_form.grace_days.data = plan.grace_days
+            plan_form.stripe_price_id.data = plan.stripe_price_id or ""
+    if payment_form is None:
+        payment_form = ManualPaymentForm(formdata=None)
+        _member_choices(payment_form, rows)
+        _payment_defaults(circle, payment_form, request.args.get("member", type=int))
+    else:
+        _member_choices(payment_form, rows)
+    counts = {state: sum(1 for _m, s in rows if s.state == state) for state in FILTERS[1:]}
+    return (
+        render_template(
+            "dues/admin.html",
+            circle=circle,
+            me=me,
+            plan=plan,
+            rows=shown,
+            chosen=chosen,
+            filters=FILTERS,
+            counts=counts,
+            plan_form=plan_form,
+            payment_form=payment_form,
+            interval_label=interval_label,
+            configured=online_payment_configured(),
+            format_date=format_date,
+        ),
+        status,
+    )
+
+
+def _member_choices(form: ManualPaymentForm, rows) -> None:
+    """The members a payment can be recorded for (the circle's active members)."""
+    form.member.choices = [SelectChoice(m.id, m.user.name) for m, _s in rows]
+
+
+@bp.get("/circles/<int:circle_id>/dues/admin")
+@login_required
+def admin(circle_id: int):
+    """The dues list with filters, the plan form and the manual payment form (admins)."""
+    circle, me = _admin_of(circle_id)
+    return _render_admin(circle, me)
+
+
+@bp.post("/circles/<int:circle_id>/dues/plan")
+@login_required
+def set_plan(circle_id: int):
+    """Put a new dues plan in force (admins)."""
+    circle, me = _admin_of(circle_id)
+    form = PlanForm()
+    if not form.validate():
+        return _render_admin(circle, me, plan_form=form, status=INVALID)
+    try:
+        with unit_of_work(db.session):
+            amount = parse_amount(form.amount.data, circle.currency, _locale(), field="amount")
+            fee_text = (form.joining_fee.data or "").strip()
+            fee = (
+                parse_amount(fee_text, circle.currency, _locale(), field="joining_fee")
+                if fee_text and fee_text.strip("0,.") != ""
+                else 0
+            )
+            services.set_plan(
+                circle,
+                me,
+                services.PlanInput(
+                    amount_minor=amount,
+                    interval=form.interval.data,
+                    joining_fee_minor=fee,
+                    grace_days=form.grace_days.data,
+                    stripe_price_id=(form.stripe_price_id.data or "").strip() or None,
+                ),
+            )
+    except DomainError as error:
+        form_error(form, error)
+        return _render_admin(circle, me, plan_form=form, status=error.status)
+    flash(_("The dues plan is saved."), "success")
+    return redirect(url_for("dues.admin", circle_id=circle.id))
+
+
+@bp.post("/circles/<int:circle_id>/dues/payments")
+@login_required
+def record_payment(circle_id: int):
+    """Record a manual payment (bank transfer, cash) for a member (admins)."""
+    circle, me = _admin_of(circle_id)
+    form = ManualPaymentForm()
+    _member_choices(form, services.dues_list(circle))
+    if not form.validate():
+        return _render_admin(circle, me, payment_form=form, status=INVALID)
+    try:
+        with unit_of_work(db.session):
+            services.record_manual_payment(
+                circle,
+                me,
+                form.member.data,
+                parse_amount(form.amount.data, circle.currency, _locale(), field="amount"),
+                form.period_start.data,
+                form.period_end.data,
+                form.paid_on.data,
+                reference=form.reference.data or "",
+                note=form.note.data or "",
+            )
+    except DomainError as error:
+        form_error(form, error)
+        return _render_admin(circle, me, payment_form=form, status=error.status)
+    flash(_("The payment is recorded."), "success")
+    return redirect(url_for("dues.admin", circle_id=circle.id))
+
+
+@bp.get("/circles/<int:circle_id>/dues.csv")
+@login_required
+def export_csv(circle_id: int):
+    """The dues list as CSV (admins): status, paid through, last payment, total paid."""
+    circle, _me = _admin_of(circle_id)
+    rows = services.dues_list(circle)
+    summaries = payoff_queries.payment_summaries(circle)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for member_row, status in rows:
+        summary = summaries.get(member_row.id)
+        writer.writerow(
+            [
+                str(member_row.id),
+                _cell(member_row.user.name),
+                status.state,
+                status.paid_through.isoformat() if status.paid_through else "",
+                summary.last_paid_on.isoformat() if summary else "",
+                plain_amount(summary.last_amount, circle.currency) if summary else "",
+                plain_amount(summary.total if summary else 0, circle.currency),
+                circle.currency,
+            ]
+        )
+    return Response(
+        out.getvalue().encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="dues-{circle.id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _cell(value: str) -> str:
+    """A text cell that a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# --- does membership pay off? ----------------------------------------------------------
+
+
+@bp.get("/circles/<int:circle_id>/dues/payoff")
+@login_required
+def payoff(circle_id: int):
+    """Dues paid vs referral revenue received in a period: mine, or everyone's (admins)."""
+    circle, me = _member_of(circle_id)
+    form = PeriodForm(request.args)
+    period: Period | None = None
+    status = 200
+    if form.validate():
+        try:
+            period = period_for(circle, form.kind(), form.start.data, form.end.data)
+        except DomainError as error:
+            target = {"from": form.start, "to": form.end}.get(error.field or "", form.period)
+            target.errors = [*target.errors, error.message]
+    if period is None:
+        status = INVALID
+        rows = []
+    else:
+        form.period.data, form.start.data, form.end.data = period.kind, period.start, period.end
+        members = [m for m, _s in services.dues_list(circle)] if me.is_admin else [me]
+        rows = payoff_queries.payoff(circle, period, members)
+    total_dues = sum(r.dues for r in rows)
+    total_revenue = sum(r.revenue for r in rows)
+    total = payoff_queries.Payoff(me, total_dues, total_revenue)
+    return (
+        render_template(
+            "dues/payoff.html",
+            circle=circle,
+            me=me,
+            form=form,
+            period=period,
+            rows=rows,
+            total=total,
+            ratio_text=ratio_text,
+            format_date=format_date,
+        ),
+        status,
+    )

@@ -527,3 +527,56 @@ def test_payoff_with_a_bad_period_is_refused(app, client, auth, payoff_data):
         f"/circles/{c['circle'].id}/dues/payoff?period=custom&from=2026-04-01&to=2026-03-01"
     )
     assert response.status_code == 422 and 'role="alert"' in text(response)
+
+
+# --- with Stripe configured (the in-process Stripe API of the Checkout tests) ---------------
+
+
+@pytest.fixture
+def stripe_http(app):
+    """Stripe configured, answered by an in-process recording HTTP client."""
+    from tests.test_stripe_checkout import RecordingHTTPClient
+
+    recorder = RecordingHTTPClient()
+    app.config.update(STRIPE_SECRET_KEY="sk_test_circle")
+    app.extensions["stripe_http_client"] = recorder
+    yield recorder
+    app.extensions.pop("stripe_http_client", None)
+
+
+def test_pay_online_goes_to_checkout_and_the_return_marks_nothing(
+    app, client, auth, stripe_http, dues_circle
+):
+    c = dues_circle
+    cid = c["circle"].id
+    auth.login(c["max_user"])
+    url = f"/circles/{cid}/dues"
+    page = text(client.get(url))
+    assert 'id="pay-online"' in page and 'id="online-not-configured"' not in page
+    response = client.post(f"{url}/checkout", data={"csrf_token": any_csrf_token(client, url)})
+    assert response.status_code == 303
+    assert response.location.startswith("https://checkout.stripe.com/")
+    sent = next(r for r in stripe_http.requests if r["path"] == "/v1/checkout/sessions")["form"]
+    assert sent["client_reference_id"] == str(c["max"].id)
+    assert sent["success_url"].endswith(
+        f"/circles/{cid}/dues/return?session_id={{CHECKOUT_SESSION_ID}}"
+    )
+    assert sent["cancel_url"].endswith(f"/circles/{cid}/dues")
+    back = client.get(f"{url}/return?session_id=cs_test_3")
+    assert tr(app, "Payment is being processed.") in text(back)
+    assert 'data-state="grace"' in text(back)
+    assert count(app, Payment) == 0
+
+
+def test_portal_without_an_online_payment_says_so(
+    app, client, auth, forms, stripe_http, dues_circle
+):
+    c = dues_circle
+    auth.login(c["max_user"])
+    url = f"/circles/{c['circle'].id}/dues"
+    response = client.post(
+        f"{url}/portal", data={"csrf_token": any_csrf_token(client, url)}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert tr(app, "You have not paid online yet.") in text(response)
+    assert stripe_http.requests == []

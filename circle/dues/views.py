@@ -177,22 +177,28 @@ def _checkout_module():
 
 
 def _online(circle_id: int, action: str):
-    """Run a Stripe call (``start_checkout`` or ``portal_url``) and redirect to Stripe."""
+    """Run a Stripe call (``start_checkout`` or ``portal_url``) and redirect (303) to Stripe."""
     circle, me = _member_of(circle_id)
     module = _checkout_module()
-    if not online_payment_configured() or module is None or not hasattr(module, action):
+    back = url_for("dues.member", circle_id=circle.id)
+    if not online_payment_configured() or module is None:
         flash(_("Online payment is not configured."), "error")
-        return redirect(url_for("dues.member", circle_id=circle.id))
+        return redirect(back)
+    page = url_for("dues.member", circle_id=circle.id, _external=True)
     try:
         with unit_of_work(db.session):
-            target = getattr(module, action)(circle, me)
+            if action == "checkout":
+                # Stripe fills in {CHECKOUT_SESSION_ID}; the braces must stay unencoded.
+                success = (
+                    url_for("dues.checkout_return", circle_id=circle.id, _external=True)
+                    + "?session_id={CHECKOUT_SESSION_ID}"
+                )
+                url = module.start_checkout(circle, me, success_url=success, cancel_url=page)
+            else:
+                url = module.portal_url(circle, me, return_url=page)
     except DomainError as error:
         flash(error.message, "error")
-        return redirect(url_for("dues.member", circle_id=circle.id))
-    url = target if isinstance(target, str) else getattr(target, "url", None)
-    if not url:
-        flash(_("Online payment is not configured."), "error")
-        return redirect(url_for("dues.member", circle_id=circle.id))
+        return redirect(back)
     return redirect(url, code=303)
 
 
@@ -200,14 +206,14 @@ def _online(circle_id: int, action: str):
 @login_required
 def checkout(circle_id: int):
     """Start Stripe Checkout for my dues (303 to Stripe's page)."""
-    return _online(circle_id, "start_checkout")
+    return _online(circle_id, "checkout")
 
 
 @bp.post("/circles/<int:circle_id>/dues/portal")
 @login_required
 def portal(circle_id: int):
     """Open the Stripe Billing Portal (payment method, cancel)."""
-    return _online(circle_id, "portal_url")
+    return _online(circle_id, "portal")
 
 
 # --- admin view -------------------------------------------------------------------------

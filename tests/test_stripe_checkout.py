@@ -273,3 +273,12 @@ def test_stripe_failure_is_a_clear_error_and_changes_nothing(ctx, app, dues_circ
 def test_get_client_uses_the_apps_configuration(ctx, http):
     get_client().v1.products.create({"name": "x"})
     assert http.requests[0]["auth"] == "Bearer sk_test_circle"
+
+
+def test_checkout_without_a_plan_is_refused(ctx, http, make, db):
+    circle = db.session.merge(make.circle())
+    member = db.session.merge(make.member(circle))
+    with pytest.raises(checkout.Conflict) as refused:
+        checkout.start_checkout(circle, member, "https://x/ok", "https://x/no")
+    assert refused.value.message == "No dues plan has been set for this circle yet."
+    assert http.requests == []

@@ -348,3 +348,52 @@ def test_twenty_concurrent_deliveries_pay_once(committed_app):
         events = _db.session.execute(select(func.count(StripeEvent.id))).scalar_one()
         _db.session.remove()
     assert (count, events) == (1, 2)
+
+
+class SubscriptionAPI(stripe.HTTPClient):
+    """An in-process Stripe API that knows one subscription with the member's metadata."""
+
+    name = "subscription-api"
+
+    def __init__(self, metadata: dict):
+        super().__init__()
+        self.metadata = metadata
+        self.paths: list[tuple[str, str]] = []
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        """Answer ``GET /v1/subscriptions/sub_1``."""
+        path = url.split("://", 1)[1].split("/", 1)[1]
+        self.paths.append((method.upper(), "/" + path, headers.get("Stripe-Version")))
+        body = {
+            "id": "sub_1",
+            "object": "subscription",
+            "customer": "cus_1",
+            "status": "active",
+            "metadata": self.metadata,
+        }
+        return json.dumps(body), 200, {}
+
+    def close(self):
+        """Nothing to close."""
+
+
+def test_invoice_without_metadata_asks_stripe_for_the_subscription(app, client, dues):
+    circle_id, member_id = dues
+    api = SubscriptionAPI({"circle_id": str(circle_id), "membership_id": str(member_id)})
+    app.config.update(STRIPE_SECRET_KEY="sk_test_circle")
+    app.extensions["stripe_http_client"] = api
+    try:
+        response = deliver(client, event("evt_2", "invoice.paid", invoice_obj(None, None)))
+    finally:
+        app.extensions.pop("stripe_http_client")
+    assert response.status_code == 200
+    assert api.paths == [("GET", "/v1/subscriptions/sub_1", app.config["STRIPE_API_VERSION"])]
+    (payment,), _events, (record,) = state(app)
+    assert payment.membership_id == member_id and record.stripe_subscription_id == "sub_1"
+
+
+def test_invoice_paid_and_payment_succeeded_pay_once(app, client, dues):
+    deliver(client, event("evt_1", "invoice.payment_succeeded", invoice_obj(*dues)))
+    deliver(client, event("evt_2", "invoice.paid", invoice_obj(*dues)))
+    payments, events, _records = state(app)
+    assert len(payments) == 1 and events == ["evt_1", "evt_2"]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from circle.dues.services import current_plan
 from circle.dues.stripe_client import get_client, stripe_configured
-from circle.errors import DomainError, NotFound
+from circle.errors import Conflict, DomainError, NotFound
 from circle.extensions import db
 from circle.models import Circle, DuesPlan, DuesSubscription, Membership, Payment
 
@@ -118,7 +118,7 @@ def start_checkout(
         raise NotFound(_("This member was not found."))
     plan = current_plan(circle)
     if plan is None:
-        raise PaymentsNotConfigured(_("No dues plan has been set for this circle yet."))
+        raise Conflict(_("No dues plan has been set for this circle yet."))
     price_id = ensure_price(circle, plan, client)
     metadata = {"circle_id": str(circle.id), "membership_id": str(member.id)}
     line_items: list[dict] = [{"price": price_id, "quantity": 1}]

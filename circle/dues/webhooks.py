@@ -6,6 +6,7 @@ primary key decides) has no second effect. Events may arrive out of order:
 - a status is only overwritten by a newer event (``last_event_created``),
 - an invoice pays once (unique ``stripe_invoice_id``) and finds its member through the
   subscription, the customer, or the circle/membership metadata set at Checkout,
+- an invoice without that metadata re-fetches its subscription's metadata from Stripe,
 - an invoice that cannot be matched yet raises ``RetryLater`` (HTTP 500), so Stripe
   delivers it again after the link exists.
 """
@@ -24,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from circle.db import unit_of_work
 from circle.dues.services import current_plan
+from circle.dues.stripe_client import get_client, stripe_configured
 from circle.extensions import db
 from circle.models import Circle, DuesSubscription, Membership, Payment, StripeEvent
 
@@ -220,12 +222,23 @@ def _invoice_record(obj: dict[str, Any]) -> DuesSubscription | None:
     customer_id = _id(obj.get("customer"))
     record = _find_record(subscription_id, customer_id)
     if record is None:
-        member = _member(metadata)
+        member = _member(metadata) or _member(_fetch_subscription_metadata(subscription_id))
         if member is None:
             return None
         record = _record_for(member)
     _link(record, customer_id, subscription_id)
     return record
+
+
+def _fetch_subscription_metadata(subscription_id: str | None) -> dict[str, Any] | None:
+    """The metadata of a subscription, asked from Stripe (when the invoice carries none)."""
+    if not subscription_id or not stripe_configured():
+        return None
+    try:
+        subscription = get_client().v1.subscriptions.retrieve(subscription_id)
+    except stripe.StripeError as error:
+        raise RetryLater(f"subscription {subscription_id}: {error}") from error
+    return subscription.to_dict().get("metadata")
 
 
 def _invoice_period(obj: dict[str, Any]) -> tuple[int | None, int | None]:
@@ -266,22 +279,24 @@ def on_invoice_paid(obj: dict[str, Any], created: int) -> bool:
         record.current_period_end = last
     paid_at = ((obj.get("status_transitions") or {}).get("paid_at")) or created
     plan = current_plan(circle)
-    db.session.add(
-        Payment(
-            circle_id=record.circle_id,
-            membership_id=record.membership_id,
-            plan_id=plan.id if plan else None,
-            source="stripe",
-            amount_minor=amount,
-            currency=str(obj.get("currency") or circle.currency).upper(),
-            period_start=start,
-            period_end=last,
-            paid_on=_day(paid_at, circle),
-            reference=str(obj.get("number") or invoice_id)[:200],
-            stripe_invoice_id=invoice_id,
-        )
+    payment = Payment(
+        circle_id=record.circle_id,
+        membership_id=record.membership_id,
+        plan_id=plan.id if plan else None,
+        source="stripe",
+        amount_minor=amount,
+        currency=str(obj.get("currency") or circle.currency).upper(),
+        period_start=start,
+        period_end=last,
+        paid_on=_day(paid_at, circle),
+        reference=str(obj.get("number") or invoice_id)[:200],
+        stripe_invoice_id=invoice_id,
     )
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # invoice.paid and .payment_succeeded may race
+            db.session.add(payment)
+    except IntegrityError:
+        return False
     return True
 
 
@@ -324,6 +339,7 @@ HANDLERS = {
     "checkout.session.async_payment_succeeded": on_async_payment_succeeded,
     "checkout.session.async_payment_failed": on_async_payment_failed,
     "invoice.paid": on_invoice_paid,
+    "invoice.payment_succeeded": on_invoice_paid,  # the older name; pays once all the same
     "invoice.payment_failed": on_invoice_payment_failed,
     "customer.subscription.created": on_subscription_changed,
     "customer.subscription.updated": on_subscription_changed,

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, date, datetime
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
 
 import pytest
 import stripe
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from circle.dues import services as ds
+from circle.dues.stripe_client import make_client
 from circle.extensions import db as _db
 from circle.models import DuesSubscription, Membership, Payment, StripeEvent
 from tests.factories import Factory
@@ -397,3 +406,159 @@ def test_invoice_paid_and_payment_succeeded_pay_once(app, client, dues):
     deliver(client, event("evt_2", "invoice.paid", invoice_obj(*dues)))
     payments, events, _records = state(app)
     assert len(payments) == 1 and events == ["evt_1", "evt_2"]
+
+
+LOCALSTRIPE_LAUNCHER = """
+import os, pickle, sys
+import localstripe.resources as resources
+
+PATH = os.environ["LOCALSTRIPE_DATA"]
+
+
+def load(self):
+    try:
+        with open(PATH, "rb") as f:
+            self.clear()
+            self.update(pickle.load(f))
+    except FileNotFoundError:
+        pass
+
+
+def dump(self):
+    with open(PATH, "wb") as f:
+        pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+resources.Store.try_load_from_disk = load
+resources.Store.dump_to_disk = dump
+from localstripe.server import start
+
+sys.argv = ["localstripe", *sys.argv[1:]]
+start()
+"""
+
+
+def _free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _localstripe_python() -> str | None:
+    """A Python that can run localstripe (``LOCALSTRIPE_PYTHON`` or this one)."""
+    if os.environ.get("LOCALSTRIPE_PYTHON"):
+        return os.environ["LOCALSTRIPE_PYTHON"]
+    return sys.executable if importlib.util.find_spec("localstripe") else None
+
+
+@pytest.fixture
+def localstripe(tmp_path):
+    """localstripe on a free port, its data file in a temporary directory."""
+    python = _localstripe_python()
+    if python is None:
+        pytest.skip("localstripe is not installed (pip install localstripe, or LOCALSTRIPE_PYTHON)")
+    launcher = tmp_path / "localstripe_launcher.py"
+    launcher.write_text(LOCALSTRIPE_LAUNCHER)
+    port = _free_port()
+    env = {**os.environ, "LOCALSTRIPE_DATA": str(tmp_path / "localstripe.pickle")}
+    process = subprocess.Popen(
+        [python, str(launcher), "--port", str(port), "--from-scratch"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("localstripe did not start") from None
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_localstripe_subscription_marks_the_member_paid(committed_app, localstripe):
+    """Real stripe library against localstripe; its signed webhooks reach the running app."""
+    app = committed_app
+    app_port = _free_port()
+    app.config.update(
+        STRIPE_SECRET_KEY="sk_test_localstripe",
+        STRIPE_API_BASE=localstripe,
+        STRIPE_WEBHOOK_SECRET=SECRET,
+    )
+    factory = Factory(app)
+    admin_user = factory.user(name="Tina Treasurer")
+    circle = factory.circle(admin=admin_user)
+    member = factory.member(circle, factory.user(name="Max Mitglied"))
+    with app.test_request_context():
+        actor = _db.session.execute(
+            select(Membership).where(Membership.circle_id == circle.id, Membership.role == "admin")
+        ).scalar_one()
+        ds.set_plan(actor.circle, actor, ds.PlanInput(amount_minor=60_000, interval="year"))
+        _db.session.commit()
+        _db.session.remove()
+    server = make_server("127.0.0.1", app_port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urlopen(
+            Request(
+                f"{localstripe}/_config/webhooks/circle",
+                data=urlencode(
+                    {"url": f"http://127.0.0.1:{app_port}/stripe/webhook", "secret": SECRET}
+                ).encode(),
+            ),
+            timeout=5,
+        ) as registered:
+            assert registered.status == 200
+        client = make_client(app.config)
+        customer = client.v1.customers.create(
+            {
+                "email": "max@example.org",
+                "payment_method": "pm_card_visa",
+                "invoice_settings": {"default_payment_method": "pm_card_visa"},
+            }
+        )
+        price = client.v1.plans.create(
+            {"amount": 60_000, "currency": "eur", "interval": "year", "product": {"name": "Dues"}}
+        )
+        metadata = {"circle_id": str(circle.id), "membership_id": str(member.id)}
+        subscription = client.v1.subscriptions.create(
+            {"customer": customer.id, "items": [{"plan": price.id}], "metadata": metadata}
+        )
+        deadline = time.monotonic() + 20
+        payments: list[Payment] = []
+        while not payments and time.monotonic() < deadline:
+            time.sleep(0.25)
+            payments, _events, _records = state(app)
+        assert len(payments) == 1
+        (payment,) = payments
+        assert (payment.membership_id, payment.amount_minor, payment.source) == (
+            member.id,
+            60_000,
+            "stripe",
+        )
+        time.sleep(1.5)  # let the remaining webhooks (subscription.created) arrive too
+        payments, _events, (record,) = state(app)
+        assert len(payments) == 1
+        assert (record.stripe_subscription_id, record.stripe_customer_id) == (
+            subscription.id,
+            customer.id,
+        )
+        with app.app_context():
+            stored = _db.session.get(Membership, member.id)
+            plan = ds.current_plan(stored.circle)
+            last = ds.paid_through(stored.circle)[member.id]
+            today = datetime.now(UTC).date()
+            assert ds.status_of(plan, stored, last, today).state == "paid"
+            _db.session.remove()
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

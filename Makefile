@@ -11,14 +11,14 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install lint test-sqlite test-postgres translations extract-messages system-deps demo clean
+.PHONY: run test install lint test-sqlite test-postgres translations extract-messages system-deps localstripe demo clean
 
 run: install translations
 	CIRCLE_ENV=development $(BIN)/flask db upgrade
 	CIRCLE_ENV=development $(BIN)/flask circle demo
 	CIRCLE_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install system-deps translations lint test-sqlite test-postgres
+test: install system-deps localstripe translations lint test-sqlite test-postgres
 
 install: $(STAMP)
 
@@ -37,6 +37,19 @@ system-deps:
 	  echo "Installing Debian's chromium for the browser tests ..."; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
+# localstripe (a fake, stateful Stripe server for the subscription test) lives in its own
+# venv: its pinned dependencies stay out of the app's.
+LOCALSTRIPE_VENV := .venv-localstripe
+export LOCALSTRIPE_PYTHON := $(CURDIR)/$(LOCALSTRIPE_VENV)/bin/python
+
+localstripe: $(LOCALSTRIPE_VENV)/.installed
+
+$(LOCALSTRIPE_VENV)/.installed:
+	test -x $(LOCALSTRIPE_VENV)/bin/python || $(PYTHON) -m venv $(LOCALSTRIPE_VENV)
+	$(LOCALSTRIPE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCALSTRIPE_VENV)/bin/python -m pip install --quiet 'localstripe>=1.15'
+	touch $@
+
 translations: install
 	$(BIN)/pybabel -q compile -d circle/translations
 
@@ -48,10 +61,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test-sqlite: install
+test-sqlite: install localstripe
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 
-test-postgres: install
+test-postgres: install localstripe
 	scripts/with-postgres.sh $(BIN)/pytest -q
 
 demo: install translations
@@ -59,4 +72,4 @@ demo: install translations
 	CIRCLE_ENV=development $(BIN)/flask circle demo
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCALSTRIPE_VENV) instance .pytest_cache .ruff_cache

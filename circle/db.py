@@ -80,9 +80,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
-    """Emit BEGIN ourselves on SQLite (the SQLAlchemy recipe for working SAVEPOINTs)."""
+    """Emit BEGIN ourselves on SQLite (the SQLAlchemy recipe for working SAVEPOINTs).
+
+    ``IMMEDIATE`` takes the write lock up front: a deferred transaction that reads and then
+    writes fails at once with "database is locked" when another writer got there first
+    (busy_timeout cannot help a lock upgrade), whereas an immediate one waits its turn.
+    """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def minor_units(currency: str) -> int:

@@ -445,19 +445,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _localstripe_python() -> str | None:
-    """A Python that can run localstripe (``LOCALSTRIPE_PYTHON`` or this one)."""
+def _localstripe_python() -> str:
+    """A Python that runs localstripe: ``LOCALSTRIPE_PYTHON`` (make test sets it to the
+    separate .venv-localstripe), else this interpreter if localstripe is importable."""
     if os.environ.get("LOCALSTRIPE_PYTHON"):
         return os.environ["LOCALSTRIPE_PYTHON"]
-    return sys.executable if importlib.util.find_spec("localstripe") else None
+    if importlib.util.find_spec("localstripe"):
+        return sys.executable
+    pytest.fail("localstripe is missing: run `make test`, which installs it in .venv-localstripe")
 
 
 @pytest.fixture
 def localstripe(tmp_path):
     """localstripe on a free port, its data file in a temporary directory."""
     python = _localstripe_python()
-    if python is None:
-        pytest.skip("localstripe is not installed (pip install localstripe, or LOCALSTRIPE_PYTHON)")
     launcher = tmp_path / "localstripe_launcher.py"
     launcher.write_text(LOCALSTRIPE_LAUNCHER)
     port = _free_port()

@@ -580,3 +580,29 @@ def test_portal_without_an_online_payment_says_so(
     assert response.status_code == 200
     assert tr(app, "You have not paid online yet.") in text(response)
     assert stripe_http.requests == []
+
+
+def test_a_running_subscription_offers_the_portal_instead_of_a_second_checkout(
+    app, client, auth, stripe_http, dues_circle
+):
+    from circle.extensions import db
+    from circle.models import DuesSubscription
+
+    c = dues_circle
+    cid = c["circle"].id
+    with app.app_context():
+        db.session.add(
+            DuesSubscription(
+                circle_id=cid,
+                membership_id=c["max"].id,
+                stripe_customer_id="cus_test_1",
+                stripe_subscription_id="sub_test_1",
+                status="active",
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+    auth.login(c["max_user"])
+    page = client.get(f"/circles/{cid}/dues").get_data(as_text=True)
+    assert f'action="/circles/{cid}/dues/checkout"' not in page
+    assert f'action="/circles/{cid}/dues/portal"' in page

@@ -23,7 +23,7 @@ from circle.db import utcnow
 from circle.errors import ValidationFailed
 from circle.extensions import db
 from circle.membership.services import member_in_circle
-from circle.models import Circle, DuesPlan, Membership, Payment
+from circle.models import Circle, DuesPlan, DuesSubscription, Membership, Payment
 from circle.weeks import today_for
 
 MAX_GRACE_DAYS = 90
@@ -229,3 +229,17 @@ def payments_of(circle: Circle, membership_id: int) -> list[Payment]:
             .order_by(Payment.period_end.desc(), Payment.id.desc())
         ).scalars()
     )
+
+
+#: Subscription states in which the member must not start a second subscription.
+RUNNING_SUBSCRIPTION = ("active", "trialing", "past_due", "processing", "incomplete")
+
+
+def subscription_of(circle: Circle, membership_id: int) -> DuesSubscription | None:
+    """The member's Stripe subscription record, if they ever went through Checkout."""
+    return db.session.execute(
+        select(DuesSubscription).where(
+            DuesSubscription.circle_id == circle.id,
+            DuesSubscription.membership_id == membership_id,
+        )
+    ).scalar_one_or_none()

@@ -132,8 +132,11 @@ def _render_member(circle: Circle, me: Membership, processing: bool = False):
     last = services.paid_through(circle, [me.id]).get(me.id)
     status = services.status_of(plan, me, last, today_for(circle))
     subscription_module = _checkout_module()
+    subscription = services.subscription_of(circle, me.id)
     return render_template(
         "dues/member.html",
+        subscription=subscription,
+        running=subscription is not None and subscription.status in services.RUNNING_SUBSCRIPTION,
         circle=circle,
         me=me,
         plan=plan,

@@ -334,28 +334,45 @@ def correct_referral(
     return referral
 
 
-def void_referral(circle: Circle, actor: Membership, referral_id: int, reason: str) -> Referral:
-    """Void a referral with a reason: the giver (or whoever entered it) or an admin."""
-    referral = visible_referral(circle, actor, referral_id)
-    if referral.is_void:
-        raise Conflict(_("This referral was already voided."))
-    if not may_void_referral(actor, referral):
-        raise Forbidden(_("Only the giver or an admin may void this referral."))
+def _void(
+    circle: Circle,
+    actor: Membership,
+    entity: str,
+    entry: Referral | ClosedBusiness,
+    reason: str,
+    *,
+    allowed: bool,
+    already: str,
+    forbidden: str,
+):
+    """Void an entry with a reason and audit it; it stays, and counts nowhere from now on."""
+    if entry.is_void:
+        raise Conflict(already)
+    if not allowed:
+        raise Forbidden(forbidden)
     reason = _check_text(reason, 500, "reason")
     if not reason:
         raise ValidationFailed(_("Please give a reason."), field="reason")
-    referral.voided_at = utcnow()
-    referral.void_reason = reason
-    audit.record(
-        circle.id,
-        "referral",
-        referral.id,
-        "void",
-        actor.user,
-        after={"void_reason": reason},
-    )
+    entry.voided_at = utcnow()
+    entry.void_reason = reason
+    audit.record(circle.id, entity, entry.id, "void", actor.user, after={"void_reason": reason})
     db.session.flush()
-    return referral
+    return entry
+
+
+def void_referral(circle: Circle, actor: Membership, referral_id: int, reason: str) -> Referral:
+    """Void a referral with a reason: the giver (or whoever entered it) or an admin."""
+    referral = visible_referral(circle, actor, referral_id)
+    return _void(
+        circle,
+        actor,
+        "referral",
+        referral,
+        reason,
+        allowed=may_void_referral(actor, referral),
+        already=_("This referral was already voided."),
+        forbidden=_("Only the giver or an admin may void this referral."),
+    )
 
 
 # --- closed business ---------------------------------------------------------------
@@ -472,27 +489,18 @@ def correct_business(
 def void_business(
     circle: Circle, actor: Membership, business_id: int, reason: str
 ) -> ClosedBusiness:
-    """Void a closed business with a reason: its reporter or an admin."""
+    """Void a closed business with a reason: its reporter (or whoever entered it) or an admin."""
     business = visible_business(circle, actor, business_id)
-    if business.is_void:
-        raise Conflict(_("This closed business was already voided."))
-    if not may_void_business(actor, business):
-        raise Forbidden(_("Only the reporter or an admin may void this entry."))
-    reason = _check_text(reason, 500, "reason")
-    if not reason:
-        raise ValidationFailed(_("Please give a reason."), field="reason")
-    business.voided_at = utcnow()
-    business.void_reason = reason
-    audit.record(
-        circle.id,
+    return _void(
+        circle,
+        actor,
         "closed_business",
-        business.id,
-        "void",
-        actor.user,
-        after={"void_reason": reason},
+        business,
+        reason,
+        allowed=may_void_business(actor, business),
+        already=_("This closed business was already voided."),
+        forbidden=_("Only the reporter or an admin may void this entry."),
     )
-    db.session.flush()
-    return business
 
 
 # --- reading -----------------------------------------------------------------------

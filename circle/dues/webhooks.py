@@ -113,7 +113,13 @@ def _member(metadata: dict[str, Any] | None, reference: Any = None) -> Membershi
 
 
 def _record_for(member: Membership) -> DuesSubscription:
-    """The member's subscription record, created when missing."""
+    """The member's subscription record, created when missing.
+
+    Stripe delivers several events for one member at once (subscription created, invoice
+    paid, ...). The member's row is locked first, so two deliveries cannot both find no
+    record and both insert one: the second waits, then finds the first one's record.
+    """
+    db.session.execute(select(Membership.id).where(Membership.id == member.id).with_for_update())
     record = db.session.execute(
         select(DuesSubscription).where(
             DuesSubscription.circle_id == member.circle_id,

@@ -359,6 +359,45 @@ def test_twenty_concurrent_deliveries_pay_once(committed_app):
     assert (count, events) == (1, 2)
 
 
+@pytest.mark.postgres_only
+def test_different_events_of_one_member_arriving_together_share_one_record(committed_app):
+    """Checkout completion and the first invoice race to create the member's record."""
+    app = committed_app
+    app.config["STRIPE_WEBHOOK_SECRET"] = SECRET
+    factory = Factory(app)
+    circle = factory.circle(admin=factory.user())
+    members = [factory.member(circle) for _ in range(8)]
+    codes: list[int] = []
+
+    def post(body, barrier):
+        with app.test_client() as client:
+            barrier.wait()
+            codes.append(deliver(client, body).status_code)
+
+    for n, member in enumerate(members):
+        session = session_obj(circle.id, member.id)
+        session.update(customer=f"cus_r{n}", subscription=f"sub_r{n}")
+        invoice = invoice_obj(circle.id, member.id, invoice_id=f"in_r{n}")
+        invoice["customer"] = f"cus_r{n}"
+        invoice["parent"]["subscription_details"]["subscription"] = f"sub_r{n}"
+        bodies = [
+            json.dumps(event(f"evt_s{n}", "checkout.session.completed", session)),
+            json.dumps(event(f"evt_i{n}", "invoice.paid", invoice)),
+        ]
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=post, args=(body, barrier)) for body in bodies]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert codes == [200] * 16
+    with app.app_context():
+        records = _db.session.execute(select(func.count(DuesSubscription.id))).scalar_one()
+        payments = _db.session.execute(select(func.count(Payment.id))).scalar_one()
+        _db.session.remove()
+    assert (records, payments) == (8, 8)
+
+
 class SubscriptionAPI(stripe.HTTPClient):
     """An in-process Stripe API that knows one subscription with the member's metadata."""
 

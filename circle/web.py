@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from flask import redirect, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from circle.circles.services import circle_for_user, require_admin
 from circle.errors import DomainError
+from circle.models import Circle, Membership, User
 from circle.security import is_safe_next
 
 
@@ -24,3 +28,25 @@ def redirect_next(default_endpoint: str, **values):
     if is_safe_next(target):
         return redirect(target)
     return redirect(url_for(default_endpoint, **values))
+
+
+def current_member() -> User:
+    """The logged-in user as a model object (not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
+def my_circle(circle_id: int) -> tuple[Circle, Membership]:
+    """The circle and my active membership in it; anyone else gets 404."""
+    return circle_for_user(current_member(), circle_id)
+
+
+def my_admin_circle(circle_id: int) -> tuple[Circle, Membership]:
+    """The circle and my membership, which must be an admin's (404 outside, 403 for members)."""
+    circle, me = my_circle(circle_id)
+    require_admin(me)
+    return circle, me
+
+
+def ui_locale() -> str:
+    """The current UI locale as a string for Babel's formatting functions."""
+    return str(get_locale() or "en")

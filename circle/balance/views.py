@@ -22,7 +22,6 @@ from fractions import Fraction
 from babel.dates import format_interval
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from flask import Blueprint, Response, render_template, request
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from circle.balance.forms import PeriodForm, period_choices
@@ -34,6 +33,7 @@ from circle.db import format_money, to_decimal
 from circle.errors import DomainError
 from circle.models import Circle, Membership
 from circle.money import plain_amount
+from circle.web import ui_locale as _locale
 
 bp = Blueprint("balance", __name__)
 
@@ -95,11 +95,6 @@ class Analysis:
                 out["to"] = self.period.end.isoformat()
         out.update(extra)
         return out
-
-
-def _locale() -> str:
-    """The current UI locale as a string for Babel."""
-    return str(get_locale() or "en")
 
 
 def _analyse(circle_id: int) -> Analysis:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from circle.circles import services
 from circle.circles.forms import (
@@ -24,7 +24,7 @@ from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db
 from circle.membership.services import list_professions, live_membership
-from circle.models import User
+from circle.web import current_member as _me
 from circle.web import form_error
 
 bp = Blueprint("circles", __name__)
@@ -39,11 +39,6 @@ def _template_helpers() -> dict:
         "status_label": status_label,
         "role_label": role_label,
     }
-
-
-def _me() -> User:
-    """The logged-in user as a model object (not the proxy)."""
-    return current_user._get_current_object()
 
 
 def _seat_numbers(limit: int, taken: int) -> dict[str, int]:

@@ -29,14 +29,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from wtforms import SelectChoice
 
 from circle.balance.forms import PeriodForm
 from circle.balance.periods import Period, period_for
-from circle.circles.services import circle_for_user, require_admin
 from circle.db import minor_units, to_decimal, unit_of_work
 from circle.dues import payoff as payoff_queries
 from circle.dues import services
@@ -46,6 +45,9 @@ from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.money import parse_amount, plain_amount
 from circle.web import form_error
+from circle.web import my_admin_circle as _admin_of
+from circle.web import my_circle as _member_of
+from circle.web import ui_locale as _locale
 from circle.weeks import today_for
 
 bp = Blueprint("dues", __name__)
@@ -64,23 +66,6 @@ CSV_COLUMNS = (
     "total_paid",
     "currency",
 )
-
-
-def _locale() -> str:
-    """The current UI locale as a string for Babel."""
-    return str(get_locale() or "en")
-
-
-def _member_of(circle_id: int) -> tuple[Circle, Membership]:
-    """The circle and my active membership in it; anyone else gets 404."""
-    return circle_for_user(current_user._get_current_object(), circle_id)
-
-
-def _admin_of(circle_id: int) -> tuple[Circle, Membership]:
-    """The circle and my membership, which must be an admin's (403 otherwise)."""
-    circle, me = _member_of(circle_id)
-    require_admin(me)
-    return circle, me
 
 
 def online_payment_configured() -> bool:

@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from circle.api.endpoint import MAX_UPLOAD
 from circle.circles.services import circle_for_user
@@ -29,16 +29,11 @@ from circle.errors import DomainError
 from circle.extensions import db
 from circle.imports import export, services, storage
 from circle.imports.forms import ConfirmForm, ExportForm, UploadForm
-from circle.models import User
+from circle.web import current_member as _me
 from circle.web import form_error
 from circle.weeks import today_for
 
 bp = Blueprint("imports", __name__)
-
-
-def _me() -> User:
-    """The logged-in user as a model object (not the proxy)."""
-    return current_user._get_current_object()
 
 
 def _limit_upload() -> None:

@@ -19,7 +19,6 @@ from circle.circles.forms import ApplyForm
 from circle.circles.services import (
     circle_for_user,
     find_circle,
-    require_admin,
     roster,
     seats_taken,
 )
@@ -39,6 +38,7 @@ from circle.membership.forms import (
 )
 from circle.models import Circle, Membership
 from circle.web import form_error
+from circle.web import my_admin_circle as _admin_circle
 
 bp = Blueprint("membership", __name__)
 
@@ -61,13 +61,6 @@ def _attempt(action: Callable[[], T]) -> tuple[T | None, DomainError | None]:
         raise
     except DomainError as error:
         return None, error
-
-
-def _admin_circle(circle_id: int) -> tuple[Circle, Membership]:
-    """The circle and the acting admin's membership; 404 outside it, 403 for members."""
-    circle, actor = circle_for_user(current_user, circle_id)
-    require_admin(actor)
-    return circle, actor
 
 
 def _manage_url(circle_id: int) -> str:

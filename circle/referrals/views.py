@@ -16,12 +16,12 @@ from datetime import date, timedelta
 from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from circle import audit
-from circle.circles.services import circle_for_user, roster
+from circle.circles.services import roster
 from circle.db import format_money, minor_units, to_decimal, unit_of_work
 from circle.errors import DomainError, Forbidden, NotFound
 from circle.extensions import db
@@ -48,6 +48,8 @@ from circle.referrals.forms import (
 )
 from circle.referrals.services import BusinessInput, ReferralInput, Totals
 from circle.web import form_error, redirect_next
+from circle.web import my_circle as _member_of
+from circle.web import ui_locale as _locale
 from circle.weeks import today_for, week_start
 
 bp = Blueprint("referrals", __name__)
@@ -62,16 +64,6 @@ _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # --- helpers -----------------------------------------------------------------------
-
-
-def _locale() -> str:
-    """The current UI locale as a string for Babel."""
-    return str(get_locale() or "en")
-
-
-def _member_of(circle_id: int) -> tuple[Circle, Membership]:
-    """The circle and my active membership in it; anyone else gets 404."""
-    return circle_for_user(current_user._get_current_object(), circle_id)
 
 
 def _parse_day(text: str | None) -> date | None:

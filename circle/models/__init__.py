@@ -6,12 +6,21 @@ from circle.models.dues import DuesPlan, DuesSubscription, Payment, StripeEvent
 from circle.models.external import ExternalParty, party_key
 from circle.models.imports import Import, OtherSlip
 from circle.models.invitation import Invitation
+from circle.models.meeting import (
+    ATTENDANCE_CODES,
+    MEETING_STATUSES,
+    Attendance,
+    Meeting,
+    ReminderSent,
+    WeeklyReport,
+)
 from circle.models.membership import (
     LIVE_STATUSES,
     MEMBERSHIP_STATUSES,
     ROLES,
     Membership,
 )
+from circle.models.one_to_one import EducationCredit, OneToOne
 from circle.models.profession import Profession, profession_key
 from circle.models.referral import (
     BUSINESS_KINDS,
@@ -21,33 +30,47 @@ from circle.models.referral import (
     ClosedBusiness,
     Referral,
 )
+from circle.models.roles import OFFICER_ROLES, MembershipRole
 from circle.models.token import ApiToken
 from circle.models.user import User
+from circle.models.visitor import Visitor, VisitorVisit
 
 __all__ = [
+    "ATTENDANCE_CODES",
     "BUSINESS_KINDS",
     "LIVE_STATUSES",
+    "MEETING_STATUSES",
     "MEMBERSHIP_STATUSES",
+    "OFFICER_ROLES",
     "REFERRAL_KINDS",
     "REFERRAL_STATUSES",
     "ROLES",
     "SPHERES",
     "ApiToken",
+    "Attendance",
     "AuditEntry",
     "Circle",
     "ClosedBusiness",
     "DuesPlan",
     "DuesSubscription",
+    "EducationCredit",
     "ExternalParty",
     "Import",
     "Invitation",
+    "Meeting",
     "Membership",
+    "MembershipRole",
+    "OneToOne",
     "OtherSlip",
     "Payment",
     "Profession",
     "Referral",
+    "ReminderSent",
     "StripeEvent",
     "User",
+    "Visitor",
+    "VisitorVisit",
+    "WeeklyReport",
     "party_key",
     "profession_key",
 ]

@@ -11,7 +11,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from circle.db import Base, UTCDateTime, utcnow
 from circle.models.user import User
 
-AUDIT_ACTIONS = ("create", "edit", "status", "void", "import")
+AUDIT_ACTIONS = (
+    "create",
+    "edit",
+    "status",
+    "void",
+    "import",
+    "correct",
+    "lock",
+    "grant",
+    "revoke",
+    "cancel",
+    "decide",
+    "record",
+)
 
 
 class AuditEntry(Base):
@@ -19,7 +32,9 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entries"
     __table_args__ = (
-        CheckConstraint("action IN ('create', 'edit', 'status', 'void', 'import')", name="action"),
+        CheckConstraint(
+            "action IN (" + ", ".join(f"'{a}'" for a in AUDIT_ACTIONS) + ")", name="action"
+        ),
         Index("ix_audit_entries_circle_id_entity_entity_id", "circle_id", "entity", "entity_id"),
     )
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, SmallInteger, String, Time, false, text, true
+from sqlalchemy import JSON, Boolean, CheckConstraint, SmallInteger, String, Time, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circle.db import Base, UTCDateTime, utcnow
@@ -21,6 +22,14 @@ class Circle(Base):
         CheckConstraint("meeting_weekday BETWEEN 0 AND 6", name="meeting_weekday"),
         CheckConstraint("length(currency) = 3", name="currency"),
         CheckConstraint("lopsided_threshold_pct BETWEEN 1 AND 100", name="lopsided_threshold"),
+        CheckConstraint("absence_limit BETWEEN 0 AND 52", name="absence_limit"),
+        CheckConstraint("absence_window_months BETWEEN 1 AND 24", name="absence_window"),
+        CheckConstraint("visitor_max_visits BETWEEN 1 AND 10", name="visitor_max_visits"),
+        CheckConstraint(
+            "score_red_min <= score_yellow_min AND score_yellow_min <= score_green_min "
+            "AND score_red_min >= 0 AND score_green_min <= 100",
+            name="score_thresholds",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +50,33 @@ class Circle(Base):
     revenue_open_to_members: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    #: Where the weekly meeting takes place, and/or a video link.
+    meeting_place: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    meeting_link: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    meeting_minutes: Mapped[int] = mapped_column(
+        SmallInteger, default=90, server_default=text("90")
+    )
+    #: A seat is at risk with more than this many absences within the rolling window.
+    absence_limit: Mapped[int] = mapped_column(SmallInteger, default=3, server_default=text("3"))
+    absence_window_months: Mapped[int] = mapped_column(
+        SmallInteger, default=6, server_default=text("6")
+    )
+    #: Whether a late arrival counts as half an absence.
+    late_counts_half: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: How often a visitor may attend before applying.
+    visitor_max_visits: Mapped[int] = mapped_column(
+        SmallInteger, default=2, server_default=text("2")
+    )
+    #: The member score's point table (None: BNI's "Power of One" default).
+    score_table: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Traffic-light thresholds of the member score (points out of 100).
+    score_green_min: Mapped[int] = mapped_column(
+        SmallInteger, default=70, server_default=text("70")
+    )
+    score_yellow_min: Mapped[int] = mapped_column(
+        SmallInteger, default=50, server_default=text("50")
+    )
+    score_red_min: Mapped[int] = mapped_column(SmallInteger, default=30, server_default=text("30"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     UniqueConstraint,
@@ -73,6 +76,18 @@ class Membership(Base):
             sqlite_where=text(_live_sql),
             postgresql_where=text(_live_sql),
         ),
+        # An applicant's sponsor is a member of the same circle.
+        ForeignKeyConstraint(
+            ["circle_id", "sponsor_id"],
+            ["memberships.circle_id", "memberships.id"],
+            name="fk_memberships_sponsor_id_memberships",
+        ),
+        ForeignKeyConstraint(
+            ["circle_id", "decided_by_id"],
+            ["memberships.circle_id", "memberships.id"],
+            name="fk_memberships_decided_by_id_memberships",
+        ),
+        Index("uq_memberships_calendar_token_hash", "calendar_token_hash", unique=True),
         Index("ix_memberships_user_id", "user_id"),
         Index("ix_memberships_circle_id_status", "circle_id", "status"),
     )
@@ -89,6 +104,15 @@ class Membership(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When a freed seat was offered to this waitlisted user.
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Application: the member who vouches for the applicant, and their short answers.
+    sponsor_id: Mapped[int | None] = mapped_column()
+    application_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Which member decided an application, when, and why (the reason is required for a decline).
+    decided_by_id: Mapped[int | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    #: SHA-256 of the secret token in the member's calendar feed URL.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     circle: Mapped[Circle] = relationship(lazy="joined", innerjoin=True)
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

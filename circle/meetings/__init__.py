@@ -1,0 +1,1 @@
+"""Meetings of a circle: the weekly schedule, attendance, the absence rule, the weekly report."""

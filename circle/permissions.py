@@ -1,0 +1,100 @@
+"""Who may do what in a circle: the permission table, in one place.
+
+A circle's ``admin`` (the role column on the membership: the circle's organiser) may do
+everything. Officer roles (``membership_roles``) grant the permissions listed for them;
+a member may hold several roles. Plain members hold none of these permissions.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from circle.errors import Forbidden
+from circle.extensions import db
+from circle.models import OFFICER_ROLES, Membership, MembershipRole
+
+#: Permission → the officer roles that hold it (admins hold every permission).
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "approve_applications": frozenset({"president", "vice_president", "membership_committee"}),
+    "record_attendance": frozenset({"president", "vice_president", "secretary_treasurer"}),
+    "lock_weekly_report": frozenset({"president", "vice_president"}),
+    "manage_dues": frozenset({"president", "secretary_treasurer"}),
+    "edit_settings": frozenset({"president", "vice_president"}),
+    "manage_meetings": frozenset({"president", "vice_president", "secretary_treasurer"}),
+    "manage_visitors": frozenset(
+        {"president", "vice_president", "membership_committee", "visitor_host"}
+    ),
+    "view_absence_risk": frozenset({"president", "vice_president", "membership_committee"}),
+    "manage_roles": frozenset({"president"}),
+}
+
+#: Labels for the UI, in the order roles are listed.
+ROLE_LABELS = {
+    "president": _l("President"),
+    "vice_president": _l("Vice president"),
+    "secretary_treasurer": _l("Secretary/treasurer"),
+    "membership_committee": _l("Membership committee"),
+    "visitor_host": _l("Visitor host"),
+}
+
+PERMISSION_LABELS = {
+    "approve_applications": _l("Approve applications"),
+    "record_attendance": _l("Record attendance"),
+    "lock_weekly_report": _l("Lock the weekly report"),
+    "manage_dues": _l("Manage dues"),
+    "edit_settings": _l("Edit settings"),
+    "manage_meetings": _l("Schedule and cancel meetings"),
+    "manage_visitors": _l("Manage visitors"),
+    "view_absence_risk": _l("See who is at risk"),
+    "manage_roles": _l("Assign roles"),
+}
+
+assert set(ROLE_LABELS) == set(OFFICER_ROLES)
+assert set(PERMISSION_LABELS) == set(PERMISSIONS)
+
+
+def roles_of(membership: Membership) -> set[str]:
+    """The officer roles a membership holds (empty for plain members and ended seats)."""
+    if membership.status != "active":
+        return set()
+    cached = getattr(membership, "_officer_roles", None)
+    if cached is None:
+        cached = set(
+            db.session.execute(
+                select(MembershipRole.role).where(
+                    MembershipRole.circle_id == membership.circle_id,
+                    MembershipRole.membership_id == membership.id,
+                )
+            ).scalars()
+        )
+        membership._officer_roles = cached
+    return set(cached)
+
+
+def forget_roles(membership: Membership) -> None:
+    """Drop the cached roles of a membership after they changed."""
+    membership.__dict__.pop("_officer_roles", None)
+
+
+def can(membership: Membership | None, permission: str) -> bool:
+    """True when the membership may do ``permission`` (see ``PERMISSIONS``)."""
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
+    if membership is None or membership.status != "active":
+        return False
+    if membership.is_admin:
+        return True
+    return bool(roles_of(membership) & PERMISSIONS[permission])
+
+
+def require(membership: Membership, permission: str) -> None:
+    """Raise Forbidden unless the membership may do ``permission``."""
+    if not can(membership, permission):
+        raise Forbidden(_("Your role in this circle does not allow this."))
+
+
+def permissions_of(membership: Membership) -> set[str]:
+    """Every permission the membership holds, e.g. to show or hide page links."""
+    return {p for p in PERMISSIONS if can(membership, p)}

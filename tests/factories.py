@@ -117,3 +117,12 @@ class Factory:
             membership = db.session.get(Membership, membership_id)
             db.session.remove()
         return membership
+
+    def officer(self, membership: Membership, role: str) -> Membership:
+        """Grant ``membership`` an officer role (e.g. ``secretary_treasurer``); returns it."""
+        from circle.models import MembershipRole
+
+        self._save(
+            MembershipRole(circle_id=membership.circle_id, membership_id=membership.id, role=role)
+        )
+        return self.reload_membership(membership.id)

@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from circle import audit
-from circle.circles.services import require_admin
 from circle.db import utcnow
 from circle.errors import ValidationFailed
 from circle.extensions import db
 from circle.membership.services import member_in_circle
 from circle.models import Circle, DuesPlan, DuesSubscription, Membership, Payment
+from circle.permissions import require
 from circle.weeks import today_for
 
 MAX_GRACE_DAYS = 90
@@ -57,8 +57,8 @@ def current_plan(circle: Circle) -> DuesPlan | None:
 
 
 def set_plan(circle: Circle, actor: Membership, data: PlanInput) -> DuesPlan:
-    """Put a new plan in force (admins); the previous one is archived, not deleted."""
-    require_admin(actor)
+    """Put a new plan in force (``manage_dues``); the previous one is archived, not deleted."""
+    require(actor, "manage_dues")
     if not isinstance(data.amount_minor, int) or data.amount_minor <= 0:
         raise ValidationFailed(_("The amount must be greater than zero."), field="amount")
     if data.interval not in ("month", "year"):
@@ -125,8 +125,8 @@ def record_manual_payment(
     reference: str = "",
     note: str = "",
 ) -> Payment:
-    """Record a bank transfer or cash payment (admins); it counts like a Stripe payment."""
-    require_admin(actor)
+    """Record a bank transfer or cash payment (``manage_dues``); it counts like a Stripe payment."""
+    require(actor, "manage_dues")
     member = member_in_circle(circle.id, membership_id)
     if not isinstance(amount_minor, int) or amount_minor <= 0:
         raise ValidationFailed(_("The amount must be greater than zero."), field="amount")

@@ -44,8 +44,8 @@ from circle.errors import DomainError
 from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.money import parse_amount, plain_amount
+from circle.permissions import can, require
 from circle.web import form_error
-from circle.web import my_admin_circle as _admin_of
 from circle.web import my_circle as _member_of
 from circle.web import ui_locale as _locale
 from circle.weeks import today_for
@@ -106,6 +106,19 @@ def ratio_text(ratio: Fraction | None, currency: str) -> str:
 def dues_state_label(state: str) -> str:
     """Template helper: a dues state in words."""
     return state_label(state)
+
+
+@bp.app_template_global()
+def may_manage_dues(membership: Membership | None) -> bool:
+    """Template helper: whether the member runs the dues (admins, president, treasurer)."""
+    return can(membership, "manage_dues")
+
+
+def _admin_of(circle_id: int) -> tuple[Circle, Membership]:
+    """The circle and my membership, which must hold ``manage_dues`` (404 outside, 403 else)."""
+    circle, me = _member_of(circle_id)
+    require(me, "manage_dues")
+    return circle, me
 
 
 # --- member view -----------------------------------------------------------------------
@@ -297,7 +310,7 @@ def _member_choices(form: ManualPaymentForm, rows) -> None:
 @bp.get("/circles/<int:circle_id>/dues/admin")
 @login_required
 def admin(circle_id: int):
-    """The dues list with filters, the plan form and the manual payment form (admins)."""
+    """The dues list with filters, the plan form and the manual payment form (treasurer)."""
     circle, me = _admin_of(circle_id)
     return _render_admin(circle, me)
 
@@ -305,7 +318,7 @@ def admin(circle_id: int):
 @bp.post("/circles/<int:circle_id>/dues/plan")
 @login_required
 def set_plan(circle_id: int):
-    """Put a new dues plan in force (admins)."""
+    """Put a new dues plan in force (treasurer)."""
     circle, me = _admin_of(circle_id)
     form = PlanForm()
     if not form.validate():
@@ -340,7 +353,7 @@ def set_plan(circle_id: int):
 @bp.post("/circles/<int:circle_id>/dues/payments")
 @login_required
 def record_payment(circle_id: int):
-    """Record a manual payment (bank transfer, cash) for a member (admins)."""
+    """Record a manual payment (bank transfer, cash) for a member (treasurer)."""
     circle, me = _admin_of(circle_id)
     form = ManualPaymentForm()
     _member_choices(form, services.dues_list(circle))
@@ -369,7 +382,7 @@ def record_payment(circle_id: int):
 @bp.get("/circles/<int:circle_id>/dues.csv")
 @login_required
 def export_csv(circle_id: int):
-    """The dues list as CSV (admins): status, paid through, last payment, total paid."""
+    """The dues list as CSV (treasurer): status, paid through, last payment, total paid."""
     circle, _me = _admin_of(circle_id)
     rows = services.dues_list(circle)
     summaries = payoff_queries.payment_summaries(circle)
@@ -411,7 +424,7 @@ def _cell(value: str) -> str:
 @bp.get("/circles/<int:circle_id>/dues/payoff")
 @login_required
 def payoff(circle_id: int):
-    """Dues paid vs referral revenue received in a period: mine, or everyone's (admins)."""
+    """Dues paid vs referral revenue received in a period: mine, or everyone's (treasurer)."""
     circle, me = _member_of(circle_id)
     form = PeriodForm(request.args)
     period: Period | None = None
@@ -427,7 +440,8 @@ def payoff(circle_id: int):
         rows = []
     else:
         form.period.data, form.start.data, form.end.data = period.kind, period.start, period.end
-        members = [m for m, _s in services.dues_list(circle)] if me.is_admin else [me]
+        everyone = can(me, "manage_dues")
+        members = [m for m, _s in services.dues_list(circle)] if everyone else [me]
         rows = payoff_queries.payoff(circle, period, members)
     total_dues = sum(r.dues for r in rows)
     total_revenue = sum(r.revenue for r in rows)

@@ -25,7 +25,15 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from circle.circles.services import CircleSettings
+from circle.circles.services import (
+    ABSENCE_LIMIT,
+    ABSENCE_WINDOW_MONTHS,
+    MAX_LINK,
+    MAX_PLACE,
+    MEETING_MINUTES,
+    VISITOR_MAX_VISITS,
+    CircleSettings,
+)
 from circle.models import Circle
 from circle.models.circle import MAX_SEATS
 
@@ -176,6 +184,72 @@ class CircleSettingsForm(FlaskForm):
     revenue_open_to_members = BooleanField(
         _l("Members see the revenue of every pair"), default=False
     )
+    meeting_place = StringField(
+        _l("Meeting place"),
+        validators=[
+            Optional(),
+            Length(max=MAX_PLACE, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    meeting_link = StringField(
+        _l("Video link"),
+        validators=[
+            Optional(),
+            Length(max=MAX_LINK, message=_l("At most %(max)d characters.")),
+        ],
+        render_kw={"inputmode": "url", "autocomplete": "off", "placeholder": "https://"},
+    )
+    meeting_minutes = IntegerField(
+        _l("Duration (minutes)"),
+        default=90,
+        validators=[Optional()],
+        render_kw={"min": MEETING_MINUTES[0], "max": MEETING_MINUTES[1], "inputmode": "numeric"},
+    )
+    absence_limit = IntegerField(
+        _l("Absences allowed"),
+        default=3,
+        validators=[Optional()],
+        render_kw={"min": ABSENCE_LIMIT[0], "max": ABSENCE_LIMIT[1], "inputmode": "numeric"},
+    )
+    absence_window_months = IntegerField(
+        _l("Within how many months"),
+        default=6,
+        validators=[Optional()],
+        render_kw={
+            "min": ABSENCE_WINDOW_MONTHS[0],
+            "max": ABSENCE_WINDOW_MONTHS[1],
+            "inputmode": "numeric",
+        },
+    )
+    late_counts_half = BooleanField(_l("Late counts as half an absence"), default=False)
+    visitor_max_visits = IntegerField(
+        _l("Visits before a visitor applies"),
+        default=2,
+        validators=[Optional()],
+        render_kw={
+            "min": VISITOR_MAX_VISITS[0],
+            "max": VISITOR_MAX_VISITS[1],
+            "inputmode": "numeric",
+        },
+    )
+    score_green_min = IntegerField(
+        _l("Green from (points)"),
+        default=70,
+        validators=[Optional()],
+        render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
+    )
+    score_yellow_min = IntegerField(
+        _l("Yellow from (points)"),
+        default=50,
+        validators=[Optional()],
+        render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
+    )
+    score_red_min = IntegerField(
+        _l("Red from (points)"),
+        default=30,
+        validators=[Optional()],
+        render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
+    )
 
     def __init__(self, *args, circle: Circle | None = None, **kwargs) -> None:
         super().__init__(*args, obj=circle, **kwargs)
@@ -206,7 +280,32 @@ class CircleSettingsForm(FlaskForm):
                 if self.revenue_open_to_members is not None
                 else None
             ),
+            **{name: self._given(name) for name in SETTINGS_FIELDS},
         )
+
+    def _given(self, name: str):
+        """The parsed value of an optional field; None (keep) when the form leaves it out."""
+        field = getattr(self, name, None)
+        if field is None:
+            return None
+        if isinstance(field.data, str):
+            return field.data.strip()
+        return field.data
+
+
+#: Meeting and rule settings the form passes on (None when a form leaves one out).
+SETTINGS_FIELDS = (
+    "meeting_place",
+    "meeting_link",
+    "meeting_minutes",
+    "absence_limit",
+    "absence_window_months",
+    "late_counts_half",
+    "visitor_max_visits",
+    "score_green_min",
+    "score_yellow_min",
+    "score_red_min",
+)
 
 
 class CreateCircleForm(CircleSettingsForm):
@@ -217,6 +316,14 @@ class CreateCircleForm(CircleSettingsForm):
     #: So are the balance settings (threshold 80 %, revenue for admins only).
     lopsided_threshold_pct = None
     revenue_open_to_members = None
+    #: The absence rule, visits and score thresholds keep their defaults until changed.
+    absence_limit = None
+    absence_window_months = None
+    late_counts_half = None
+    visitor_max_visits = None
+    score_green_min = None
+    score_yellow_min = None
+    score_red_min = None
 
     profession = StringField(
         _l("Your own profession in this circle"),

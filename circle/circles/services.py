@@ -38,6 +38,41 @@ class CircleSettings:
     lopsided_threshold_pct: int | None = None
     #: Whether members see the revenue of pairs they are not part of; None keeps it (False).
     revenue_open_to_members: bool | None = None
+    #: Where and how long the meeting is, and its video link; None keeps the current value.
+    meeting_place: str | None = None
+    meeting_link: str | None = None
+    meeting_minutes: int | None = None
+    #: The absence rule: more than ``absence_limit`` absences within the window put a seat
+    #: at risk; late arrivals count half when ``late_counts_half``. None keeps each.
+    absence_limit: int | None = None
+    absence_window_months: int | None = None
+    late_counts_half: bool | None = None
+    #: How often a visitor may attend before applying; None keeps it (2).
+    visitor_max_visits: int | None = None
+    #: The member score's traffic lights (points out of 100); None keeps each.
+    score_green_min: int | None = None
+    score_yellow_min: int | None = None
+    score_red_min: int | None = None
+
+
+#: Bounds of the meeting and rule settings (the database checks them too).
+MAX_PLACE = 200
+MAX_LINK = 500
+MEETING_MINUTES = (15, 480)
+ABSENCE_LIMIT = (0, 52)
+ABSENCE_WINDOW_MONTHS = (1, 24)
+VISITOR_MAX_VISITS = (1, 10)
+#: The settings that apply to meetings, in the order of the Circle columns.
+MEETING_FIELDS = ("meeting_place", "meeting_link", "meeting_minutes")
+RULE_FIELDS = (
+    "absence_limit",
+    "absence_window_months",
+    "late_counts_half",
+    "visitor_max_visits",
+    "score_green_min",
+    "score_yellow_min",
+    "score_red_min",
+)
 
 
 def validate_settings(settings: CircleSettings) -> None:
@@ -63,11 +98,82 @@ def validate_settings(settings: CircleSettings) -> None:
         )
 
 
+def _in_range(value: int | None, bounds: tuple[int, int], field: str) -> None:
+    """Refuse a whole number outside ``bounds`` (None is 'keep' and passes)."""
+    if value is None:
+        return
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationFailed(
+            _("Enter a whole number from %(min)s to %(max)s.", min=low, max=high), field=field
+        )
+
+
+def validate_meeting_settings(settings: CircleSettings, current: Circle | None = None) -> None:
+    """Check place, video link, duration, the absence rule, visits and score thresholds.
+
+    The thresholds are checked in order (green ≥ yellow ≥ red, all 0..100); a threshold
+    left out (None) is compared as the circle's current value.
+    """
+    if settings.meeting_place is not None and len(settings.meeting_place.strip()) > MAX_PLACE:
+        raise ValidationFailed(
+            _("At most %(n)s characters, please.", n=MAX_PLACE), field="meeting_place"
+        )
+    link = (settings.meeting_link or "").strip()
+    if link:
+        if len(link) > MAX_LINK:
+            raise ValidationFailed(
+                _("At most %(n)s characters, please.", n=MAX_LINK), field="meeting_link"
+            )
+        if not link.lower().startswith(("https://", "http://")) or any(c.isspace() for c in link):
+            raise ValidationFailed(
+                _("Enter a web address starting with https://."), field="meeting_link"
+            )
+    _in_range(settings.meeting_minutes, MEETING_MINUTES, "meeting_minutes")
+    _in_range(settings.absence_limit, ABSENCE_LIMIT, "absence_limit")
+    _in_range(settings.absence_window_months, ABSENCE_WINDOW_MONTHS, "absence_window_months")
+    _in_range(settings.visitor_max_visits, VISITOR_MAX_VISITS, "visitor_max_visits")
+    for name in ("score_green_min", "score_yellow_min", "score_red_min"):
+        _in_range(getattr(settings, name), (0, 100), name)
+
+    def threshold(name: str, default: int) -> int:
+        value = getattr(settings, name)
+        if value is None:
+            value = getattr(current, name) if current is not None else default
+        return value
+
+    green = threshold("score_green_min", 70)
+    yellow = threshold("score_yellow_min", 50)
+    red = threshold("score_red_min", 30)
+    if yellow > green:
+        raise ValidationFailed(
+            _("Yellow cannot start above green (%(green)s points).", green=green),
+            field="score_yellow_min",
+        )
+    if red > yellow:
+        raise ValidationFailed(
+            _("Red cannot start above yellow (%(yellow)s points).", yellow=yellow),
+            field="score_red_min",
+        )
+
+
+def _apply_meeting_settings(circle: Circle, settings: CircleSettings) -> bool:
+    """Set the meeting and rule settings that were given; True when the meetings change."""
+    before = tuple(getattr(circle, name) for name in MEETING_FIELDS)
+    for name in MEETING_FIELDS + RULE_FIELDS:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        setattr(circle, name, value.strip() if isinstance(value, str) else value)
+    return before != tuple(getattr(circle, name) for name in MEETING_FIELDS)
+
+
 def create_circle(creator: User, settings: CircleSettings, profession_name: str = "") -> Circle:
     """Create a circle; the creator becomes its admin (holding a seat if a profession is given)."""
     from circle.membership.services import get_or_create_profession
 
     validate_settings(settings)
+    validate_meeting_settings(settings)
     circle = Circle(
         name=settings.name.strip(),
         city=settings.city.strip(),
@@ -80,6 +186,7 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
     if settings.show_thank_amount is not None:
         circle.show_thank_amount = settings.show_thank_amount
     _apply_balance_settings(circle, settings)
+    _apply_meeting_settings(circle, settings)
     db.session.add(circle)
     db.session.flush()
     profession = get_or_create_profession(profession_name) if profession_name.strip() else None
@@ -100,8 +207,11 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
 
 def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -> Circle:
     """Change a circle's settings (admins); the seat limit never drops below the seats taken."""
+    from circle.meetings.schedule import reschedule_upcoming
+
     require_admin(actor)
     validate_settings(settings)
+    validate_meeting_settings(settings, circle)
     locked = lock_circle(circle.id)
     taken = seats_taken(locked.id)
     if settings.seat_limit < taken:
@@ -112,6 +222,7 @@ def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -
             ),
             field="seat_limit",
         )
+    rhythm = (locked.meeting_weekday, locked.meeting_time, locked.timezone)
     locked.name = settings.name.strip()
     locked.city = settings.city.strip()
     locked.currency = settings.currency
@@ -122,7 +233,10 @@ def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -
     if settings.show_thank_amount is not None:
         locked.show_thank_amount = settings.show_thank_amount
     _apply_balance_settings(locked, settings)
+    meetings_changed = _apply_meeting_settings(locked, settings)
     db.session.flush()
+    if meetings_changed or rhythm != (locked.meeting_weekday, locked.meeting_time, locked.timezone):
+        reschedule_upcoming(locked)
     return locked
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from circle.db import utcnow
 from circle.extensions import db
-from circle.models import Circle, Meeting
+from circle.models import Attendance, Circle, Meeting
 from circle.weeks import today_for, week_start
 
 #: How many weeks ahead meetings exist, so they can be cancelled (holidays) in advance.
@@ -64,3 +65,49 @@ def meeting_on(circle: Circle, day: date) -> Meeting | None:
     return db.session.execute(
         select(Meeting).where(Meeting.circle_id == circle.id, Meeting.held_on == day)
     ).scalar_one_or_none()
+
+
+def reschedule_upcoming(circle: Circle, now: datetime | None = None) -> list[Meeting]:
+    """Carry changed settings (place, link, duration, time) into meetings not yet held.
+
+    Scheduled meetings that start after ``now`` take the circle's current place, video
+    link, duration and start time; cancelled and past meetings stay as they were. When
+    the weekday changed, the upcoming meetings on the old weekday that nobody recorded
+    anything for are dropped (they were only generated) and generated anew on the new
+    weekday. Returns the upcoming meetings. Only flushes.
+    """
+    now = now or utcnow()
+    candidates = db.session.execute(
+        select(Meeting).where(
+            Meeting.circle_id == circle.id,
+            Meeting.status == "scheduled",
+            Meeting.held_on >= now.date() - timedelta(days=1),
+        )
+    ).scalars()
+    upcoming = [m for m in candidates if m.starts_at > now]
+    stale = [m.id for m in upcoming if m.held_on.weekday() != circle.meeting_weekday]
+    if stale:
+        recorded = set(
+            db.session.execute(
+                select(Attendance.meeting_id).where(
+                    Attendance.circle_id == circle.id, Attendance.meeting_id.in_(stale)
+                )
+            ).scalars()
+        )
+        dropped = [i for i in stale if i not in recorded]
+        if dropped:
+            db.session.execute(
+                delete(Meeting)
+                .where(Meeting.circle_id == circle.id, Meeting.id.in_(dropped))
+                .execution_options(synchronize_session="fetch")
+            )
+        upcoming = [m for m in upcoming if m.id not in dropped]
+    for meeting in upcoming:
+        meeting.starts_at = meeting_start(circle, meeting.held_on)
+        meeting.duration_minutes = circle.meeting_minutes
+        meeting.place = circle.meeting_place
+        meeting.video_link = circle.meeting_link
+    db.session.flush()
+    if stale:
+        ensure_meetings(circle)
+    return upcoming

@@ -6,6 +6,9 @@
 - Closed business is reported by the receiver and credited to the giver ("thank you
   for closed business"). Amounts are integer minor units of the circle's currency.
 - Nothing is deleted: entries are voided with a reason; every change is audited.
+- Once a week's report is locked (``circle.meetings.locks``), only admins change its
+  entries and each change is audited as a ``correct``ion; a new slip dated inside a
+  locked week is moved to the first day of the next open week.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from circle.db import format_money, utcnow
 from circle.errors import Conflict, Forbidden, NotAMember, NotFound, SelfReferral, ValidationFailed
 from circle.extensions import db
 from circle.mail import external_url, send_mail
+from circle.meetings.locks import first_open_day, is_locked
 from circle.membership.services import member_in_circle
 from circle.models import (
     BUSINESS_KINDS,
@@ -236,7 +240,7 @@ def give_referrals(
                 circle_id=circle.id,
                 giver_id=giver.id,
                 receiver_id=data.receiver_id,
-                given_on=data.given_on,
+                given_on=first_open_day(circle, data.given_on),
                 kind=data.kind,
                 hotness=data.hotness,
                 sphere=data.sphere,
@@ -316,6 +320,7 @@ def correct_referral(
         raise Forbidden(_("Only the giver or an admin may change this referral."))
     giver_id = data.giver_id if data.giver_id is not None else referral.giver_id
     giver = _check_referral(circle, actor, replace(data, giver_id=giver_id))
+    locked = _locked_change(circle, actor, referral.given_on, data.given_on)
     before = audit.snapshot(referral, REFERRAL_FIELDS)
     referral.giver_id = giver.id
     referral.receiver_id = data.receiver_id
@@ -329,9 +334,21 @@ def correct_referral(
     referral.note = _check_text(data.note, MAX_NOTE, "note")
     after = audit.snapshot(referral, REFERRAL_FIELDS)
     if after != before:
-        audit.record(circle.id, "referral", referral.id, "edit", actor.user, before, after)
+        action = "correct" if locked else "edit"
+        audit.record(circle.id, "referral", referral.id, action, actor.user, before, after)
     db.session.flush()
     return referral
+
+
+def _locked_change(circle: Circle, actor: Membership, *days: date) -> bool:
+    """True when a change touches a locked week; only admins may make it (as a correction)."""
+    if not any(is_locked(circle, day) for day in days):
+        return False
+    if not actor.is_admin:
+        raise Conflict(
+            _("The report of this week is locked. Ask your circle's admins for a correction.")
+        )
+    return True
 
 
 def _void(
@@ -341,6 +358,7 @@ def _void(
     entry: Referral | ClosedBusiness,
     reason: str,
     *,
+    day: date,
     allowed: bool,
     already: str,
     forbidden: str,
@@ -353,9 +371,10 @@ def _void(
     reason = _check_text(reason, 500, "reason")
     if not reason:
         raise ValidationFailed(_("Please give a reason."), field="reason")
+    action = "correct" if _locked_change(circle, actor, day) else "void"
     entry.voided_at = utcnow()
     entry.void_reason = reason
-    audit.record(circle.id, entity, entry.id, "void", actor.user, after={"void_reason": reason})
+    audit.record(circle.id, entity, entry.id, action, actor.user, after={"void_reason": reason})
     db.session.flush()
     return entry
 
@@ -369,6 +388,7 @@ def void_referral(circle: Circle, actor: Membership, referral_id: int, reason: s
         "referral",
         referral,
         reason,
+        day=referral.given_on,
         allowed=may_void_referral(actor, referral),
         already=_("This referral was already voided."),
         forbidden=_("Only the giver or an admin may void this referral."),
@@ -423,7 +443,7 @@ def report_closed_business(
         referral_id=data.referral_id,
         amount_minor=data.amount_minor,
         currency=circle.currency,
-        closed_on=data.closed_on,
+        closed_on=first_open_day(circle, data.closed_on),
         kind=data.kind,
         note=_check_text(data.note, MAX_NOTE, "note"),
         created_by_id=actor.user_id,
@@ -471,6 +491,7 @@ def correct_business(
         raise Forbidden(_("Only the reporter or an admin may change this entry."))
     reporter_id = data.reporter_id if data.reporter_id is not None else business.reporter_id
     reporter = _check_business(circle, actor, replace(data, reporter_id=reporter_id))
+    locked = _locked_change(circle, actor, business.closed_on, data.closed_on)
     before = audit.snapshot(business, BUSINESS_FIELDS)
     business.thanked_id = data.thanked_id
     business.reporter_id = reporter.id
@@ -481,7 +502,8 @@ def correct_business(
     business.note = _check_text(data.note, MAX_NOTE, "note")
     after = audit.snapshot(business, BUSINESS_FIELDS)
     if after != before:
-        audit.record(circle.id, "closed_business", business.id, "edit", actor.user, before, after)
+        action = "correct" if locked else "edit"
+        audit.record(circle.id, "closed_business", business.id, action, actor.user, before, after)
     db.session.flush()
     return business
 
@@ -497,6 +519,7 @@ def void_business(
         "closed_business",
         business,
         reason,
+        day=business.closed_on,
         allowed=may_void_business(actor, business),
         already=_("This closed business was already voided."),
         forbidden=_("Only the reporter or an admin may void this entry."),

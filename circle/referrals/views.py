@@ -289,7 +289,21 @@ def give(circle_id: int):
         ngettext("%(num)s referral given.", "%(num)s referrals given.", len(given)),
         "success",
     )
+    _flash_moved([r.given_on for r in given], [item.given_on for item in items])
     return redirect(_week_url(circle, start))
+
+
+def _flash_moved(saved: list[date], entered: list[date]) -> None:
+    """Say so when a locked week moved entries to the first day of the next open week."""
+    for day in sorted({s for s, e in zip(saved, entered, strict=True) if s != e}):
+        flash(
+            _(
+                "That week's report is already locked: the entry now counts in the week "
+                "starting %(day)s.",
+                day=format_date(day, "medium"),
+            ),
+            "info",
+        )
 
 
 def _row_error(form: GiveReferralsForm, rows, error: DomainError) -> None:
@@ -336,6 +350,7 @@ def thank(circle_id: int):
         ),
         "success",
     )
+    _flash_moved([business.closed_on], [form.closed_on.data])
     return redirect(_week_url(circle, start))
 
 
@@ -647,6 +662,7 @@ def _action_labels() -> dict[str, str]:
         "status": _("status changed"),
         "void": _("voided"),
         "import": _("imported"),
+        "correct": _("corrected after the week was locked"),
     }
 
 

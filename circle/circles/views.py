@@ -12,7 +12,6 @@ from flask_login import login_required
 
 from circle.circles import services
 from circle.circles.forms import (
-    ApplyForm,
     CircleSettingsForm,
     CreateCircleForm,
     meeting_time_label,
@@ -23,7 +22,9 @@ from circle.circles.forms import (
 from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db
+from circle.membership.forms import ApplicationForm
 from circle.membership.services import list_professions, live_membership
+from circle.permissions import require
 from circle.web import current_member as _me
 from circle.web import form_error
 
@@ -103,9 +104,9 @@ def show(circle_id: int):
 @bp.route("/circles/<int:circle_id>/settings", methods=["GET", "POST"])
 @login_required
 def settings(circle_id: int):
-    """Edit a circle's settings (admins; other members 403, other circles 404)."""
+    """Edit a circle's settings (``edit_settings``; other members 403, other circles 404)."""
     circle, me = services.circle_for_user(_me(), circle_id)
-    services.require_admin(me)
+    require(me, "edit_settings")
     form = CircleSettingsForm(circle=circle)
     status = 200
     if form.validate_on_submit():
@@ -160,6 +161,6 @@ def show_public(circle_id: int):
         taken_professions=taken_professions,
         seats=_seat_numbers(circle.seat_limit, len(taken_professions)),
         membership=membership,
-        form=ApplyForm(),
+        form=ApplicationForm(),
         professions=list_professions() if membership is None else [],
     )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, Email, Length
+from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
+from circle.circles.forms import ApplyForm
+from circle.membership.applications import MAX_ANSWER, MAX_REASON, QUESTIONS
 from circle.membership.services import MAX_PROFESSION_LENGTH
 
 #: Prefixes of the forms on the manage page.
@@ -76,3 +78,54 @@ class RoleForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A one-button action (remove, approve, accept ...): only the CSRF token."""
+
+
+def _answer_field(key: str) -> TextAreaField:
+    """An optional, length-limited answer to one of the application questions."""
+    return TextAreaField(
+        QUESTIONS[key],
+        validators=[
+            Optional(),
+            Length(max=MAX_ANSWER, message=_l("At most %(max)d characters.")),
+        ],
+        render_kw={"rows": 2, "maxlength": MAX_ANSWER},
+    )
+
+
+class ApplicationForm(ApplyForm):
+    """Apply for a seat: profession, waitlist choice, an optional sponsor, short answers."""
+
+    sponsor_email = EmailField(
+        _l("Sponsor (e-mail of a member who vouches for you, optional)"),
+        validators=[
+            Optional(),
+            Email(message=_l("Please enter a valid e-mail address.")),
+            Length(max=254),
+        ],
+    )
+    why = _answer_field("why")
+    business_years = _answer_field("business_years")
+    ideal_customers = _answer_field("ideal_customers")
+
+    def answers(self) -> dict[str, str]:
+        """The answers by question key."""
+        return {key: getattr(self, key).data or "" for key in QUESTIONS}
+
+
+def decline_prefix(member_id: int) -> str:
+    """The prefix of the decline form in a request's row."""
+    return f"d{member_id}"
+
+
+class DeclineForm(FlaskForm):
+    """Decline an application or a waitlist place: the reason is required and mailed."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Please give a reason for the decline.")),
+            Length(max=MAX_REASON, message=_l("At most %(max)d characters.")),
+        ],
+        render_kw={"rows": 2, "maxlength": MAX_REASON},
+    )
+    page = HiddenField()

@@ -1,6 +1,6 @@
 """Seat rules: at most ``seat_limit`` (≤ 40) active seats, at most one per profession.
 
-Every path that fills a seat goes through ``_take_seat``: it locks the circle row,
+Every path that fills a seat goes through ``take_seat``: it locks the circle row,
 counts, checks the profession, and flushes inside a savepoint so that the partial
 unique indexes turn a lost race into the same domain error instead of a 500.
 """
@@ -136,7 +136,7 @@ def check_seat_free(
         )
 
 
-def _take_seat(membership: Membership) -> Membership:
+def take_seat(membership: Membership) -> Membership:
     """Flush a membership that now holds a seat; a lost race becomes a domain error."""
     try:
         with db.session.begin_nested():
@@ -220,7 +220,7 @@ def add_member(
     created = user is None
     if user is None:
         user = create_invited_user(email, name)
-    membership = _take_seat(
+    membership = take_seat(
         Membership(
             circle_id=locked.id,
             user_id=user.id,
@@ -333,9 +333,9 @@ def accept_invitation(token: str, user: User) -> Membership:
         existing.status = "active"
         existing.joined_at = utcnow()
         existing.offered_at = None
-        membership = _take_seat(existing)
+        membership = take_seat(existing)
     else:
-        membership = _take_seat(
+        membership = take_seat(
             Membership(
                 circle_id=circle.id,
                 user_id=user.id,
@@ -354,11 +354,19 @@ def accept_invitation(token: str, user: User) -> Membership:
 
 
 def apply(
-    circle: Circle, user: User, profession_name: str, *, waitlist: bool = False
+    circle: Circle,
+    user: User,
+    profession_name: str,
+    *,
+    waitlist: bool = False,
+    sponsor: Membership | None = None,
+    answers: dict[str, str] | None = None,
 ) -> Membership:
     """Apply for a profession's seat; with ``waitlist`` join its waitlist when it is taken.
 
     Refuses (ProfessionTaken / CircleFull) without ``waitlist`` so the user can choose.
+    ``sponsor`` (an active member) and ``answers`` are checked by the caller
+    (``circle.membership.applications``).
     """
     profession = get_or_create_profession(profession_name)
     locked = lock_circle(circle.id)
@@ -376,6 +384,8 @@ def apply(
         profession_id=profession.id,
         role="member",
         status=status,
+        sponsor_id=sponsor.id if sponsor is not None else None,
+        application_answers=answers or None,
     )
     try:
         with db.session.begin_nested():
@@ -395,41 +405,6 @@ def withdraw(circle: Circle, user: User) -> Membership:
     return membership
 
 
-def approve(circle: Circle, actor: Membership, membership_id: int) -> Membership:
-    """Admit an applicant or waitlisted person (admins); the seat rules apply."""
-    require_admin(actor)
-    locked = lock_circle(circle.id)
-    membership = member_in_circle(locked.id, membership_id)
-    if membership.status not in ("applicant", "waitlisted"):
-        raise Conflict(_("Only open applications can be approved."))
-    check_seat_free(locked, membership.profession)
-    membership.status = "active"
-    membership.joined_at = utcnow()
-    membership.offered_at = None
-    _take_seat(membership)
-    with force_locale(membership.user.locale):
-        send_mail(
-            membership.user.email,
-            _("Welcome to %(circle)s", circle=locked.name),
-            _(
-                "Your application for the seat %(profession)s in %(circle)s was accepted.",
-                profession=membership.profession.name,
-                circle=locked.name,
-            ),
-        )
-    return membership
-
-
-def decline(circle: Circle, actor: Membership, membership_id: int) -> Membership:
-    """Decline an application or remove someone from the waitlist (admins)."""
-    require_admin(actor)
-    membership = member_in_circle(circle.id, membership_id)
-    if membership.status not in ("applicant", "waitlisted"):
-        raise Conflict(_("Only open applications can be declined."))
-    _end(membership, "declined")
-    return membership
-
-
 def accept_offer(circle: Circle, user: User) -> Membership:
     """Take a freed seat that was offered to the first person on the waitlist."""
     locked = lock_circle(circle.id)
@@ -440,7 +415,7 @@ def accept_offer(circle: Circle, user: User) -> Membership:
     membership.status = "active"
     membership.joined_at = utcnow()
     membership.offered_at = None
-    return _take_seat(membership)
+    return take_seat(membership)
 
 
 def waitlist(circle_id: int) -> list[Membership]:
@@ -507,7 +482,7 @@ def change_profession(
         return membership
     check_seat_free(locked, profession, exclude=membership)
     membership.profession_id = profession.id
-    _take_seat(membership)
+    take_seat(membership)
     db.session.refresh(membership, ["profession"])
     offer_freed_seat(locked)
     return membership
@@ -610,15 +585,11 @@ def _mail_welcome(circle: Circle, user: User, profession: Profession, created: b
 
 
 def _mail_admins_about_application(circle: Circle, membership: Membership) -> None:
-    """Tell the circle's admins about a new application or waitlist entry."""
-    admins = db.session.execute(
-        select(Membership).where(
-            Membership.circle_id == circle.id,
-            Membership.status == "active",
-            Membership.role == "admin",
-        )
-    ).scalars()
-    link = external_url("membership.manage", circle_id=circle.id)
+    """Tell everyone who may decide (admins, membership committee ...) about a new request."""
+    from circle.membership.applications import deciders
+
+    admins = deciders(circle.id)
+    link = external_url("membership.applications", circle_id=circle.id)
     for admin in admins:
         with force_locale(admin.user.locale):
             if membership.status == "waitlisted":

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from circle.circles.forms import ApplyForm
 from circle.circles.services import (
     circle_for_user,
     find_circle,
@@ -25,19 +24,23 @@ from circle.circles.services import (
 from circle.db import unit_of_work
 from circle.errors import DomainError, Forbidden, NotFound
 from circle.extensions import db
-from circle.membership import services
+from circle.membership import applications, services
 from circle.membership.forms import (
     ADD_PREFIX,
     INVITE_PREFIX,
     ActionForm,
     AddMemberForm,
+    ApplicationForm,
+    DeclineForm,
     InviteForm,
     ProfessionForm,
     RoleForm,
+    decline_prefix,
     profession_prefix,
 )
 from circle.models import Circle, Membership
-from circle.web import form_error
+from circle.permissions import require
+from circle.web import current_member, form_error, my_circle
 from circle.web import my_admin_circle as _admin_circle
 
 bp = Blueprint("membership", __name__)
@@ -75,6 +78,7 @@ def _render_manage(
     invite_form: InviteForm | None = None,
     failed_profession: tuple[int, ProfessionForm] | None = None,
     action_error: tuple[str, str] | None = None,
+    failed_decline: tuple[int, DeclineForm] | None = None,
     status: int = 200,
 ):
     """Render the members page; the form that was sent (if any) keeps its input and errors.
@@ -89,6 +93,7 @@ def _render_manage(
         member_id, form = failed_profession
         profession_forms[member_id] = form
     taken = seats_taken(circle.id)
+    requests = applications.open_requests(circle.id)
     page = render_template(
         "membership/manage.html",
         circle=circle,
@@ -101,8 +106,11 @@ def _render_manage(
         invite_form=invite_form or InviteForm(formdata=None, prefix=INVITE_PREFIX),
         role_form=RoleForm(formdata=None),
         invitations=services.open_invitations(circle.id),
-        applications=services.applications(circle.id),
-        waitlist=services.waitlist(circle.id),
+        applications=[m for m in requests if m.status == "applicant"],
+        waitlist=[m for m in requests if m.status == "waitlisted"],
+        sponsors=applications.sponsors_of(requests),
+        decline_forms=_decline_forms(requests, failed_decline, "manage"),
+        questions=applications.QUESTIONS,
         action_error=action_error,
     )
     return page, status
@@ -271,32 +279,136 @@ def remove(circle_id: int, member_id: int):
     )
 
 
+def _render_applications(
+    circle: Circle,
+    actor: Membership,
+    *,
+    failed_decline: tuple[int, DeclineForm] | None = None,
+    action_error: str | None = None,
+    status: int = 200,
+):
+    """Render the applications page; a refused decline keeps its reason and error."""
+    requests = applications.open_requests(circle.id)
+    page = render_template(
+        "membership/applications.html",
+        circle=circle,
+        me=actor,
+        requests=requests,
+        sponsors=applications.sponsors_of(requests),
+        questions=applications.QUESTIONS,
+        decline_forms=_decline_forms(requests, failed_decline, "applications"),
+        action_error=action_error,
+    )
+    return page, status
+
+
+def _decline_forms(
+    requests: list[Membership], failed: tuple[int, DeclineForm] | None, page: str
+) -> dict[int, DeclineForm]:
+    """One decline form per open request; the one that was refused keeps its input."""
+    forms = {
+        m.id: DeclineForm(formdata=None, prefix=decline_prefix(m.id), page=page) for m in requests
+    }
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    return forms
+
+
+def _decision_refused(
+    circle: Circle,
+    actor: Membership,
+    page: str,
+    error: DomainError | None = None,
+    failed_decline: tuple[int, DeclineForm] | None = None,
+):
+    """Re-render the page the decision was sent from with the refusal."""
+    status = error.status if error is not None else INVALID
+    message = None
+    if failed_decline is None:
+        message = error.message if error else _("The form could not be read. Please try again.")
+    if page == "manage" and actor.is_admin:
+        return _render_manage(
+            circle,
+            action_error=("applications", message) if message else None,
+            failed_decline=failed_decline,
+            status=status,
+        )
+    return _render_applications(
+        circle, actor, failed_decline=failed_decline, action_error=message, status=status
+    )
+
+
+def _after_decision(circle_id: int, page: str, actor: Membership):
+    """Back to the page the decision was sent from (PRG)."""
+    if page == "manage" and actor.is_admin:
+        return redirect(_manage_url(circle_id))
+    return redirect(url_for("membership.applications", circle_id=circle_id))
+
+
+@bp.get("/circles/<int:circle_id>/applications", endpoint="applications")
+@login_required
+def applications_page(circle_id: int):
+    """Open applications and the waitlist with sponsor and answers (``approve_applications``)."""
+    circle, actor = my_circle(circle_id)
+    require(actor, "approve_applications")
+    return _render_applications(circle, actor)
+
+
 @bp.post("/circles/<int:circle_id>/applications/<int:member_id>/approve")
 @login_required
 def approve(circle_id: int, member_id: int):
-    """Admit an applicant or someone on the waitlist; the seat rules apply."""
-    return _admin_action(
-        circle_id,
-        "applications",
-        lambda circle, actor: services.approve(circle, actor, member_id),
-        lambda m: _(
-            "%(name)s now holds the seat for %(profession)s.",
-            name=m.user.name,
-            profession=m.profession.name,
-        ),
-    )
+    """Admit an applicant or someone on the waitlist; a taken seat puts an applicant in line."""
+    circle, actor = my_circle(circle_id)
+    require(actor, "approve_applications")
+    page = request.form.get("page", "")
+    if not _checked_action_form():
+        services.member_in_circle(circle.id, member_id)
+        return _decision_refused(circle, actor, page)
+    membership, error = _attempt(lambda: applications.approve(circle, actor, member_id))
+    if error is not None:
+        return _decision_refused(circle, actor, page, error)
+    if membership.status == "waitlisted":
+        flash(
+            _(
+                "The seat for %(profession)s is taken: %(name)s is now on its waitlist.",
+                profession=membership.profession.name,
+                name=membership.user.name,
+            ),
+            "info",
+        )
+    else:
+        flash(
+            _(
+                "%(name)s now holds the seat for %(profession)s.",
+                name=membership.user.name,
+                profession=membership.profession.name,
+            ),
+            "success",
+        )
+    return _after_decision(circle_id, page, actor)
 
 
 @bp.post("/circles/<int:circle_id>/applications/<int:member_id>/decline")
 @login_required
 def decline(circle_id: int, member_id: int):
-    """Decline an application or take someone off the waitlist."""
-    return _admin_action(
-        circle_id,
-        "applications",
-        lambda circle, actor: services.decline(circle, actor, member_id),
-        lambda m: _("The application of %(name)s was declined.", name=m.user.name),
+    """Decline an application or take someone off the waitlist; the reason is mailed."""
+    circle, actor = my_circle(circle_id)
+    require(actor, "approve_applications")
+    services.member_in_circle(circle.id, member_id)  # another circle's id: 404
+    form = DeclineForm(prefix=decline_prefix(member_id))
+    page = form.page.data or ""
+    if not form.validate_on_submit():
+        return _decision_refused(circle, actor, page, failed_decline=(member_id, form))
+    membership, error = _attempt(
+        lambda: applications.decline(circle, actor, member_id, form.reason.data)
     )
+    if error is not None:
+        if error.field == "reason":
+            form_error(form, error)
+            return _decision_refused(circle, actor, page, error, (member_id, form))
+        return _decision_refused(circle, actor, page, error)
+    flash(_("The application of %(name)s was declined.", name=membership.user.name), "success")
+    return _after_decision(circle_id, page, actor)
 
 
 # --- invitations -------------------------------------------------------------------
@@ -359,15 +471,20 @@ def apply(circle_id: int):
     circle is full, the message suggests the waitlist.
     """
     circle = find_circle(circle_id)
-    form = ApplyForm()
+    form = ApplicationForm()
     if not form.validate_on_submit():
         for messages in form.errors.values():
             for message in messages:
                 flash(message, "error")
         return _public_page(circle.id)
     membership, error = _attempt(
-        lambda: services.apply(
-            circle, current_user, form.profession.data, waitlist=bool(form.waitlist.data)
+        lambda: applications.submit_application(
+            circle,
+            current_member(),
+            form.profession.data,
+            waitlist=bool(form.waitlist.data),
+            sponsor_email=form.sponsor_email.data or "",
+            answers=form.answers(),
         )
     )
     if error is not None:

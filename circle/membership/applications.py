@@ -1,0 +1,275 @@
+"""Applications: sponsor and short answers, and the decision of the membership committee.
+
+Who decides is the permission ``approve_applications`` (``circle.permissions``): admins,
+the president, the vice president and the membership committee. An approval takes the
+seat through the same race-safe path as every other seat (lock the circle, check, flush in
+a savepoint); when the profession's seat is taken, an applicant moves to its waitlist. A
+decline needs a reason, which the applicant receives by mail. Every decision is audited.
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from circle.audit import record
+from circle.auth.services import find_user_by_email
+from circle.circles.services import lock_circle, owned
+from circle.db import utcnow
+from circle.errors import CircleFull, Conflict, NotAMember, ProfessionTaken, ValidationFailed
+from circle.extensions import db
+from circle.mail import external_url, send_mail
+from circle.membership import services
+from circle.models import Circle, Membership, MembershipRole, User
+from circle.permissions import PERMISSIONS, require
+
+#: The short questions of the application form, in the order they are asked.
+QUESTIONS = {
+    "why": _l("Why do you want to join?"),
+    "business_years": _l("How long have you been in business?"),
+    "ideal_customers": _l("Who are your ideal customers?"),
+}
+#: Longest answer to one question (characters).
+MAX_ANSWER = 500
+#: Longest reason of a decision (the column's size).
+MAX_REASON = 500
+
+#: Statuses of a request that is still open.
+OPEN_STATUSES = ("applicant", "waitlisted")
+
+
+def clean_answers(answers: dict[str, str] | None) -> dict[str, str]:
+    """Trim the answers, drop empty ones and refuse unknown questions or overlong answers."""
+    cleaned: dict[str, str] = {}
+    for key, value in (answers or {}).items():
+        if key not in QUESTIONS:
+            raise ValidationFailed(_("Unknown question."), field=key)
+        text = (value or "").strip()
+        if len(text) > MAX_ANSWER:
+            raise ValidationFailed(
+                _("An answer has at most %(n)s characters.", n=MAX_ANSWER), field=key
+            )
+        if text:
+            cleaned[key] = text
+    return cleaned
+
+
+def sponsor_by_email(circle_id: int, email: str) -> Membership | None:
+    """The active member with this e-mail who sponsors an application; None for no e-mail."""
+    if not (email or "").strip():
+        return None
+    user = find_user_by_email(email)
+    sponsor = services.live_membership(circle_id, user.id) if user is not None else None
+    if sponsor is None or sponsor.status != "active":
+        raise NotAMember(
+            _("No member of this circle has this e-mail address."), field="sponsor_email"
+        )
+    return sponsor
+
+
+def sponsor_in_circle(circle_id: int, membership_id: int | None) -> Membership | None:
+    """The active member with this id as a sponsor; None for none."""
+    if membership_id is None:
+        return None
+    sponsor = owned(Membership, circle_id, membership_id)
+    if sponsor is None or sponsor.status != "active":
+        raise NotAMember(_("The sponsor is not a member of this circle."), field="sponsor_id")
+    return sponsor
+
+
+def submit_application(
+    circle: Circle,
+    user: User,
+    profession_name: str,
+    *,
+    waitlist: bool = False,
+    sponsor_email: str = "",
+    answers: dict[str, str] | None = None,
+) -> Membership:
+    """Apply for a seat with an optional sponsor (by e-mail) and the short answers."""
+    cleaned = clean_answers(answers)
+    sponsor = sponsor_by_email(circle.id, sponsor_email)
+    if sponsor is not None and sponsor.user_id == user.id:
+        raise ValidationFailed(_("You cannot sponsor yourself."), field="sponsor_email")
+    return services.apply(
+        circle, user, profession_name, waitlist=waitlist, sponsor=sponsor, answers=cleaned
+    )
+
+
+def open_requests(circle_id: int) -> list[Membership]:
+    """Open applications and waitlist places of a circle, oldest first."""
+    return list(
+        db.session.execute(
+            select(Membership)
+            .where(Membership.circle_id == circle_id, Membership.status.in_(OPEN_STATUSES))
+            .order_by(Membership.created_at, Membership.id)
+        ).scalars()
+    )
+
+
+def sponsors_of(requests: list[Membership]) -> dict[int, Membership]:
+    """The sponsors of the given requests by membership id, in one query."""
+    ids = {m.sponsor_id for m in requests if m.sponsor_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Membership).where(Membership.id.in_(ids))).scalars()
+    return {m.id: m for m in rows}
+
+
+def deciders(circle_id: int) -> list[Membership]:
+    """Active members who may decide applications: admins and the roles that hold the right."""
+    roles = select(MembershipRole.membership_id).where(
+        MembershipRole.circle_id == circle_id,
+        MembershipRole.role.in_(PERMISSIONS["approve_applications"]),
+    )
+    return list(
+        db.session.execute(
+            select(Membership)
+            .where(
+                Membership.circle_id == circle_id,
+                Membership.status == "active",
+                or_(Membership.role == "admin", Membership.id.in_(roles)),
+            )
+            .order_by(Membership.id)
+        ).scalars()
+    )
+
+
+def _open_request(circle_id: int, membership_id: int, refusal: str) -> Membership:
+    """A request of this circle that is still open; Conflict for a decided one."""
+    membership = services.member_in_circle(circle_id, membership_id)
+    if membership.status not in OPEN_STATUSES:
+        raise Conflict(refusal)
+    return membership
+
+
+def _decided(membership: Membership, actor: Membership, reason: str) -> None:
+    """Note who decided, when and why."""
+    membership.decided_by_id = actor.id
+    membership.decided_at = utcnow()
+    membership.decision_reason = reason
+
+
+def approve(circle: Circle, actor: Membership, membership_id: int) -> Membership:
+    """Admit an applicant or waitlisted person; the seat rules apply.
+
+    When the profession's seat is taken (or the circle is full), an applicant is put on
+    the waitlist instead and told so; someone already waiting gets the refusal.
+    """
+    require(actor, "approve_applications")
+    locked = lock_circle(circle.id)
+    membership = _open_request(
+        locked.id, membership_id, _("Only open applications can be approved.")
+    )
+    before = {"status": membership.status}
+    try:
+        services.check_seat_free(locked, membership.profession)
+    except (ProfessionTaken, CircleFull):
+        if membership.status != "applicant":
+            raise
+        membership.status = "waitlisted"
+        _decided(membership, actor, "")
+        db.session.flush()
+        _audit_decision(membership, actor, "approve", before)
+        _mail_waitlisted(locked, membership)
+        return membership
+    membership.status = "active"
+    membership.joined_at = utcnow()
+    membership.offered_at = None
+    _decided(membership, actor, "")
+    services.take_seat(membership)
+    _audit_decision(membership, actor, "approve", before)
+    with force_locale(membership.user.locale):
+        send_mail(
+            membership.user.email,
+            _("Welcome to %(circle)s", circle=locked.name),
+            _(
+                "Your application for the seat %(profession)s in %(circle)s was accepted.",
+                profession=membership.profession.name,
+                circle=locked.name,
+            ),
+        )
+    return membership
+
+
+def decline(circle: Circle, actor: Membership, membership_id: int, reason: str) -> Membership:
+    """Decline an application or take someone off the waitlist, with a reason they receive."""
+    require(actor, "approve_applications")
+    text = " ".join((reason or "").split())
+    if not text:
+        raise ValidationFailed(_("Please give a reason for the decline."), field="reason")
+    if len(text) > MAX_REASON:
+        raise ValidationFailed(
+            _("The reason has at most %(n)s characters.", n=MAX_REASON), field="reason"
+        )
+    membership = _open_request(
+        circle.id, membership_id, _("Only open applications can be declined.")
+    )
+    before = {"status": membership.status}
+    _decided(membership, actor, text)
+    membership.status = "declined"
+    membership.ended_at = utcnow()
+    membership.offered_at = None
+    db.session.flush()
+    _audit_decision(membership, actor, "decline", before)
+    with force_locale(membership.user.locale):
+        send_mail(
+            membership.user.email,
+            _("Your application to %(circle)s", circle=circle.name),
+            _(
+                "Your application for the seat %(profession)s in %(circle)s was declined.\n\n"
+                "Reason: %(reason)s",
+                profession=membership.profession.name,
+                circle=circle.name,
+                reason=text,
+            ),
+        )
+    return membership
+
+
+def decide(
+    circle: Circle, actor: Membership, membership_id: int, decision: str, reason: str = ""
+) -> Membership:
+    """Approve or decline (``decision``); a decline needs ``reason``."""
+    if decision == "approve":
+        return approve(circle, actor, membership_id)
+    if decision == "decline":
+        return decline(circle, actor, membership_id, reason)
+    raise ValidationFailed(_("Choose approve or decline."), field="decision")
+
+
+def _audit_decision(membership: Membership, actor: Membership, decision: str, before: dict) -> None:
+    """Record a decision in the audit trail of the membership."""
+    record(
+        membership.circle_id,
+        "membership",
+        membership.id,
+        "decide",
+        actor.user,
+        before=before,
+        after={
+            "decision": decision,
+            "status": membership.status,
+            "reason": membership.decision_reason,
+        },
+    )
+
+
+def _mail_waitlisted(circle: Circle, membership: Membership) -> None:
+    """Tell an approved applicant whose profession is taken that they are on the waitlist."""
+    link = external_url("circles.show_public", circle_id=circle.id)
+    with force_locale(membership.user.locale):
+        send_mail(
+            membership.user.email,
+            _("Your application to %(circle)s", circle=circle.name),
+            _(
+                "Your application for %(profession)s in %(circle)s was accepted, but the seat "
+                "is taken: you are on its waitlist and get an e-mail when it is offered to "
+                "you.\n%(link)s",
+                profession=membership.profession.name,
+                circle=circle.name,
+                link=link,
+            ),
+        )

@@ -206,10 +206,11 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
 
 
 def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -> Circle:
-    """Change a circle's settings (admins); the seat limit never drops below the seats taken."""
+    """Change a circle's settings (``edit_settings``); the seat limit stays above seats taken."""
     from circle.meetings.schedule import reschedule_upcoming
+    from circle.permissions import require
 
-    require_admin(actor)
+    require(actor, "edit_settings")
     validate_settings(settings)
     validate_meeting_settings(settings, circle)
     locked = lock_circle(circle.id)

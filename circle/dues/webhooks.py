@@ -9,6 +9,10 @@ primary key decides) has no second effect. Events may arrive out of order:
 - an invoice without that metadata re-fetches its subscription's metadata from Stripe,
 - an invoice that cannot be matched yet raises ``RetryLater`` (HTTP 500), so Stripe
   delivers it again after the link exists.
+
+Refunds (``charge.refunded``, ``refund.created``) are stored, logged and acknowledged but
+change nothing yet: a payment has no place to hold a refund (that needs a schema change),
+and in this API version a charge no longer names its invoice.
 """
 
 from __future__ import annotations
@@ -214,11 +218,35 @@ def on_async_payment_failed(obj: dict[str, Any], created: int) -> bool:
     return _checkout_session(obj, created, "payment_failed")
 
 
+def _subscription_lines(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The invoice's line items that a subscription item generated (API 2025-03-31 and later)."""
+    lines = [line for line in (obj.get("lines") or {}).get("data") or [] if isinstance(line, dict)]
+    return [
+        line
+        for line in lines
+        if isinstance((line.get("parent") or {}).get("subscription_item_details"), dict)
+    ]
+
+
 def _invoice_subscription(obj: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """The subscription id and its metadata of an invoice (old and new API shapes)."""
+    """The subscription id and its metadata of an invoice.
+
+    Since API version 2025-03-31 the invoice names its subscription under
+    ``parent.subscription_details`` (metadata beside it) and each line item under
+    ``parent.subscription_item_details``; older versions (and localstripe) put
+    ``subscription`` and ``subscription_details`` on the invoice itself.
+    """
     details = ((obj.get("parent") or {}).get("subscription_details")) or {}
-    subscription_id = _id(obj.get("subscription")) or _id(details.get("subscription"))
-    metadata = (obj.get("subscription_details") or {}).get("metadata") or details.get("metadata")
+    from_lines = [
+        _id(line["parent"]["subscription_item_details"].get("subscription"))
+        for line in _subscription_lines(obj)
+    ]
+    subscription_id = (
+        _id(details.get("subscription"))
+        or next((sid for sid in from_lines if sid), None)
+        or _id(obj.get("subscription"))
+    )
+    metadata = details.get("metadata") or (obj.get("subscription_details") or {}).get("metadata")
     return subscription_id, metadata or {}
 
 
@@ -248,10 +276,15 @@ def _fetch_subscription_metadata(subscription_id: str | None) -> dict[str, Any] 
 
 
 def _invoice_period(obj: dict[str, Any]) -> tuple[int | None, int | None]:
-    """Start and (exclusive) end of the subscription period an invoice pays."""
+    """Start and (exclusive) end of the subscription period an invoice pays.
+
+    The periods of the subscription's line items count (a one-time joining fee line
+    carries its own period); without such lines, any line's; else the invoice's own.
+    """
+    lines = _subscription_lines(obj) or (obj.get("lines") or {}).get("data") or []
     starts, ends = [], []
-    for line in (obj.get("lines") or {}).get("data") or []:
-        period = line.get("period") or {}
+    for line in lines:
+        period = (line.get("period") if isinstance(line, dict) else None) or {}
         start, end = _int(period.get("start")), _int(period.get("end"))
         if start is not None and end is not None and end > start:
             starts.append(start)
@@ -340,6 +373,19 @@ def on_subscription_changed(obj: dict[str, Any], created: int) -> bool:
     return True
 
 
+def on_refund(obj: dict[str, Any], created: int) -> bool:
+    """A refund: logged for the treasurer to correct by hand; nothing changes (False)."""
+    log.warning(
+        "stripe refund not applied: %s %s (payment intent %s, refunded %s %s)",
+        obj.get("object"),
+        obj.get("id"),
+        _id(obj.get("payment_intent")),
+        obj.get("amount_refunded", obj.get("amount")),
+        obj.get("currency"),
+    )
+    return False
+
+
 HANDLERS = {
     "checkout.session.completed": on_checkout_completed,
     "checkout.session.async_payment_succeeded": on_async_payment_succeeded,
@@ -350,4 +396,6 @@ HANDLERS = {
     "customer.subscription.created": on_subscription_changed,
     "customer.subscription.updated": on_subscription_changed,
     "customer.subscription.deleted": on_subscription_changed,
+    "charge.refunded": on_refund,
+    "refund.created": on_refund,
 }

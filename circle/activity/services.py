@@ -1,0 +1,373 @@
+"""One-to-ones and education credits (CEU): the rules.
+
+- A one-to-one is recorded by either of the two members who met, once per pair and day:
+  it is stored with the lower membership id as ``member_a`` (a CHECK backs this), and a
+  unique constraint on ``(circle, a, b, day)`` refuses a second record even when both
+  members save at the same moment (the IntegrityError is caught in a savepoint and
+  becomes ``AlreadyRecorded``, naming who recorded it).
+- An education credit belongs to one member: what they learned, how many minutes
+  (1 to 1440), on which day.
+- Dates lie between 2000-01-01 and today in the circle's time zone.
+- Nothing is deleted: entries are voided with a reason, and every change is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from circle import audit
+from circle.circles.services import owned
+from circle.db import utcnow
+from circle.errors import Conflict, NotFound, SelfReferral, ValidationFailed
+from circle.extensions import db
+from circle.models import Circle, EducationCredit, Membership, OneToOne
+from circle.referrals.services import EARLIEST, active_member
+from circle.weeks import today_for
+
+MAX_NOTE = 2000
+MAX_TOPIC = 200
+MAX_MINUTES = 1440
+ONE_TO_ONE_FIELDS = ("member_a_id", "member_b_id", "met_on", "note")
+CREDIT_FIELDS = ("membership_id", "topic", "minutes", "completed_on")
+
+
+class AlreadyRecorded(Conflict):
+    """This pair's one-to-one on this day is already recorded (by one of the two)."""
+
+    code = "already_recorded"
+
+
+@dataclass(frozen=True)
+class OneToOneInput:
+    """A one-to-one as entered: whom the member met, when, and a note."""
+
+    other_id: int
+    met_on: date
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CreditInput:
+    """An education credit as entered: what, how many minutes, when."""
+
+    topic: str
+    minutes: int
+    completed_on: date
+
+
+@dataclass
+class WeekCounts:
+    """What a member logged in a period (void entries never count)."""
+
+    referrals_given: int = 0
+    business_reported: int = 0
+    one_to_ones: int = 0
+    education_credits: int = 0
+
+
+# --- checks ------------------------------------------------------------------------
+
+
+def check_day(circle: Circle, day: date, field_name: str) -> None:
+    """A date between EARLIEST and today in the circle's time zone, else ValidationFailed."""
+    if not isinstance(day, date):
+        raise ValidationFailed(_("Please enter a date."), field=field_name)
+    if day > today_for(circle):
+        raise ValidationFailed(_("The date cannot be in the future."), field=field_name)
+    if day < EARLIEST:
+        raise ValidationFailed(
+            _("The date cannot be before %(day)s.", day=format_date(EARLIEST)), field=field_name
+        )
+
+
+def _text(value: str | None, limit: int, field_name: str) -> str:
+    """Trim a free text and refuse it when too long."""
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ValidationFailed(_("At most %(n)s characters, please.", n=limit), field=field_name)
+    return value
+
+
+def _reason(reason: str | None) -> str:
+    """A void reason: required, at most 500 characters."""
+    reason = _text(reason, 500, "reason")
+    if not reason:
+        raise ValidationFailed(_("Please give a reason."), field="reason")
+    return reason
+
+
+# --- one-to-ones -------------------------------------------------------------------
+
+
+def ordered_pair(first_id: int, second_id: int) -> tuple[int, int]:
+    """The pair as stored: the lower membership id first."""
+    return (first_id, second_id) if first_id < second_id else (second_id, first_id)
+
+
+def _existing_one_to_one(circle: Circle, a_id: int, b_id: int, day: date) -> OneToOne | None:
+    """The pair's one-to-one on ``day`` (voided ones too: the constraint covers them)."""
+    return (
+        db.session.execute(
+            select(OneToOne).where(
+                OneToOne.circle_id == circle.id,
+                OneToOne.member_a_id == a_id,
+                OneToOne.member_b_id == b_id,
+                OneToOne.met_on == day,
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def _already_recorded(circle: Circle, existing: OneToOne | None) -> AlreadyRecorded:
+    """The refusal for a one-to-one that exists, naming who recorded it."""
+    recorder = None
+    if existing is not None and existing.created_by_id is not None:
+        for member in (existing.member_a, existing.member_b):
+            if member is not None and member.user_id == existing.created_by_id:
+                recorder = member.user.name
+    if existing is not None and existing.voided_at is not None:
+        return AlreadyRecorded(
+            _("This one-to-one was recorded and voided; it cannot be recorded again."),
+            field="other_id",
+        )
+    if recorder:
+        return AlreadyRecorded(
+            _("This one-to-one was already recorded by %(name)s.", name=recorder),
+            field="other_id",
+        )
+    return AlreadyRecorded(_("This one-to-one was already recorded."), field="other_id")
+
+
+def record_one_to_one(circle: Circle, actor: Membership, data: OneToOneInput) -> OneToOne:
+    """Record that the actor met another active member on a day (once per pair and day)."""
+    other = active_member(circle, data.other_id, "other_id")
+    if other.id == actor.id:
+        raise SelfReferral(_("Choose the member you met, not yourself."), field="other_id")
+    check_day(circle, data.met_on, "met_on")
+    note = _text(data.note, MAX_NOTE, "note")
+    a_id, b_id = ordered_pair(actor.id, other.id)
+    existing = _existing_one_to_one(circle, a_id, b_id, data.met_on)
+    if existing is not None:
+        raise _already_recorded(circle, existing)
+    entry = OneToOne(
+        circle_id=circle.id,
+        member_a_id=a_id,
+        member_b_id=b_id,
+        met_on=data.met_on,
+        note=note,
+        created_by_id=actor.user_id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError as error:
+        # The other member saved the same meeting a moment earlier.
+        raise _already_recorded(
+            circle, _existing_one_to_one(circle, a_id, b_id, data.met_on)
+        ) from error
+    audit.record(
+        circle.id,
+        "one_to_one",
+        entry.id,
+        "create",
+        actor.user,
+        after=audit.snapshot(entry, ONE_TO_ONE_FIELDS),
+    )
+    db.session.flush()
+    return entry
+
+
+def one_to_one_in(circle: Circle, actor: Membership, entry_id: int) -> OneToOne:
+    """A one-to-one the actor may see (one of the two, or an admin); others are NotFound."""
+    entry = owned(OneToOne, circle.id, entry_id)
+    if entry is None or not (actor.is_admin or actor.id in (entry.member_a_id, entry.member_b_id)):
+        raise NotFound(_("One-to-one not found."))
+    return entry
+
+
+def void_one_to_one(circle: Circle, actor: Membership, entry_id: int, reason: str) -> OneToOne:
+    """Void a one-to-one with a reason (either member or an admin); it then counts nowhere."""
+    entry = one_to_one_in(circle, actor, entry_id)
+    if entry.voided_at is not None:
+        raise Conflict(_("This one-to-one was already voided."))
+    entry.void_reason = _reason(reason)
+    entry.voided_at = utcnow()
+    after = {"void_reason": entry.void_reason}
+    audit.record(circle.id, "one_to_one", entry.id, "void", actor.user, after=after)
+    db.session.flush()
+    return entry
+
+
+def one_to_ones_of(
+    circle: Circle, member_id: int, start: date | None = None, end: date | None = None
+) -> list[OneToOne]:
+    """A member's one-to-ones (voided ones too), newest first, optionally within start..end."""
+    query = select(OneToOne).where(
+        OneToOne.circle_id == circle.id,
+        or_(OneToOne.member_a_id == member_id, OneToOne.member_b_id == member_id),
+    )
+    if start is not None:
+        query = query.where(OneToOne.met_on >= start)
+    if end is not None:
+        query = query.where(OneToOne.met_on <= end)
+    return list(
+        db.session.execute(query.order_by(OneToOne.met_on.desc(), OneToOne.id.desc()).limit(500))
+        .unique()
+        .scalars()
+    )
+
+
+def partner(entry: OneToOne, member_id: int) -> Membership:
+    """The other member of a one-to-one, seen from ``member_id``."""
+    return entry.member_b if entry.member_a_id == member_id else entry.member_a
+
+
+# --- education credits ---------------------------------------------------------------
+
+
+def add_education_credit(circle: Circle, actor: Membership, data: CreditInput) -> EducationCredit:
+    """Record an education credit of the actor: what, how many minutes (1..1440), when."""
+    topic = _text(data.topic, MAX_TOPIC, "topic")
+    if not topic:
+        raise ValidationFailed(_("Please say what you learned."), field="topic")
+    if not isinstance(data.minutes, int) or not 1 <= data.minutes <= MAX_MINUTES:
+        raise ValidationFailed(
+            _(
+                "Give the minutes as a whole number from %(min)s to %(max)s.",
+                min=1,
+                max=MAX_MINUTES,
+            ),
+            field="minutes",
+        )
+    check_day(circle, data.completed_on, "completed_on")
+    entry = EducationCredit(
+        circle_id=circle.id,
+        membership_id=actor.id,
+        topic=topic,
+        minutes=data.minutes,
+        completed_on=data.completed_on,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        circle.id,
+        "education_credit",
+        entry.id,
+        "create",
+        actor.user,
+        after=audit.snapshot(entry, CREDIT_FIELDS),
+    )
+    db.session.flush()
+    return entry
+
+
+def credit_in(circle: Circle, actor: Membership, entry_id: int) -> EducationCredit:
+    """An education credit the actor may see (its member or an admin); others are NotFound."""
+    entry = owned(EducationCredit, circle.id, entry_id)
+    if entry is None or not (actor.is_admin or actor.id == entry.membership_id):
+        raise NotFound(_("Education credit not found."))
+    return entry
+
+
+def void_education_credit(
+    circle: Circle, actor: Membership, entry_id: int, reason: str
+) -> EducationCredit:
+    """Void an education credit with a reason (its member or an admin)."""
+    entry = credit_in(circle, actor, entry_id)
+    if entry.voided_at is not None:
+        raise Conflict(_("This education credit was already voided."))
+    entry.void_reason = _reason(reason)
+    entry.voided_at = utcnow()
+    audit.record(
+        circle.id,
+        "education_credit",
+        entry.id,
+        "void",
+        actor.user,
+        after={"void_reason": entry.void_reason},
+    )
+    db.session.flush()
+    return entry
+
+
+def credits_of(
+    circle: Circle, member_id: int, start: date | None = None, end: date | None = None
+) -> list[EducationCredit]:
+    """A member's education credits (voided ones too), newest first."""
+    query = select(EducationCredit).where(
+        EducationCredit.circle_id == circle.id, EducationCredit.membership_id == member_id
+    )
+    if start is not None:
+        query = query.where(EducationCredit.completed_on >= start)
+    if end is not None:
+        query = query.where(EducationCredit.completed_on <= end)
+    return list(
+        db.session.execute(
+            query.order_by(EducationCredit.completed_on.desc(), EducationCredit.id.desc()).limit(
+                500
+            )
+        )
+        .unique()
+        .scalars()
+    )
+
+
+def may_void(actor: Membership, entry: OneToOne | EducationCredit) -> bool:
+    """Whether the actor may void a live entry: a member it belongs to, or an admin."""
+    if entry.voided_at is not None:
+        return False
+    if actor.is_admin:
+        return True
+    if isinstance(entry, OneToOne):
+        return actor.id in (entry.member_a_id, entry.member_b_id)
+    return actor.id == entry.membership_id
+
+
+# --- counts --------------------------------------------------------------------------
+
+
+def logged_between(circle: Circle, member_ids: list[int], start: date, end: date) -> dict:
+    """What each member logged in start..end: ``{member id: WeekCounts}`` (void excluded)."""
+    from circle.models import ClosedBusiness, Referral
+
+    counts = {member_id: WeekCounts() for member_id in member_ids}
+    if not member_ids:
+        return counts
+
+    def tally(column, date_column, model, attribute):
+        """Add one table's counts per member into ``attribute``."""
+        rows = db.session.execute(
+            select(column, func.count())
+            .select_from(model)
+            .where(
+                model.circle_id == circle.id,
+                column.in_(member_ids),
+                model.voided_at.is_(None),
+                date_column >= start,
+                date_column <= end,
+            )
+            .group_by(column)
+        ).all()
+        for member_id, number in rows:
+            setattr(counts[member_id], attribute, getattr(counts[member_id], attribute) + number)
+
+    tally(Referral.giver_id, Referral.given_on, Referral, "referrals_given")
+    tally(ClosedBusiness.reporter_id, ClosedBusiness.closed_on, ClosedBusiness, "business_reported")
+    tally(OneToOne.member_a_id, OneToOne.met_on, OneToOne, "one_to_ones")
+    tally(OneToOne.member_b_id, OneToOne.met_on, OneToOne, "one_to_ones")
+    tally(
+        EducationCredit.membership_id,
+        EducationCredit.completed_on,
+        EducationCredit,
+        "education_credits",
+    )
+    return counts

@@ -1,0 +1,173 @@
+"""HTML pages for one-to-ones and education credits: record, list, void.
+
+One page per member ("My one-to-ones and education"): both entry forms and both lists,
+each row with a form to void it with a reason. Views stay thin: a form parses, a service
+of ``circle.activity.services`` decides inside one unit of work, and a refusal comes back
+on the field it concerns.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from circle.activity import services
+from circle.activity.forms import (
+    CREDIT_PREFIX,
+    MET_PREFIX,
+    VOID_PREFIX,
+    CreditForm,
+    OneToOneForm,
+    VoidForm,
+)
+from circle.circles.services import roster
+from circle.db import unit_of_work
+from circle.errors import DomainError, Forbidden, NotFound
+from circle.extensions import db
+from circle.models import Circle, Membership
+from circle.referrals.views import day_label
+from circle.web import form_error, my_circle
+from circle.weeks import today_for
+
+bp = Blueprint("activity", __name__)
+
+#: Status of a page re-rendered because a form did not validate.
+INVALID = 422
+
+
+def _attempt(action):
+    """Run a service call in one transaction: ``(result, None)`` or ``(None, refusal)``."""
+    try:
+        with unit_of_work(db.session):
+            return action(), None
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        return None, error
+
+
+def _met_form(circle: Circle, me: Membership, **kwargs) -> OneToOneForm:
+    """The one-to-one form offering the other active members."""
+    form = OneToOneForm(prefix=MET_PREFIX, **kwargs)
+    form.set_choices([m for m in roster(circle.id) if m.id != me.id], today_for(circle))
+    return form
+
+
+def _credit_form(circle: Circle, **kwargs) -> CreditForm:
+    """The education credit form, dated today by default."""
+    form = CreditForm(prefix=CREDIT_PREFIX, **kwargs)
+    form.set_default_day(today_for(circle))
+    return form
+
+
+def _page(
+    circle: Circle,
+    me: Membership,
+    *,
+    met_form: OneToOneForm | None = None,
+    credit_form: CreditForm | None = None,
+    void_form: VoidForm | None = None,
+    void_target: str = "",
+    status: int = 200,
+):
+    """Render the activity page; a form that was sent keeps its input and errors."""
+    page = render_template(
+        "activity/index.html",
+        circle=circle,
+        me=me,
+        met_form=met_form or _met_form(circle, me, formdata=None),
+        credit_form=credit_form or _credit_form(circle, formdata=None),
+        void_form=void_form or VoidForm(formdata=None, prefix=VOID_PREFIX),
+        void_target=void_target,
+        one_to_ones=services.one_to_ones_of(circle, me.id),
+        credits=services.credits_of(circle, me.id),
+        partner=services.partner,
+        may_void=lambda entry: services.may_void(me, entry),
+        day_label=day_label,
+    )
+    return page, status
+
+
+@bp.get("/circles/<int:circle_id>/activity")
+@login_required
+def index(circle_id: int):
+    """My one-to-ones and education credits, with the forms to record more."""
+    circle, me = my_circle(circle_id)
+    return _page(circle, me)
+
+
+@bp.post("/circles/<int:circle_id>/one-to-ones")
+@login_required
+def record_one_to_one(circle_id: int):
+    """Record a one-to-one with another member (once per pair and day)."""
+    circle, me = my_circle(circle_id)
+    form = _met_form(circle, me)
+    if not form.validate_on_submit():
+        return _page(circle, me, met_form=form, status=INVALID)
+    data = services.OneToOneInput(
+        other_id=form.other_id.data, met_on=form.met_on.data, note=form.note.data or ""
+    )
+    entry, error = _attempt(lambda: services.record_one_to_one(circle, me, data))
+    if error is not None:
+        form_error(form, error)
+        return _page(circle, me, met_form=form, status=error.status)
+    flash(
+        _(
+            "One-to-one with %(name)s recorded.",
+            name=services.partner(entry, me.id).user.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("activity.index", circle_id=circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/one-to-ones/<int:entry_id>/void")
+@login_required
+def void_one_to_one(circle_id: int, entry_id: int):
+    """Void one of my one-to-ones with a reason."""
+    circle, me = my_circle(circle_id)
+    services.one_to_one_in(circle, me, entry_id)
+    return _void(circle, me, f"one-to-one-{entry_id}", services.void_one_to_one, entry_id)
+
+
+@bp.post("/circles/<int:circle_id>/education")
+@login_required
+def add_credit(circle_id: int):
+    """Record an education credit (what, how many minutes, when)."""
+    circle, me = my_circle(circle_id)
+    form = _credit_form(circle)
+    if not form.validate_on_submit():
+        return _page(circle, me, credit_form=form, status=INVALID)
+    data = services.CreditInput(
+        topic=form.topic.data or "", minutes=form.minutes.data, completed_on=form.completed_on.data
+    )
+    _entry, error = _attempt(lambda: services.add_education_credit(circle, me, data))
+    if error is not None:
+        form_error(form, error)
+        return _page(circle, me, credit_form=form, status=error.status)
+    flash(_("Education credit recorded."), "success")
+    return redirect(url_for("activity.index", circle_id=circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/education/<int:entry_id>/void")
+@login_required
+def void_credit(circle_id: int, entry_id: int):
+    """Void one of my education credits with a reason."""
+    circle, me = my_circle(circle_id)
+    services.credit_in(circle, me, entry_id)
+    return _void(circle, me, f"credit-{entry_id}", services.void_education_credit, entry_id)
+
+
+def _void(circle: Circle, me: Membership, target: str, action, entry_id: int):
+    """Void an entry with the posted reason; a refusal shows on that row's form."""
+    form = VoidForm(prefix=VOID_PREFIX)
+    if not form.validate_on_submit():
+        return _page(circle, me, void_form=form, void_target=target, status=INVALID)
+    reason = form.reason.data or ""
+    _result, error = _attempt(lambda: action(circle, me, entry_id, reason))
+    if error is not None:
+        form_error(form, error)
+        return _page(circle, me, void_form=form, void_target=target, status=error.status)
+    flash(_("The entry was voided."), "success")
+    return redirect(url_for("activity.index", circle_id=circle.id))

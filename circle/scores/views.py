@@ -1,0 +1,134 @@
+"""HTML pages of the member score: my score and why, one member's (leadership), the
+chapter's traffic lights, and the point table editor (permission ``edit_settings``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from circle.db import unit_of_work
+from circle.errors import DomainError, Forbidden, NotFound
+from circle.extensions import db
+from circle.models import Circle, Membership
+from circle.permissions import can, require
+from circle.scores import services
+from circle.scores.explain import explain, number, threshold_text
+from circle.scores.forms import PointTableForm
+from circle.scores.settings import update_score_settings
+from circle.scores.table import AREA_LABELS, AREAS, THRESHOLD_LABELS, table_for
+from circle.web import form_error, my_circle
+
+bp = Blueprint("scores", __name__)
+
+INVALID = 422
+
+
+def _score_page(circle: Circle, me: Membership, member: Membership):
+    """Render one member's score with every area explained."""
+    score = services.member_score(circle, member)
+    return render_template(
+        "scores/member.html",
+        circle=circle,
+        me=me,
+        score=score,
+        rows=explain(score, circle.currency),
+        is_me=member.id == me.id,
+        is_leader=services.is_leader(me),
+    )
+
+
+@bp.get("/circles/<int:circle_id>/score")
+@login_required
+def mine(circle_id: int):
+    """My score over the last completed six months, and why."""
+    circle, me = my_circle(circle_id)
+    return _score_page(circle, me, me)
+
+
+@bp.get("/circles/<int:circle_id>/scores/<int:member_id>")
+@login_required
+def member(circle_id: int, member_id: int):
+    """One member's score (leadership; a member sees only their own)."""
+    circle, me = my_circle(circle_id)
+    return _score_page(circle, me, services.scored_member(circle, me, member_id))
+
+
+@bp.get("/circles/<int:circle_id>/scores")
+@login_required
+def chapter(circle_id: int):
+    """Everyone's traffic light and the distribution (the circle's leadership)."""
+    circle, me = my_circle(circle_id)
+    services.require_leader(me)
+    scores = services.chapter_scores(circle)
+    return render_template(
+        "scores/chapter.html",
+        circle=circle,
+        me=me,
+        scores=scores,
+        period=services.window(circle),
+        distribution=services.distribution(scores),
+        colour_labels=services.COLOUR_LABELS,
+        area_labels=AREA_LABELS,
+        may_edit=can(me, "edit_settings"),
+    )
+
+
+def _table_page(circle: Circle, me: Membership, form: PointTableForm, status: int = 200):
+    """Render the point table editor."""
+    return render_template(
+        "scores/table.html",
+        circle=circle,
+        me=me,
+        form=form,
+        areas=AREAS,
+        area_labels=AREA_LABELS,
+        threshold_labels=THRESHOLD_LABELS,
+        table=table_for(circle),
+        threshold_text=threshold_text,
+        number=number,
+    ), status
+
+
+@bp.route("/circles/<int:circle_id>/scores/table", methods=["GET", "POST"])
+@login_required
+def table(circle_id: int):
+    """Edit the point table and the colour thresholds."""
+    circle, me = my_circle(circle_id)
+    require(me, "edit_settings")
+    form = PointTableForm()
+    if not form.is_submitted():
+        form.fill(table_for(circle))
+        form.green_min.data = circle.score_green_min
+        form.yellow_min.data = circle.score_yellow_min
+        form.red_min.data = circle.score_red_min
+        return _table_page(circle, me, form)
+    if not form.validate_on_submit():
+        return _table_page(circle, me, form, INVALID)
+    try:
+        with unit_of_work(db.session):
+            update_score_settings(
+                circle,
+                me,
+                form.table(),
+                form.green_min.data,
+                form.yellow_min.data,
+                form.red_min.data,
+            )
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        db.session.refresh(circle)
+        if error.field in AREAS:
+            form.form_errors.append(error.message)
+        else:
+            form_error(form, error)
+        return _table_page(circle, me, form, error.status)
+    flash(_("The point table was saved."), "success")
+    return redirect(url_for("scores.chapter", circle_id=circle_id))
+
+
+@bp.app_context_processor
+def _score_helpers() -> dict:
+    """``is_score_leader(me)`` for templates that link to the chapter's scores."""
+    return {"is_score_leader": services.is_leader}

@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the HTML pages, the JSON API and the health check."""
+    from circle.activity.views import bp as activity_bp
     from circle.api import api_bp
     from circle.auth.views import bp as auth_bp
     from circle.balance.views import bp as balance_bp
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from circle.imports.views import bp as imports_bp
     from circle.membership.views import bp as membership_bp
     from circle.referrals.views import bp as referrals_bp
+    from circle.scores.views import bp as scores_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
@@ -89,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(balance_bp)
     app.register_blueprint(dues_bp)
+    app.register_blueprint(activity_bp)
+    app.register_blueprint(scores_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
     app.register_blueprint(stripe_webhook_bp)  # CSRF-exempt view: Stripe signs instead

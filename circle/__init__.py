@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from circle.imports.views import bp as imports_bp
     from circle.membership.views import bp as membership_bp
     from circle.referrals.views import bp as referrals_bp
+    from circle.roles.views import bp as roles_bp
     from circle.scores.views import bp as scores_bp
 
     app.register_blueprint(health_bp)
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dues_bp)
     app.register_blueprint(activity_bp)
     app.register_blueprint(scores_bp)
+    app.register_blueprint(roles_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
     app.register_blueprint(stripe_webhook_bp)  # CSRF-exempt view: Stripe signs instead

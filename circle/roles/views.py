@@ -1,0 +1,105 @@
+"""The roles page: who holds which officer role, the permission table, grant and revoke.
+
+Every active member may see the page; granting and revoking need ``manage_roles``
+(admins and the president). Other circles are 404, members without the right 403.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from circle.circles.services import roster
+from circle.db import unit_of_work
+from circle.errors import DomainError, Forbidden, NotFound
+from circle.extensions import db
+from circle.membership.forms import ActionForm
+from circle.models import OFFICER_ROLES, Circle, Membership
+from circle.permissions import ROLE_LABELS, can, require
+from circle.roles import services
+from circle.roles.forms import GrantRoleForm
+from circle.web import form_error, my_circle
+
+bp = Blueprint("roles", __name__)
+
+
+@bp.app_context_processor
+def _role_helpers() -> dict:
+    """Template helpers: permission checks and the officer roles of a circle's members."""
+    return {
+        "can": can,
+        "officer_roles": services.roles_by_member,
+        "role_names": ROLE_LABELS,
+    }
+
+
+def _render(circle: Circle, me: Membership, form: GrantRoleForm | None = None, status=200):
+    """Render the roles page; a refused grant keeps its choice and error."""
+    members = roster(circle.id)
+    page = render_template(
+        "roles/index.html",
+        circle=circle,
+        me=me,
+        members=members,
+        held=services.roles_by_member(circle.id),
+        table=services.permission_table(),
+        role_keys=OFFICER_ROLES,
+        may_manage=can(me, "manage_roles"),
+        form=form or GrantRoleForm(members, formdata=None),
+    )
+    return page, status
+
+
+@bp.get("/circles/<int:circle_id>/roles")
+@login_required
+def index(circle_id: int):
+    """Officers of the circle and the permission table; the grant form for ``manage_roles``."""
+    circle, me = my_circle(circle_id)
+    return _render(circle, me)
+
+
+@bp.post("/circles/<int:circle_id>/roles")
+@login_required
+def grant(circle_id: int):
+    """Give an active member an officer role."""
+    circle, me = my_circle(circle_id)
+    require(me, "manage_roles")
+    form = GrantRoleForm(roster(circle.id))
+    if not form.validate_on_submit():
+        return _render(circle, me, form, 422)
+    try:
+        with unit_of_work(db.session):
+            member = services.grant(circle, me, form.member_id.data, form.role.data)
+            name = member.user.name
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        form_error(form, error)
+        return _render(circle, me, form, error.status)
+    flash(
+        _("%(name)s is now %(role)s.", name=name, role=ROLE_LABELS[form.role.data]),
+        "success",
+    )
+    return redirect(url_for("roles.index", circle_id=circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/members/<int:member_id>/roles/<role>/revoke")
+@login_required
+def revoke(circle_id: int, member_id: int, role: str):
+    """Take an officer role away from a member."""
+    circle, me = my_circle(circle_id)
+    require(me, "manage_roles")
+    if role not in OFFICER_ROLES:
+        raise NotFound(_("Unknown role."))
+    if not ActionForm().validate_on_submit():
+        flash(_("The form could not be read. Please try again."), "error")
+        return redirect(url_for("roles.index", circle_id=circle_id))
+    with unit_of_work(db.session):
+        member = services.revoke(circle, me, member_id, role)
+        name = member.user.name
+    flash(
+        _("%(name)s is no longer %(role)s.", name=name, role=ROLE_LABELS[role]),
+        "success",
+    )
+    return redirect(url_for("roles.index", circle_id=circle_id))

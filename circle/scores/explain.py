@@ -38,10 +38,10 @@ def threshold_text(area: str, threshold, currency: str) -> str:
     """A tier's threshold in words."""
     if area == "attendance":
         return ngettext(
-            "at most %(num)s absence",
-            "at most %(num)s absences",
+            "at most %(limit)s absence",
+            "at most %(limit)s absences",
             1 if threshold == 1 else 2,
-            num=number(threshold),
+            limit=number(threshold),
         )
     if area == "tyfcb":
         minor = int(Fraction(str(threshold)) * 10 ** minor_units(currency))

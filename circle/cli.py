@@ -112,3 +112,34 @@ def _echo_summary(summary) -> None:
         click.echo(f"Row {error.row}: {error.message}", err=True)
     if summary.error_count > len(summary.errors):
         click.echo(f"... {summary.error_count - len(summary.errors)} more errors", err=True)
+
+
+@circle_cli.command("send-reminders")
+@click.option(
+    "--today",
+    "today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Act as if today were this day (YYYY-MM-DD); default: today in each circle's zone.",
+)
+def send_reminders_command(today) -> None:
+    """Mail every member of the circles that meet tomorrow what they logged this week.
+
+    Meant for cron, once a day. Idempotent: a member gets one reminder per week, so a
+    second run sends nothing. Cancelled meetings send nothing.
+    """
+    from circle.reminders.services import send_reminders
+
+    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base_url):
+        summary = send_reminders(today.date() if today else None)
+    for run in summary.circles:
+        if run.skipped:
+            click.echo(f"{run.circle}: {run.skipped}")
+        else:
+            click.echo(
+                f"{run.circle}: meeting on {run.meeting_on.isoformat()}; "
+                f"{run.sent} reminders sent, {run.already} already sent, {run.failed} failed"
+            )
+    click.echo(f"Reminders sent: {summary.sent}; already sent before: {summary.already}")
+    if summary.failed:
+        raise click.ClickException(f"{summary.failed} reminders failed; run again to retry.")

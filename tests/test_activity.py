@@ -3,7 +3,7 @@ an audited reason, through the real pages (with CSRF) and at service level."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -96,7 +96,7 @@ def test_refusals_on_the_one_to_one_form_change_nothing(app, client, auth, world
     olga_seat = world["other"]
     auth.login(bernd.user)
     action = f"/circles/{circle.id}/one-to-ones"
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
     cases = [
         ({"met-other_id": str(bernd.id), "met-met_on": "2025-03-01"}, "not yourself"),
         ({"met-other_id": "", "met-met_on": "2025-03-01"}, "Choose the member you met."),
@@ -191,9 +191,8 @@ def test_the_pair_is_unique_per_day_whoever_records_it(ctx, world):
     day = date(2025, 3, 5)
     with unit_of_work(db.session):
         services.record_one_to_one(circle, clara, services.OneToOneInput(bernd.id, day))
-    with pytest.raises(services.AlreadyRecorded) as refused:
-        with unit_of_work(db.session):
-            services.record_one_to_one(circle, bernd, services.OneToOneInput(clara.id, day))
+    with pytest.raises(services.AlreadyRecorded) as refused, unit_of_work(db.session):
+        services.record_one_to_one(circle, bernd, services.OneToOneInput(clara.id, day))
     assert refused.value.message == "This one-to-one was already recorded by Clara Coach."
     # Another day is another one-to-one.
     with unit_of_work(db.session):
@@ -219,9 +218,8 @@ def test_a_concurrent_duplicate_is_caught_by_the_constraint(ctx, world, monkeypa
         return None if len(calls) == 1 else real(*args)
 
     monkeypatch.setattr(services, "_existing_one_to_one", blind)
-    with pytest.raises(services.AlreadyRecorded) as refused:
-        with unit_of_work(db.session):
-            services.record_one_to_one(circle, bernd, services.OneToOneInput(clara.id, day))
+    with pytest.raises(services.AlreadyRecorded) as refused, unit_of_work(db.session):
+        services.record_one_to_one(circle, bernd, services.OneToOneInput(clara.id, day))
     assert "Clara Coach" in refused.value.message
     assert rows(OneToOne) == 1
 

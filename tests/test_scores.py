@@ -183,7 +183,7 @@ def test_score_of_a_hand_computed_member(ctx, world):
     for day in days[:7]:
         log.one_to_one(day)
     log.one_to_one(days[8], voided=True)
-    # Education: 13 × 120 minutes = 1560 minutes = 26 credits.
+    # Education: 13 x 120 minutes = 1560 minutes = 26 credits.
     for day in days[:13]:
         log.credit(day, 120)
     # Attendance: A, A, L (half), M, S, P; an A at a cancelled meeting and one in July.
@@ -278,7 +278,7 @@ def test_the_total_is_capped_at_100(ctx, world):
     log.thanked(date(2025, 3, 3), 1_000_000)
     db.session.flush()
     score = services.member_score(circle, bernd, today=TODAY)
-    # 20 × 5 areas + 10 for 10,000.00 EUR thanked = 110, capped at 100
+    # 20 x 5 areas + 10 for 10,000.00 EUR thanked = 110, capped at 100
     assert sum(a.points for a in score.areas) == 110
     assert score.total == 100 and score.colour == "green"
 

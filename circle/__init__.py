@@ -15,6 +15,13 @@ from circle.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: The Content-Security-Policy of every page; a view may set a stricter or wider one
+#: (the dues page lets its forms continue to Stripe Checkout and the Billing Portal).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the application; ``config`` overrides settings read from the environment."""
@@ -80,21 +87,25 @@ def register_blueprints(app: Flask) -> None:
     from circle.health import bp as health_bp
     from circle.imports.views import bp as imports_bp
     from circle.membership.views import bp as membership_bp
+    from circle.meetings.views import bp as meetings_bp
     from circle.referrals.views import bp as referrals_bp
     from circle.roles.views import bp as roles_bp
     from circle.scores.views import bp as scores_bp
+    from circle.visitors.views import bp as visitors_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(circles_bp)
     app.register_blueprint(membership_bp)
     app.register_blueprint(referrals_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(balance_bp)
     app.register_blueprint(dues_bp)
     app.register_blueprint(activity_bp)
     app.register_blueprint(scores_bp)
     app.register_blueprint(roles_bp)
+    app.register_blueprint(visitors_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
     app.register_blueprint(stripe_webhook_bp)  # CSRF-exempt view: Stripe signs instead
@@ -126,11 +137,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-            "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

@@ -1,0 +1,178 @@
+"""The visitors page: record visitors and their visits, turn them into applicants.
+
+Visitor hosts (``manage_visitors``) see and change the list; every member sees how many
+visitors they invited on the circle page. Other circles are 404, members without the
+right 403; a refusal is shown on the form that was sent and nothing changes.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from circle.circles.services import roster
+from circle.db import unit_of_work
+from circle.errors import DomainError, Forbidden, NotFound
+from circle.extensions import db
+from circle.membership.forms import ActionForm
+from circle.models import Circle, Membership
+from circle.permissions import require
+from circle.visitors import services
+from circle.visitors.forms import VisitForm, VisitorForm, visit_prefix
+from circle.web import form_error, my_circle
+
+bp = Blueprint("visitors", __name__)
+
+
+@bp.app_context_processor
+def _visitor_helpers() -> dict:
+    """``visitors_invited_by(member)`` for the circle page."""
+    return {"visitors_invited_by": services.invited_by}
+
+
+def _page_url(circle_id: int) -> str:
+    """The visitors page."""
+    return url_for("visitors.index", circle_id=circle_id)
+
+
+def _render(
+    circle: Circle,
+    *,
+    form: VisitorForm | None = None,
+    failed_visit: tuple[int, VisitForm] | None = None,
+    action_error: tuple[int, str] | None = None,
+    status: int = 200,
+):
+    """Render the visitors page; the form that was sent keeps its input and errors."""
+    meetings = services.meeting_choices(circle)
+    members = roster(circle.id)
+    default = services.default_meeting(meetings, circle)
+    default_id = default.id if default else None
+    rows = services.visitors(circle.id)
+    visit_forms = {
+        v.id: VisitForm(
+            circle, meetings, formdata=None, prefix=visit_prefix(v.id), meeting_id=default_id
+        )
+        for v in rows
+    }
+    if failed_visit is not None:
+        visit_forms[failed_visit[0]] = failed_visit[1]
+    page = render_template(
+        "visitors/index.html",
+        circle=circle,
+        form=form or VisitorForm(circle, meetings, members, formdata=None, meeting_id=default_id),
+        visitors=rows,
+        visits=services.visits_by_visitor(circle.id),
+        visit_forms=visit_forms,
+        counts=services.invited_counts(circle.id),
+        members=members,
+        action_error=action_error,
+    )
+    return page, status
+
+
+def _attempt(action):
+    """Run a service call in one transaction; return its result or the refusal."""
+    try:
+        with unit_of_work(db.session):
+            return action(), None
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        return None, error
+
+
+def _host_circle(circle_id: int) -> tuple[Circle, Membership]:
+    """The circle and my membership, which must hold ``manage_visitors``."""
+    circle, me = my_circle(circle_id)
+    require(me, "manage_visitors")
+    return circle, me
+
+
+@bp.get("/circles/<int:circle_id>/visitors")
+@login_required
+def index(circle_id: int):
+    """Visitors with their visits and inviters, and the form for a new one."""
+    circle, _me = _host_circle(circle_id)
+    with unit_of_work(db.session):  # meetings ahead may be generated
+        page = _render(circle)
+    return page
+
+
+@bp.post("/circles/<int:circle_id>/visitors")
+@login_required
+def create(circle_id: int):
+    """Record a new visitor at a meeting."""
+    circle, me = _host_circle(circle_id)
+    form = VisitorForm(circle, services.meeting_choices(circle), roster(circle.id))
+    if not form.validate_on_submit():
+        return _render(circle, form=form, status=422)
+    visitor, error = _attempt(
+        lambda: services.record_visitor(
+            circle,
+            me,
+            name=form.name.data,
+            company=form.company.data or "",
+            profession=form.profession.data,
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            invited_by_id=form.invited_by_id.data,
+            meeting_id=form.meeting_id.data,
+        )
+    )
+    if error is not None:
+        form_error(form, error)
+        return _render(circle, form=form, status=error.status)
+    flash(_("%(name)s was recorded as a visitor.", name=visitor.name), "success")
+    return redirect(_page_url(circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/visitors/<int:visitor_id>/visits")
+@login_required
+def visit(circle_id: int, visitor_id: int):
+    """Record a returning visitor at another meeting."""
+    circle, me = _host_circle(circle_id)
+    services.visitor_in_circle(circle.id, visitor_id)  # another circle's id: 404
+    form = VisitForm(circle, services.meeting_choices(circle), prefix=visit_prefix(visitor_id))
+    if not form.validate_on_submit():
+        return _render(circle, failed_visit=(visitor_id, form), status=422)
+    visitor, error = _attempt(
+        lambda: services.add_visit(circle, me, visitor_id, form.meeting_id.data)
+    )
+    if error is not None:
+        form_error(form, error)
+        return _render(circle, failed_visit=(visitor_id, form), status=error.status)
+    flash(_("Another visit of %(name)s was recorded.", name=visitor.name), "success")
+    return redirect(_page_url(circle_id))
+
+
+@bp.post("/circles/<int:circle_id>/visitors/<int:visitor_id>/applicant")
+@login_required
+def applicant(circle_id: int, visitor_id: int):
+    """Turn a visitor into an applicant sponsored by the inviting member."""
+    circle, me = _host_circle(circle_id)
+    services.visitor_in_circle(circle.id, visitor_id)
+    if not ActionForm().validate_on_submit():
+        return _render(
+            circle,
+            action_error=(visitor_id, _("The form could not be read. Please try again.")),
+            status=422,
+        )
+    membership, error = _attempt(lambda: services.turn_into_applicant(circle, me, visitor_id))
+    if error is not None:
+        return _render(circle, action_error=(visitor_id, error.message), status=error.status)
+    if membership.status == "waitlisted":
+        message = _(
+            "%(name)s is on the waitlist for %(profession)s: the seat is taken.",
+            name=membership.user.name,
+            profession=membership.profession.name,
+        )
+    else:
+        message = _(
+            "%(name)s is now an applicant for %(profession)s.",
+            name=membership.user.name,
+            profession=membership.profession.name,
+        )
+    flash(message, "success")
+    return redirect(_page_url(circle_id))

@@ -606,3 +606,18 @@ def test_a_running_subscription_offers_the_portal_instead_of_a_second_checkout(
     page = client.get(f"/circles/{cid}/dues").get_data(as_text=True)
     assert f'action="/circles/{cid}/dues/checkout"' not in page
     assert f'action="/circles/{cid}/dues/portal"' in page
+
+
+def test_only_the_member_page_lets_its_forms_continue_to_stripe(app, client, auth, dues_circle):
+    """Browsers check form-action on the redirect after a POST: Pay online goes to Stripe."""
+    c = dues_circle
+    auth.login(c["max_user"])
+    cid = c["circle"].id
+    for url in (f"/circles/{cid}/dues", f"/circles/{cid}/dues/return?session_id=cs_1"):
+        policy = client.get(url).headers["Content-Security-Policy"]
+        assert (
+            "form-action 'self' https://checkout.stripe.com https://billing.stripe.com;" in policy
+        )
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    policy = client.get(f"/circles/{cid}/dues/payoff").headers["Content-Security-Policy"]
+    assert "form-action 'self';" in policy and "stripe" not in policy

@@ -24,8 +24,11 @@ DATE_MESSAGE = _l("Please enter a date like 2025-03-26.")
 class PlanForm(FlaskForm):
     """The dues plan: amount, interval, joining fee, grace days, optional Stripe Price."""
 
+    # Its own id: the payment form on the same page has an ``amount`` too.
     amount = StringField(
-        _l("Amount per period"), validators=[DataRequired(_l("Please enter an amount."))]
+        _l("Amount per period"),
+        id="plan_amount",
+        validators=[DataRequired(_l("Please enter an amount."))],
     )
     interval = SelectField(
         _l("Interval"),

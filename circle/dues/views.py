@@ -24,6 +24,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -34,6 +35,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms import SelectChoice
 
+from circle import CONTENT_SECURITY_POLICY
 from circle.balance.forms import PeriodForm
 from circle.balance.periods import Period, period_for
 from circle.db import minor_units, to_decimal, unit_of_work
@@ -54,6 +56,8 @@ bp = Blueprint("dues", __name__)
 
 #: Status of a page re-rendered because a form did not validate.
 INVALID = 422
+#: Where the member page's forms continue: Stripe Checkout and the Billing Portal (303).
+STRIPE_PAGES = ("https://checkout.stripe.com", "https://billing.stripe.com")
 #: The filters of the dues list.
 FILTERS = ("all", "paid", "grace", "overdue")
 CSV_COLUMNS = (
@@ -131,25 +135,34 @@ def _render_member(circle: Circle, me: Membership, processing: bool = False):
     status = services.status_of(plan, me, last, today_for(circle))
     subscription_module = _checkout_module()
     subscription = services.subscription_of(circle, me.id)
-    return render_template(
-        "dues/member.html",
-        subscription=subscription,
-        running=subscription is not None and subscription.status in services.RUNNING_SUBSCRIPTION,
-        circle=circle,
-        me=me,
-        plan=plan,
-        status=status,
-        payments=services.payments_of(circle, me.id),
-        configured=online_payment_configured() and subscription_module is not None,
-        processing=processing,
-        interval_label=interval_label,
-        grace_end=(
-            status.due_since + timedelta(days=plan.grace_days)
-            if plan is not None and status.due_since is not None
-            else None
-        ),
-        format_date=format_date,
+    response = make_response(
+        render_template(
+            "dues/member.html",
+            subscription=subscription,
+            running=subscription is not None
+            and subscription.status in services.RUNNING_SUBSCRIPTION,
+            circle=circle,
+            me=me,
+            plan=plan,
+            status=status,
+            payments=services.payments_of(circle, me.id),
+            configured=online_payment_configured() and subscription_module is not None,
+            processing=processing,
+            interval_label=interval_label,
+            grace_end=(
+                status.due_since + timedelta(days=plan.grace_days)
+                if plan is not None and status.due_since is not None
+                else None
+            ),
+            format_date=format_date,
+        )
     )
+    # Browsers apply form-action to the redirect after a POST: the Pay online and Portal
+    # buttons must be allowed to continue to Stripe's pages.
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", "form-action 'self' " + " ".join(STRIPE_PAGES)
+    )
+    return response
 
 
 @bp.get("/circles/<int:circle_id>/dues")

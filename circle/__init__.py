@@ -87,21 +87,25 @@ def register_blueprints(app: Flask) -> None:
     from circle.health import bp as health_bp
     from circle.imports.views import bp as imports_bp
     from circle.membership.views import bp as membership_bp
+    from circle.meetings.views import bp as meetings_bp
     from circle.referrals.views import bp as referrals_bp
     from circle.roles.views import bp as roles_bp
     from circle.scores.views import bp as scores_bp
+    from circle.visitors.views import bp as visitors_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(circles_bp)
     app.register_blueprint(membership_bp)
     app.register_blueprint(referrals_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(balance_bp)
     app.register_blueprint(dues_bp)
     app.register_blueprint(activity_bp)
     app.register_blueprint(scores_bp)
     app.register_blueprint(roles_bp)
+    app.register_blueprint(visitors_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
     app.register_blueprint(stripe_webhook_bp)  # CSRF-exempt view: Stripe signs instead

@@ -126,3 +126,42 @@ class Factory:
             MembershipRole(circle_id=membership.circle_id, membership_id=membership.id, role=role)
         )
         return self.reload_membership(membership.id)
+
+    def meeting(self, circle: Circle, held_on, status: str = "scheduled", reason: str = ""):
+        """A meeting of ``circle`` on ``held_on`` at the circle's time (cancelled with a reason)."""
+        from circle.meetings.schedule import meeting_start
+        from circle.models import Meeting
+
+        return self._save(
+            Meeting(
+                circle_id=circle.id,
+                held_on=held_on,
+                starts_at=meeting_start(circle, held_on),
+                status=status,
+                cancel_reason=reason,
+                cancelled_at=utcnow() if status == "cancelled" else None,
+            )
+        )
+
+    def attendance(self, meeting, member: Membership, code: str, substitute_name: str = ""):
+        """One attendance row (no mails: the row is written directly)."""
+        from circle.models import Attendance
+
+        return self._save(
+            Attendance(
+                circle_id=meeting.circle_id,
+                meeting_id=meeting.id,
+                membership_id=member.id,
+                code=code,
+                substitute_name=substitute_name or ("Sam Stellvertreter" if code == "S" else ""),
+            )
+        )
+
+    def joined(self, member: Membership, when) -> Membership:
+        """Move a membership's ``joined_at`` back (an aware datetime), e.g. before old meetings."""
+        with self.app.test_request_context():
+            row = db.session.get(Membership, member.id)
+            row.joined_at = when
+            db.session.commit()
+            db.session.remove()
+        return self.reload_membership(member.id)

@@ -15,9 +15,20 @@ from circle.api import (  # noqa: E402
     balance,
     circles,
     imports,
+    meetings,
     members,
     openapi,
     referrals,
 )
 
-__all__ = ["accounts", "api_bp", "balance", "circles", "imports", "members", "openapi", "referrals"]
+__all__ = [
+    "accounts",
+    "api_bp",
+    "balance",
+    "circles",
+    "imports",
+    "meetings",
+    "members",
+    "openapi",
+    "referrals",
+]

@@ -1,0 +1,164 @@
+"""The weekly report: the week's slips, closed business and attendance, and its lock.
+
+The vice president (``lock_weekly_report``) reviews a week (``circle.weeks.week_of``)
+and locks it. Until then its totals are provisional; after the lock they are final,
+changes to its entries are corrections, and new slips go to the next open week
+(``circle.meetings.locks``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from circle import audit
+from circle.errors import Conflict, ValidationFailed
+from circle.extensions import db
+from circle.meetings.locks import lock_of
+from circle.meetings.schedule import meeting_on
+from circle.meetings.services import attendance_sheet
+from circle.models import (
+    ATTENDANCE_CODES,
+    Attendance,
+    Circle,
+    ClosedBusiness,
+    Meeting,
+    Membership,
+    Referral,
+    WeeklyReport,
+)
+from circle.permissions import require
+from circle.weeks import today_for, week_of
+
+
+@dataclass
+class WeekTotals:
+    """The week's numbers; void entries never count."""
+
+    referrals: int = 0
+    inside: int = 0
+    outside: int = 0
+    business_count: int = 0
+    business_minor: int = 0
+    attendance: dict[str, int] = field(default_factory=dict)
+    not_recorded: int = 0
+
+
+@dataclass
+class WeekReport:
+    """One week as the vice president reviews it."""
+
+    circle: Circle
+    start: date
+    end: date
+    meeting: Meeting | None
+    lock: WeeklyReport | None
+    locked_by: Membership | None
+    referrals: list[Referral]
+    business: list[ClosedBusiness]
+    sheet: list[tuple[Membership, Attendance | None]]
+    totals: WeekTotals
+
+    @property
+    def locked(self) -> bool:
+        """True once the week's report is locked: its totals are final."""
+        return self.lock is not None
+
+    @property
+    def provisional(self) -> bool:
+        """True until the lock: the totals may still change."""
+        return self.lock is None
+
+
+def _check_week(circle: Circle, day: date) -> tuple[date, date]:
+    """The week containing ``day``; weeks that have not begun have no report."""
+    start, end = week_of(circle, day)
+    if start > today_for(circle):
+        raise ValidationFailed(_("This week has not begun yet."), field="week")
+    return start, end
+
+
+def week_report(circle: Circle, actor: Membership, day: date) -> WeekReport:
+    """The report of the week containing ``day`` (``lock_weekly_report`` holders)."""
+    require(actor, "lock_weekly_report")
+    start, end = _check_week(circle, day)
+    referrals = list(
+        db.session.execute(
+            select(Referral)
+            .where(
+                Referral.circle_id == circle.id,
+                Referral.given_on >= start,
+                Referral.given_on <= end,
+            )
+            .order_by(Referral.given_on, Referral.id)
+        )
+        .unique()
+        .scalars()
+    )
+    business = list(
+        db.session.execute(
+            select(ClosedBusiness)
+            .where(
+                ClosedBusiness.circle_id == circle.id,
+                ClosedBusiness.closed_on >= start,
+                ClosedBusiness.closed_on <= end,
+            )
+            .order_by(ClosedBusiness.closed_on, ClosedBusiness.id)
+        )
+        .unique()
+        .scalars()
+    )
+    meeting = meeting_on(circle, start)
+    sheet = attendance_sheet(circle, meeting) if meeting and not meeting.is_cancelled else []
+    totals = WeekTotals()
+    for referral in referrals:
+        if referral.is_void:
+            continue
+        totals.referrals += 1
+        if referral.kind == "outside":
+            totals.outside += 1
+        else:
+            totals.inside += 1
+    for entry in business:
+        if not entry.is_void:
+            totals.business_count += 1
+            totals.business_minor += entry.amount_minor
+    codes = Counter(row.code for _member, row in sheet if row is not None)
+    totals.attendance = {code: codes.get(code, 0) for code in ATTENDANCE_CODES}
+    totals.not_recorded = sum(1 for _member, row in sheet if row is None)
+    lock = lock_of(circle, start)
+    locked_by = None
+    if lock is not None and lock.locked_by_id is not None:
+        locked_by = db.session.get(Membership, lock.locked_by_id)
+    return WeekReport(
+        circle, start, end, meeting, lock, locked_by, referrals, business, sheet, totals
+    )
+
+
+def lock_week(circle: Circle, actor: Membership, day: date) -> WeeklyReport:
+    """Lock the report of the week containing ``day``: its totals are final from now on."""
+    require(actor, "lock_weekly_report")
+    start, _end = _check_week(circle, day)
+    if lock_of(circle, start) is not None:
+        raise Conflict(_("This week's report is already locked."))
+    lock = WeeklyReport(circle_id=circle.id, week_start=start, locked_by_id=actor.id)
+    try:
+        with db.session.begin_nested():  # two officers locking at once: one wins
+            db.session.add(lock)
+    except IntegrityError:
+        raise Conflict(_("This week's report is already locked.")) from None
+    audit.record(
+        circle.id,
+        "weekly_report",
+        lock.id,
+        "lock",
+        actor.user,
+        after={"week_start": start.isoformat()},
+    )
+    db.session.flush()
+    return lock

@@ -1,0 +1,322 @@
+"""Meetings and attendance: the rules.
+
+- Meetings are generated ahead (``schedule.ensure_meetings``); officers with
+  ``manage_meetings`` cancel one (a holiday) with a reason and may undo it. Both are
+  audited as ``cancel``.
+- Officers with ``record_attendance`` record a meeting's attendance for every member
+  holding a seat at once: all rows or none. Codes P, A, L, M, S; S names the substitute.
+  A change after the week's report was locked is audited as ``correct``, else ``record``.
+- Cancelled meetings take no attendance, and neither do meetings not yet begun.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from circle import audit
+from circle.circles.services import owned, roster, zone
+from circle.db import utcnow
+from circle.errors import Conflict, NotFound, ValidationFailed
+from circle.extensions import db
+from circle.meetings import absence
+from circle.meetings.locks import is_locked
+from circle.meetings.schedule import ensure_meetings
+from circle.models import ATTENDANCE_CODES, Attendance, Circle, Meeting, Membership
+from circle.permissions import require
+from circle.weeks import today_for
+
+MEETING_FIELDS = ("status", "cancel_reason")
+ATTENDANCE_FIELDS = ("membership_id", "code", "substitute_name")
+MAX_REASON = 200
+MAX_SUBSTITUTE = 200
+#: How many past meetings the meetings page lists.
+PAST_SHOWN = 26
+
+
+@dataclass(frozen=True)
+class AttendanceInput:
+    """One member's attendance as entered in a form or sent to the API."""
+
+    membership_id: int
+    code: str
+    substitute_name: str = ""
+
+
+# --- meetings ----------------------------------------------------------------------
+
+
+def meeting_in(circle: Circle, meeting_id: int) -> Meeting:
+    """A meeting of this circle; another circle's id is NotFound."""
+    meeting = owned(Meeting, circle.id, meeting_id)
+    if meeting is None:
+        raise NotFound(_("Meeting not found."))
+    return meeting
+
+
+def meetings_overview(circle: Circle, today: date | None = None) -> tuple[list, list]:
+    """Upcoming meetings (today on, oldest first) and past ones (newest first).
+
+    Generates the missing meetings ahead first (only flushes).
+    """
+    today = today or today_for(circle)
+    ensure_meetings(circle, today)
+    upcoming = list(
+        db.session.execute(
+            select(Meeting)
+            .where(Meeting.circle_id == circle.id, Meeting.held_on >= today)
+            .order_by(Meeting.held_on)
+        ).scalars()
+    )
+    past = list(
+        db.session.execute(
+            select(Meeting)
+            .where(Meeting.circle_id == circle.id, Meeting.held_on < today)
+            .order_by(Meeting.held_on.desc())
+            .limit(PAST_SHOWN)
+        ).scalars()
+    )
+    return upcoming, past
+
+
+def meetings_between(circle: Circle, start: date, end: date) -> list[Meeting]:
+    """The circle's meetings held start..end (both included), oldest first."""
+    return list(
+        db.session.execute(
+            select(Meeting)
+            .where(Meeting.circle_id == circle.id, Meeting.held_on >= start, Meeting.held_on <= end)
+            .order_by(Meeting.held_on)
+        ).scalars()
+    )
+
+
+def cancel_meeting(circle: Circle, actor: Membership, meeting_id: int, reason: str) -> Meeting:
+    """Cancel a meeting (e.g. a holiday) with a reason; it then counts for no absence."""
+    require(actor, "manage_meetings")
+    meeting = meeting_in(circle, meeting_id)
+    if meeting.is_cancelled:
+        raise Conflict(_("This meeting is already cancelled."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Please give a reason."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed(_("At most %(n)s characters, please.", n=MAX_REASON), field="reason")
+    before = audit.snapshot(meeting, MEETING_FIELDS)
+    meeting.status = "cancelled"
+    meeting.cancel_reason = reason
+    meeting.cancelled_at = utcnow()
+    audit.record(
+        circle.id,
+        "meeting",
+        meeting.id,
+        "cancel",
+        actor.user,
+        before,
+        audit.snapshot(meeting, MEETING_FIELDS),
+    )
+    db.session.flush()
+    return meeting
+
+
+def restore_meeting(circle: Circle, actor: Membership, meeting_id: int) -> Meeting:
+    """Undo a cancellation: the meeting takes place after all."""
+    require(actor, "manage_meetings")
+    meeting = meeting_in(circle, meeting_id)
+    if not meeting.is_cancelled:
+        raise Conflict(_("This meeting is not cancelled."))
+    before = audit.snapshot(meeting, MEETING_FIELDS)
+    meeting.status = "scheduled"
+    meeting.cancel_reason = ""
+    meeting.cancelled_at = None
+    audit.record(
+        circle.id,
+        "meeting",
+        meeting.id,
+        "cancel",
+        actor.user,
+        before,
+        audit.snapshot(meeting, MEETING_FIELDS),
+    )
+    db.session.flush()
+    return meeting
+
+
+# --- attendance --------------------------------------------------------------------
+
+
+def seat_holders(circle: Circle, day: date | None = None) -> list[Membership]:
+    """The active members holding a seat, by profession: whose attendance is recorded.
+
+    With ``day``, only those who had joined by then (a meeting before someone joined
+    is none of theirs).
+    """
+    members = [m for m in roster(circle.id) if m.holds_seat]
+    if day is None:
+        return members
+    return [
+        m
+        for m in members
+        if m.joined_at is None or m.joined_at.astimezone(zone(circle)).date() <= day
+    ]
+
+
+def attendance_at(circle: Circle, meeting: Meeting) -> dict[int, Attendance]:
+    """The attendance rows of one meeting by membership id."""
+    rows = db.session.execute(
+        select(Attendance).where(
+            Attendance.circle_id == circle.id, Attendance.meeting_id == meeting.id
+        )
+    ).scalars()
+    return {row.membership_id: row for row in rows}
+
+
+def attendance_sheet(
+    circle: Circle, meeting: Meeting
+) -> list[tuple[Membership, Attendance | None]]:
+    """Every seat holder (and anyone recorded at the meeting since) with their row, if any."""
+    rows = attendance_at(circle, meeting)
+    members = seat_holders(circle, meeting.held_on)
+    listed = {m.id for m in members}
+    former = [row.member for row in rows.values() if row.membership_id not in listed]
+    return [(m, rows.get(m.id)) for m in members + former]
+
+
+def _check_items(
+    circle: Circle, meeting: Meeting, items: list[AttendanceInput]
+) -> list[tuple[AttendanceInput, str]]:
+    """Check every row; return each with its cleaned substitute name. Raise on the first fault."""
+    sheet = attendance_sheet(circle, meeting)
+    allowed = {m.id: m for m, _row in sheet}
+    seen: set[int] = set()
+    cleaned = []
+    for index, item in enumerate(items):
+        if item.membership_id not in allowed:
+            raise ValidationFailed(
+                _("This person holds no seat in this circle."),
+                field=f"items.{index}.membership_id",
+            )
+        if item.membership_id in seen:
+            raise ValidationFailed(
+                _("Each member appears only once."), field=f"items.{index}.membership_id"
+            )
+        seen.add(item.membership_id)
+        if item.code not in ATTENDANCE_CODES:
+            raise ValidationFailed(_("Choose P, A, L, M or S."), field=f"items.{index}.code")
+        name = (item.substitute_name or "").strip() if item.code == "S" else ""
+        if item.code == "S" and not name:
+            raise ValidationFailed(
+                _("Please name the substitute."), field=f"items.{index}.substitute_name"
+            )
+        if len(name) > MAX_SUBSTITUTE:
+            raise ValidationFailed(
+                _("At most %(n)s characters, please.", n=MAX_SUBSTITUTE),
+                field=f"items.{index}.substitute_name",
+            )
+        cleaned.append((item, name))
+    required = seat_holders(circle, meeting.held_on)
+    missing = [m for m in required if m.id not in seen]
+    if missing:
+        raise ValidationFailed(
+            _(
+                "Please record every member; missing: %(names)s.",
+                names=", ".join(m.user.name for m in missing),
+            ),
+            field="items",
+        )
+    return cleaned
+
+
+def record_attendance(
+    circle: Circle, actor: Membership, meeting_id: int, items: list[AttendanceInput]
+) -> list[Attendance]:
+    """Record (or change) the whole attendance of a meeting: every row, or none.
+
+    Unchanged rows stay as they are; changes after the week's lock are corrections.
+    Then mails members at their 1st, 2nd and 3rd absence (once each).
+    """
+    require(actor, "record_attendance")
+    meeting = meeting_in(circle, meeting_id)
+    if meeting.is_cancelled:
+        raise Conflict(_("This meeting was cancelled; it takes no attendance."))
+    if meeting.held_on > today_for(circle):
+        raise ValidationFailed(
+            _("Attendance can be recorded from the day of the meeting on."), field="items"
+        )
+    cleaned = _check_items(circle, meeting, items)
+    action = "correct" if is_locked(circle, meeting.held_on) else "record"
+    existing = attendance_at(circle, meeting)
+    rows = []
+    for item, name in cleaned:
+        row = existing.get(item.membership_id)
+        if row is None:
+            row = Attendance(
+                circle_id=circle.id,
+                meeting_id=meeting.id,
+                membership_id=item.membership_id,
+                code=item.code,
+                substitute_name=name,
+                recorded_by_id=actor.user_id,
+            )
+            db.session.add(row)
+            db.session.flush()
+            audit.record(
+                circle.id,
+                "attendance",
+                row.id,
+                action,
+                actor.user,
+                after=audit.snapshot(row, ATTENDANCE_FIELDS),
+            )
+        elif (row.code, row.substitute_name) != (item.code, name):
+            before = audit.snapshot(row, ATTENDANCE_FIELDS)
+            row.code = item.code
+            row.substitute_name = name
+            row.recorded_by_id = actor.user_id
+            audit.record(
+                circle.id,
+                "attendance",
+                row.id,
+                action,
+                actor.user,
+                before,
+                audit.snapshot(row, ATTENDANCE_FIELDS),
+            )
+        rows.append(row)
+    db.session.flush()
+    absence.send_notices(circle, meeting, rows)
+    return rows
+
+
+def history_of(circle: Circle, member: Membership, since: date | None = None) -> list:
+    """A member's attendance, newest first: ``(meeting, row or None)`` for held meetings.
+
+    Lists the meetings from ``since`` (default: one year back) up to today, cancelled ones
+    included (they count for nothing).
+    """
+    today = today_for(circle)
+    since = since or today - timedelta(days=366)
+    meetings = list(
+        db.session.execute(
+            select(Meeting)
+            .where(
+                Meeting.circle_id == circle.id,
+                Meeting.held_on >= since,
+                Meeting.held_on <= today,
+            )
+            .order_by(Meeting.held_on.desc())
+        ).scalars()
+    )
+    rows = {
+        row.meeting_id: row
+        for row in db.session.execute(
+            select(Attendance).where(
+                Attendance.circle_id == circle.id,
+                Attendance.membership_id == member.id,
+                Attendance.meeting_id.in_([m.id for m in meetings] or [0]),
+            )
+        ).scalars()
+    }
+    return [(m, rows.get(m.id)) for m in meetings]

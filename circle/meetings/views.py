@@ -1,0 +1,353 @@
+"""HTML pages of meetings: the list, one meeting (cancel, undo), attendance, my attendance,
+who is at risk, the weekly report and its lock, and the calendar feed.
+
+Views stay thin: a form parses, a service decides inside one unit of work, and a refusal
+comes back on its field (or as the 403/404 page). Rights come from ``circle.permissions``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from babel.dates import format_interval
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from circle.db import unit_of_work, utcnow
+from circle.errors import DomainError, Forbidden, NotFound
+from circle.extensions import db
+from circle.mail import external_url
+from circle.meetings import absence, ical, report, services
+from circle.meetings.forms import (
+    CancelMeetingForm,
+    ConfirmForm,
+    attendance_form,
+    code_field,
+    code_label,
+    substitute_field,
+)
+from circle.meetings.locks import is_locked
+from circle.meetings.services import AttendanceInput
+from circle.permissions import can, require
+from circle.web import form_error, my_circle
+from circle.web import ui_locale as _locale
+from circle.weeks import today_for, week_start
+
+bp = Blueprint("meetings", __name__)
+
+INVALID = 422
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@bp.app_context_processor
+def _permission_helper() -> dict:
+    """``member_can(me, 'record_attendance')`` in every template, to show or hide links."""
+    return {"member_can": can}
+
+
+@bp.context_processor
+def _template_helpers() -> dict:
+    """Formatting helpers for the meeting templates."""
+    return {
+        "code_label": code_label,
+        "day_label": lambda day: format_date(day, "full"),
+        "short_day": lambda day: format_date(day, "medium"),
+        "absence_count": lambda count: absence.format_count(count, _locale()),
+        "code_field": code_field,
+        "substitute_field": substitute_field,
+    }
+
+
+def _parse_day(text: str) -> date:
+    """A ``YYYY-MM-DD`` day from the URL; anything else is 404."""
+    if not _ISO_DAY.match(text or ""):
+        abort(404)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+
+
+def _week_title(start: date) -> str:
+    """A week as a date interval in the UI's language."""
+    return format_interval(start, start + timedelta(days=6), "yMMMd", locale=_locale())
+
+
+# --- meetings ----------------------------------------------------------------------
+
+
+@bp.get("/circles/<int:circle_id>/meetings")
+@login_required
+def index(circle_id: int):
+    """Upcoming and past meetings of the circle (every member)."""
+    circle, me = my_circle(circle_id)
+    with unit_of_work(db.session):
+        upcoming, past = services.meetings_overview(circle)
+    return render_template(
+        "meetings/index.html",
+        circle=circle,
+        me=me,
+        upcoming=upcoming,
+        past=past,
+        today=today_for(circle),
+    )
+
+
+def _meeting_page(circle, me, meeting, cancel_form=None, status: int = 200):
+    """One meeting: when and where, its state, and the actions the member may take."""
+    return render_template(
+        "meetings/meeting.html",
+        circle=circle,
+        me=me,
+        meeting=meeting,
+        cancel_form=cancel_form or CancelMeetingForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
+        today=today_for(circle),
+        week=week_start(circle, meeting.held_on),
+    ), status
+
+
+@bp.get("/circles/<int:circle_id>/meetings/<int:meeting_id>")
+@login_required
+def show(circle_id: int, meeting_id: int):
+    """One meeting of the circle."""
+    circle, me = my_circle(circle_id)
+    return _meeting_page(circle, me, services.meeting_in(circle, meeting_id))
+
+
+@bp.post("/circles/<int:circle_id>/meetings/<int:meeting_id>/cancel")
+@login_required
+def cancel(circle_id: int, meeting_id: int):
+    """Cancel a meeting with a reason (``manage_meetings``)."""
+    circle, me = my_circle(circle_id)
+    meeting = services.meeting_in(circle, meeting_id)
+    require(me, "manage_meetings")
+    form = CancelMeetingForm()
+    if not form.validate_on_submit():
+        return _meeting_page(circle, me, meeting, form, INVALID)
+    try:
+        with unit_of_work(db.session):
+            services.cancel_meeting(circle, me, meeting_id, form.reason.data)
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        form_error(form, error)
+        meeting = services.meeting_in(circle, meeting_id)
+        return _meeting_page(circle, me, meeting, form, error.status)
+    flash(_("The meeting was cancelled."), "success")
+    return redirect(url_for("meetings.show", circle_id=circle.id, meeting_id=meeting_id))
+
+
+@bp.post("/circles/<int:circle_id>/meetings/<int:meeting_id>/restore")
+@login_required
+def restore(circle_id: int, meeting_id: int):
+    """Undo a cancellation (``manage_meetings``)."""
+    circle, me = my_circle(circle_id)
+    meeting = services.meeting_in(circle, meeting_id)
+    require(me, "manage_meetings")
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with unit_of_work(db.session):
+            services.restore_meeting(circle, me, meeting_id)
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        flash(error.message, "error")
+        return _meeting_page(circle, me, meeting, status=error.status)
+    flash(_("The meeting takes place after all."), "success")
+    return redirect(url_for("meetings.show", circle_id=circle.id, meeting_id=meeting_id))
+
+
+# --- attendance --------------------------------------------------------------------
+
+
+@bp.route("/circles/<int:circle_id>/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(circle_id: int, meeting_id: int):
+    """Record the attendance of a meeting for every member at once (``record_attendance``)."""
+    circle, me = my_circle(circle_id)
+    meeting = services.meeting_in(circle, meeting_id)
+    require(me, "record_attendance")
+    sheet = services.attendance_sheet(circle, meeting)
+    form = attendance_form(sheet)
+    status = 200
+    if form.validate_on_submit():
+        items = [
+            AttendanceInput(
+                membership_id=member.id,
+                code=form[code_field(member.id)].data or "",
+                substitute_name=form[substitute_field(member.id)].data or "",
+            )
+            for member, _row in sheet
+        ]
+        try:
+            with unit_of_work(db.session):
+                services.record_attendance(circle, me, meeting.id, items)
+        except (NotFound, Forbidden):
+            raise
+        except DomainError as error:
+            _attendance_error(form, sheet, error)
+            status = error.status
+        else:
+            flash(_("The attendance was saved."), "success")
+            return redirect(
+                url_for("meetings.attendance", circle_id=circle.id, meeting_id=meeting.id)
+            )
+    elif form.is_submitted():
+        status = INVALID
+    return render_template(
+        "meetings/attendance.html",
+        circle=circle,
+        me=me,
+        meeting=meeting,
+        sheet=sheet,
+        form=form,
+        locked=is_locked(circle, meeting.held_on),
+        today=today_for(circle),
+    ), status
+
+
+def _attendance_error(form, sheet, error: DomainError) -> None:
+    """Show a refusal on the member's field it names (``items.<index>.<field>``)."""
+    parts = (error.field or "").split(".")
+    if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(sheet):
+        member = sheet[int(parts[1])][0]
+        name = (
+            substitute_field(member.id) if parts[2] == "substitute_name" else code_field(member.id)
+        )
+        form[name].errors = [*form[name].errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.get("/circles/<int:circle_id>/attendance")
+@login_required
+def my_attendance(circle_id: int):
+    """My attendance over the last year and my absences in the circle's window."""
+    circle, me = my_circle(circle_id)
+    count = absence.count_for(circle, me.id)
+    return render_template(
+        "meetings/my_attendance.html",
+        circle=circle,
+        me=me,
+        history=services.history_of(circle, me),
+        count=count,
+        at_risk=absence.is_at_risk(circle, count),
+        close=absence.is_close(circle, count),
+    )
+
+
+@bp.get("/circles/<int:circle_id>/absences")
+@login_required
+def absences(circle_id: int):
+    """Who is at risk, or close to it, under the absence rule (``view_absence_risk``)."""
+    circle, me = my_circle(circle_id)
+    require(me, "view_absence_risk")
+    return render_template(
+        "meetings/absences.html",
+        circle=circle,
+        me=me,
+        standings=absence.standings(circle),
+        since=absence.window_start(today_for(circle), circle.absence_window_months)
+        + timedelta(days=1),
+    )
+
+
+# --- the weekly report -------------------------------------------------------------
+
+
+@bp.get("/circles/<int:circle_id>/report")
+@login_required
+def current_report(circle_id: int):
+    """The report of the current week."""
+    circle, _me = my_circle(circle_id)
+    start = week_start(circle, today_for(circle))
+    return redirect(url_for("meetings.week_report", circle_id=circle.id, day=start.isoformat()))
+
+
+@bp.get("/circles/<int:circle_id>/weeks/<day>/report")
+@login_required
+def week_report(circle_id: int, day: str):
+    """One week's slips, closed business and attendance; provisional until locked."""
+    circle, me = my_circle(circle_id)
+    data = report.week_report(circle, me, _parse_day(day))
+    current = week_start(circle, today_for(circle))
+    previous = data.start - timedelta(weeks=1)
+    following = data.start + timedelta(weeks=1)
+    return render_template(
+        "meetings/report.html",
+        circle=circle,
+        me=me,
+        report=data,
+        title=_week_title(data.start),
+        form=ConfirmForm(formdata=None),
+        prev_day=previous,
+        next_day=following if following <= current else None,
+    )
+
+
+@bp.post("/circles/<int:circle_id>/weeks/<day>/lock")
+@login_required
+def lock(circle_id: int, day: str):
+    """Lock a week's report (``lock_weekly_report``): its totals are final."""
+    circle, me = my_circle(circle_id)
+    parsed = _parse_day(day)
+    require(me, "lock_weekly_report")
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    start = week_start(circle, parsed)
+    try:
+        with unit_of_work(db.session):
+            report.lock_week(circle, me, parsed)
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The report of the week %(week)s is locked.", week=_week_title(start)), "success")
+    return redirect(url_for("meetings.week_report", circle_id=circle.id, day=start.isoformat()))
+
+
+# --- the calendar feed -------------------------------------------------------------
+
+
+@bp.route("/circles/<int:circle_id>/calendar", methods=["GET", "POST"])
+@login_required
+def calendar(circle_id: int):
+    """My secret calendar link: create one, or replace it (the old link stops working)."""
+    circle, me = my_circle(circle_id)
+    form = ConfirmForm()
+    url = None
+    if form.validate_on_submit():
+        with unit_of_work(db.session):
+            token = ical.issue_token(me)
+        url = external_url("meetings.feed", token=token)
+    elif form.is_submitted():
+        abort(400)
+    return render_template(
+        "meetings/calendar.html",
+        circle=circle,
+        me=me,
+        form=ConfirmForm(formdata=None),
+        url=url,
+        has_link=me.calendar_token_hash is not None,
+    )
+
+
+@bp.get("/calendar/<token>.ics")
+def feed(token: str):
+    """The meetings of a member's circle as iCalendar; an unknown token is 404."""
+    member = ical.member_for_token(token)
+    if member is None:
+        abort(404)
+    with unit_of_work(db.session):
+        text = ical.feed(member.circle, request.host.split(":")[0] or "circle", utcnow())
+    response = Response(text, mimetype="text/calendar")
+    response.headers["Cache-Control"] = "private, max-age=900"
+    return response

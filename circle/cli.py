@@ -103,6 +103,8 @@ def _echo_summary(summary) -> None:
     click.echo(f"Closed business: {summary.closed_business}")
     for slip_type, count in summary.other_slips.items():
         click.echo(f"{slip_type}: {count}")
+    click.echo(f"One-to-ones of members: {summary.one_to_ones}")
+    click.echo(f"Education credits of members: {summary.education_credits}")
     click.echo(f"Already imported: {summary.already_imported}")
     if summary.unmatched_names:
         click.echo("Names matching no member (external parties): ")

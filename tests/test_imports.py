@@ -47,6 +47,8 @@ METADATA_PREVIEW = {
     "referrals": 4,
     "closed_business": 4,
     "other_slips": {"CEU": 1, "One-to-One": 1, "Visitor": 1},
+    "one_to_ones": 1,
+    "education_credits": 1,
     "already_imported": 0,
     "unmatched_names": ["Gerda Extern"],
     "new_external_parties": 1,

@@ -89,6 +89,20 @@ class ImportSummaryOut(Schema):
         required=True,
         metadata={"description": "One-to-One, CEU and Visitor slips by type (kept)."},
     )
+    one_to_ones = fields.Integer(
+        required=True,
+        metadata={
+            "description": "One-to-ones added: One-to-One rows whose From and To are both "
+            "active members (once per pair and day)."
+        },
+    )
+    education_credits = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Education credits added: CEU rows whose From is an active "
+            "member; one credit = 60 minutes unless the quantity gives a time."
+        },
+    )
     already_imported = fields.Integer(required=True)
     unmatched_names = fields.List(
         fields.String(),

@@ -13,6 +13,8 @@ The rules:
   counted as ``already_imported``. Rows of our own export whose key names an entry of
   this very circle (``"<circle>:<type>:<id>"``) are recognised as present too.
 - Any row error and nothing is written (``ImportRejected``). Mails are never sent.
+- One-to-One and CEU rows are kept as ``OtherSlip`` and, where the names match active
+  members, also become one-to-ones and education credits (``circle.imports.activity``).
 - Writing is bulk: ``insert(Model)`` with lists of dicts in chunks, existing keys looked
   up once per chunk, one audit entry per import (entity ``import``, the ``Import`` id)
   rather than one per slip; imported slips point to their ``Import`` by ``import_id``.
@@ -37,7 +39,7 @@ from circle.circles.services import circle_for_user, lock_circle, owned, require
 from circle.db import utcnow
 from circle.errors import DomainError, NotFound, ValidationFailed
 from circle.extensions import db
-from circle.imports import parsers
+from circle.imports import activity, parsers
 from circle.imports.parsers import CLOSED_BUSINESS, OTHER, REFERRAL, Progress, RowError, SlipRow
 from circle.models import (
     Circle,
@@ -97,17 +99,26 @@ class Summary:
     referrals: int = 0
     closed_business: int = 0
     other_slips: dict[str, int] = field(default_factory=dict)
+    one_to_ones: int = 0
+    education_credits: int = 0
     already_imported: int = 0
     unmatched_names: list[str] = field(default_factory=list)
     new_external_parties: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     import_id: int | None = None
+    #: Rows kept before whose one-to-one or education credit is added now.
+    activity_rows: int = 0
 
     @property
     def added(self) -> int:
-        """How many entries are (or would be) added."""
-        return self.referrals + self.closed_business + sum(self.other_slips.values())
+        """How many rows add (or would add) an entry."""
+        return (
+            self.referrals
+            + self.closed_business
+            + sum(self.other_slips.values())
+            + self.activity_rows
+        )
 
     def as_dict(self) -> dict:
         """The summary as JSON-safe values (the API's preview shape)."""
@@ -118,6 +129,8 @@ class Summary:
             "referrals": self.referrals,
             "closed_business": self.closed_business,
             "other_slips": dict(self.other_slips),
+            "one_to_ones": self.one_to_ones,
+            "education_credits": self.education_credits,
             "already_imported": self.already_imported,
             "unmatched_names": list(self.unmatched_names),
             "new_external_parties": self.new_external_parties,
@@ -139,6 +152,8 @@ class _Plan:
     new_externals: dict[str, str]
     #: Referral rows of the file by their ``id`` column → (source key or None, native id).
     referral_refs: dict[str, tuple[str | None, int | None, SlipRow]]
+    #: One-to-ones and education credits the One-to-One and CEU rows add.
+    activity: activity.ActivityPlan
 
 
 # --- access --------------------------------------------------------------------------
@@ -228,6 +243,7 @@ def commit(
     summary.import_id = record.id
     externals = _create_externals(circle, plan)
     _write(circle, actor, record.id, plan, externals, progress)
+    activity.write(plan.activity, record.id, actor.id if actor else None)
     counts = summary.as_dict()
     del counts["errors"], counts["error_count"], counts["unmatched_names"]
     record.added = counts
@@ -336,6 +352,10 @@ def _plan(circle: Circle, data: bytes, slip_date: date | None, progress: Progres
     summary.other_slips = dict(
         sorted(Counter(row.slip_type for row, _key in new if row.entry == OTHER).items())
     )
+    planned = activity.plan(circle.id, keyed, {row.number for row, _key in new}, members, ambiguous)
+    summary.one_to_ones = len(planned.one_to_ones)
+    summary.education_credits = len(planned.credits)
+    summary.activity_rows = len(planned.rows_added)
     externals = dict(
         db.session.execute(
             select(ExternalParty.key, ExternalParty.id).where(ExternalParty.circle_id == circle.id)
@@ -362,7 +382,7 @@ def _plan(circle: Circle, data: bytes, slip_date: date | None, progress: Progres
                 native_ids.get(row.number),
                 row,
             )
-    return _Plan(summary, parsed, new, members, externals, new_externals, refs)
+    return _Plan(summary, parsed, new, members, externals, new_externals, refs, planned)
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:

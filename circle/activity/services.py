@@ -40,8 +40,6 @@ CREDIT_FIELDS = ("membership_id", "topic", "minutes", "completed_on")
 class AlreadyRecorded(Conflict):
     """This pair's one-to-one on this day is already recorded (by one of the two)."""
 
-    code = "already_recorded"
-
 
 @dataclass(frozen=True)
 class OneToOneInput:

@@ -12,6 +12,7 @@ api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Importing the modules registers their routes on ``api_bp``.
 from circle.api import (  # noqa: E402
     accounts,
+    activity,
     balance,
     circles,
     imports,
@@ -19,10 +20,12 @@ from circle.api import (  # noqa: E402
     members,
     openapi,
     referrals,
+    scores,
 )
 
 __all__ = [
     "accounts",
+    "activity",
     "api_bp",
     "balance",
     "circles",
@@ -31,4 +34,5 @@ __all__ = [
     "members",
     "openapi",
     "referrals",
+    "scores",
 ]

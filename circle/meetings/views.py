@@ -16,6 +16,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from circle.circles.forms import meeting_time_label, weekday_name
 from circle.db import unit_of_work, utcnow
 from circle.errors import DomainError, Forbidden, NotFound
 from circle.extensions import db
@@ -53,6 +54,8 @@ def _template_helpers() -> dict:
     """Formatting helpers for the meeting templates."""
     return {
         "code_label": code_label,
+        "weekday_name": weekday_name,
+        "meeting_time_label": meeting_time_label,
         "day_label": lambda day: format_date(day, "full"),
         "short_day": lambda day: format_date(day, "medium"),
         "absence_count": lambda count: absence.format_count(count, _locale()),

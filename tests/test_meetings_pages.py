@@ -43,6 +43,11 @@ class Chapter:
 
 @pytest.fixture
 def chapter(app, make) -> Chapter:
+    """A circle with officers, two plain members and this week's meeting."""
+    return make_chapter(app, make)
+
+
+def make_chapter(app, make) -> Chapter:
     """A circle with officers, two plain members and this week's meeting; all joined long ago."""
     admin = make.user(name="Anna Admin", locale="en")
     circle = make.circle(admin=admin)

@@ -74,6 +74,7 @@ def setting(api, make):
         "token_id": 1,
         "referral_id": 1,
         "business_id": 1,
+        "visitor_id": 1,
     }
 
 

@@ -368,11 +368,22 @@ VALID_BODIES = {
         "void": True,
         "reason": "Tippfehler",
     },
+    ("put", "/circles/<int:circle_id>/members/<int:member_id>/roles"): {"roles": ["president"]},
+    ("post", "/circles/<int:circle_id>/applications/<int:member_id>/decision"): {
+        "decision": "approve"
+    },
+    ("post", "/circles/<int:circle_id>/visitors"): {
+        "name": "Spy",
+        "profession": "Spion",
+        "invited_by_id": 1,
+        "meeting_id": 1,
+    },
+    ("post", "/circles/<int:circle_id>/visitors/<int:visitor_id>/visits"): {"meeting_id": 1},
 }
 
 #: Ids of objects inside a circle other than members (tests/test_api_referrals.py
 #: probes them across circles); any value works once the circle itself is foreign.
-OTHER_IDS = {"referral_id": 424242, "business_id": 424242}
+OTHER_IDS = {"referral_id": 424242, "business_id": 424242, "visitor_id": 424242}
 
 ID_OPERATIONS = [op for op in OPERATIONS if "<" in op.rule]
 

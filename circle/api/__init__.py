@@ -13,6 +13,7 @@ api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from circle.api import (  # noqa: E402
     accounts,
     activity,
+    applications,
     balance,
     circles,
     imports,
@@ -20,13 +21,16 @@ from circle.api import (  # noqa: E402
     members,
     openapi,
     referrals,
+    roles,
     scores,
+    visitors,
 )
 
 __all__ = [
     "accounts",
     "activity",
     "api_bp",
+    "applications",
     "balance",
     "circles",
     "imports",
@@ -34,5 +38,7 @@ __all__ = [
     "members",
     "openapi",
     "referrals",
+    "roles",
     "scores",
+    "visitors",
 ]

@@ -170,7 +170,7 @@ def _counts(query) -> Counter:
     out: Counter = Counter()
     for member_id, number in db.session.execute(query).all():
         if member_id is not None:
-            out[member_id] += number or 0
+            out[member_id] += int(number or 0)  # SUM is a Decimal on PostgreSQL
     return out
 
 

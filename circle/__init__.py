@@ -86,8 +86,8 @@ def register_blueprints(app: Flask) -> None:
     from circle.extensions import csrf
     from circle.health import bp as health_bp
     from circle.imports.views import bp as imports_bp
-    from circle.membership.views import bp as membership_bp
     from circle.meetings.views import bp as meetings_bp
+    from circle.membership.views import bp as membership_bp
     from circle.referrals.views import bp as referrals_bp
     from circle.roles.views import bp as roles_bp
     from circle.scores.views import bp as scores_bp

@@ -112,12 +112,6 @@ def dues_state_label(state: str) -> str:
     return state_label(state)
 
 
-@bp.app_template_global()
-def may_manage_dues(membership: Membership | None) -> bool:
-    """Template helper: whether the member runs the dues (admins, president, treasurer)."""
-    return can(membership, "manage_dues")
-
-
 def _admin_of(circle_id: int) -> tuple[Circle, Membership]:
     """The circle and my membership, which must hold ``manage_dues`` (404 outside, 403 else)."""
     circle, me = _member_of(circle_id)

@@ -1,0 +1,94 @@
+"""A visitor becomes a member in a real browser: two visits, a refused third, an applicant,
+the membership committee approves, and the new member is on the roster."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page, live_server, email: str) -> None:
+    """Log in through the login page."""
+    page.goto(live_server("/login"))
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_a_visitor_comes_twice_applies_and_is_approved(live_server, browser_page):
+    make = live_server.make
+    admin = make.user(name="Anna Admin", email="anna@example.org", locale="en")
+    circle = make.circle(admin=admin, name="Kreis Köln-Süd")
+    host = make.user(name="Hanna Host", email="hanna@example.org", locale="en")
+    make.officer(make.member(circle, host, profession="Eventmanagerin"), "visitor_host")
+    make.member(circle, make.user(name="Ines Inviter", locale="en"), profession="Fotograf")
+    committee = make.user(name="Carl Committee", email="carl@example.org", locale="en")
+    make.officer(make.member(circle, committee, profession="Notar"), "membership_committee")
+    page = browser_page
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    # The visitor host opens the visitors page from the circle page.
+    _login(page, live_server, host.email)
+    page.goto(live_server(f"/circles/{circle.id}"))
+    page.get_by_role("link", name="Visitors").click()
+    expect(page).to_have_url(live_server(f"/circles/{circle.id}/visitors"))
+
+    # First visit: the visitor invited by Ines.
+    form = page.locator("#visitor-form")
+    form.get_by_label("Name").fill("Vera Visit")
+    form.get_by_label("Company").fill("Vera Architektur GmbH")
+    form.get_by_label("Profession").fill("Architektin")
+    form.get_by_label("E-mail (optional)").fill("vera@example.org")
+    form.get_by_label("Invited by").select_option(label="Ines Inviter")
+    form.get_by_label("Meeting").select_option(index=0)
+    form.get_by_role("button", name="Record visitor").click()
+    expect(page.get_by_role("status")).to_contain_text("Vera Visit was recorded as a visitor.")
+    row = page.locator("tr[data-visitor-id]").filter(has_text="Vera Visit")
+    expect(row).to_contain_text("Ines Inviter")
+    expect(row.locator("td.visits")).to_contain_text("1 of 2")
+
+    # She comes a second time.
+    row.get_by_label("Meeting").select_option(index=1)
+    row.get_by_role("button", name="Record another visit").click()
+    expect(page.get_by_role("status")).to_contain_text("Another visit of Vera Visit was recorded.")
+    expect(row.locator("td.visits")).to_contain_text("2 of 2")
+
+    # A third visit is refused: she must apply.
+    row.get_by_label("Meeting").select_option(index=2)
+    row.get_by_role("button", name="Record another visit").click()
+    expect(row).to_contain_text(
+        "Vera Visit has already visited 2 times: to come again, they must apply for membership."
+    )
+    expect(row.locator("td.visits")).to_contain_text("2 of 2")
+
+    # The host turns her into an applicant, sponsored by Ines.
+    row.get_by_role("button", name="Turn into applicant").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Vera Visit is now an applicant for Architektin."
+    )
+    expect(row).to_contain_text("Applicant")
+    page.get_by_role("button", name="Log out").click()
+
+    # The membership committee member approves the application.
+    _login(page, live_server, committee.email)
+    page.goto(live_server(f"/circles/{circle.id}"))
+    page.get_by_role("link", name="Applications").click()
+    application = page.locator("tr[data-member-id]").filter(has_text="Vera Visit")
+    expect(application.locator("td.sponsor")).to_have_text("Ines Inviter")
+    application.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Vera Visit now holds the seat for Architektin."
+    )
+    expect(page.locator("#applications")).to_be_visible()
+    expect(page.get_by_text("No open applications.")).to_be_visible()
+
+    # The new member is on the roster.
+    page.goto(live_server(f"/circles/{circle.id}"))
+    roster = page.locator("#roster")
+    expect(roster).to_contain_text("Vera Visit")
+    expect(roster.locator("tr").filter(has_text="Vera Visit")).to_contain_text("Architektin")

@@ -101,6 +101,7 @@ def test_refusals_on_the_one_to_one_form_change_nothing(app, client, auth, world
         ({"met-other_id": str(bernd.id), "met-met_on": "2025-03-01"}, "not yourself"),
         ({"met-other_id": "", "met-met_on": "2025-03-01"}, "Choose the member you met."),
         ({"met-other_id": "999999", "met-met_on": "2025-03-01"}, "not an active member"),
+        ({"met-other_id": "9" * 30, "met-met_on": "2025-03-01"}, "not an active member"),
         ({"met-other_id": str(world["clara"].id), "met-met_on": tomorrow}, "in the future"),
         ({"met-other_id": str(world["clara"].id), "met-met_on": "1.3.2025"}, "2025-03-26"),
     ]

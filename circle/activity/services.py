@@ -28,6 +28,7 @@ from circle.errors import Conflict, NotFound, SelfReferral, ValidationFailed
 from circle.extensions import db
 from circle.models import Circle, EducationCredit, Membership, OneToOne
 from circle.referrals.services import EARLIEST, active_member
+from circle.routing import MAX_ID, NO_ID
 from circle.weeks import today_for
 
 MAX_NOTE = 2000
@@ -146,7 +147,10 @@ def _already_recorded(circle: Circle, existing: OneToOne | None) -> AlreadyRecor
 
 def record_one_to_one(circle: Circle, actor: Membership, data: OneToOneInput) -> OneToOne:
     """Record that the actor met another active member on a day (once per pair and day)."""
-    other = active_member(circle, data.other_id, "other_id")
+    other_id = data.other_id if isinstance(data.other_id, int) else None
+    if other_id is not None and not 0 < other_id <= MAX_ID:
+        other_id = NO_ID  # beyond the ids a database holds: no member, not a driver error
+    other = active_member(circle, other_id, "other_id")
     if other.id == actor.id:
         raise SelfReferral(_("Choose the member you met, not yourself."), field="other_id")
     check_day(circle, data.met_on, "met_on")

@@ -74,6 +74,14 @@ class RecordingHTTPClient(stripe.HTTPClient):
                 "return_url": form.get("return_url"),
                 "url": f"https://billing.stripe.com/p/session/bps_{number}",
             }
+        elif parts.path.startswith("/v1/subscriptions/") and method.upper() == "GET":
+            # A subscription this app did not create: no circle metadata on it.
+            body = {
+                "id": parts.path.rsplit("/", 1)[1],
+                "object": "subscription",
+                "status": "active",
+                "metadata": {},
+            }
         else:
             body = {"error": {"type": "invalid_request_error", "message": "Unrecognized"}}
             return json.dumps(body), 404, {}

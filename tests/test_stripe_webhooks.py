@@ -260,6 +260,36 @@ def test_unmatched_invoice_fails_then_succeeds_on_stripes_retry(app, client, due
     assert len(payments) == 1 and events == ["evt_1", "evt_2"]
 
 
+def test_a_one_off_invoice_is_acknowledged_and_changes_nothing(app, client, dues):
+    """An invoice made in the dashboard has no subscription: not dues, and no retry loop."""
+    one_off = invoice_obj(None, None, invoice_id="in_one_off")
+    one_off["parent"] = {"type": "quote_details", "quote_details": {"quote": "qt_1"}}
+    response = deliver(client, event("evt_1", "invoice.paid", one_off, T0))
+    assert response.status_code == 200
+    payments, events, records = state(app)
+    assert (payments, records, events) == ([], [], ["evt_1"])
+
+
+def test_an_invoice_of_a_subscription_stripe_knows_without_a_member_is_not_dues(app, client, dues):
+    """With the API key the app asks Stripe; a subscription without our metadata is not ours."""
+    from tests.test_stripe_checkout import RecordingHTTPClient
+
+    recorder = RecordingHTTPClient()
+    app.config.update(STRIPE_SECRET_KEY="sk_test_circle")
+    app.extensions["stripe_http_client"] = recorder
+    try:
+        foreign = invoice_obj(None, None, invoice_id="in_foreign")
+        response = deliver(client, event("evt_1", "invoice.paid", foreign, T0))
+    finally:
+        app.extensions.pop("stripe_http_client", None)
+    assert response.status_code == 200
+    assert [(r["method"], r["path"]) for r in recorder.requests] == [
+        ("GET", "/v1/subscriptions/sub_1")
+    ]
+    payments, events, records = state(app)
+    assert (payments, records, events) == ([], [], ["evt_1"])
+
+
 def test_sepa_pays_after_a_delay(app, client, dues):
     pending = session_obj(*dues, payment_status="unpaid")
     deliver(client, event("evt_1", "checkout.session.completed", pending, T0))

@@ -264,6 +264,18 @@ def _invoice_record(obj: dict[str, Any]) -> DuesSubscription | None:
     return record
 
 
+def _foreign_invoice(obj: dict[str, Any]) -> bool:
+    """True for an invoice that can never become a member's dues payment.
+
+    An invoice without a subscription (a one-off from the dashboard) is not ours; neither is
+    one whose subscription Stripe itself knows without our metadata (another product on the
+    same account): Checkout always writes it. Without an API key the app cannot ask Stripe,
+    so a subscription invoice waits for its checkout event (500, Stripe retries).
+    """
+    subscription_id, _metadata = _invoice_subscription(obj)
+    return subscription_id is None or stripe_configured()
+
+
 def _fetch_subscription_metadata(subscription_id: str | None) -> dict[str, Any] | None:
     """The metadata of a subscription, asked from Stripe (when the invoice carries none)."""
     if not subscription_id or not stripe_configured():
@@ -305,6 +317,8 @@ def on_invoice_paid(obj: dict[str, Any], created: int) -> bool:
         return False
     record = _invoice_record(obj)
     if record is None:
+        if _foreign_invoice(obj):
+            return False  # not a dues invoice: stored, acknowledged, nothing changes
         raise RetryLater(f"invoice {invoice_id}: member not linked yet")
     circle = db.session.get(Circle, record.circle_id)
     _set_status(record, "active", created)

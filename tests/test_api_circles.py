@@ -237,8 +237,17 @@ def test_plain_member_may_not_change_settings(app, api, make):
     make.member(circle, user, profession="Fotograf")
     response = api.as_user(user).patch(f"/api/v1/circles/{circle.id}", json={"name": "Neu"})
     body = assert_problem(response, 403, "forbidden")
-    assert body["detail"] == "Only the circle's admins may do this."
+    assert body["detail"] == "Your role in this circle does not allow this."
     assert circle_row(app, circle.id).name == "Alt"
+
+
+def test_a_vice_president_changes_settings(app, api, make):
+    user = make.user()
+    circle = make.circle(name="Alt")
+    make.officer(make.member(circle, user, profession="Fotograf"), "vice_president")
+    response = api.as_user(user).patch(f"/api/v1/circles/{circle.id}", json={"name": "Neu"})
+    assert response.status_code == 200
+    assert circle_row(app, circle.id).name == "Neu"
 
 
 def test_seat_limit_below_the_seats_taken_is_refused_on_seat_limit(app, api, make):

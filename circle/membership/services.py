@@ -429,17 +429,6 @@ def waitlist(circle_id: int) -> list[Membership]:
     )
 
 
-def applications(circle_id: int) -> list[Membership]:
-    """Open applications of a circle, oldest first."""
-    return list(
-        db.session.execute(
-            select(Membership)
-            .where(Membership.circle_id == circle_id, Membership.status == "applicant")
-            .order_by(Membership.created_at, Membership.id)
-        ).scalars()
-    )
-
-
 # --- admins change seats -----------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from circle.auth.services import find_user_by_email, register_user
 from circle.circles.services import CircleSettings, active_membership, create_circle
+from circle.demo_chapter import load_demo_chapter
 from circle.extensions import db
 from circle.membership import services as membership
 from circle.models import Circle, Membership, Referral, User
@@ -106,6 +107,7 @@ def load_demo() -> Circle:
         select(Referral.id).where(Referral.circle_id == circle.id).limit(1)
     ).first():
         load_demo_year(circle)
+    load_demo_chapter(circle, actor)
     return circle
 
 

@@ -230,12 +230,17 @@ def _check_items(
 
 
 def record_attendance(
-    circle: Circle, actor: Membership, meeting_id: int, items: list[AttendanceInput]
+    circle: Circle,
+    actor: Membership,
+    meeting_id: int,
+    items: list[AttendanceInput],
+    notify: bool = True,
 ) -> list[Attendance]:
     """Record (or change) the whole attendance of a meeting: every row, or none.
 
     Unchanged rows stay as they are; changes after the week's lock are corrections.
-    Then mails members at their 1st, 2nd and 3rd absence (once each).
+    Then mails members at their 1st, 2nd and 3rd absence (once each; ``notify=False``
+    for the demo and migrations from another system: no mails, nothing marked as sent).
     """
     require(actor, "record_attendance")
     meeting = meeting_in(circle, meeting_id)
@@ -286,7 +291,8 @@ def record_attendance(
             )
         rows.append(row)
     db.session.flush()
-    absence.send_notices(circle, meeting, rows)
+    if notify:
+        absence.send_notices(circle, meeting, rows)
     return rows
 
 

@@ -75,6 +75,8 @@ def setting(api, make):
         "referral_id": 1,
         "business_id": 1,
         "visitor_id": 1,
+        "meeting_id": 1,
+        "day": "2024-05-01",
     }
 
 

@@ -379,11 +379,27 @@ VALID_BODIES = {
         "meeting_id": 1,
     },
     ("post", "/circles/<int:circle_id>/visitors/<int:visitor_id>/visits"): {"meeting_id": 1},
+    ("put", "/circles/<int:circle_id>/meetings/<int:meeting_id>/attendance"): {
+        "items": [{"member_id": 1, "code": "P"}]
+    },
+    ("post", "/circles/<int:circle_id>/meetings/<int:meeting_id>/cancel"): {"reason": "Feiertag"},
+    ("post", "/circles/<int:circle_id>/one-to-ones"): {"other_id": 1, "met_on": "2024-05-02"},
+    ("post", "/circles/<int:circle_id>/education-credits"): {
+        "topic": "Buch: Networking",
+        "minutes": 60,
+        "completed_on": "2024-05-02",
+    },
 }
 
 #: Ids of objects inside a circle other than members (tests/test_api_referrals.py
 #: probes them across circles); any value works once the circle itself is foreign.
-OTHER_IDS = {"referral_id": 424242, "business_id": 424242, "visitor_id": 424242}
+OTHER_IDS = {
+    "referral_id": 424242,
+    "business_id": 424242,
+    "visitor_id": 424242,
+    "meeting_id": 424242,
+    "day": "2024-05-01",
+}
 
 ID_OPERATIONS = [op for op in OPERATIONS if "<" in op.rule]
 

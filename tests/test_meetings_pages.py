@@ -12,7 +12,16 @@ from sqlalchemy import select
 
 from circle.extensions import db
 from circle.meetings.ical import escape_text, fold
-from circle.models import Attendance, AuditEntry, Circle, Meeting, Membership, User
+from circle.models import (
+    Attendance,
+    AuditEntry,
+    Circle,
+    Meeting,
+    Membership,
+    User,
+    Visitor,
+    VisitorVisit,
+)
 from tests.conftest import csrf_token
 
 LONG_AGO = datetime(2024, 1, 1, tzinfo=UTC)
@@ -386,6 +395,34 @@ def test_settings_apply_to_meetings_not_yet_held(app, client, auth, forms, make,
     assert ahead.starts_at.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M") == "07:30"
     held = meetings[past.held_on]
     assert held.place == "" and held.duration_minutes == 90
+
+
+def test_a_new_weekday_moves_empty_meetings_but_keeps_one_a_guest_is_announced_for(
+    app, client, auth, forms, make, chapter
+):
+    auth.login(chapter.admin)
+    client.get(url(chapter, "/meetings"))  # generates the Wednesdays ahead
+    announced_day = this_week_start() + timedelta(weeks=2)
+    with app.app_context():
+        announced = db.session.execute(
+            select(Meeting).where(Meeting.held_on == announced_day)
+        ).scalar_one()
+        guest = Visitor(circle_id=chapter.circle.id, name="Gast", profession_name="Optik")
+        db.session.add(guest)
+        db.session.flush()
+        db.session.add(
+            VisitorVisit(circle_id=chapter.circle.id, visitor_id=guest.id, meeting_id=announced.id)
+        )
+        db.session.commit()
+        db.session.remove()
+    response = forms.submit(url(chapter, "/settings"), settings_data(meeting_weekday="3"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        days = {m.held_on for m in db.session.scalars(select(Meeting))}
+        db.session.remove()
+    assert announced_day in days  # the guest's meeting stays (the host may cancel it)
+    assert announced_day + timedelta(weeks=1) not in days  # an empty Wednesday was moved
+    assert announced_day + timedelta(weeks=1, days=1) in days  # to Thursday
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from circle.db import utcnow
 from circle.extensions import db
-from circle.models import Attendance, Circle, Meeting
+from circle.models import Attendance, Circle, Meeting, VisitorVisit
 from circle.weeks import today_for, week_start
 
 #: How many weeks ahead meetings exist, so they can be cancelled (holidays) in advance.
@@ -73,8 +73,8 @@ def reschedule_upcoming(circle: Circle, now: datetime | None = None) -> list[Mee
     Scheduled meetings that start after ``now`` take the circle's current place, video
     link, duration and start time; cancelled and past meetings stay as they were. When
     the weekday changed, the upcoming meetings on the old weekday that nobody recorded
-    anything for are dropped (they were only generated) and generated anew on the new
-    weekday. Returns the upcoming meetings. Only flushes.
+    anything for (attendance, an announced visitor) are dropped (they were only generated)
+    and generated anew on the new weekday. Returns the upcoming meetings. Only flushes.
     """
     now = now or utcnow()
     candidates = db.session.execute(
@@ -87,13 +87,15 @@ def reschedule_upcoming(circle: Circle, now: datetime | None = None) -> list[Mee
     upcoming = [m for m in candidates if m.starts_at > now]
     stale = [m.id for m in upcoming if m.held_on.weekday() != circle.meeting_weekday]
     if stale:
-        recorded = set(
-            db.session.execute(
-                select(Attendance.meeting_id).where(
-                    Attendance.circle_id == circle.id, Attendance.meeting_id.in_(stale)
-                )
-            ).scalars()
-        )
+        recorded = set()
+        for model in (Attendance, VisitorVisit):  # attendance, or a guest announced for it
+            recorded |= set(
+                db.session.execute(
+                    select(model.meeting_id).where(
+                        model.circle_id == circle.id, model.meeting_id.in_(stale)
+                    )
+                ).scalars()
+            )
         dropped = [i for i in stale if i not in recorded]
         if dropped:
             db.session.execute(

@@ -3,6 +3,8 @@ registration and ``/me``."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -168,14 +170,11 @@ AUTH_OPERATIONS = [op for op in OPERATIONS if op.auth]
 
 
 def _url(rule: str) -> str:
-    """A concrete URL for a rule, with id 1 for every path value."""
-    return (
-        openapi_path(rule)
-        .replace("{circle_id}", "1")
-        .replace("{member_id}", "1")
-        .replace("{token_id}", "1")
-        .replace("{referral_id}", "1")
-        .replace("{business_id}", "1")
+    """A concrete URL for a rule: id 1 for every id in the path, a date for a day."""
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda match: "2024-05-01" if match.group(1) == "day" else "1",
+        openapi_path(rule),
     )
 
 

@@ -111,8 +111,9 @@ def test_members_get_their_week_the_day_before_the_meeting_once(app, world, outb
     assert "One-to-ones: 1" in body
     assert "Education credits: 1" in body
     assert f"/circles/{world['circle'].id}/week/2025-02-26" in body
-    clara_body = mails["clara@example.org"].get_content()
-    assert "Referrals given: 0" in clara_body and "One-to-ones: 1" in clara_body
+    clara_body = mails["clara@example.org"].get_content()  # Clara reads German
+    assert "Gegebene Empfehlungen: 0" in clara_body and "One-to-Ones: 1" in clara_body
+    assert "vom 2025-02-26 bis 2025-03-04" in clara_body
 
     # A second run the same day (or the next cron run) sends nothing.
     again = run(app)

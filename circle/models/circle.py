@@ -25,6 +25,7 @@ class Circle(Base):
         CheckConstraint("absence_limit BETWEEN 0 AND 52", name="absence_limit"),
         CheckConstraint("absence_window_months BETWEEN 1 AND 24", name="absence_window"),
         CheckConstraint("visitor_max_visits BETWEEN 1 AND 10", name="visitor_max_visits"),
+        CheckConstraint("prospect_retention_months BETWEEN 1 AND 120", name="prospect_retention"),
         CheckConstraint(
             "score_red_min <= score_yellow_min AND score_yellow_min <= score_green_min "
             "AND score_red_min >= 0 AND score_green_min <= 100",
@@ -77,6 +78,10 @@ class Circle(Base):
         SmallInteger, default=50, server_default=text("50")
     )
     score_red_min: Mapped[int] = mapped_column(SmallInteger, default=30, server_default=text("30"))
+    #: Prospect details on referrals (third parties) are erased after this many months.
+    prospect_retention_months: Mapped[int] = mapped_column(
+        SmallInteger, default=24, server_default=text("24")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:

@@ -96,6 +96,8 @@ class Referral(Base):
     prospect_name: Mapped[str] = mapped_column(String(200), default="")
     prospect_phone: Mapped[str] = mapped_column(String(50), default="")
     prospect_email: Mapped[str] = mapped_column(String(254), default="")
+    #: When the prospect details were erased after the circle's retention period.
+    prospect_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="new")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

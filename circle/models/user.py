@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, String, func
+from sqlalchemy import CheckConstraint, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circle.db import Base, UTCDateTime, utcnow
@@ -27,6 +27,11 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="de")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Raised by logout-everywhere and password changes: older session cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the account was erased at the owner's request (personal fields replaced).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

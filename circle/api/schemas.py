@@ -64,8 +64,14 @@ class ProblemSchema(Schema):
     detail = fields.String(required=True)
     errors = fields.Dict(
         keys=fields.String(),
-        values=fields.List(fields.String()),
-        metadata={"description": "Messages per input field (validation problems)."},
+        # A nested object (``prospect``) or list reports its own fields' messages inside.
+        values=fields.Raw(
+            metadata={"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]}
+        ),
+        metadata={
+            "description": "Messages per input field (validation problems); a nested object "
+            "or list holds the messages of its own fields or items."
+        },
     )
 
 

@@ -31,6 +31,19 @@ or non-object body is reported under `errors.body`). Any path answers 405
 """
 
 
+#: A path parameter with its converter (``int``; empty for Flask's default string).
+_CONVERTED_PARAM = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def _param_schema(converter: str, name: str) -> dict:
+    """The JSON schema of a path parameter: an integer for ``int``, a date for ``day``."""
+    if converter == "int":
+        return {"type": "integer", "minimum": 0}
+    if name == "day":
+        return {"type": "string", "format": "date"}
+    return {"type": "string"}
+
+
 def openapi_path(rule: str) -> str:
     """Turn a Flask rule (``/circles/<int:circle_id>``) into an OpenAPI path."""
     return api_bp.url_prefix + _PATH_PARAM.sub(r"{\1}", rule)
@@ -64,11 +77,11 @@ def _operation(op: Operation) -> dict:
         "responses": responses,
     }
     operation["operationId"] = _PATH_PARAM.sub(r"\1", operation["operationId"])
-    params = _PATH_PARAM.findall(op.rule)
+    params = _CONVERTED_PARAM.findall(op.rule)
     if params:
         operation["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-            for name in params
+            {"name": name, "in": "path", "required": True, "schema": _param_schema(converter, name)}
+            for converter, name in params
         ]
     if op.query is not None:
         operation.setdefault("parameters", []).append({"in": "query", "schema": op.query})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -48,13 +49,24 @@ def is_safe_next(target: str | None) -> bool:
     """Allow only local absolute paths such as ``/circles/3`` as redirect targets.
 
     Refuses scheme-relative (``//evil``), backslash tricks (``/\\evil``), any scheme
-    or host, and control characters.
+    or host, whitespace, control and non-ASCII characters (lookalike slashes), encoded
+    slashes, backslashes and control characters (``/%2F%2Fevil``) and dot segments
+    (``/.//evil``), which a browser or a proxy could turn into another host.
     """
     if not target or not target.startswith("/"):
         return False
     if target.startswith("//") or "\\" in target:
         return False
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+    if any(not 33 <= ord(ch) <= 126 for ch in target):
+        return False
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    if _ENCODED_TRICK.search(path):
+        return False
+    if any(segment in (".", "..") for segment in path.split("/")):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+#: Percent-encoded slash, backslash, dot or control character in a path.
+_ENCODED_TRICK = re.compile(r"%(2f|5c|2e|[01][0-9a-f]|7f)", re.IGNORECASE)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -13,6 +14,41 @@ from circle.errors import DomainError
 from circle.extensions import db
 
 log = logging.getLogger(__name__)
+security_log = logging.getLogger("circle.security")
+
+#: A path segment that looks like a token (invitation, password reset, calendar feed).
+_TOKENISH = re.compile(r"[A-Za-z0-9_\-.~]{20,}")
+
+
+def _refusing_user_id() -> int | None:
+    """The id of the logged-in user (session or API token), None when nobody is logged in."""
+    from flask_login import current_user
+
+    api_user = g.get("api_user")
+    if api_user is not None:
+        return api_user.id
+    if current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+def log_refusal(status: int | None, reason: str) -> None:
+    """Log a 403/404 answered to a logged-in user: user id, method, path and reason.
+
+    Token-like path segments are masked and the query string is left out, so no token
+    or password ends up in the log.
+    """
+    if status not in (403, 404):
+        return
+    user_id = _refusing_user_id()
+    if user_id is None:
+        return
+    path = "/".join(
+        "<redacted>" if _TOKENISH.fullmatch(part) else part for part in request.path.split("/")
+    )
+    security_log.warning(
+        "refused %s user=%s %s %s reason=%s", status, user_id, request.method, path, reason
+    )
 
 
 def _is_api() -> bool:
@@ -58,6 +94,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         db.session.rollback()
+        log_refusal(error.status, f"{error.code}: {error.message}")
         if _is_api():
             return problem(error.status, error.code, error.message)
         return _page(error.status, error.message)
@@ -66,6 +103,7 @@ def register(app: Flask) -> None:
     def _http(error: HTTPException):
         if error.code and error.code >= 500:
             db.session.rollback()
+        log_refusal(error.code, error.name)
         if _is_api():
             return problem_for_http(error)
         if error.code == 429:

@@ -30,6 +30,7 @@ from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db, limiter
 from circle.models import User
+from circle.web_errors import log_refusal
 
 #: Largest JSON body the API reads (bytes); larger ones get 413.
 MAX_BODY = 64 * 1024
@@ -274,6 +275,7 @@ def validation_problem(messages) -> Response:
 
 def domain_problem(error: DomainError) -> Response:
     """A problem response for a refusal of the services, mapped 1:1 from the error."""
+    log_refusal(error.status, f"{error.code}: {error.message}")
     extra = {"errors": {error.field: [error.message]}} if error.field else {}
     extra.update(getattr(error, "extra", None) or {})
     response = problem(error.status, error.code, error.message, **extra)

@@ -1,0 +1,1 @@
+"""The audit log of a circle: every recorded change, for those who run the circle."""

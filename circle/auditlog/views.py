@@ -1,0 +1,42 @@
+"""The audit log page of a circle (``edit_settings``: admins, president, vice president).
+
+Other circles answer 404, members without the right 403.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from circle.auditlog import services
+from circle.permissions import require
+from circle.web import my_circle
+
+bp = Blueprint("auditlog", __name__)
+
+
+@bp.get("/circles/<int:circle_id>/audit")
+@login_required
+def index(circle_id: int):
+    """The circle's audit entries, newest first, 50 per page, filterable by entity type."""
+    circle, me = my_circle(circle_id)
+    require(me, "edit_settings")
+    entity = request.args.get("entity") or None
+    page = services.log_page(circle.id, entity, _page_number(request.args.get("page")))
+    return render_template(
+        "auditlog/index.html",
+        circle=circle,
+        me=me,
+        log=page,
+        entity_types=services.entity_types(circle.id),
+        entity_label=services.entity_label,
+        action_label=services.action_label,
+        changes=services.changes,
+    )
+
+
+def _page_number(raw: str | None) -> int:
+    """A page number from the query string; anything that is not a small number is page 1."""
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+        return 1
+    return int(raw)

@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount the HTML pages, the JSON API and the health check."""
     from circle.activity.views import bp as activity_bp
     from circle.api import api_bp
+    from circle.auditlog.views import bp as auditlog_bp
     from circle.auth.views import bp as auth_bp
     from circle.balance.views import bp as balance_bp
     from circle.circles.views import bp as circles_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(scores_bp)
     app.register_blueprint(roles_bp)
     app.register_blueprint(visitors_bp)
+    app.register_blueprint(auditlog_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
     app.register_blueprint(stripe_webhook_bp)  # CSRF-exempt view: Stripe signs instead
@@ -130,7 +132,16 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    """Headers sent with every response: no framing, no sniffing, strict referrers."""
+    """Headers sent with every response: no framing, no sniffing, strict referrers.
+
+    Pages of a logged-in user and API responses (personal data) are never stored by a
+    browser or proxy cache; the public OpenAPI document may be. HSTS outside development
+    and test, where the site is served over HTTPS.
+    """
+    from flask import request
+    from flask_login import current_user
+
+    hsts = app.config["SESSION_COOKIE_SECURE"] or app.config["CIRCLE_ENV"] == "production"
 
     @app.after_request
     def _headers(response):
@@ -138,11 +149,17 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        if app.config["SESSION_COOKIE_SECURE"]:
+        if hsts:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
+        if _personal(request.path) or current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+    def _personal(path: str) -> bool:
+        """API responses carry personal data, except the public OpenAPI document."""
+        return path.startswith("/api/") and path != "/api/v1/openapi.json"
 
 
 def register_commands(app: Flask) -> None:

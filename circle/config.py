@@ -27,6 +27,16 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    """Read a positive whole number from the environment; a bad value stops the start-up."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a positive whole number, not {value!r}.")
+    return int(value)
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask configuration from the environment and ``overrides``.
 
@@ -67,6 +77,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_OUTBOX": outbox,
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
+        # Limits (flask-limiter notation) beyond the fixed ones on the routes: failed logins
+        # per account (web and API together), re-authentication per user, imports.
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
+        "RATELIMIT_REAUTH": os.environ.get("RATELIMIT_REAUTH", "10 per hour"),
+        "RATELIMIT_IMPORTS": os.environ.get("RATELIMIT_IMPORTS", "30 per hour"),
         "OPEN_REGISTRATION": _bool(os.environ.get("OPEN_REGISTRATION"), True),
         # Stripe: online dues only when the secret key is set; the webhook verifies
         # signatures whenever its secret is set. One pinned API version for every call.
@@ -83,6 +98,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": not relaxed,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # A login ends after this long without a request, and this long after the login.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_int("SESSION_IDLE_MINUTES", 30)),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=_int("SESSION_ABSOLUTE_HOURS", 12)),
+        # "Stay logged in on this device" lasts this long (Flask-Login's default is a year).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int("REMEMBER_DAYS", 30)),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
         # Links sent by mail.
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),

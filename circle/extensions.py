@@ -1,5 +1,8 @@
 """Flask extensions, created unattached and bound in ``create_app``."""
 
+import logging
+
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -21,4 +24,16 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _log_breach(limit) -> None:
+    """Log a request refused by a rate limit: endpoint, limit and client address."""
+    logging.getLogger("circle.auth").warning(
+        "throttled outcome=refused endpoint=%s limit=%s ip=%s",
+        request.endpoint,
+        limit.limit,
+        get_remote_address(),
+    )
+
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], on_breach=_log_breach)

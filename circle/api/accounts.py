@@ -29,7 +29,7 @@ THROTTLE = "5 per minute"
 )
 def create_token(data):
     """Exchange e-mail and password for a bearer token. The token is shown only this once."""
-    user = accounts.authenticate(data["email"], data["password"])
+    user = accounts.check_login(data["email"], data["password"], via="api")
     if user is None:
         raise Unauthorized(_("Wrong e-mail address or password."))
     _token, plain = accounts.create_api_token(user, data["name"])

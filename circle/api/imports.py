@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 from circle.api.endpoint import WithStatus, current_user, endpoint
 from circle.api.fields import Day
 from circle.api.schemas import In
+from circle.auth.throttle import configured
 from circle.circles.services import circle_for_user
 from circle.imports import export, services
 
@@ -140,6 +141,7 @@ class ExportQuery(In):
     status=200,
     statuses=(201,),
     problems=("forbidden", "import_rejected"),
+    rate_limit=configured("IMPORTS"),
 )
 def create_import(circle_id, form):
     """Upload a BNI Connect slips report or a Circle CSV (admins).

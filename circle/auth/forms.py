@@ -127,3 +127,53 @@ class LanguageForm(FlaskForm):
 
     locale = SelectField(choices=LANGUAGE_CHOICES)
     next = HiddenField()
+
+
+def _current_password_field(field_id: str) -> PasswordField:
+    """The current password, asked again before the login details change."""
+    return PasswordField(
+        _l("Current password"),
+        validators=[
+            DataRequired(_l("Please enter your current password.")),
+            Length(max=MAX_PASSWORD),
+        ],
+        render_kw={"autocomplete": "current-password"},
+        id=field_id,
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    """A new password, entered twice, confirmed with the current one."""
+
+    current_password = _current_password_field("password-change-current")
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Please choose a password.")), Length(max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "new-password"},
+        id="new-password",
+    )
+    password_repeat = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Please repeat the password.")),
+            EqualTo("password", _l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+        id="new-password-repeat",
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    """A new login address, confirmed with the current password."""
+
+    email = EmailField(
+        _l("New e-mail address"),
+        validators=[
+            DataRequired(_l("Please enter your e-mail address.")),
+            Length(max=254),
+            Email(_l("Please enter a valid e-mail address.")),
+        ],
+        render_kw={"autocomplete": "email"},
+        id="new-email",
+    )
+    current_password = _current_password_field("email-change-current")

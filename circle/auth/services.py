@@ -8,6 +8,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from circle.auth import throttle
+from circle.auth.events import auth_event
+from circle.auth.passwords import is_common_password
 from circle.db import utcnow
 from circle.errors import EmailTaken, NotFound, ValidationFailed
 from circle.extensions import db
@@ -20,6 +23,8 @@ from circle.security import (
     verify_password,
 )
 
+#: ASVS 5.0 (6.2.1, 6.2.9): at least 8 characters; 64 and more must be allowed. The cap
+#: only keeps absurd inputs out; argon2 hashes any length in the same time.
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 TOKEN_PREFIX = "cir_"  # noqa: S105 - a public prefix, not a secret
@@ -40,7 +45,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def check_password_rules(password: str) -> None:
-    """Raise ValidationFailed when a new password is too short or too long."""
+    """Raise ValidationFailed when a new password is too short, too long or too common."""
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed(
             _("The password needs at least %(n)s characters.", n=MIN_PASSWORD), field="password"
@@ -48,6 +53,14 @@ def check_password_rules(password: str) -> None:
     if len(password) > MAX_PASSWORD:
         raise ValidationFailed(
             _("The password may have at most %(n)s characters.", n=MAX_PASSWORD),
+            field="password",
+        )
+    if is_common_password(password):
+        raise ValidationFailed(
+            _(
+                "This password is on the list of the most common passwords; "
+                "please choose another one."
+            ),
             field="password",
         )
 
@@ -116,11 +129,79 @@ def _dummy_hash() -> str:
     return _DUMMY[0]
 
 
+def check_login(email: str, password: str, via: str) -> User | None:
+    """Authenticate a login attempt with the per-account throttle, and log its outcome.
+
+    Raises TooManyAttempts (without checking the password) once the account's failed
+    attempts are used up; ``via`` (``web`` or ``api``) only goes into the log line.
+    """
+    try:
+        throttle.refuse_if_blocked(email)
+    except throttle.TooManyAttempts:
+        auth_event("login", "throttled", email=email, via=via)
+        raise
+    user = authenticate(email, password)
+    if user is None:
+        throttle.count_failure(email)
+        auth_event("login", "failure", email=email, via=via)
+        return None
+    auth_event("login", "success", user=user, via=via)
+    return user
+
+
 def set_password(user: User, password: str) -> None:
-    """Set a new password after checking the rules."""
+    """Set a new password after checking the rules; every existing session of the user ends."""
     check_password_rules(password)
     user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.session_version = (user.session_version or 1) + 1
     db.session.flush()
+
+
+def require_current_password(user: User, password: str) -> None:
+    """Re-authentication: raise ValidationFailed unless ``password`` is the user's current one."""
+    if not verify_password(user.password_hash, password or ""):
+        auth_event("reauth", "failure", user=user)
+        raise ValidationFailed(_("Your current password is not correct."), field="current_password")
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password after re-authentication; other sessions of the user end."""
+    require_current_password(user, current_password)
+    set_password(user, new_password)
+    auth_event("password_change", "success", user=user)
+
+
+def change_email(user: User, current_password: str, new_email: str) -> User:
+    """Change the login address after re-authentication; a taken address is EmailTaken."""
+    require_current_password(user, current_password)
+    address = normalise_email(new_email)
+    if address == user.email:
+        return user
+    other = find_user_by_email(address)
+    if other is not None and other.id != user.id:
+        raise EmailTaken(_("An account with this e-mail address already exists."), field="email")
+    user.email = address
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        raise EmailTaken(
+            _("An account with this e-mail address already exists."), field="email"
+        ) from error
+    auth_event("email_change", "success", user=user)
+    return user
+
+
+def end_other_sessions(user: User) -> int:
+    """Raise the session version: every session and remember cookie of the user ends.
+
+    Returns the new version, which the caller stores in the session it wants to keep.
+    """
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+    auth_event("logout_others", "success", user=user)
+    return user.session_version
 
 
 def update_profile(user: User, name: str, locale: str) -> User:
@@ -190,6 +271,14 @@ def user_for_api_token(plain: str) -> User | None:
         select(ApiToken).where(ApiToken.token_hash == token_hash(plain))
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None:
+        prefix = plain[: len(TOKEN_PREFIX) + 4] if plain.startswith(TOKEN_PREFIX) else "other"
+        auth_event(
+            "api_token",
+            "failure",
+            user=token.user if token is not None else None,
+            token=prefix + "…",
+            reason="revoked" if token is not None else "unknown",
+        )
         return None
     token.last_used_at = utcnow()
     return token.user

@@ -15,18 +15,22 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from circle.auth import services
+from circle.auth import services, sessions
+from circle.auth.events import auth_event
 from circle.auth.forms import (
+    EmailChangeForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
+    PasswordChangeForm,
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
     TokenForm,
 )
+from circle.auth.throttle import TooManyAttempts, configured, user_or_address
 from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db, limiter
@@ -47,11 +51,7 @@ def _email_key() -> str:
 
 def _start_session(user: User, remember: bool = False) -> None:
     """Log ``user`` in with a fresh session; keeps only the language chosen in this browser."""
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-    login_user(user, remember=remember)
+    sessions.start(user, remember=remember)
 
 
 # --- landing page ------------------------------------------------------------------
@@ -102,7 +102,6 @@ def _render_register(form: RegisterForm, status: int):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
-@limiter.limit("10 per hour", key_func=_email_key, methods=["POST"])
 def login():
     """Log in with e-mail address and password; ``next`` is followed only when local."""
     form = LoginForm()
@@ -110,8 +109,11 @@ def login():
         form.next.data = request.args.get("next", "")
     if not form.validate_on_submit():
         return _render_login(form, 422 if form.is_submitted() else 200)
-    with unit_of_work(db.session):  # authenticate may upgrade an outdated hash
-        user = services.authenticate(form.email.data, form.password.data)
+    try:
+        with unit_of_work(db.session):  # authenticate may upgrade an outdated hash
+            user = services.check_login(form.email.data, form.password.data, via="web")
+    except TooManyAttempts:
+        abort(429)
     if user is None:
         # One message for unknown address and wrong password: no hint which one it was.
         form.form_errors.append(_("The e-mail address or the password is wrong."))
@@ -131,12 +133,11 @@ def _render_login(form: LoginForm, status: int):
 
 @bp.post("/logout")
 def logout():
-    """Log out and forget the session (the chosen language stays)."""
-    locale = session.get("locale")
+    """Log out and forget the session and the remember cookie (the chosen language stays)."""
+    if current_user.is_authenticated:
+        auth_event("logout", "success", user=current_user)
     logout_user()
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    sessions.end()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.index"))
 
@@ -157,6 +158,9 @@ def forgot_password():
     user = services.find_user_by_email(form.email.data)
     if user is not None:
         _send_reset_mail(user)
+        auth_event("password_reset_request", "sent", user=user)
+    else:
+        auth_event("password_reset_request", "unknown", email=form.email.data)
     flash(
         _(
             "If an account exists for %(email)s, we have sent it a link to choose a new "
@@ -202,6 +206,7 @@ def reset_password(token: str):
     except DomainError as error:
         form_error(form, error)
         return _render_reset(form, token, error.status)
+    auth_event("password_reset", "success", user=user)
     _start_session(user)
     flash(_("Your new password is set and you are logged in."), "success")
     return redirect(url_for(HOME))
@@ -235,8 +240,59 @@ def account():
     return redirect(url_for("auth.account"))
 
 
+@bp.post("/account/password")
+@login_required
+@limiter.limit(configured("REAUTH"), key_func=user_or_address)
+def change_password():
+    """Choose a new password after giving the current one; other sessions end, this one stays."""
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _render_account(password_form=form, status=422)
+    user = current_user._get_current_object()
+    try:
+        with unit_of_work(db.session):
+            services.change_password(user, form.current_password.data, form.password.data)
+    except DomainError as error:
+        form_error(form, error)
+        return _render_account(password_form=form, status=error.status)
+    _start_session(user, remember=sessions.remembered())
+    flash(_("Your new password is set. Your other sessions are logged out."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/email")
+@login_required
+@limiter.limit(configured("REAUTH"), key_func=user_or_address)
+def change_email():
+    """Change the login address after giving the current password."""
+    form = EmailChangeForm()
+    if not form.validate_on_submit():
+        return _render_account(email_form=form, status=422)
+    try:
+        with unit_of_work(db.session):
+            services.change_email(current_user, form.current_password.data, form.email.data)
+    except DomainError as error:
+        form_error(form, error)
+        return _render_account(email_form=form, status=error.status)
+    flash(_("Your e-mail address is changed. Use it from now on to log in."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Log out every other browser and device of this account; this session stays."""
+    user = current_user._get_current_object()
+    with unit_of_work(db.session):
+        services.end_other_sessions(user)
+    sessions.keep_current(user)
+    flash(_("Your other sessions are logged out."), "success")
+    return redirect(url_for("auth.account"))
+
+
 @bp.post("/account/tokens")
 @login_required
+@limiter.limit("20 per hour", key_func=user_or_address)
 def create_token():
     """Issue an API token and show it once, on this response only."""
     form = TokenForm()
@@ -264,18 +320,27 @@ def _render_account(
     token_form: TokenForm | None = None,
     new_token: str | None = None,
     status: int = 200,
+    password_form: PasswordChangeForm | None = None,
+    email_form: EmailChangeForm | None = None,
 ):
-    """Show the account page with the profile form, the token list and the token form."""
+    """Show the account page: profile, login details, sessions and API tokens."""
     if profile is None:
         profile = ProfileForm(formdata=None, obj=current_user)
     if token_form is None:
         token_form = TokenForm(formdata=None)
+    if password_form is None:
+        password_form = PasswordChangeForm(formdata=None)
+    if email_form is None:
+        email_form = EmailChangeForm(formdata=None)
     body = render_template(
         "auth/account.html",
         profile=profile,
         token_form=token_form,
+        password_form=password_form,
+        email_form=email_form,
         tokens=services.api_tokens_of(current_user),
         new_token=new_token,
+        min_password=services.MIN_PASSWORD,
         timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
     )
     return current_app.make_response((body, status))

@@ -23,10 +23,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from circle.api.endpoint import MAX_UPLOAD
+from circle.auth.throttle import configured, user_or_address
 from circle.circles.services import circle_for_user
 from circle.db import unit_of_work
 from circle.errors import DomainError
-from circle.extensions import db
+from circle.extensions import db, limiter
 from circle.imports import export, services, storage
 from circle.imports.forms import ConfirmForm, ExportForm, UploadForm
 from circle.web import current_member as _me
@@ -50,6 +51,7 @@ def _upload_page(circle, form, status: int):
 
 @bp.route("/circles/<int:circle_id>/import", methods=["GET", "POST"])
 @login_required
+@limiter.limit(configured("IMPORTS"), key_func=user_or_address, methods=["POST"])
 def upload(circle_id: int):
     """Upload a file and see what it would import (admins; nothing is written yet)."""
     circle, _me_member = services.admin_circle(_me(), circle_id)
@@ -88,6 +90,7 @@ def upload(circle_id: int):
 
 @bp.post("/circles/<int:circle_id>/import/confirm")
 @login_required
+@limiter.limit(configured("IMPORTS"), key_func=user_or_address)
 def confirm(circle_id: int):
     """Import the previewed file: all rows or none."""
     circle, _me_member = services.admin_circle(_me(), circle_id)

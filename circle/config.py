@@ -79,6 +79,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         # Limits (flask-limiter notation) beyond the fixed ones on the routes: failed logins
         # per account (web and API together), re-authentication per user, imports.
+        # Keeps the counters apart when several apps share one Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "circle"),
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
         "RATELIMIT_REAUTH": os.environ.get("RATELIMIT_REAUTH", "10 per hour"),
         "RATELIMIT_IMPORTS": os.environ.get("RATELIMIT_IMPORTS", "30 per hour"),

@@ -1,0 +1,250 @@
+"""Sessions (ASVS 5.0 V7): a new session at login, the session version that ends other
+sessions, idle and absolute timeouts on a controlled clock, re-authentication before login
+details change, and the authentication log (``circle.auth``)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from circle.auth import sessions
+from circle.extensions import db
+from circle.models import User
+from circle.security import verify_password
+from tests.conftest import AuthActions, Forms
+from tests.factories import PASSWORD
+
+NEW_PASSWORD = "Apotheke am Dom 1996"
+
+
+def html(response) -> str:
+    """The response body as text."""
+    return response.get_data(as_text=True)
+
+
+def reload_user(app, user: User) -> User:
+    """The user as stored now."""
+    with app.app_context():
+        return db.session.get(User, user.id)
+
+
+def logged_in(client) -> bool:
+    """True when ``client``'s cookies still open the account page."""
+    return client.get("/account").status_code == 200
+
+
+def post_on_account(client, action: str, data: dict):
+    """POST a form of the account page (with its CSRF token) to ``action``."""
+    return Forms(client).submit("/account", data, action=action)
+
+
+class Clock:
+    """The sessions' clock, moved by hand."""
+
+    def __init__(self, now: int = 1_750_000_000):
+        self.now = now
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        """Move the clock forward by a ``timedelta(**delta)``."""
+        self.now += int(timedelta(**delta).total_seconds())
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """Replace ``circle.auth.sessions.clock`` with a clock the test moves."""
+    fake = Clock()
+    monkeypatch.setattr(sessions, "clock", fake)
+    return fake
+
+
+@pytest.fixture
+def second_client(app):
+    """Another browser: a client with its own cookies."""
+    return app.test_client()
+
+
+# --- a new session at login ------------------------------------------------------------
+
+
+def test_login_replaces_the_session_an_attacker_planted(app, client, make, auth):
+    client.get("/login")
+    with client.session_transaction() as sess:
+        sess["planted"] = "by an attacker"
+    planted_cookie = client.get_cookie("session", domain="circle.test").value
+    auth.login(make.user())
+    assert client.get_cookie("session", domain="circle.test").value != planted_cookie
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+    # The cookie from before the login is still anonymous.
+    victim = app.test_client()
+    victim.set_cookie("session", planted_cookie, domain="circle.test")
+    assert not logged_in(victim)
+
+
+# --- the session version ----------------------------------------------------------------
+
+
+def test_log_out_other_sessions_ends_them_and_keeps_this_one(app, client, second_client, make):
+    user = make.user(locale="en")
+    AuthActions(client).login(user)
+    Forms(second_client).submit(
+        "/login", {"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+    assert logged_in(second_client)
+    remember_cookie = second_client.get_cookie("remember_token", domain="circle.test").value
+    response = post_on_account(client, "/account/sessions/end-others", {})
+    assert response.status_code == 302
+    assert "Your other sessions are logged out." in html(client.get("/account"))
+    assert logged_in(client)
+    # The other browser is sent to the login page ...
+    response = second_client.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    # ... and its "stay logged in" cookie no longer logs anybody in.
+    third = app.test_client()
+    third.set_cookie("remember_token", remember_cookie, domain="circle.test")
+    assert not logged_in(third)
+
+
+def test_logout_forgets_the_remember_cookie(client, make):
+    user = make.user()
+    Forms(client).submit("/login", {"email": user.email, "password": PASSWORD, "remember": "y"})
+    assert client.get_cookie("remember_token", domain="circle.test") is not None
+    AuthActions(client).logout()
+    assert client.get_cookie("remember_token", domain="circle.test") is None
+    assert not logged_in(client)
+
+
+def test_password_change_needs_the_current_password(app, client, make, auth):
+    user = make.user(locale="en")
+    auth.login(user)
+    response = post_on_account(
+        client,
+        "/account/password",
+        {
+            "current_password": "not my password",
+            "password": NEW_PASSWORD,
+            "password_repeat": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 422
+    assert "Your current password is not correct." in html(response)
+    stored = reload_user(app, user)
+    assert verify_password(stored.password_hash, PASSWORD)
+    assert stored.password_changed_at is None
+
+
+def test_password_change_ends_other_sessions_and_keeps_this_one(
+    app, client, second_client, make, auth
+):
+    user = make.user(locale="en")
+    auth.login(user)
+    AuthActions(second_client).login(user)
+    response = post_on_account(
+        client,
+        "/account/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    stored = reload_user(app, user)
+    assert verify_password(stored.password_hash, NEW_PASSWORD)
+    assert stored.password_changed_at is not None
+    assert stored.session_version == user.session_version + 1
+    assert logged_in(client)
+    assert not logged_in(second_client)
+
+
+def test_email_change_needs_the_current_password_and_a_free_address(app, client, make, auth):
+    user = make.user(locale="en")
+    other = make.user()
+    auth.login(user)
+    wrong = post_on_account(
+        client, "/account/email", {"email": "neu@example.org", "current_password": "nope nope"}
+    )
+    assert wrong.status_code == 422
+    assert "Your current password is not correct." in html(wrong)
+    taken = post_on_account(
+        client, "/account/email", {"email": other.email.upper(), "current_password": PASSWORD}
+    )
+    assert taken.status_code == 409
+    assert "already exists" in html(taken)
+    assert reload_user(app, user).email == user.email
+    done = post_on_account(
+        client, "/account/email", {"email": "Neu@Example.org", "current_password": PASSWORD}
+    )
+    assert done.status_code == 302
+    assert reload_user(app, user).email == "neu@example.org"
+
+
+def test_account_forms_need_csrf(app, client, make, auth):
+    user = make.user()
+    auth.login(user)
+    response = client.post("/account/sessions/end-others")
+    assert response.status_code == 400
+    assert reload_user(app, user).session_version == user.session_version
+
+
+# --- timeouts --------------------------------------------------------------------------
+
+
+def test_idle_session_ends_after_thirty_minutes_without_a_request(client, make, auth, clock):
+    auth.login(make.user(locale="en"))
+    clock.advance(minutes=29)
+    assert logged_in(client)
+    clock.advance(minutes=29)  # each request restarts the idle clock
+    assert logged_in(client)
+    clock.advance(minutes=31)
+    response = client.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert "Your session has ended. Please log in again." in html(client.get("/login"))
+
+
+def test_session_ends_at_the_absolute_timeout_even_when_busy(app, client, make, auth, clock):
+    app.config["SESSION_ABSOLUTE_TIMEOUT"] = timedelta(hours=1)
+    auth.login(make.user())
+    for _ in range(3):
+        clock.advance(minutes=20)
+        assert logged_in(client)
+    clock.advance(minutes=1)
+    assert not logged_in(client)
+
+
+# --- the authentication log ----------------------------------------------------------------
+
+
+def test_authentication_events_are_logged_without_secrets(app, client, make, auth, caplog):
+    user = make.user(locale="en")
+    caplog.set_level(logging.INFO, logger="circle.auth")
+    secret_typo = "my secret typo 123"
+    auth.login(user, password=secret_typo)
+    auth.login(user)
+    auth.logout()
+    Forms(client).submit("/password/forgot", {"email": "nobody@example.org"})
+    with app.test_request_context():
+        from circle.auth.services import create_api_token, revoke_api_token
+
+        token, plain = create_api_token(db.session.merge(user), "script")
+        revoke_api_token(db.session.merge(user), token.id)
+        db.session.commit()
+    client.get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"})
+    client.get("/api/v1/me", headers={"Authorization": "Bearer cir_madeUpTokenValue1234567890"})
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "circle.auth"]
+    text = "\n".join(lines)
+    assert any(line.startswith("login outcome=failure email=h:") for line in lines), text
+    assert f"login outcome=success user={user.id}" in text
+    assert f"logout outcome=success user={user.id}" in text
+    assert "password_reset_request outcome=unknown email=h:" in text
+    assert f"api_token outcome=failure user={user.id}" in text
+    assert "reason=unknown" in text
+    assert all("ip=127.0.0.1" in line for line in lines), text
+    for secret in (secret_typo, PASSWORD, plain, plain[:12], "cir_madeUpTokenValue"):
+        assert secret not in caplog.text
+    for address in (user.email, "nobody@example.org"):
+        assert address not in caplog.text

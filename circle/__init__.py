@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from circle.imports.views import bp as imports_bp
     from circle.meetings.views import bp as meetings_bp
     from circle.membership.views import bp as membership_bp
+    from circle.privacy.views import bp as privacy_bp
     from circle.referrals.views import bp as referrals_bp
     from circle.roles.views import bp as roles_bp
     from circle.scores.views import bp as scores_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(scores_bp)
     app.register_blueprint(roles_bp)
     app.register_blueprint(visitors_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(auditlog_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)

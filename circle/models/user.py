@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Index, String, func, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circle.db import Base, UTCDateTime, utcnow
@@ -23,7 +25,8 @@ class User(UserMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
-    name: Mapped[str] = mapped_column(String(120))
+    #: The stored name; read ``name``, which shows an erased account as "Former member".
+    stored_name: Mapped[str] = mapped_column("name", String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="de")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -32,6 +35,24 @@ class User(UserMixin, Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the account was erased at the owner's request (personal fields replaced).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @hybrid_property
+    def name(self) -> str:
+        """The display name; an erased account reads "Former member" in the UI language."""
+        if self.erased_at is not None:
+            return gettext("Former member")
+        return self.stored_name
+
+    @name.inplace.setter
+    def _name_setter(self, value: str) -> None:
+        """Store a new name."""
+        self.stored_name = value
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls):
+        """In SQL, ``User.name`` is the stored column."""
+        return cls.stored_name
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

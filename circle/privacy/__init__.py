@@ -1,0 +1,1 @@
+"""Personal data (DSGVO): export of everything about a member, erasure, prospect retention."""

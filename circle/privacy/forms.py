@@ -1,0 +1,32 @@
+"""Forms of the privacy page: the export button and the account deletion."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from circle.auth.services import MAX_PASSWORD
+
+
+class ExportForm(FlaskForm):
+    """Download my data (a POST, so that only this site can start it: CSRF)."""
+
+
+class EraseForm(FlaskForm):
+    """Delete my account: the password again and the e-mail address typed as confirmation."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirmation = StringField(
+        _l("Type your e-mail address to confirm"),
+        validators=[
+            DataRequired(_l("Please type your e-mail address to confirm.")),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )

@@ -1,0 +1,97 @@
+"""HTML pages for personal data: the privacy page, the JSON download, deleting the account."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_required, logout_user
+
+from circle.db import unit_of_work
+from circle.errors import DomainError
+from circle.extensions import db, limiter
+from circle.privacy import erase
+from circle.privacy.export import export_data
+from circle.privacy.forms import EraseForm, ExportForm
+from circle.web import current_member, form_error
+
+bp = Blueprint("privacy", __name__)
+
+
+def _no_store(response):
+    """Personal data must not be kept by the browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/account/privacy")
+@login_required
+def index():
+    """Your data: download it as JSON, or delete the account (with what is kept and why)."""
+    return _render(EraseForm(formdata=None), 200)
+
+
+def _render(form: EraseForm, status: int):
+    """Show the privacy page with the deletion form."""
+    user = current_member()
+    body = render_template(
+        "privacy/index.html",
+        export_form=ExportForm(formdata=None),
+        form=form,
+        blocking=erase.blocking_circles(user),
+        payments_kept=erase.payments_kept(user),
+        retention_years=erase.PAYMENT_RETENTION_YEARS,
+    )
+    return _no_store(current_app.make_response((body, status)))
+
+
+@bp.post("/account/export")
+@login_required
+@limiter.limit("10 per hour")
+def export():
+    """Download everything about me as ``circle-export-<date>.json`` (never cached)."""
+    form = ExportForm()
+    if not form.validate_on_submit():
+        flash(_("The download has expired. Please try again."), "error")
+        return redirect(url_for("privacy.index"))
+    data = export_data(current_member())
+    day = data["exported_at"][:10]
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="circle-export-{day}.json"'},
+    )
+    return _no_store(response)
+
+
+@bp.post("/account/delete")
+@login_required
+@limiter.limit("5 per minute")
+def delete():
+    """Delete my account after the password and the typed confirmation; then log out."""
+    form = EraseForm()
+    if not form.validate_on_submit():
+        return _render(form, 422)
+    try:
+        with unit_of_work(db.session):
+            erase.erase_account(current_member(), form.password.data, form.confirmation.data)
+    except DomainError as error:
+        form_error(form, error)
+        form.password.data = ""
+        return _render(form, error.status)
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("Your account has been deleted. Thank you for being part of Circle."), "success")
+    return redirect(url_for("auth.index"))

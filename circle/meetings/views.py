@@ -267,8 +267,9 @@ def absences(circle_id: int):
 @bp.get("/circles/<int:circle_id>/report")
 @login_required
 def current_report(circle_id: int):
-    """The report of the current week."""
-    circle, _me = my_circle(circle_id)
+    """The report of the current week (``lock_weekly_report``; other members 403)."""
+    circle, me = my_circle(circle_id)
+    require(me, "lock_weekly_report")
     start = week_start(circle, today_for(circle))
     return redirect(url_for("meetings.week_report", circle_id=circle.id, day=start.isoformat()))
 

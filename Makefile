@@ -30,12 +30,17 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Debian packages the tests use: Chromium for the browser tests; PostgreSQL is provisioned
-# by scripts/with-postgres.sh (local server, or a throwaway cluster it installs if needed).
+# Debian packages the tests use: Chromium for the browser tests, redis-server for the test
+# of rate limits shared by two workers (it starts its own server when none listens on
+# 6379); PostgreSQL is provisioned by scripts/with-postgres.sh (local server, or a
+# throwaway cluster it installs if needed).
 system-deps:
 	@command -v $${CHROMIUM_PATH:-chromium} >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests ..."; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || { \
+	  echo "Installing Debian's redis-server for the shared rate-limit test ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
 
 # localstripe (a fake, stateful Stripe server for the subscription test) lives in its own
 # venv: its pinned dependencies stay out of the app's.

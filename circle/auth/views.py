@@ -242,7 +242,7 @@ def account():
 
 @bp.post("/account/password")
 @login_required
-@limiter.limit(configured("REAUTH"), key_func=user_or_address)
+@limiter.shared_limit(configured("REAUTH"), scope="reauth", key_func=user_or_address)
 def change_password():
     """Choose a new password after giving the current one; other sessions end, this one stays."""
     form = PasswordChangeForm()
@@ -262,7 +262,7 @@ def change_password():
 
 @bp.post("/account/email")
 @login_required
-@limiter.limit(configured("REAUTH"), key_func=user_or_address)
+@limiter.shared_limit(configured("REAUTH"), scope="reauth", key_func=user_or_address)
 def change_email():
     """Change the login address after giving the current password."""
     form = EmailChangeForm()

@@ -145,3 +145,28 @@ def send_reminders_command(today) -> None:
     click.echo(f"Reminders sent: {summary.sent}; already sent before: {summary.already}")
     if summary.failed:
         raise click.ClickException(f"{summary.failed} reminders failed; run again to retry.")
+
+
+@circle_cli.command("purge-prospects")
+@click.option(
+    "--today",
+    "today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Act as if today were this day (YYYY-MM-DD); default: today in each circle's zone.",
+)
+def purge_prospects_command(today) -> None:
+    """Erase prospect details (names, phones, e-mails) older than each circle's retention.
+
+    Meant for cron, once a day. The referrals themselves stay; only the third party's
+    details are blanked (also in the audit trail). Idempotent: a second run erases nothing.
+    """
+    from circle.privacy.retention import purge_prospects
+
+    with unit_of_work(db.session):
+        summary = purge_prospects(today.date() if today else None)
+    for run in summary.circles:
+        click.echo(
+            f"{run.circle}: {run.erased} referrals erased "
+            f"(given before {run.cutoff.isoformat()}, {run.months} months)"
+        )
+    click.echo(f"Prospect details erased: {summary.erased} referrals")

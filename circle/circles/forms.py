@@ -31,6 +31,7 @@ from circle.circles.services import (
     MAX_LINK,
     MAX_PLACE,
     MEETING_MINUTES,
+    PROSPECT_RETENTION_MONTHS,
     VISITOR_MAX_VISITS,
     CircleSettings,
 )
@@ -250,6 +251,16 @@ class CircleSettingsForm(FlaskForm):
         validators=[Optional()],
         render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
     )
+    prospect_retention_months = IntegerField(
+        _l("Keep prospect details for (months)"),
+        default=24,
+        validators=[Optional()],
+        render_kw={
+            "min": PROSPECT_RETENTION_MONTHS[0],
+            "max": PROSPECT_RETENTION_MONTHS[1],
+            "inputmode": "numeric",
+        },
+    )
 
     def __init__(self, *args, circle: Circle | None = None, **kwargs) -> None:
         super().__init__(*args, obj=circle, **kwargs)
@@ -305,6 +316,7 @@ SETTINGS_FIELDS = (
     "score_green_min",
     "score_yellow_min",
     "score_red_min",
+    "prospect_retention_months",
 )
 
 
@@ -324,6 +336,7 @@ class CreateCircleForm(CircleSettingsForm):
     score_green_min = None
     score_yellow_min = None
     score_red_min = None
+    prospect_retention_months = None
 
     profession = StringField(
         _l("Your own profession in this circle"),

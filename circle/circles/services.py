@@ -53,6 +53,8 @@ class CircleSettings:
     score_green_min: int | None = None
     score_yellow_min: int | None = None
     score_red_min: int | None = None
+    #: Months after which prospect details on referrals are erased; None keeps it (24).
+    prospect_retention_months: int | None = None
 
 
 #: Bounds of the meeting and rule settings (the database checks them too).
@@ -62,6 +64,7 @@ MEETING_MINUTES = (15, 480)
 ABSENCE_LIMIT = (0, 52)
 ABSENCE_WINDOW_MONTHS = (1, 24)
 VISITOR_MAX_VISITS = (1, 10)
+PROSPECT_RETENTION_MONTHS = (1, 120)
 #: The settings that apply to meetings, in the order of the Circle columns.
 MEETING_FIELDS = ("meeting_place", "meeting_link", "meeting_minutes")
 RULE_FIELDS = (
@@ -72,6 +75,7 @@ RULE_FIELDS = (
     "score_green_min",
     "score_yellow_min",
     "score_red_min",
+    "prospect_retention_months",
 )
 
 
@@ -133,6 +137,9 @@ def validate_meeting_settings(settings: CircleSettings, current: Circle | None =
     _in_range(settings.absence_limit, ABSENCE_LIMIT, "absence_limit")
     _in_range(settings.absence_window_months, ABSENCE_WINDOW_MONTHS, "absence_window_months")
     _in_range(settings.visitor_max_visits, VISITOR_MAX_VISITS, "visitor_max_visits")
+    _in_range(
+        settings.prospect_retention_months, PROSPECT_RETENTION_MONTHS, "prospect_retention_months"
+    )
     for name in ("score_green_min", "score_yellow_min", "score_red_min"):
         _in_range(getattr(settings, name), (0, 100), name)
 

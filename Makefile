@@ -65,6 +65,7 @@ extract-messages: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r circle -c pyproject.toml
 
 test-sqlite: install localstripe
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("production", "development", "test")
-DEV_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 - dev/test only
+DEV_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 - dev/test only  # nosec B105
 
 
 class ConfigError(RuntimeError):

@@ -18,7 +18,7 @@ from circle.referrals import services as referrals
 from circle.weeks import today_for
 
 DEMO_CIRCLE = "Kreis Köln-Süd"
-DEMO_PASSWORD = "circle-demo"  # noqa: S105 - printed for local demo logins only
+DEMO_PASSWORD = "circle-demo"  # noqa: S105 - printed for local demo logins only  # nosec B105
 DEMO_DOMAIN = "koeln-sued.example"
 
 
@@ -124,7 +124,7 @@ def load_demo_year(circle: Circle, weeks: int = 52, seed: int = 7) -> None:
     referral a month each, but the Fotograf earns about 1,200 € per referral and the
     Apotheker about 5 €: the lopsided pair the balance analyses must show.
     """
-    rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not security
+    rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not security  # nosec B311
     seats = {
         m.user.email.split("@")[0]: m
         for m in db.session.execute(

@@ -49,7 +49,7 @@ def load_demo_chapter(circle: Circle, actor: Membership, seed: int = 11) -> None
         select(Attendance.id).where(Attendance.circle_id == circle.id).limit(1)
     ).first():
         return
-    rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not security
+    rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not security  # nosec B311
     seats = _seats(circle)
     _officers(circle, actor, seats)
     today = today_for(circle)

@@ -27,9 +27,9 @@ from circle.security import (
 #: only keeps absurd inputs out; argon2 hashes any length in the same time.
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
-TOKEN_PREFIX = "cir_"  # noqa: S105 - a public prefix, not a secret
+TOKEN_PREFIX = "cir_"  # noqa: S105 - a public prefix, not a secret  # nosec B105
 #: Never matches a password: marks accounts created by an admin until a password is chosen.
-UNUSABLE_PASSWORD = "!unusable"  # noqa: S105 - not a password
+UNUSABLE_PASSWORD = "!unusable"  # noqa: S105 - not a password  # nosec B105
 
 
 def normalise_email(email: str) -> str:

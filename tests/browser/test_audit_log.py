@@ -1,0 +1,66 @@
+"""The president opens the circle's audit log in a real browser, reads who changed what
+(before → after), filters by type and pages nowhere else; a plain member has no link."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from circle.extensions import db
+from circle.models import Circle, Membership
+from circle.referrals.services import ReferralInput, give_referral, set_status
+from circle.weeks import today_for
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, live_server, email: str) -> None:
+    """Log in through the login form."""
+    page.goto(live_server("/login"))
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_the_president_reads_the_audit_log(live_server, browser_page):
+    make = live_server.make
+    admin = make.user(name="Anna Admin", email="anna@example.org", locale="en")
+    circle = make.circle(admin=admin, name="Kreis Köln-Süd")
+    fritz = make.member(
+        circle, make.user(name="Fritz Foto", email="fritz@example.org", locale="en"), "Fotograf"
+    )
+    paula = make.member(
+        circle, make.user(name="Paula Pharma", email="paula@example.org", locale="en"), "Apotheker"
+    )
+    make.officer(paula, "president")
+    with live_server.app.test_request_context():
+        c = db.session.get(Circle, circle.id)
+        giver = db.session.get(Membership, fritz.id)
+        receiver = db.session.get(Membership, paula.id)
+        slip = give_referral(c, giver, ReferralInput(receiver_id=paula.id, given_on=today_for(c)))
+        set_status(c, receiver, slip.id, "contacted")
+        db.session.commit()
+    page = browser_page
+
+    log_in(page, live_server, "paula@example.org")
+    page.goto(live_server(f"/circles/{circle.id}"))
+    page.get_by_role("link", name="Audit log").click()
+    expect(page).to_have_url(live_server(f"/circles/{circle.id}/audit"))
+    expect(page.get_by_role("heading", name="Audit log · Kreis Köln-Süd")).to_be_visible()
+    newest = page.locator("#audit-log tbody tr").first
+    expect(newest).to_contain_text("Paula Pharma")
+    expect(newest).to_contain_text("status changed")
+    expect(newest).to_contain_text("status: new → contacted")
+
+    page.get_by_label("Type").select_option(label="Referral")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(live_server(f"/circles/{circle.id}/audit?entity=referral"))
+    expect(page.locator("#audit-log tbody tr[data-entity='referral']").first).to_be_visible()
+    expect(page.locator("#audit-pages")).to_contain_text("Page 1 of 1")
+
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, live_server, "fritz@example.org")
+    page.goto(live_server(f"/circles/{circle.id}"))
+    expect(page.get_by_role("link", name="Audit log")).to_have_count(0)

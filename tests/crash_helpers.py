@@ -159,6 +159,51 @@ def wait_for_workers(master: int, count: int, without: set[int], seconds: float 
     raise AssertionError(f"gunicorn did not respawn its workers: {children(master)}")
 
 
+def _connections_on(port: int) -> set[str]:
+    """Socket inodes of the established TCP connections whose local port is ``port``."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], fields[9]
+        if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+            inodes.add(f"socket:[{inode}]")
+    return inodes
+
+
+def busy_workers(workers: set[int], port: int) -> set[int]:
+    """The workers holding an accepted client connection: each is serving a request now.
+
+    A sync worker accepts one connection, answers and closes it (no keep-alive), so an
+    open connection on the server's port means a request in flight in that worker.
+    """
+    inodes = _connections_on(port)
+    busy = set()
+    for pid in workers:
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) in inodes:
+                    busy.add(pid)
+                    break
+            except OSError:
+                continue
+    return busy
+
+
+def wait_for_busy(workers: set[int], port: int, seconds: float = 20.0) -> set[int]:
+    """Wait until at least one of ``workers`` is serving a request; return the busy ones."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        busy = busy_workers(workers, port)
+        if busy:
+            return busy
+        time.sleep(0.005)
+    raise AssertionError(f"no worker of {workers} took a request in time")
+
+
 def kill(pid: int) -> None:
     """SIGKILL one process; it may already be gone."""
     with suppress(ProcessLookupError):

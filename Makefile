@@ -18,7 +18,9 @@ run: install translations
 	CIRCLE_ENV=development $(BIN)/flask circle demo
 	CIRCLE_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install system-deps localstripe translations lint test-sqlite test-postgres
+# The two passes run side by side (one core each) and print their output one after the other.
+test: install system-deps localstripe translations lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 install: $(STAMP)
 

@@ -61,6 +61,8 @@ def test_the_president_reads_the_audit_log(live_server, browser_page):
     expect(page.locator("#audit-pages")).to_contain_text("Page 1 of 1")
 
     page.get_by_role("button", name="Log out").click()
+    # Wait for the logged-out page: an immediate goto would cancel the logout's POST.
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
     log_in(page, live_server, "fritz@example.org")
     page.goto(live_server(f"/circles/{circle.id}"))
     expect(page.get_by_role("link", name="Audit log")).to_have_count(0)

@@ -73,6 +73,8 @@ def test_a_visitor_comes_twice_applies_and_is_approved(live_server, browser_page
     )
     expect(row).to_contain_text("Applicant")
     page.get_by_role("button", name="Log out").click()
+    # Wait for the logged-out page: an immediate goto would cancel the logout's POST.
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
     # The membership committee member approves the application.
     _login(page, live_server, committee.email)

@@ -748,10 +748,13 @@ def _periods(circle: Circle, start: date, end: date, by: str) -> list[Period]:
         first = week_start(circle, start)
         current = week_start(circle, today_for(circle))
         while first <= end:
-            last = first + timedelta(days=6)
+            # The calendar ends on 9999-12-31: the last week stops there.
+            last = first + min(timedelta(days=6), date.max - first)
             label = format_interval(first, last, "yMMMd", locale=_locale())
             url = _week_url(circle, first) if first <= current else None
             periods.append(Period(first, last, label, url, Totals()))
+            if last == date.max:
+                break
             first = last + timedelta(days=1)
     else:
         first = _month_start(start)
@@ -759,6 +762,8 @@ def _periods(circle: Circle, start: date, end: date, by: str) -> list[Period]:
             last = first.replace(day=monthrange(first.year, first.month)[1])
             label = format_skeleton("yMMMM", first, locale=_locale())
             periods.append(Period(first, last, label, None, Totals()))
+            if last == date.max:
+                break
             first = last + timedelta(days=1)
     return periods
 

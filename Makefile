@@ -62,7 +62,7 @@ translations: install
 
 extract-messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o circle/translations/messages.pot .
-	$(BIN)/pybabel -q update -i circle/translations/messages.pot -d circle/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q update -w 100 -i circle/translations/messages.pot -d circle/translations --no-fuzzy-matching --ignore-obsolete
 
 lint: install
 	$(BIN)/ruff check .

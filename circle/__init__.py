@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_input_checks(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
@@ -118,6 +119,13 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     """HTML error pages for the site, problem+json under ``/api/``."""
     from circle.web_errors import register
+
+    register(app)
+
+
+def register_input_checks(app: Flask) -> None:
+    """Refuse input no form can hold (a NUL character) before the views see it."""
+    from circle.input_checks import register
 
     register(app)
 

@@ -1,0 +1,28 @@
+"""Checks on every HTML request's input before a view sees it.
+
+A NUL character never comes from a keyboard, and PostgreSQL cannot store one in a text
+column: a form value or query parameter holding one is refused with a clear message
+(422, nothing changed) instead of failing at the database. The JSON API checks its own
+fields (``circle.api.fields.Text``) and answers with a problem per field.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import gettext as _
+
+from circle.errors import ValidationFailed
+
+
+def refuse_nul_characters() -> None:
+    """Raise ValidationFailed when a form value or query parameter contains NUL."""
+    if request.path.startswith("/api/"):
+        return
+    for values in (request.args, request.form):
+        if any("\x00" in value for _key, value in values.items(multi=True)):
+            raise ValidationFailed(_("Contains characters that are not allowed."))
+
+
+def register(app: Flask) -> None:
+    """Run the checks before every request of ``app``."""
+    app.before_request(refuse_nul_characters)

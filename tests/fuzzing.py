@@ -1,0 +1,172 @@
+"""Shared by the fuzzers: an app whose rows live in one transaction, and a circle with data.
+
+Every fuzz case runs inside a SAVEPOINT of that transaction (``savepoint``), rolled back
+afterwards; the transaction itself is rolled back when the module ends. Nothing leaks
+between cases, modules or into other tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from circle.db import utcnow
+from circle.extensions import db
+from circle.models import Membership
+from tests.conftest import make_test_app
+from tests.factories import Factory
+
+
+@pytest.fixture(scope="module")
+def cheap_hashing():
+    """Argon2 with minimal cost while fuzzing: the cases test input handling, not hash cost.
+
+    (Logins and sign-ups would otherwise spend half a second each on the real parameters.)
+    """
+    import circle.auth.services as auth_services
+    import circle.security as security
+    import tests.factories as factories
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "_hasher", cheap)
+        patch.setattr(auth_services, "_DUMMY", [cheap.hash("dummy")])
+        # The factories' cached hash must stay the real one for the other tests.
+        patch.setattr(factories, "_hash_cache", {})
+        yield
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(database_url, tmp_path_factory, cheap_hashing):
+    """An app for this module whose rows live in one transaction, rolled back at the end."""
+    app = make_test_app(database_url, tmp_path_factory.mktemp("fuzz"), RATELIMIT_ENABLED=False)
+    with app.app_context():
+        engine = db.engine
+        connection = engine.connect()
+        transaction = connection.begin()
+        db.engines[None] = connection
+    yield app
+    with app.app_context():
+        db.session.remove()
+        transaction.rollback()
+        connection.close()
+        db.engines[None] = engine
+        engine.dispose()
+
+
+def _post(client, token: str, url: str, body: dict) -> dict:
+    """POST ``body`` as the admin and return the created object."""
+    response = client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code in (200, 201), (url, response.get_json())
+    return response.get_json()
+
+
+@pytest.fixture(scope="module")
+def world(fuzz_app) -> dict:
+    """A circle with data, its admin's bearer token and the ids that address its objects."""
+    from circle.auth.services import create_api_token
+
+    make = Factory(fuzz_app)
+    admin = make.user(name="Fuzz Admin")
+    circle = make.circle(admin=admin)
+    photographer = make.member(circle, profession="Fotograf")
+    pharmacist = make.member(circle, profession="Apotheker")
+    applicant = make.member(circle, profession="Bäckerei", status="applicant")
+    today = date.today()  # noqa: DTZ011 - a meeting day near now, any zone will do
+    past = make.meeting(circle, today - timedelta(days=7))
+    make.meeting(circle, today + timedelta(days=7))
+    make.meeting(circle, today - timedelta(days=14), status="cancelled", reason="Feiertag")
+    make.officer(pharmacist, "secretary_treasurer")
+    long_ago = utcnow() - timedelta(days=365)  # seated on the meeting days, too
+    for seat in (_admin_seat(fuzz_app, circle.id), photographer.id, pharmacist.id):
+        make.joined(make.reload_membership(seat), long_ago)
+    with fuzz_app.test_request_context():
+        api_token, token = create_api_token(db.session.merge(admin), "fuzz")
+        token_id = api_token.id
+        db.session.commit()
+        db.session.remove()
+    client = fuzz_app.test_client()
+    base = f"/api/v1/circles/{circle.id}"
+    day = past.held_on.isoformat()
+    admin_seat = _admin_seat(fuzz_app, circle.id)
+    referral = _post(
+        client,
+        token,
+        f"{base}/referrals",
+        {"receiver_id": photographer.id, "given_on": day, "kind": "inside", "hotness": 3},
+    )
+    business = _post(
+        client,
+        token,
+        f"{base}/closed-business",
+        {"giver_id": pharmacist.id, "amount": "120.50", "closed_on": day, "kind": "new"},
+    )
+    visitor = _post(
+        client,
+        token,
+        f"{base}/visitors",
+        {
+            "name": "Vera Gast",
+            "profession": "Optiker",
+            "invited_by_id": admin_seat,
+            "meeting_id": past.id,
+        },
+    )
+    _post(client, token, f"{base}/one-to-ones", {"other_id": photographer.id, "met_on": day})
+    _post(
+        client,
+        token,
+        f"{base}/education-credits",
+        {"topic": "Netzwerken", "minutes": 90, "completed_on": day},
+    )
+    other = make.circle(name="Kreis Nachbar")  # listed in the directory, open to apply
+    return {
+        "admin_email": admin.email,
+        "other_circle_id": other.id,
+        "token": token,
+        "path": {
+            "circle_id": circle.id,
+            "member_id": photographer.id,
+            "token_id": token_id,
+            "referral_id": _id(referral),
+            "business_id": _id(business),
+            "visitor_id": _id(visitor),
+            "meeting_id": past.id,
+            "day": day,
+        },
+        "applicant_id": applicant.id,
+    }
+
+
+def _id(created) -> int:
+    """The id of a created object (a list endpoint answers a list of one)."""
+    return (created[0] if isinstance(created, list) else created)["id"]
+
+
+def _admin_seat(app, circle_id: int) -> int:
+    """The admin's membership id in ``circle_id``."""
+    with app.app_context():
+        seat = db.session.execute(
+            select(Membership.id).where(
+                Membership.circle_id == circle_id, Membership.role == "admin"
+            )
+        ).scalar_one()
+        db.session.remove()
+    return seat
+
+
+@contextmanager
+def savepoint(app) -> Iterator[None]:
+    """Run the block inside a SAVEPOINT of the module's transaction and roll it back."""
+    with app.app_context():
+        connection = db.engines[None]
+    nested = connection.begin_nested()
+    try:
+        yield
+    finally:
+        nested.rollback()

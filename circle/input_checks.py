@@ -4,6 +4,9 @@ A NUL character never comes from a keyboard, and PostgreSQL cannot store one in 
 column: a form value or query parameter holding one is refused with a clear message
 (422, nothing changed) instead of failing at the database. The JSON API checks its own
 fields (``circle.api.fields.Text``) and answers with a problem per field.
+
+``next`` is left alone: it is a redirect target, never stored, and ``is_safe_next``
+refuses control characters in it, so a login with a broken ``next`` still goes home.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ from flask_babel import gettext as _
 
 from circle.errors import ValidationFailed
 
+#: Parameters that are checked where they are used, and never stored.
+UNSTORED = frozenset({"next"})
+
 
 def refuse_nul_characters() -> None:
     """Raise ValidationFailed when a form value or query parameter contains NUL."""
     if request.path.startswith("/api/"):
         return
     for values in (request.args, request.form):
-        if any("\x00" in value for _key, value in values.items(multi=True)):
-            raise ValidationFailed(_("Contains characters that are not allowed."))
+        for key, value in values.items(multi=True):
+            if "\x00" in value and key not in UNSTORED:
+                raise ValidationFailed(_("Contains characters that are not allowed."))
 
 
 def register(app: Flask) -> None:

@@ -14,6 +14,8 @@ whole module stays within about a minute per pass.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +33,8 @@ from circle.api.openapi import openapi_path
 from tests.fuzzing import cheap_hashing, fuzz_app, savepoint, world
 
 #: Cases per operation; about 45 operations x 30 cases take about half a minute of CPU.
-EXAMPLES = 30
+#: A deeper run: CIRCLE_FUZZ_EXAMPLES=300 .venv/bin/pytest tests/test_fuzz_api.py
+EXAMPLES = int(os.environ.get("CIRCLE_FUZZ_EXAMPLES", "30"))
 
 CHECKS = [
     not_a_server_error,

@@ -17,6 +17,7 @@ cases per form, well within a minute per pass.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -30,7 +31,8 @@ from tests.conftest import csrf_token
 from tests.fuzzing import cheap_hashing, fuzz_app, savepoint, world
 
 #: Generated cases per form, after the explicit ones (every field the same hostile value).
-EXAMPLES = 4
+#: A deeper run: CIRCLE_FUZZ_FORM_EXAMPLES=50 .venv/bin/pytest tests/test_fuzz_forms.py
+EXAMPLES = int(os.environ.get("CIRCLE_FUZZ_FORM_EXAMPLES", "4"))
 #: Explicit cases: each puts one hostile value into every field of the form at once.
 EVERY_FIELD = [
     "a\x00b",

@@ -10,6 +10,11 @@ MAX_ID = 2**31 - 1
 NO_ID = 0
 
 
+def is_id(value: object) -> bool:
+    """True for an int the database can hold as an id (a form may deliver any size)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 class IdConverter(IntegerConverter):
     """``<int:...>`` for ids: a value beyond 2**31-1 becomes ``NO_ID`` and is not found.
 

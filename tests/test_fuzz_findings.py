@@ -46,3 +46,19 @@ def test_a_nul_character_in_a_form_is_refused_with_a_message_and_nothing_changes
     assert "Enthält Zeichen, die nicht erlaubt sind." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Meeting, meeting.id).status == "scheduled"
+
+
+@pytest.mark.parametrize("huge", [2**31, 10**40])
+def test_an_id_beyond_the_database_range_names_no_member(ctx, make, db, huge):
+    """Found by the deep form fuzzer on PostgreSQL: correcting closed business with a member
+    id of 10**40 reached the driver ("integer out of range", 500). Every lookup by an id
+    from a form goes through ``owned`` or ``active_member``; both answer "not found"."""
+    from circle.circles.services import owned
+    from circle.errors import NotAMember
+    from circle.models import Membership
+    from circle.referrals.services import active_member
+
+    circle = db.session.merge(make.circle())
+    assert owned(Membership, circle.id, huge) is None
+    with pytest.raises(NotAMember):
+        active_member(circle, huge, "thanked_id")

@@ -318,6 +318,8 @@ def admin_forms(fuzz_app, world):
     return _session_cookie(client), forms
 
 
+# A failing example can be huge; Hypothesis warns while printing it.
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")
 def test_every_form_of_a_logged_in_admin_survives_hostile_input(fuzz_app, admin_forms):
     cookie, forms = admin_forms
     actions = {_pattern(form.action) for form in forms}
@@ -335,6 +337,8 @@ def test_every_form_of_a_logged_in_admin_survives_hostile_input(fuzz_app, admin_
     assert not failures, "\n\n".join(failures)
 
 
+# A failing example can be huge; Hypothesis warns while printing it.
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")
 def test_every_form_without_a_login_survives_hostile_input(fuzz_app, world):
     from circle.auth.services import find_user_by_email, make_reset_token
 

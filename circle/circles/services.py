@@ -19,6 +19,7 @@ from circle.errors import Forbidden, NotFound, ValidationFailed
 from circle.extensions import db
 from circle.models import Circle, Membership, User
 from circle.models.circle import MAX_SEATS
+from circle.routing import is_id
 
 
 @dataclass(frozen=True)
@@ -313,8 +314,11 @@ def owned(model, circle_id: int, object_id: int):
     """The row of ``model`` with ``object_id`` inside circle ``circle_id``, or None.
 
     Every circle-owned lookup goes through here, so another circle's id is simply
-    not found and the caller answers it exactly like an unknown id.
+    not found and the caller answers it exactly like an unknown id; so is an id outside
+    the database's range (a form field may carry any number).
     """
+    if not is_id(object_id):
+        return None
     return (
         db.session.execute(select(model).where(model.circle_id == circle_id, model.id == object_id))
         .unique()

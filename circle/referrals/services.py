@@ -37,6 +37,7 @@ from circle.models import (
     Membership,
     Referral,
 )
+from circle.routing import is_id
 from circle.weeks import today_for
 
 #: No slip is dated before this day (also guards against typos such as year 0202).
@@ -119,7 +120,7 @@ class Totals:
 def active_member(circle: Circle, membership_id: int | None, field_name: str) -> Membership:
     """An active member of this circle, else NotAMember (the same answer for any other id)."""
     member = None
-    if isinstance(membership_id, int):
+    if is_id(membership_id):
         member = db.session.execute(
             select(Membership).where(
                 Membership.circle_id == circle.id,

@@ -11,26 +11,75 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, url_for
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from circle.db import utcnow
+from circle.extensions import db
 
 log = logging.getLogger(__name__)
 
 
-def send_mail(to: str, subject: str, body: str) -> EmailMessage:
-    """Send a plain-text mail; returns the message that was sent or stored."""
+#: Where a session keeps the mails of its open transaction until it commits.
+PENDING = "circle.pending_mail"
+#: Set once the open transaction has written something (a mail may be about it).
+WROTE = "circle.wrote"
+
+
+def send_mail(to: str, subject: str, body: str, *, after_commit: bool = True) -> EmailMessage:
+    """Send a plain-text mail; returns the message that was sent or stored.
+
+    Once the open transaction has written something, the mail waits for its commit: a
+    mail about an entry goes out only once the entry is saved, and never when the request
+    rolls back. A transaction that only read (a password reset link) sends at once, as does
+    ``after_commit=False`` (a sender that must see the failure itself).
+    """
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="circle.local")
     message.set_content(body)
+    session = db.session()
+    if after_commit and session.in_transaction() and session.info.get(WROTE):
+        session.info.setdefault(PENDING, []).append(message)
+    else:
+        deliver(message)
+    return message
+
+
+def deliver(message: EmailMessage) -> None:
+    """Hand one message to SMTP (``MAIL_URL``) or write it to the outbox directory."""
     url = current_app.config.get("MAIL_URL")
     if url:
         _send_smtp(url, message)
     else:
         _write_outbox(Path(current_app.config["MAIL_OUTBOX"]), message)
-    return message
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, _flush_context) -> None:
+    """Remember that the open transaction wrote: its mails wait for the commit."""
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_pending(session: Session) -> None:
+    """Send the mails of the transaction that just committed; a failure is logged, the
+    saved data stays saved."""
+    session.info.pop(WROTE, None)
+    for message in session.info.pop(PENDING, []):
+        try:
+            deliver(message)
+        except Exception:  # the commit happened; the mail is lost, not the entry
+            log.exception("mail to %s (%s) could not be sent", message["To"], message["Subject"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    """A rolled-back transaction sends nothing."""
+    session.info.pop(WROTE, None)
+    session.info.pop(PENDING, None)
 
 
 def _write_outbox(outbox: Path, message: EmailMessage) -> None:

@@ -186,6 +186,7 @@ def test_the_thank_you_mail_hides_the_amount_when_the_circle_says_so(ctx, db, pa
     circle, _admin, photo, pharma = pair
     circle.show_thank_amount = False
     rs.report_closed_business(circle, photo, rs.BusinessInput(pharma.id, 120_000, _today()))
+    db.session.commit()  # the mail follows the commit
     thanks = [m for m in outbox() if m["To"] == pharma.user.email]
     assert len(thanks) == 1 and "1.200" not in thanks[0].get_content()
 

@@ -160,11 +160,11 @@ def test_a_failed_mail_is_retried_on_the_next_run(app, world, outbox, monkeypatc
 
     calls = []
 
-    def flaky(to, subject, body):
+    def flaky(to, subject, body, **options):
         calls.append(to)
         if to == "bernd@example.org" and calls.count(to) == 1:
             raise OSError("SMTP down")
-        return real(to, subject, body)
+        return real(to, subject, body, **options)
 
     real = services.send_mail
     monkeypatch.setattr(services, "send_mail", flaky)

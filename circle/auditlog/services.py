@@ -67,6 +67,8 @@ class LogPage:
     pages: int
     total: int
     entity: str | None
+    #: The entity types that occur in the circle's trail (the filter's choices).
+    entity_types: list[str]
 
     @property
     def has_previous(self) -> bool:
@@ -93,7 +95,8 @@ def log_page(circle_id: int, entity: str | None, page: int | None) -> LogPage:
 
     An ``entity`` that does not occur in the circle's trail filters nothing out.
     """
-    if entity not in entity_types(circle_id):
+    types = entity_types(circle_id)
+    if entity not in types:
         entity = None
     where = [AuditEntry.circle_id == circle_id]
     if entity is not None:
@@ -110,7 +113,9 @@ def log_page(circle_id: int, entity: str | None, page: int | None) -> LogPage:
             .offset((page - 1) * PER_PAGE)
         ).scalars()
     )
-    return LogPage(entries=entries, page=page, pages=pages, total=total, entity=entity)
+    return LogPage(
+        entries=entries, page=page, pages=pages, total=total, entity=entity, entity_types=types
+    )
 
 
 def changes(entry: AuditEntry) -> list[Change]:

@@ -28,7 +28,7 @@ def index(circle_id: int):
         circle=circle,
         me=me,
         log=page,
-        entity_types=services.entity_types(circle.id),
+        entity_types=page.entity_types,
         entity_label=services.entity_label,
         action_label=services.action_label,
         changes=services.changes,

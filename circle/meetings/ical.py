@@ -7,8 +7,6 @@ hand after RFC 5545: CRLF line ends, TEXT values escaped, lines folded at 75 oct
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +15,7 @@ from sqlalchemy import select
 from circle.extensions import db
 from circle.meetings.schedule import ensure_meetings
 from circle.models import Circle, Meeting, Membership
+from circle.security import new_token, token_hash
 from circle.weeks import today_for
 
 #: How far back the feed lists past meetings.
@@ -25,14 +24,9 @@ PRODID = "-//Circle//Meetings//DE"
 MAX_OCTETS = 75
 
 
-def token_hash(token: str) -> str:
-    """The SHA-256 (hex) of a token, as stored."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def issue_token(member: Membership) -> str:
     """Give the member a new secret token (the old URL stops working); returns it once."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     member.calendar_token_hash = token_hash(token)
     db.session.flush()
     return token

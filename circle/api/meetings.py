@@ -120,7 +120,7 @@ def put_attendance(circle_id, meeting_id, data):
     corrections. Members get a mail at their 1st, 2nd and 3rd absence.
     """
     circle, actor = circle_for_user(current_user(), circle_id)
-    services.meeting_in(circle, meeting_id)
+    meeting = services.meeting_in(circle, meeting_id)
     items = [
         services.AttendanceInput(
             membership_id=item["member_id"],
@@ -130,7 +130,7 @@ def put_attendance(circle_id, meeting_id, data):
         for item in data["items"]
     ]
     services.record_attendance(circle, actor, meeting_id, items)
-    return _attendance(circle, actor, services.meeting_in(circle, meeting_id))
+    return _attendance(circle, actor, meeting)
 
 
 @endpoint(

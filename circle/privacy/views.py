@@ -10,12 +10,12 @@ from flask import (
     flash,
     redirect,
     render_template,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import login_required, logout_user
 
+from circle.auth import sessions
 from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db, limiter
@@ -25,12 +25,6 @@ from circle.privacy.forms import EraseForm, ExportForm
 from circle.web import current_member, form_error
 
 bp = Blueprint("privacy", __name__)
-
-
-def _no_store(response):
-    """Personal data must not be kept by the browser or a proxy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/account/privacy")
@@ -51,14 +45,18 @@ def _render(form: EraseForm, status: int):
         payments_kept=erase.payments_kept(user),
         retention_years=erase.PAYMENT_RETENTION_YEARS,
     )
-    return _no_store(current_app.make_response((body, status)))
+    return current_app.make_response((body, status))
 
 
 @bp.post("/account/export")
 @login_required
 @limiter.limit("10 per hour")
 def export():
-    """Download everything about me as ``circle-export-<date>.json`` (never cached)."""
+    """Download everything about me as ``circle-export-<date>.json``.
+
+    Never cached: every response to a logged-in user is ``no-store``
+    (``circle.register_security_headers``).
+    """
     form = ExportForm()
     if not form.validate_on_submit():
         flash(_("The download has expired. Please try again."), "error")
@@ -70,7 +68,7 @@ def export():
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="circle-export-{day}.json"'},
     )
-    return _no_store(response)
+    return response
 
 
 @bp.post("/account/delete")
@@ -88,10 +86,7 @@ def delete():
         form_error(form, error)
         form.password.data = ""
         return _render(form, error.status)
-    locale = session.get("locale")
     logout_user()
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    sessions.end()
     flash(_("Your account has been deleted. Thank you for being part of Circle."), "success")
     return redirect(url_for("auth.index"))

@@ -93,8 +93,3 @@ def require(membership: Membership, permission: str) -> None:
     """Raise Forbidden unless the membership may do ``permission``."""
     if not can(membership, permission):
         raise Forbidden(_("Your role in this circle does not allow this."))
-
-
-def permissions_of(membership: Membership) -> set[str]:
-    """Every permission the membership holds, e.g. to show or hide page links."""
-    return {p for p in PERMISSIONS if can(membership, p)}

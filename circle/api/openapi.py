@@ -14,7 +14,8 @@ from circle.api.endpoint import MAX_BODY, OPERATIONS, PROBLEM_STATUS, Operation
 from circle.api.schemas import ProblemSchema
 from circle.extensions import limiter
 
-_PATH_PARAM = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?(\w+)>")
+#: A path parameter with its converter (``int``; empty for Flask's default string).
+_PATH_PARAM = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?(\w+)>")
 
 DESCRIPTION = f"""\
 JSON in and out. Authenticate with `Authorization: Bearer <token>` (get one from
@@ -31,10 +32,6 @@ or non-object body is reported under `errors.body`). Any path answers 405
 """
 
 
-#: A path parameter with its converter (``int``; empty for Flask's default string).
-_CONVERTED_PARAM = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?(\w+)>")
-
-
 def _param_schema(converter: str, name: str) -> dict:
     """The JSON schema of a path parameter: an integer for ``int``, a date for ``day``."""
     if converter == "int":
@@ -46,7 +43,7 @@ def _param_schema(converter: str, name: str) -> dict:
 
 def openapi_path(rule: str) -> str:
     """Turn a Flask rule (``/circles/<int:circle_id>``) into an OpenAPI path."""
-    return api_bp.url_prefix + _PATH_PARAM.sub(r"{\1}", rule)
+    return api_bp.url_prefix + _PATH_PARAM.sub(r"{\2}", rule)
 
 
 def _operation(op: Operation) -> dict:
@@ -76,8 +73,8 @@ def _operation(op: Operation) -> dict:
         "security": [{"bearerAuth": []}] if op.auth else [],
         "responses": responses,
     }
-    operation["operationId"] = _PATH_PARAM.sub(r"\1", operation["operationId"])
-    params = _CONVERTED_PARAM.findall(op.rule)
+    operation["operationId"] = _PATH_PARAM.sub(r"\2", operation["operationId"])
+    params = _PATH_PARAM.findall(op.rule)
     if params:
         operation["parameters"] = [
             {"name": name, "in": "path", "required": True, "schema": _param_schema(converter, name)}

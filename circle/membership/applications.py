@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 
 from circle.audit import record
 from circle.auth.services import find_user_by_email
-from circle.circles.services import lock_circle, owned
+from circle.circles.services import lock_circle
 from circle.db import utcnow
 from circle.errors import CircleFull, Conflict, NotAMember, ProfessionTaken, ValidationFailed
 from circle.extensions import db
@@ -66,16 +66,6 @@ def sponsor_by_email(circle_id: int, email: str) -> Membership | None:
         raise NotAMember(
             _("No member of this circle has this e-mail address."), field="sponsor_email"
         )
-    return sponsor
-
-
-def sponsor_in_circle(circle_id: int, membership_id: int | None) -> Membership | None:
-    """The active member with this id as a sponsor; None for none."""
-    if membership_id is None:
-        return None
-    sponsor = owned(Membership, circle_id, membership_id)
-    if sponsor is None or sponsor.status != "active":
-        raise NotAMember(_("The sponsor is not a member of this circle."), field="sponsor_id")
     return sponsor
 
 

@@ -125,7 +125,7 @@ def _existing_one_to_one(circle: Circle, a_id: int, b_id: int, day: date) -> One
     )
 
 
-def _already_recorded(circle: Circle, existing: OneToOne | None) -> AlreadyRecorded:
+def _already_recorded(existing: OneToOne | None) -> AlreadyRecorded:
     """The refusal for a one-to-one that exists, naming who recorded it."""
     recorder = None
     if existing is not None and existing.created_by_id is not None:
@@ -158,7 +158,7 @@ def record_one_to_one(circle: Circle, actor: Membership, data: OneToOneInput) ->
     a_id, b_id = ordered_pair(actor.id, other.id)
     existing = _existing_one_to_one(circle, a_id, b_id, data.met_on)
     if existing is not None:
-        raise _already_recorded(circle, existing)
+        raise _already_recorded(existing)
     entry = OneToOne(
         circle_id=circle.id,
         member_a_id=a_id,
@@ -172,9 +172,7 @@ def record_one_to_one(circle: Circle, actor: Membership, data: OneToOneInput) ->
             db.session.add(entry)
     except IntegrityError as error:
         # The other member saved the same meeting a moment earlier.
-        raise _already_recorded(
-            circle, _existing_one_to_one(circle, a_id, b_id, data.met_on)
-        ) from error
+        raise _already_recorded(_existing_one_to_one(circle, a_id, b_id, data.met_on)) from error
     audit.record(
         circle.id,
         "one_to_one",

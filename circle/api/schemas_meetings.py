@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 from circle.api.fields import Day, Id, Length, OneOf, Text
 from circle.api.schemas import In
 from circle.meetings.services import MAX_REASON, MAX_SUBSTITUTE
-from circle.models import ATTENDANCE_CODES
+from circle.models import ATTENDANCE_CODES, MEETING_STATUSES
 from circle.money import plain_amount
 
 
@@ -21,7 +21,7 @@ class MeetingOut(Schema):
     duration_minutes = fields.Integer(required=True)
     place = fields.String(required=True)
     video_link = fields.String(required=True)
-    status = fields.String(required=True, metadata={"enum": ["scheduled", "cancelled"]})
+    status = fields.String(required=True, metadata={"enum": list(MEETING_STATUSES)})
     cancel_reason = fields.String(required=True)
 
 

@@ -49,11 +49,6 @@ def _email_key() -> str:
     return "email:" + services.normalise_email(request.form.get("email", ""))[:254]
 
 
-def _start_session(user: User, remember: bool = False) -> None:
-    """Log ``user`` in with a fresh session; keeps only the language chosen in this browser."""
-    sessions.start(user, remember=remember)
-
-
 # --- landing page ------------------------------------------------------------------
 
 
@@ -88,7 +83,7 @@ def register():
     except DomainError as error:
         form_error(form, error)
         return _render_register(form, error.status)
-    _start_session(user)
+    sessions.start(user)
     flash(_("Welcome to Circle, %(name)s! Your account is ready.", name=user.name), "success")
     return redirect_next(HOME)
 
@@ -119,7 +114,7 @@ def login():
         form.form_errors.append(_("The e-mail address or the password is wrong."))
         form.password.data = ""
         return _render_login(form, 200)
-    _start_session(user, remember=form.remember.data)
+    sessions.start(user, remember=form.remember.data)
     flash(_("You are logged in."), "success")
     return redirect_next(HOME)
 
@@ -207,7 +202,7 @@ def reset_password(token: str):
         form_error(form, error)
         return _render_reset(form, token, error.status)
     auth_event("password_reset", "success", user=user)
-    _start_session(user)
+    sessions.start(user)
     flash(_("Your new password is set and you are logged in."), "success")
     return redirect(url_for(HOME))
 
@@ -255,7 +250,7 @@ def change_password():
     except DomainError as error:
         form_error(form, error)
         return _render_account(password_form=form, status=error.status)
-    _start_session(user, remember=sessions.remembered())
+    sessions.start(user, remember=sessions.remembered())
     flash(_("Your new password is set. Your other sessions are logged out."), "success")
     return redirect(url_for("auth.account"))
 

@@ -8,7 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from circle.auth import throttle
+from circle.auth import sessions, throttle
 from circle.auth.events import auth_event
 from circle.auth.passwords import is_common_password
 from circle.db import utcnow
@@ -154,7 +154,7 @@ def set_password(user: User, password: str) -> None:
     check_password_rules(password)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    user.session_version = (user.session_version or 1) + 1
+    sessions.end_all(user)
     db.session.flush()
 
 
@@ -198,7 +198,7 @@ def end_other_sessions(user: User) -> int:
 
     Returns the new version, which the caller stores in the session it wants to keep.
     """
-    user.session_version = (user.session_version or 1) + 1
+    sessions.end_all(user)
     db.session.flush()
     auth_event("logout_others", "success", user=user)
     return user.session_version

@@ -34,6 +34,11 @@ def session_id(user: User) -> str:
     return f"{user.id}:{user.session_version}"
 
 
+def end_all(user: User) -> None:
+    """Raise the user's session version: every session and remember cookie of theirs ends."""
+    user.session_version = (user.session_version or 1) + 1
+
+
 def parse_session_id(value: str) -> tuple[int, int] | None:
     """Split ``"<id>:<version>"``; None for anything else (e.g. cookies of older versions)."""
     user_id, sep, version = str(value).partition(":")

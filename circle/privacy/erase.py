@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from circle import audit
+from circle.auth import sessions
 from circle.auth.services import UNUSABLE_PASSWORD, normalise_email
 from circle.db import utcnow
 from circle.dues.checkout import PaymentProviderError
@@ -157,7 +158,7 @@ def erase_account(user: User, password: str, confirmation: str) -> Erasure:
     user.email = erased_email(user.id)
     user.name = ERASED_NAME
     user.password_hash = UNUSABLE_PASSWORD
-    user.session_version = (user.session_version or 1) + 1
+    sessions.end_all(user)
     user.erased_at = now
     db.session.flush()
     log.info("account %s erased (%s memberships ended)", user.id, ended)

@@ -30,13 +30,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import insert, select
 
+from circle.activity.services import MAX_MINUTES, MAX_TOPIC
 from circle.db import utcnow
 from circle.extensions import db
 from circle.imports.parsers import OTHER, SlipRow
 from circle.models import EducationCredit, OneToOne
+from circle.scores.services import MINUTES_PER_CREDIT
 
-MINUTES_PER_CREDIT = 60
-MAX_MINUTES = 1440
 DEFAULT_TOPIC = "CEU (BNI Connect)"
 _QUANTITY = re.compile(
     r"^(?P<number>\d+(?:[.,]\d+)?)\s*(?P<unit>min(?:uten|utes|\.)?|m|h|hrs?|hours?|std\.?|stunden?)?$",
@@ -160,7 +160,7 @@ def plan(
             {
                 "circle_id": circle_id,
                 "membership_id": member_id,
-                "topic": (row.note or DEFAULT_TOPIC)[:200],
+                "topic": (row.note or DEFAULT_TOPIC)[:MAX_TOPIC],
                 "minutes": minutes,
                 "completed_on": row.day,
                 "created_at": now,

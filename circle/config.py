@@ -107,8 +107,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "REMEMBER_COOKIE_DURATION": timedelta(days=_int("REMEMBER_DAYS", 30)),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
         # Links sent by mail.
-        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
-        "INVITATION_DAYS": int(os.environ.get("INVITATION_DAYS", "14")),
+        "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         # Internationalisation.
         "LANGUAGES": ("de", "en"),
         "BABEL_DEFAULT_LOCALE": "en",

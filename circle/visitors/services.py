@@ -239,7 +239,11 @@ def invited_counts(circle_id: int) -> Counter:
 
 def invited_by(member: Membership) -> int:
     """How many visitors a member invited."""
-    return invited_counts(member.circle_id)[member.id]
+    return db.session.execute(
+        select(func.count(Visitor.id)).where(
+            Visitor.circle_id == member.circle_id, Visitor.invited_by_id == member.id
+        )
+    ).scalar_one()
 
 
 def turn_into_applicant(circle: Circle, actor: Membership, visitor_id: int) -> Membership:

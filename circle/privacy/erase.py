@@ -31,6 +31,7 @@ from circle.models import (
     DuesSubscription,
     Invitation,
     Membership,
+    Payment,
     Referral,
     User,
 )
@@ -88,8 +89,6 @@ def blocking_circles(user: User) -> list[Circle]:
 
 def payments_kept(user: User) -> int:
     """How many payment records of the user are kept (by law) after an erasure."""
-    from circle.models import Payment
-
     return db.session.execute(
         select(func.count(Payment.id))
         .join(

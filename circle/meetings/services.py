@@ -185,11 +185,14 @@ def attendance_sheet(
 
 
 def _check_items(
-    circle: Circle, meeting: Meeting, items: list[AttendanceInput]
+    circle: Circle, meeting: Meeting, items: list[AttendanceInput], existing: dict[int, Attendance]
 ) -> list[tuple[AttendanceInput, str]]:
-    """Check every row; return each with its cleaned substitute name. Raise on the first fault."""
-    sheet = attendance_sheet(circle, meeting)
-    allowed = {m.id: m for m, _row in sheet}
+    """Check every row; return each with its cleaned substitute name. Raise on the first fault.
+
+    Allowed are the seat holders (who must all be listed) and anyone already recorded.
+    """
+    required = seat_holders(circle, meeting.held_on)
+    allowed = {m.id for m in required} | set(existing)
     seen: set[int] = set()
     cleaned = []
     for index, item in enumerate(items):
@@ -216,7 +219,6 @@ def _check_items(
                 field=f"items.{index}.substitute_name",
             )
         cleaned.append((item, name))
-    required = seat_holders(circle, meeting.held_on)
     missing = [m for m in required if m.id not in seen]
     if missing:
         raise ValidationFailed(
@@ -250,9 +252,9 @@ def record_attendance(
         raise ValidationFailed(
             _("Attendance can be recorded from the day of the meeting on."), field="items"
         )
-    cleaned = _check_items(circle, meeting, items)
-    action = "correct" if is_locked(circle, meeting.held_on) else "record"
     existing = attendance_at(circle, meeting)
+    cleaned = _check_items(circle, meeting, items, existing)
+    action = "correct" if is_locked(circle, meeting.held_on) else "record"
     rows = []
     for item, name in cleaned:
         row = existing.get(item.membership_id)

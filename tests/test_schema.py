@@ -228,3 +228,26 @@ def test_upgrading_a_database_that_holds_data_keeps_every_row(tmp_path):
         with _db.engine.connect() as conn:
             assert _row_counts(conn) == before
         _db.engine.dispose()
+
+
+@pytest.mark.parametrize("minutes", [5, 481])
+def test_database_refuses_a_meeting_length_outside_15_to_480_minutes(app, minutes):
+    with app.app_context(), pytest.raises(IntegrityError):
+        _db.session.add(Circle(name="Kurz", meeting_minutes=minutes))
+        _db.session.flush()
+
+
+def test_database_refuses_a_decided_decline_without_its_reason(app, make):
+    circle = make.circle()
+    applicant = make.user()
+    with app.app_context():
+        membership = Membership(
+            circle_id=circle.id, user_id=applicant.id, status="declined", role="member"
+        )
+        membership.profession_id = None
+        membership.ended_at = utcnow()
+        membership.decided_at = utcnow()
+        membership.role = "admin"  # no profession needed for this check
+        _db.session.add(membership)
+        with pytest.raises(IntegrityError):
+            _db.session.flush()

@@ -25,6 +25,7 @@ class Circle(Base):
         CheckConstraint("absence_limit BETWEEN 0 AND 52", name="absence_limit"),
         CheckConstraint("absence_window_months BETWEEN 1 AND 24", name="absence_window"),
         CheckConstraint("visitor_max_visits BETWEEN 1 AND 10", name="visitor_max_visits"),
+        CheckConstraint("meeting_minutes BETWEEN 15 AND 480", name="meeting_minutes"),
         CheckConstraint("prospect_retention_months BETWEEN 1 AND 120", name="prospect_retention"),
         CheckConstraint(
             "score_red_min <= score_yellow_min AND score_yellow_min <= score_green_min "

@@ -54,6 +54,7 @@ class Meeting(Base):
         UniqueConstraint("circle_id", "held_on", name="uq_meetings_circle_id_held_on"),
         CheckConstraint("status IN ('scheduled', 'cancelled')", name="status"),
         CheckConstraint("(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled"),
+        CheckConstraint("duration_minutes BETWEEN 15 AND 480", name="duration"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +90,7 @@ class Attendance(Base):
         member_fk("membership_id", "attendance"),
         CheckConstraint("code IN ('P', 'A', 'L', 'M', 'S')", name="code"),
         CheckConstraint("(code = 'S') = (substitute_name <> '')", name="substitute"),
+        CheckConstraint("absence_notice IS NULL OR absence_notice BETWEEN 1 AND 3", name="notice"),
         Index("ix_attendance_circle_id_membership_id", "circle_id", "membership_id"),
     )
 

@@ -56,6 +56,11 @@ class Membership(Base):
             "(status IN ('left', 'removed', 'declined')) = (ended_at IS NOT NULL)",
             name="ended_at",
         ),
+        # A decided decline carries its reason (the applicant is told why).
+        CheckConstraint(
+            "decided_at IS NULL OR status <> 'declined' OR decision_reason <> ''",
+            name="decline_reason",
+        ),
         # Only an admin may sit without a profession (an organiser holding no seat).
         CheckConstraint("profession_id IS NOT NULL OR role = 'admin'", name="profession"),
         # One active seat per profession and circle.

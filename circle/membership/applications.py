@@ -100,11 +100,14 @@ def open_requests(circle_id: int) -> list[Membership]:
 
 
 def sponsors_of(requests: list[Membership]) -> dict[int, Membership]:
-    """The sponsors of the given requests by membership id, in one query."""
+    """The sponsors of one circle's requests by membership id, in one query."""
     ids = {m.sponsor_id for m in requests if m.sponsor_id is not None}
     if not ids:
         return {}
-    rows = db.session.execute(select(Membership).where(Membership.id.in_(ids))).scalars()
+    circle_id = requests[0].circle_id
+    rows = db.session.execute(
+        select(Membership).where(Membership.circle_id == circle_id, Membership.id.in_(ids))
+    ).scalars()
     return {m.id: m for m in rows}
 
 

@@ -32,7 +32,7 @@ from circle.meetings.forms import (
 )
 from circle.meetings.locks import is_locked
 from circle.meetings.services import AttendanceInput
-from circle.permissions import can, require
+from circle.permissions import require
 from circle.web import form_error, my_circle
 from circle.web import ui_locale as _locale
 from circle.weeks import today_for, week_start
@@ -41,12 +41,6 @@ bp = Blueprint("meetings", __name__)
 
 INVALID = 422
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@bp.app_context_processor
-def _permission_helper() -> dict:
-    """``member_can(me, 'record_attendance')`` in every template, to show or hide links."""
-    return {"member_can": can}
 
 
 @bp.context_processor

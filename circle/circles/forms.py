@@ -30,8 +30,10 @@ from circle.circles.services import (
     ABSENCE_WINDOW_MONTHS,
     MAX_LINK,
     MAX_PLACE,
+    MEETING_FIELDS,
     MEETING_MINUTES,
     PROSPECT_RETENTION_MONTHS,
+    RULE_FIELDS,
     VISITOR_MAX_VISITS,
     CircleSettings,
 )
@@ -305,19 +307,7 @@ class CircleSettingsForm(FlaskForm):
 
 
 #: Meeting and rule settings the form passes on (None when a form leaves one out).
-SETTINGS_FIELDS = (
-    "meeting_place",
-    "meeting_link",
-    "meeting_minutes",
-    "absence_limit",
-    "absence_window_months",
-    "late_counts_half",
-    "visitor_max_visits",
-    "score_green_min",
-    "score_yellow_min",
-    "score_red_min",
-    "prospect_retention_months",
-)
+SETTINGS_FIELDS = MEETING_FIELDS + RULE_FIELDS
 
 
 class CreateCircleForm(CircleSettingsForm):

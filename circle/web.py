@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from circle.circles.services import circle_for_user, require_admin
-from circle.errors import DomainError
+from circle.db import unit_of_work
+from circle.errors import DomainError, Forbidden, NotFound
+from circle.extensions import db
 from circle.models import Circle, Membership, User
 from circle.security import is_safe_next
+
+T = TypeVar("T")
 
 
 def form_error(form: FlaskForm, error: DomainError) -> None:
@@ -28,6 +35,21 @@ def redirect_next(default_endpoint: str, **values):
     if is_safe_next(target):
         return redirect(target)
     return redirect(url_for(default_endpoint, **values))
+
+
+def attempt(action: Callable[[], T]) -> tuple[T | None, DomainError | None]:
+    """Run a service call in one transaction: ``(result, None)`` or ``(None, refusal)``.
+
+    The refusal is shown on the form. NotFound and Forbidden are not refusals to show:
+    they go on to the error pages (404 / 403), so nothing hints at another circle's objects.
+    """
+    try:
+        with unit_of_work(db.session):
+            return action(), None
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        return None, error
 
 
 def current_member() -> User:

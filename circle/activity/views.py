@@ -22,29 +22,15 @@ from circle.activity.forms import (
     VoidForm,
 )
 from circle.circles.services import roster
-from circle.db import unit_of_work
-from circle.errors import DomainError, Forbidden, NotFound
-from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.referrals.views import day_label
-from circle.web import form_error, my_circle
+from circle.web import attempt, form_error, my_circle
 from circle.weeks import today_for
 
 bp = Blueprint("activity", __name__)
 
 #: Status of a page re-rendered because a form did not validate.
 INVALID = 422
-
-
-def _attempt(action):
-    """Run a service call in one transaction: ``(result, None)`` or ``(None, refusal)``."""
-    try:
-        with unit_of_work(db.session):
-            return action(), None
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        return None, error
 
 
 def _met_form(circle: Circle, me: Membership, **kwargs) -> OneToOneForm:
@@ -108,7 +94,7 @@ def record_one_to_one(circle_id: int):
     data = services.OneToOneInput(
         other_id=form.other_id.data, met_on=form.met_on.data, note=form.note.data or ""
     )
-    entry, error = _attempt(lambda: services.record_one_to_one(circle, me, data))
+    entry, error = attempt(lambda: services.record_one_to_one(circle, me, data))
     if error is not None:
         form_error(form, error)
         return _page(circle, me, met_form=form, status=error.status)
@@ -142,7 +128,7 @@ def add_credit(circle_id: int):
     data = services.CreditInput(
         topic=form.topic.data or "", minutes=form.minutes.data, completed_on=form.completed_on.data
     )
-    _entry, error = _attempt(lambda: services.add_education_credit(circle, me, data))
+    _entry, error = attempt(lambda: services.add_education_credit(circle, me, data))
     if error is not None:
         form_error(form, error)
         return _page(circle, me, credit_form=form, status=error.status)
@@ -165,7 +151,7 @@ def _void(circle: Circle, me: Membership, target: str, action, entry_id: int):
     if not form.validate_on_submit():
         return _page(circle, me, void_form=form, void_target=target, status=INVALID)
     reason = form.reason.data or ""
-    _result, error = _attempt(lambda: action(circle, me, entry_id, reason))
+    _result, error = attempt(lambda: action(circle, me, entry_id, reason))
     if error is not None:
         form_error(form, error)
         return _page(circle, me, void_form=form, void_target=target, status=error.status)

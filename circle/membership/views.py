@@ -21,9 +21,7 @@ from circle.circles.services import (
     roster,
     seats_taken,
 )
-from circle.db import unit_of_work
-from circle.errors import DomainError, Forbidden, NotFound
-from circle.extensions import db
+from circle.errors import DomainError
 from circle.membership import applications, services
 from circle.membership.forms import (
     ADD_PREFIX,
@@ -40,7 +38,7 @@ from circle.membership.forms import (
 )
 from circle.models import Circle, Membership
 from circle.permissions import require
-from circle.web import current_member, form_error, my_circle
+from circle.web import attempt, current_member, form_error, my_circle
 from circle.web import my_admin_circle as _admin_circle
 
 bp = Blueprint("membership", __name__)
@@ -49,21 +47,6 @@ T = TypeVar("T")
 
 #: Status of a page re-rendered because a form did not validate.
 INVALID = 422
-
-
-def _attempt(action: Callable[[], T]) -> tuple[T | None, DomainError | None]:
-    """Run a service call in one transaction; return its result or the refusal.
-
-    NotFound and Forbidden are not refusals to show on a form: they propagate to the
-    error pages (404 / 403) so that nothing hints at another circle's objects.
-    """
-    try:
-        with unit_of_work(db.session):
-            return action(), None
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        return None, error
 
 
 def _manage_url(circle_id: int) -> str:
@@ -141,7 +124,7 @@ def _admin_action(
     circle, actor = _admin_circle(circle_id)
     if not _checked_action_form():
         return _render_manage(circle, status=INVALID)
-    result, error = _attempt(lambda: action(circle, actor))
+    result, error = attempt(lambda: action(circle, actor))
     if error is not None:
         return _action_refused(circle, section, error)
     flash(done(result), "success")
@@ -164,7 +147,7 @@ def add(circle_id: int):
     form = AddMemberForm(prefix=ADD_PREFIX)
     if not form.validate_on_submit():
         return _render_manage(circle, add_form=form, status=INVALID)
-    membership, error = _attempt(
+    membership, error = attempt(
         lambda: services.add_member(
             circle, actor, form.email.data, form.name.data, form.profession.data
         )
@@ -191,7 +174,7 @@ def invite(circle_id: int):
     form = InviteForm(prefix=INVITE_PREFIX)
     if not form.validate_on_submit():
         return _render_manage(circle, invite_form=form, status=INVALID)
-    result, error = _attempt(
+    result, error = attempt(
         lambda: services.invite(
             circle, actor, form.email.data, form.name.data, form.profession.data
         )
@@ -225,7 +208,7 @@ def change_profession(circle_id: int, member_id: int):
     if not form.validate_on_submit():
         services.member_in_circle(circle.id, member_id)  # another circle's id: 404
         return _render_manage(circle, failed_profession=(member_id, form), status=INVALID)
-    membership, error = _attempt(
+    membership, error = attempt(
         lambda: services.change_profession(circle, actor, member_id, form.profession.data)
     )
     if error is not None:
@@ -252,9 +235,7 @@ def set_role(circle_id: int, member_id: int):
         services.member_in_circle(circle.id, member_id)
         message = "; ".join(form.role.errors) or _("The form could not be read.")
         return _render_manage(circle, action_error=("members", message), status=INVALID)
-    membership, error = _attempt(
-        lambda: services.set_role(circle, actor, member_id, form.role.data)
-    )
+    membership, error = attempt(lambda: services.set_role(circle, actor, member_id, form.role.data))
     if error is not None:
         return _action_refused(circle, "members", error)
     if membership.role == "admin":
@@ -364,7 +345,7 @@ def approve(circle_id: int, member_id: int):
     if not _checked_action_form():
         services.member_in_circle(circle.id, member_id)
         return _decision_refused(circle, actor, page)
-    membership, error = _attempt(lambda: applications.approve(circle, actor, member_id))
+    membership, error = attempt(lambda: applications.approve(circle, actor, member_id))
     if error is not None:
         return _decision_refused(circle, actor, page, error)
     if membership.status == "waitlisted":
@@ -399,7 +380,7 @@ def decline(circle_id: int, member_id: int):
     page = form.page.data or ""
     if not form.validate_on_submit():
         return _decision_refused(circle, actor, page, failed_decline=(member_id, form))
-    membership, error = _attempt(
+    membership, error = attempt(
         lambda: applications.decline(circle, actor, member_id, form.reason.data)
     )
     if error is not None:
@@ -428,7 +409,7 @@ def invitation(token: str):
         if not logged_in:
             return current_app.login_manager.unauthorized()
         if form.validate():
-            membership, error = _attempt(lambda: services.accept_invitation(token, current_user))
+            membership, error = attempt(lambda: services.accept_invitation(token, current_user))
             if error is None:
                 flash(
                     _(
@@ -477,7 +458,7 @@ def apply(circle_id: int):
             for message in messages:
                 flash(message, "error")
         return _public_page(circle.id)
-    membership, error = _attempt(
+    membership, error = attempt(
         lambda: applications.submit_application(
             circle,
             current_member(),
@@ -526,7 +507,7 @@ def withdraw(circle_id: int):
     if not _checked_action_form():
         flash(_("The form could not be read. Please try again."), "error")
         return _public_page(circle.id)
-    _withdrawn, error = _attempt(lambda: services.withdraw(circle, current_user))
+    _withdrawn, error = attempt(lambda: services.withdraw(circle, current_user))
     if error is not None:
         flash(error.message, "error")
         return _public_page(circle.id)
@@ -542,7 +523,7 @@ def accept_offer(circle_id: int):
     if not _checked_action_form():
         flash(_("The form could not be read. Please try again."), "error")
         return _public_page(circle.id)
-    membership, error = _attempt(lambda: services.accept_offer(circle, current_user))
+    membership, error = attempt(lambda: services.accept_offer(circle, current_user))
     if error is not None:
         flash(error.message, "error")
         return _public_page(circle.id)
@@ -565,7 +546,7 @@ def leave(circle_id: int):
     if not _checked_action_form():
         flash(_("The form could not be read. Please try again."), "error")
         return redirect(url_for("circles.show", circle_id=circle.id))
-    _left, error = _attempt(lambda: services.leave(circle, current_user))
+    _left, error = attempt(lambda: services.leave(circle, current_user))
     if error is not None:
         flash(error.message, "error")
         return redirect(url_for("circles.show", circle_id=circle.id))

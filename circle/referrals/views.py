@@ -22,9 +22,8 @@ from flask_login import login_required
 
 from circle import audit
 from circle.circles.services import roster
-from circle.db import format_money, minor_units, to_decimal, unit_of_work
-from circle.errors import DomainError, Forbidden, NotFound
-from circle.extensions import db
+from circle.db import format_money, minor_units, to_decimal
+from circle.errors import DomainError
 from circle.models import Circle, ClosedBusiness, Membership, Referral
 from circle.money import parse_amount
 from circle.referrals import services
@@ -47,7 +46,7 @@ from circle.referrals.forms import (
     sphere_choices,
 )
 from circle.referrals.services import BusinessInput, ReferralInput, Totals
-from circle.web import form_error, redirect_next
+from circle.web import attempt, form_error, redirect_next
 from circle.web import my_circle as _member_of
 from circle.web import ui_locale as _locale
 from circle.weeks import today_for, week_start
@@ -90,20 +89,6 @@ def _shown_week(circle: Circle, text: str | None) -> date:
     if day is None or day < services.EARLIEST:
         return current
     return min(week_start(circle, day), current)
-
-
-def _attempt(action):
-    """Run a service call in one transaction; return ``(result, None)`` or ``(None, refusal)``.
-
-    NotFound and Forbidden go on to the error pages (404 / 403).
-    """
-    try:
-        with unit_of_work(db.session):
-            return action(), None
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        return None, error
 
 
 def _add_error(form_field, message: str) -> None:
@@ -281,7 +266,7 @@ def give(circle_id: int):
         )
         for _index, row in rows
     ]
-    given, error = _attempt(lambda: services.give_referrals(circle, me, items))
+    given, error = attempt(lambda: services.give_referrals(circle, me, items))
     if error is not None:
         _row_error(form, rows, error)
         return _week_page(circle, me, start, give_form=form, status=error.status)
@@ -338,7 +323,7 @@ def thank(circle_id: int):
         amount = parse_amount(form.amount.data, circle.currency, _locale())
         return services.report_closed_business(circle, me, _business_input(form, amount))
 
-    business, error = _attempt(report)
+    business, error = attempt(report)
     if error is not None:
         form_error(form, error)
         return _week_page(circle, me, start, thank_form=form, status=error.status)
@@ -441,7 +426,7 @@ def correct_referral(circle_id: int, referral_id: int):
         note=form.note.data or "",
         giver_id=form.giver_id.data if me.is_admin else None,
     )
-    _result, error = _attempt(lambda: services.correct_referral(circle, me, referral_id, data))
+    _result, error = attempt(lambda: services.correct_referral(circle, me, referral_id, data))
     if error is not None:
         form_error(form, error)
         slip = services.visible_referral(circle, me, referral_id)
@@ -460,7 +445,7 @@ def set_status(circle_id: int, referral_id: int):
     if not form.validate_on_submit():
         return _referral_page(circle, me, slip, status=INVALID)
     wanted = form.status.data or ""
-    result, error = _attempt(lambda: services.set_status(circle, me, referral_id, wanted))
+    result, error = attempt(lambda: services.set_status(circle, me, referral_id, wanted))
     if error is not None:
         slip = services.visible_referral(circle, me, referral_id)
         return _referral_page(circle, me, slip, action_error=error.message, status=error.status)
@@ -481,7 +466,7 @@ def void_referral(circle_id: int, referral_id: int):
     if not form.validate_on_submit():
         return _referral_page(circle, me, slip, void_form=form, status=INVALID)
     reason = form.reason.data or ""
-    _result, error = _attempt(lambda: services.void_referral(circle, me, referral_id, reason))
+    _result, error = attempt(lambda: services.void_referral(circle, me, referral_id, reason))
     if error is not None:
         form_error(form, error)
         slip = services.visible_referral(circle, me, referral_id)
@@ -577,7 +562,7 @@ def correct_business(circle_id: int, business_id: int):
         data = _business_input(form, amount, reporter_id)
         return services.correct_business(circle, me, business_id, data)
 
-    _result, error = _attempt(correct)
+    _result, error = attempt(correct)
     if error is not None:
         form_error(form, error)
         entry = services.visible_business(circle, me, business_id)
@@ -596,7 +581,7 @@ def void_business(circle_id: int, business_id: int):
     if not form.validate_on_submit():
         return _business_page(circle, me, entry, void_form=form, status=INVALID)
     reason = form.reason.data or ""
-    _result, error = _attempt(lambda: services.void_business(circle, me, business_id, reason))
+    _result, error = attempt(lambda: services.void_business(circle, me, business_id, reason))
     if error is not None:
         form_error(form, error)
         entry = services.visible_business(circle, me, business_id)

@@ -13,14 +13,13 @@ from flask_login import login_required
 
 from circle.circles.services import roster
 from circle.db import unit_of_work
-from circle.errors import DomainError, Forbidden, NotFound
 from circle.extensions import db
 from circle.membership.forms import ActionForm
 from circle.models import Circle, Membership
 from circle.permissions import require
 from circle.visitors import services
 from circle.visitors.forms import VisitForm, VisitorForm, visit_prefix
-from circle.web import form_error, my_circle
+from circle.web import attempt, form_error, my_circle
 
 bp = Blueprint("visitors", __name__)
 
@@ -72,17 +71,6 @@ def _render(
     return page, status
 
 
-def _attempt(action):
-    """Run a service call in one transaction; return its result or the refusal."""
-    try:
-        with unit_of_work(db.session):
-            return action(), None
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        return None, error
-
-
 def _host_circle(circle_id: int) -> tuple[Circle, Membership]:
     """The circle and my membership, which must hold ``manage_visitors``."""
     circle, me = my_circle(circle_id)
@@ -108,7 +96,7 @@ def create(circle_id: int):
     form = VisitorForm(circle, services.meeting_choices(circle), roster(circle.id))
     if not form.validate_on_submit():
         return _render(circle, form=form, status=422)
-    visitor, error = _attempt(
+    visitor, error = attempt(
         lambda: services.record_visitor(
             circle,
             me,
@@ -137,7 +125,7 @@ def visit(circle_id: int, visitor_id: int):
     form = VisitForm(circle, services.meeting_choices(circle), prefix=visit_prefix(visitor_id))
     if not form.validate_on_submit():
         return _render(circle, failed_visit=(visitor_id, form), status=422)
-    visitor, error = _attempt(
+    visitor, error = attempt(
         lambda: services.add_visit(circle, me, visitor_id, form.meeting_id.data)
     )
     if error is not None:
@@ -159,7 +147,7 @@ def applicant(circle_id: int, visitor_id: int):
             action_error=(visitor_id, _("The form could not be read. Please try again.")),
             status=422,
         )
-    membership, error = _attempt(lambda: services.turn_into_applicant(circle, me, visitor_id))
+    membership, error = attempt(lambda: services.turn_into_applicant(circle, me, visitor_id))
     if error is not None:
         return _render(circle, action_error=(visitor_id, error.message), status=error.status)
     if membership.status == "waitlisted":

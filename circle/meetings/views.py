@@ -18,7 +18,7 @@ from flask_login import login_required
 
 from circle.circles.forms import meeting_time_label, weekday_name
 from circle.db import unit_of_work, utcnow
-from circle.errors import DomainError, Forbidden, NotFound
+from circle.errors import DomainError
 from circle.extensions import db
 from circle.mail import external_url
 from circle.meetings import absence, ical, report, services
@@ -33,7 +33,7 @@ from circle.meetings.forms import (
 from circle.meetings.locks import is_locked
 from circle.meetings.services import AttendanceInput
 from circle.permissions import require
-from circle.web import form_error, my_circle
+from circle.web import attempt, form_error, my_circle
 from circle.web import ui_locale as _locale
 from circle.weeks import today_for, week_start
 
@@ -125,12 +125,10 @@ def cancel(circle_id: int, meeting_id: int):
     form = CancelMeetingForm()
     if not form.validate_on_submit():
         return _meeting_page(circle, me, meeting, form, INVALID)
-    try:
-        with unit_of_work(db.session):
-            services.cancel_meeting(circle, me, meeting_id, form.reason.data)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
+    _done, error = attempt(
+        lambda: services.cancel_meeting(circle, me, meeting_id, form.reason.data)
+    )
+    if error is not None:
         form_error(form, error)
         meeting = services.meeting_in(circle, meeting_id)
         return _meeting_page(circle, me, meeting, form, error.status)
@@ -148,12 +146,8 @@ def restore(circle_id: int, meeting_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        with unit_of_work(db.session):
-            services.restore_meeting(circle, me, meeting_id)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
+    _done, error = attempt(lambda: services.restore_meeting(circle, me, meeting_id))
+    if error is not None:
         flash(error.message, "error")
         return _meeting_page(circle, me, meeting, status=error.status)
     flash(_("The meeting takes place after all."), "success")
@@ -182,12 +176,8 @@ def attendance(circle_id: int, meeting_id: int):
             )
             for member, _row in sheet
         ]
-        try:
-            with unit_of_work(db.session):
-                services.record_attendance(circle, me, meeting.id, items)
-        except (NotFound, Forbidden):
-            raise
-        except DomainError as error:
+        _rows, error = attempt(lambda: services.record_attendance(circle, me, meeting.id, items))
+        if error is not None:
             _attendance_error(form, sheet, error)
             status = error.status
         else:
@@ -300,12 +290,8 @@ def lock(circle_id: int, day: str):
     if not form.validate_on_submit():
         abort(400)
     start = week_start(circle, parsed)
-    try:
-        with unit_of_work(db.session):
-            report.lock_week(circle, me, parsed)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
+    _lock, error = attempt(lambda: report.lock_week(circle, me, parsed))
+    if error is not None:
         flash(error.message, "error")
     else:
         flash(_("The report of the week %(week)s is locked.", week=_week_title(start)), "success")

@@ -12,14 +12,14 @@ from flask_login import login_required
 
 from circle.circles.services import roster
 from circle.db import unit_of_work
-from circle.errors import DomainError, Forbidden, NotFound
+from circle.errors import NotFound
 from circle.extensions import db
 from circle.membership.forms import ActionForm
 from circle.models import OFFICER_ROLES, Circle, Membership
 from circle.permissions import ROLE_LABELS, can, require
 from circle.roles import services
 from circle.roles.forms import GrantRoleForm
-from circle.web import form_error, my_circle
+from circle.web import attempt, form_error, my_circle
 
 bp = Blueprint("roles", __name__)
 
@@ -68,13 +68,10 @@ def grant(circle_id: int):
     form = GrantRoleForm(roster(circle.id))
     if not form.validate_on_submit():
         return _render(circle, me, form, 422)
-    try:
-        with unit_of_work(db.session):
-            member = services.grant(circle, me, form.member_id.data, form.role.data)
-            name = member.user.name
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
+    name, error = attempt(
+        lambda: services.grant(circle, me, form.member_id.data, form.role.data).user.name
+    )
+    if error is not None:
         form_error(form, error)
         return _render(circle, me, form, error.status)
     flash(

@@ -16,20 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from circle import audit
+from circle.checks import check_date, check_reason, check_text
 from circle.circles.services import owned
 from circle.db import utcnow
 from circle.errors import Conflict, NotFound, SelfReferral, ValidationFailed
 from circle.extensions import db
 from circle.models import Circle, EducationCredit, Membership, OneToOne
-from circle.referrals.services import EARLIEST, active_member
+from circle.referrals.services import active_member
 from circle.routing import MAX_ID, NO_ID
-from circle.weeks import today_for
 
 MAX_NOTE = 2000
 MAX_TOPIC = 200
@@ -71,34 +70,6 @@ class WeekCounts:
 
 
 # --- checks ------------------------------------------------------------------------
-
-
-def check_day(circle: Circle, day: date, field_name: str) -> None:
-    """A date between EARLIEST and today in the circle's time zone, else ValidationFailed."""
-    if not isinstance(day, date):
-        raise ValidationFailed(_("Please enter a date."), field=field_name)
-    if day > today_for(circle):
-        raise ValidationFailed(_("The date cannot be in the future."), field=field_name)
-    if day < EARLIEST:
-        raise ValidationFailed(
-            _("The date cannot be before %(day)s.", day=format_date(EARLIEST)), field=field_name
-        )
-
-
-def _text(value: str | None, limit: int, field_name: str) -> str:
-    """Trim a free text and refuse it when too long."""
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise ValidationFailed(_("At most %(n)s characters, please.", n=limit), field=field_name)
-    return value
-
-
-def _reason(reason: str | None) -> str:
-    """A void reason: required, at most 500 characters."""
-    reason = _text(reason, 500, "reason")
-    if not reason:
-        raise ValidationFailed(_("Please give a reason."), field="reason")
-    return reason
 
 
 # --- one-to-ones -------------------------------------------------------------------
@@ -153,8 +124,8 @@ def record_one_to_one(circle: Circle, actor: Membership, data: OneToOneInput) ->
     other = active_member(circle, other_id, "other_id")
     if other.id == actor.id:
         raise SelfReferral(_("Choose the member you met, not yourself."), field="other_id")
-    check_day(circle, data.met_on, "met_on")
-    note = _text(data.note, MAX_NOTE, "note")
+    check_date(circle, data.met_on, "met_on")
+    note = check_text(data.note, MAX_NOTE, "note")
     a_id, b_id = ordered_pair(actor.id, other.id)
     existing = _existing_one_to_one(circle, a_id, b_id, data.met_on)
     if existing is not None:
@@ -198,7 +169,7 @@ def void_one_to_one(circle: Circle, actor: Membership, entry_id: int, reason: st
     entry = one_to_one_in(circle, actor, entry_id)
     if entry.voided_at is not None:
         raise Conflict(_("This one-to-one was already voided."))
-    entry.void_reason = _reason(reason)
+    entry.void_reason = check_reason(reason)
     entry.voided_at = utcnow()
     after = {"void_reason": entry.void_reason}
     audit.record(circle.id, "one_to_one", entry.id, "void", actor.user, after=after)
@@ -235,7 +206,7 @@ def partner(entry: OneToOne, member_id: int) -> Membership:
 
 def add_education_credit(circle: Circle, actor: Membership, data: CreditInput) -> EducationCredit:
     """Record an education credit of the actor: what, how many minutes (1..1440), when."""
-    topic = _text(data.topic, MAX_TOPIC, "topic")
+    topic = check_text(data.topic, MAX_TOPIC, "topic")
     if not topic:
         raise ValidationFailed(_("Please say what you learned."), field="topic")
     if not isinstance(data.minutes, int) or not 1 <= data.minutes <= MAX_MINUTES:
@@ -247,7 +218,7 @@ def add_education_credit(circle: Circle, actor: Membership, data: CreditInput) -
             ),
             field="minutes",
         )
-    check_day(circle, data.completed_on, "completed_on")
+    check_date(circle, data.completed_on, "completed_on")
     entry = EducationCredit(
         circle_id=circle.id,
         membership_id=actor.id,
@@ -285,7 +256,7 @@ def void_education_credit(
     entry = credit_in(circle, actor, entry_id)
     if entry.voided_at is not None:
         raise Conflict(_("This education credit was already voided."))
-    entry.void_reason = _reason(reason)
+    entry.void_reason = check_reason(reason)
     entry.voided_at = utcnow()
     audit.record(
         circle.id,

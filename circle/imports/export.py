@@ -27,13 +27,13 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import lazyload
 
+from circle.checks import EARLIEST
 from circle.errors import ValidationFailed
 from circle.extensions import db
 from circle.imports.parsers import CLOSED_BUSINESS, CSV_COLUMNS, REFERRAL, guard_formula
 from circle.imports.services import native_key
 from circle.models import Circle, ClosedBusiness, ExternalParty, Membership, Referral, User
 from circle.money import plain_amount
-from circle.referrals.services import EARLIEST
 from circle.weeks import today_for
 
 

@@ -35,6 +35,7 @@ from sqlalchemy import any_, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from circle import audit
+from circle.checks import EARLIEST
 from circle.circles.services import circle_for_user, lock_circle, owned, require_admin
 from circle.db import utcnow
 from circle.errors import DomainError, NotFound, ValidationFailed
@@ -52,7 +53,6 @@ from circle.models import (
     User,
     party_key,
 )
-from circle.referrals.services import EARLIEST
 from circle.weeks import today_for
 
 #: Rows per INSERT batch and per look-up of existing keys.

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from circle import audit
+from circle.checks import check_reason
 from circle.circles.services import owned, roster, zone
 from circle.db import utcnow
 from circle.errors import Conflict, NotFound, ValidationFailed
@@ -99,11 +100,7 @@ def cancel_meeting(circle: Circle, actor: Membership, meeting_id: int, reason: s
     meeting = meeting_in(circle, meeting_id)
     if meeting.is_cancelled:
         raise Conflict(_("This meeting is already cancelled."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Please give a reason."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ValidationFailed(_("At most %(n)s characters, please.", n=MAX_REASON), field="reason")
+    reason = check_reason(reason, MAX_REASON)
     before = audit.snapshot(meeting, MEETING_FIELDS)
     meeting.status = "cancelled"
     meeting.cancel_reason = reason

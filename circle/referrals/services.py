@@ -16,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from circle import audit
+from circle.checks import check_date, check_reason, check_text
 from circle.circles.services import owned
 from circle.db import format_money, utcnow
 from circle.errors import Conflict, Forbidden, NotAMember, NotFound, SelfReferral, ValidationFailed
@@ -38,10 +39,8 @@ from circle.models import (
     Referral,
 )
 from circle.routing import is_id
-from circle.weeks import today_for
 
 #: No slip is dated before this day (also guards against typos such as year 0202).
-EARLIEST = date(2000, 1, 1)
 MAX_NOTE = 2000
 REFERRAL_FIELDS = (
     "giver_id",
@@ -178,26 +177,6 @@ def visible_business(circle: Circle, actor: Membership, business_id: int) -> Clo
 # --- checks ------------------------------------------------------------------------
 
 
-def _check_date(circle: Circle, day: date, field_name: str) -> None:
-    """A slip's date lies between EARLIEST and today in the circle's time zone."""
-    if not isinstance(day, date):
-        raise ValidationFailed(_("Please enter a date."), field=field_name)
-    if day > today_for(circle):
-        raise ValidationFailed(_("The date cannot be in the future."), field=field_name)
-    if day < EARLIEST:
-        raise ValidationFailed(
-            _("The date cannot be before %(day)s.", day=format_date(EARLIEST)), field=field_name
-        )
-
-
-def _check_text(value: str, limit: int, field_name: str) -> str:
-    """Trim a free text and refuse it when too long."""
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise ValidationFailed(_("At most %(n)s characters, please.", n=limit), field=field_name)
-    return value
-
-
 def _check_referral(circle: Circle, actor: Membership, data: ReferralInput) -> Membership:
     """Check one referral; return the giver's membership."""
     giver_id = data.giver_id if data.giver_id is not None else actor.id
@@ -213,7 +192,7 @@ def _check_referral(circle: Circle, actor: Membership, data: ReferralInput) -> M
         raise ValidationFailed(_("Hotness is a number from 1 to 5."), field="hotness")
     if data.sphere is not None and data.sphere not in SPHERES:
         raise ValidationFailed(_("Unknown referral sphere."), field="sphere")
-    _check_date(circle, data.given_on, "given_on")
+    check_date(circle, data.given_on, "given_on")
     return giver
 
 
@@ -245,10 +224,10 @@ def give_referrals(
                 kind=data.kind,
                 hotness=data.hotness,
                 sphere=data.sphere,
-                prospect_name=_check_text(data.prospect_name, 200, "prospect_name"),
-                prospect_phone=_check_text(data.prospect_phone, 50, "prospect_phone"),
-                prospect_email=_check_text(data.prospect_email, 254, "prospect_email"),
-                note=_check_text(data.note, MAX_NOTE, "note"),
+                prospect_name=check_text(data.prospect_name, 200, "prospect_name"),
+                prospect_phone=check_text(data.prospect_phone, 50, "prospect_phone"),
+                prospect_email=check_text(data.prospect_email, 254, "prospect_email"),
+                note=check_text(data.note, MAX_NOTE, "note"),
                 status="new",
                 created_by_id=actor.user_id,
             )
@@ -329,10 +308,10 @@ def correct_referral(
     referral.kind = data.kind
     referral.hotness = data.hotness
     referral.sphere = data.sphere
-    referral.prospect_name = _check_text(data.prospect_name, 200, "prospect_name")
-    referral.prospect_phone = _check_text(data.prospect_phone, 50, "prospect_phone")
-    referral.prospect_email = _check_text(data.prospect_email, 254, "prospect_email")
-    referral.note = _check_text(data.note, MAX_NOTE, "note")
+    referral.prospect_name = check_text(data.prospect_name, 200, "prospect_name")
+    referral.prospect_phone = check_text(data.prospect_phone, 50, "prospect_phone")
+    referral.prospect_email = check_text(data.prospect_email, 254, "prospect_email")
+    referral.note = check_text(data.note, MAX_NOTE, "note")
     after = audit.snapshot(referral, REFERRAL_FIELDS)
     if after != before:
         action = "correct" if locked else "edit"
@@ -369,9 +348,7 @@ def _void(
         raise Conflict(already)
     if not allowed:
         raise Forbidden(forbidden)
-    reason = _check_text(reason, 500, "reason")
-    if not reason:
-        raise ValidationFailed(_("Please give a reason."), field="reason")
+    reason = check_reason(reason)
     action = "correct" if _locked_change(circle, actor, day) else "void"
     entry.voided_at = utcnow()
     entry.void_reason = reason
@@ -412,7 +389,7 @@ def _check_business(circle: Circle, actor: Membership, data: BusinessInput) -> M
         raise ValidationFailed(_("The amount must be greater than zero."), field="amount")
     if data.kind not in BUSINESS_KINDS:
         raise ValidationFailed(_("Choose new or repeat business."), field="kind")
-    _check_date(circle, data.closed_on, "closed_on")
+    check_date(circle, data.closed_on, "closed_on")
     if data.referral_id is not None:
         referral = referral_in(circle, data.referral_id)
         if referral.receiver_id != reporter.id or referral.giver_id != thanked.id:
@@ -446,7 +423,7 @@ def report_closed_business(
         currency=circle.currency,
         closed_on=first_open_day(circle, data.closed_on),
         kind=data.kind,
-        note=_check_text(data.note, MAX_NOTE, "note"),
+        note=check_text(data.note, MAX_NOTE, "note"),
         created_by_id=actor.user_id,
     )
     db.session.add(business)
@@ -500,7 +477,7 @@ def correct_business(
     business.amount_minor = data.amount_minor
     business.closed_on = data.closed_on
     business.kind = data.kind
-    business.note = _check_text(data.note, MAX_NOTE, "note")
+    business.note = check_text(data.note, MAX_NOTE, "note")
     after = audit.snapshot(business, BUSINESS_FIELDS)
     if after != before:
         action = "correct" if locked else "edit"

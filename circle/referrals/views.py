@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from circle import audit
+from circle.checks import EARLIEST
 from circle.circles.services import roster
 from circle.db import format_money, minor_units, to_decimal
 from circle.errors import DomainError
@@ -86,7 +87,7 @@ def _shown_week(circle: Circle, text: str | None) -> date:
     """The start of the week a form was sent from (the current week when unknown)."""
     current = week_start(circle, today_for(circle))
     day = _parse_day(text)
-    if day is None or day < services.EARLIEST:
+    if day is None or day < EARLIEST:
         return current
     return min(week_start(circle, day), current)
 
@@ -179,7 +180,7 @@ def week(circle_id: int, day: str | None = None):
         start = week_start(circle, today_for(circle))
     else:
         parsed = _parse_day(day)
-        if parsed is None or parsed < services.EARLIEST:
+        if parsed is None or parsed < EARLIEST:
             abort(404)
         start = week_start(circle, parsed)
         if start > week_start(circle, today_for(circle)):
@@ -218,7 +219,7 @@ def _week_page(
         days=[start + timedelta(days=i) for i in range(7)],
         is_current=start == current,
         prev_url=_week_url(circle, start - timedelta(days=7))
-        if start - timedelta(days=7) >= week_start(circle, services.EARLIEST)
+        if start - timedelta(days=7) >= week_start(circle, EARLIEST)
         else None,
         next_url=_week_url(circle, start + timedelta(days=7)) if start < current else None,
         current_url=_week_url(circle, current),
@@ -527,9 +528,7 @@ def _correct_business_form(
     form = CorrectBusinessForm(prefix=EDIT_PREFIX, **kwargs)
     members = roster(circle.id)
     reporter = services.members_by_id(circle, {business.reporter_id}).get(business.reporter_id)
-    linkable = (
-        services.received_for_linking(circle, reporter, services.EARLIEST) if reporter else []
-    )
+    linkable = services.received_for_linking(circle, reporter, EARLIEST) if reporter else []
     if business.referral_id is not None and business.referral_id not in {r.id for r in linkable}:
         linkable.append(services.referral_in(circle, business.referral_id))
     form.set_choices(members, referral_choices(linkable, day_label), today_for(circle))
@@ -786,10 +785,10 @@ def ledger(circle_id: int):
     if valid and start > end:
         _add_error(form.start, _("The start must not be after the end."))
         valid = False
-    if valid and start < services.EARLIEST:
+    if valid and start < EARLIEST:
         _add_error(
             form.start,
-            _("The date cannot be before %(day)s.", day=format_date(services.EARLIEST)),
+            _("The date cannot be before %(day)s.", day=format_date(EARLIEST)),
         )
         valid = False
     if valid and (end - start).days > MAX_LEDGER_DAYS:

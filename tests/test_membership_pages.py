@@ -337,7 +337,7 @@ def test_apply_then_the_admin_approves(app, client, make, admin, circle, auth, o
     response = _apply(client, circle, "Bäcker")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/directory/{circle.id}")
-    assert "Your application for Bäcker was sent to the circle's admins." in text(
+    assert "Your application for Bäcker was sent to the people who decide on it." in text(
         client.get(f"/directory/{circle.id}")
     )
     assert any(m["To"] == admin.email for m in outbox())

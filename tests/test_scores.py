@@ -334,6 +334,7 @@ def test_point_tables_are_validated(app):
             ({"referrals": [[-1, 20]]}, "from 0 to"),
             ({"referrals": [[1, 101]]}, "from 0 to 100"),
             ({"referrals": [[1, 2.5]]}, "whole numbers"),
+            ({"tyfcb": [["2500,50", 5]]}, "whole currency units"),  # money: no fractions
             ({"golf": [[1, 20]]}, "Unknown area"),
             ([], "must be an object"),
         ]:

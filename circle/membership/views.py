@@ -491,7 +491,7 @@ def apply(circle_id: int):
     else:
         flash(
             _(
-                "Your application for %(profession)s was sent to the circle's admins.",
+                "Your application for %(profession)s was sent to the people who decide on it.",
                 profession=membership.profession.name,
             ),
             "success",

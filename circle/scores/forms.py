@@ -11,10 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
-from circle.scores.table import AREAS
+from circle.scores.table import AREAS, MAX_TIERS
 
 #: Tier rows the editor offers per area (blank rows are ignored).
-FORM_TIERS = 4
+FORM_TIERS = MAX_TIERS  # every tier a stored table may hold, so saving keeps them all
 _WHOLE = _l("A whole number from 0 to 100, please.")
 
 

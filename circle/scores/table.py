@@ -158,6 +158,11 @@ def _validate_tiers(area: str, tiers: Any) -> list[list[float]]:
                 _("%(area)s: each tier is a threshold and its points.", area=label), field=area
             )
         threshold = parse_number(tier[0], area)
+        if area == "tyfcb" and threshold != threshold.to_integral_value():
+            # Money is never a float: the amount thresholds are whole currency units.
+            raise ValidationFailed(
+                _("%(area)s: amounts are whole currency units.", area=label), field=area
+            )
         points = tier[1]
         if isinstance(points, str) and points.strip().isdigit():
             points = int(points.strip())

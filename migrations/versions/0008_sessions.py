@@ -7,9 +7,8 @@ Create Date: 2026-12-03
 Reviewed by hand: (placeholder: fill in what this revision adds and why)
 """
 
-from alembic import op  # noqa: F401
-
 import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
 
 revision = "0008"
 down_revision = "0007"

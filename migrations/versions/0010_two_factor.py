@@ -1,4 +1,4 @@
-"""Optional TOTP two-factor login, hashed recovery codes, a circle setting to require it (issue 12, item 16).
+"""Optional TOTP two-factor login, hashed recovery codes, a circle setting (issue 12, item 16).
 
 Revision ID: 0010
 Revises: 0009
@@ -7,9 +7,8 @@ Create Date: 2026-12-03
 Reviewed by hand: (placeholder: fill in what this revision adds and why)
 """
 
-from alembic import op  # noqa: F401
-
 import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
 
 revision = "0010"
 down_revision = "0009"

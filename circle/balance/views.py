@@ -13,15 +13,13 @@ same handful of queries whatever the size of the circle or the length of its his
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from babel.dates import format_interval
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from circle.balance.forms import PeriodForm, period_choices
@@ -29,10 +27,10 @@ from circle.balance.periods import Period, period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
 from circle.circles.services import circle_for_user
+from circle.csv_export import CsvCell, csv_download, csv_text
 from circle.db import format_money, to_decimal
 from circle.errors import DomainError
 from circle.models import Circle, Membership
-from circle.money import plain_amount
 from circle.web import ui_locale as _locale
 
 bp = Blueprint("balance", __name__)
@@ -145,12 +143,12 @@ def compact(amount: int, currency: str) -> str:
     return format_decimal(value, locale=_locale())
 
 
-def ratio(value: Fraction | None) -> str:
-    """A lopsidedness with four decimals and a dot (CSV); empty when undefined or hidden."""
+def ratio(value: Fraction | None) -> Decimal | None:
+    """A lopsidedness with four decimals (CSV); None when undefined or hidden."""
     if value is None:
-        return ""
+        return None
     exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return str(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN))
+    return exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
 
 
 def who(member: MemberBalance) -> str:
@@ -435,9 +433,9 @@ def matrix(circle_id: int):
 # --- the CSV -----------------------------------------------------------------------------
 
 
-def _plain(amount: int | None, currency: str) -> str:
-    """An amount as a plain decimal with a dot, empty when hidden."""
-    return "" if amount is None else plain_amount(amount, currency)
+def _plain(amount: int | None, currency: str) -> Decimal | None:
+    """An amount as a number (``1234.50`` in the file), None (an empty cell) when hidden."""
+    return None if amount is None else to_decimal(amount, currency)
 
 
 def _flag(value: bool | None) -> str:
@@ -445,20 +443,20 @@ def _flag(value: bool | None) -> str:
     return "" if value is None else ("true" if value else "false")
 
 
-def csv_rows(balance: Balance) -> list[list[str]]:
+def csv_rows(balance: Balance) -> list[list[CsvCell]]:
     """The CSV rows: every member's scale, then every pair (the API's numbers)."""
     currency = balance.circle.currency
     members = balance.members
-    rows: list[list[str]] = []
+    rows: list[list[CsvCell]] = []
     for m in sorted(members.values(), key=lambda m: m.member_id):
         rows.append(
             [
                 "member",
-                str(m.member_id),
+                m.member_id,
                 m.name,
                 m.profession,
-                str(m.given_count),
-                str(m.received_count),
+                m.given_count,
+                m.received_count,
                 _plain(m.revenue_generated, currency),
                 _plain(m.revenue_received, currency),
             ]
@@ -469,12 +467,12 @@ def csv_rows(balance: Balance) -> list[list[str]]:
             ["pair"]
             + [""] * 7
             + [
-                str(p.a),
+                p.a,
                 members[p.a].name,
-                str(p.b),
+                p.b,
                 members[p.b].name,
-                str(p.count_a_to_b),
-                str(p.count_b_to_a),
+                p.count_a_to_b,
+                p.count_b_to_a,
                 _plain(p.revenue_a_to_b, currency),
                 _plain(p.revenue_b_to_a, currency),
                 ratio(p.lopsidedness),
@@ -492,19 +490,8 @@ def export_csv(circle_id: int):
     balance = analysis.balance
     if balance is None:
         return _render("balance/overview.html", analysis)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_rows(balance))
     period = analysis.period
     filename = (
         f"balance-{analysis.circle.id}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     )
-    return Response(
-        out.getvalue().encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(csv_text(CSV_COLUMNS, csv_rows(balance)), filename)

@@ -12,8 +12,6 @@ Views stay thin: the rules are in ``circle.dues.services``, the sums in
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -21,7 +19,6 @@ from fractions import Fraction
 from babel.numbers import format_currency, format_decimal, get_currency_name
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     make_response,
@@ -38,6 +35,7 @@ from wtforms import SelectChoice
 from circle import CONTENT_SECURITY_POLICY
 from circle.balance.forms import PeriodForm
 from circle.balance.periods import Period, period_for
+from circle.csv_export import csv_download, csv_text
 from circle.db import minor_units, to_decimal, unit_of_work
 from circle.dues import payoff as payoff_queries
 from circle.dues import services
@@ -45,7 +43,7 @@ from circle.dues.forms import ManualPaymentForm, PlanForm
 from circle.errors import DomainError
 from circle.extensions import db
 from circle.models import Circle, Membership
-from circle.money import parse_amount, plain_amount
+from circle.money import parse_amount
 from circle.permissions import can, require
 from circle.web import form_error
 from circle.web import my_circle as _member_of
@@ -393,36 +391,22 @@ def export_csv(circle_id: int):
     circle, _me = _admin_of(circle_id)
     rows = services.dues_list(circle)
     summaries = payoff_queries.payment_summaries(circle)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    lines = []
     for member_row, status in rows:
         summary = summaries.get(member_row.id)
-        writer.writerow(
+        lines.append(
             [
-                str(member_row.id),
-                _cell(member_row.user.name),
+                member_row.id,
+                member_row.user.name,
                 status.state,
                 status.paid_through.isoformat() if status.paid_through else "",
                 summary.last_paid_on.isoformat() if summary else "",
-                plain_amount(summary.last_amount, circle.currency) if summary else "",
-                plain_amount(summary.total if summary else 0, circle.currency),
+                to_decimal(summary.last_amount, circle.currency) if summary else None,
+                to_decimal(summary.total if summary else 0, circle.currency),
                 circle.currency,
             ]
         )
-    return Response(
-        out.getvalue().encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="dues-{circle.id}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-def _cell(value: str) -> str:
-    """A text cell that a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return csv_download(csv_text(CSV_COLUMNS, lines), f"dues-{circle.id}.csv")
 
 
 # --- does membership pay off? ----------------------------------------------------------

@@ -12,14 +12,13 @@ they gave, received, were thanked for or reported (the same rule as everywhere e
 The ``key`` column identifies an entry across exports: the source key of an imported
 entry, else ``"<circle>:<type>:<id>"``. Importing the file into the same circle
 therefore adds nothing, and importing it into another circle twice adds it once.
-Texts a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``) get a leading
-apostrophe, which the import removes again.
+The file is written by ``circle.csv_export``: texts a spreadsheet would run as formulas
+(``=``, ``+``, ``-``, ``@``, tab, CR) get a leading apostrophe, which the import removes
+again (names match as exported); ids, hotness and amounts are numbers and stay numbers.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import date
 
@@ -28,12 +27,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import lazyload
 
 from circle.checks import EARLIEST
+from circle.csv_export import CsvCell, csv_text
+from circle.db import to_decimal
 from circle.errors import ValidationFailed
 from circle.extensions import db
-from circle.imports.parsers import CLOSED_BUSINESS, CSV_COLUMNS, REFERRAL, guard_formula
+from circle.imports.parsers import CLOSED_BUSINESS, CSV_COLUMNS, REFERRAL
 from circle.imports.services import native_key
 from circle.models import Circle, ClosedBusiness, ExternalParty, Membership, Referral, User
-from circle.money import plain_amount
 from circle.weeks import today_for
 
 
@@ -63,7 +63,9 @@ def _names(circle: Circle) -> tuple[dict[int, str], dict[int, str]]:
     return members, externals
 
 
-def export_rows(circle: Circle, actor: Membership, start: date, end: date) -> Iterator[list[str]]:
+def export_rows(
+    circle: Circle, actor: Membership, start: date, end: date
+) -> Iterator[list[CsvCell]]:
     """The CSV rows (without header) of the entries dated start..end the actor may see."""
     members, externals = _names(circle)
 
@@ -97,7 +99,7 @@ def export_rows(circle: Circle, actor: Membership, start: date, end: date) -> It
         business = business.where(
             or_(ClosedBusiness.thanked_id == actor.id, ClosedBusiness.reporter_id == actor.id)
         )
-    rows: list[tuple[tuple, list[str]]] = []
+    rows: list[tuple[tuple, list[CsvCell]]] = []
     # Plain column loads (no joined relationships): one query per table.
     options = {"yield_per": 2000}
     for r in db.session.execute(
@@ -108,15 +110,15 @@ def export_rows(circle: Circle, actor: Membership, start: date, end: date) -> It
                 (r.given_on, 0, r.id),
                 [
                     REFERRAL,
-                    str(r.id),
+                    r.id,
                     r.source_key or native_key(circle.id, REFERRAL, r.id),
                     r.given_on.isoformat(),
-                    _id(r.giver_id),
+                    r.giver_id,
                     name(r.giver_id, r.giver_external_id),
-                    _id(r.receiver_id),
+                    r.receiver_id,
                     name(r.receiver_id, r.receiver_external_id),
                     r.kind,
-                    _id(r.hotness),
+                    r.hotness,
                     r.sphere or "",
                     r.status,
                     "",
@@ -139,20 +141,20 @@ def export_rows(circle: Circle, actor: Membership, start: date, end: date) -> It
                 (b.closed_on, 1, b.id),
                 [
                     CLOSED_BUSINESS,
-                    str(b.id),
+                    b.id,
                     b.source_key or native_key(circle.id, CLOSED_BUSINESS, b.id),
                     b.closed_on.isoformat(),
-                    _id(b.thanked_id),
+                    b.thanked_id,
                     name(b.thanked_id, b.thanked_external_id),
-                    _id(b.reporter_id),
+                    b.reporter_id,
                     name(b.reporter_id, b.reporter_external_id),
                     b.kind,
                     "",
                     "",
                     "",
-                    plain_amount(b.amount_minor, b.currency),
+                    to_decimal(b.amount_minor, b.currency),
                     b.currency,
-                    _id(b.referral_id),
+                    b.referral_id,
                     "",
                     "",
                     "",
@@ -164,21 +166,12 @@ def export_rows(circle: Circle, actor: Membership, start: date, end: date) -> It
         )
     rows.sort(key=lambda item: item[0])
     for _order, row in rows:
-        yield [guard_formula(value) for value in row]
-
-
-def _id(value: int | None) -> str:
-    """An optional integer as text ("" for None)."""
-    return "" if value is None else str(value)
+        yield row
 
 
 def export_csv(circle: Circle, actor: Membership, start: date, end: date) -> str:
     """The whole CSV (header and rows) of the entries dated start..end the actor may see."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(export_rows(circle, actor, start, end))
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, export_rows(circle, actor, start, end))
 
 
 def export_filename(circle: Circle, start: date, end: date) -> str:

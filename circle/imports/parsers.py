@@ -33,6 +33,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.expatreader import create_parser
 from flask_babel import gettext as _
 
+from circle.csv_export import unguard
 from circle.db import minor_units
 from circle.errors import ValidationFailed
 from circle.models import BUSINESS_KINDS, REFERRAL_KINDS, REFERRAL_STATUSES, SPHERES, party_key
@@ -99,7 +100,6 @@ _SIMPLE_AMOUNT = re.compile(r"^\$?((?:\d{1,3}(?:,\d{3})+)|\d+)(?:\.(\d+))?$")
 _SCIENTIFIC = re.compile(r"^\d+(?:\.\d+)?[eE][+-]?\d+$")
 _CURRENCY_MARKS = re.compile(r"^(?:[$€£]|[A-Z]{3})\s*|\s*(?:[$€£]|[A-Z]{3})$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -278,20 +278,6 @@ def _header_name(text: str) -> str:
 def clean_name(text: str) -> str:
     """A person's name as shown: whitespace collapsed (``'Max  Muster'`` → ``'Max Muster'``)."""
     return " ".join(text.split())
-
-
-def _unescape(text: str) -> str:
-    """Undo the export's guard against spreadsheet formulas (a leading apostrophe)."""
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
-        return text[1:]
-    return text
-
-
-def guard_formula(text: str) -> str:
-    """Prefix a text a spreadsheet would run as a formula with an apostrophe (export)."""
-    if text and text[0] in _FORMULA_START:
-        return "'" + text
-    return text
 
 
 # --- SpreadsheetML ------------------------------------------------------------------
@@ -763,7 +749,7 @@ def _read_circle_csv(
 
 def _text(cells: list[str], columns: dict[str, int], name: str, limit: int) -> str:
     """A free-text cell (unescaped, trimmed), refused when longer than ``limit``."""
-    value = _unescape(_cell(cells, columns, name))
+    value = unguard(_cell(cells, columns, name))
     if len(value) > limit:
         raise _RowRefused(_("%(column)s is longer than %(n)s characters.", column=name, n=limit))
     if "\x00" in value:
@@ -816,8 +802,8 @@ def _csv_row(number: int, cells: list[str], columns: dict[str, int], context: _C
             )
         )
     day = _csv_date(_cell(cells, columns, "date"), context)
-    giver = _checked_name(_unescape(_cell(cells, columns, "giver")), "giver")
-    receiver = _checked_name(_unescape(_cell(cells, columns, "receiver")), "receiver")
+    giver = _checked_name(unguard(_cell(cells, columns, "giver")), "giver")
+    receiver = _checked_name(unguard(_cell(cells, columns, "receiver")), "receiver")
     kind = _cell(cells, columns, "kind").casefold()
     note = _text(cells, columns, "note", MAX_NOTE)
     voided_at, void_reason = _csv_void(cells, columns)

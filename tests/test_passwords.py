@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select
 
+from circle import security
 from circle.auth.passwords import COMMON_PASSWORDS, is_common_password
+from circle.auth.services import UNUSABLE_PASSWORD
+from circle.db import utcnow
 from circle.extensions import db
 from circle.models import User
 from circle.security import hash_password, verify_password
@@ -137,3 +140,54 @@ def test_login_upgrades_a_hash_made_with_weaker_parameters(app, client, make, au
         ARGON2_PARAMS.match(upgraded).groups() == ARGON2_PARAMS.match(hash_password("x")).groups()
     )
     assert verify_password(upgraded, PASSWORD)
+
+
+# --- the same work in every login branch (issue 12, item 11) -----------------------------
+
+
+class CountingHasher(PasswordHasher):
+    """argon2 with today's parameters that records every hash it verifies against."""
+
+    def __init__(self, like: PasswordHasher):
+        super().__init__(
+            time_cost=like.time_cost,
+            memory_cost=like.memory_cost,
+            parallelism=like.parallelism,
+        )
+        self.verified: list[str] = []
+
+    def verify(self, hash, password):
+        """Record the hash, then verify for real."""
+        self.verified.append(hash)
+        return super().verify(hash, password)
+
+
+def test_every_login_branch_spends_one_full_argon2_check(app, make, forms, monkeypatch):
+    real = security._hasher
+    hasher = CountingHasher(real)
+    monkeypatch.setattr(security, "_hasher", hasher)
+    user = make.user()
+    invited = make.user()
+    erased = make.user()
+    with app.app_context():
+        db.session.get(User, invited.id).password_hash = UNUSABLE_PASSWORD
+        gone = db.session.get(User, erased.id)
+        gone.password_hash, gone.erased_at = UNUSABLE_PASSWORD, utcnow()
+        db.session.commit()
+    attempts = {
+        "unknown account": ("nobody@example.org", PASSWORD),
+        "account without a password yet": (invited.email, PASSWORD),
+        "erased account": (erased.email, PASSWORD),
+        "wrong password": (user.email, "wrong password"),
+        "right password": (user.email, PASSWORD),
+    }
+    for branch, (email, password) in attempts.items():
+        hasher.verified.clear()
+        forms.submit("/login", {"email": email, "password": password})
+        assert len(hasher.verified) == 1, branch
+        params = extract_parameters(hasher.verified[0])
+        assert (params.time_cost, params.memory_cost, params.parallelism) == (
+            real.time_cost,
+            real.memory_cost,
+            real.parallelism,
+        ), branch

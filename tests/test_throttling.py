@@ -38,30 +38,122 @@ def from_address(n: int) -> dict:
     return {"environ_overrides": {"REMOTE_ADDR": f"10.0.0.{n}"}}
 
 
-# --- failed logins per account -------------------------------------------------------------
+# --- failed password checks (issue 12, items 5 and 12) -------------------------------------
 
 
-def test_failed_logins_count_per_account_across_web_and_api(app, client, make, forms, caplog):
+def test_failed_logins_count_per_address_and_account_across_web_and_api(
+    app, client, make, forms, caplog
+):
     app.config["RATELIMIT_LOGIN_ACCOUNT"] = "3 per hour"
     user, bystander = make.user(), make.user()
     wrong = {"email": user.email, "password": "wrong password"}
     assert forms.submit("/login", wrong, **from_address(1)).status_code == 200
-    assert forms.submit("/login", wrong, **from_address(2)).status_code == 200
-    assert client.post("/api/v1/tokens", json=wrong, **from_address(3)).status_code == 401
+    assert forms.submit("/login", wrong, **from_address(1)).status_code == 200
+    assert client.post("/api/v1/tokens", json=wrong, **from_address(1)).status_code == 401
     caplog.set_level(logging.INFO, logger="circle.auth")
-    # The fourth attempt is refused, even with the right password, from a new address ...
+    # From that address the account is closed, even with the right password ...
     right = {"email": user.email.upper(), "password": PASSWORD}
-    response = client.post("/api/v1/tokens", json=right, **from_address(4))
+    response = client.post("/api/v1/tokens", json=right, **from_address(1))
     assert response.status_code == 429
     assert response.get_json()["code"] == "rate_limited"
-    response = forms.submit("/login", right, **from_address(5))
+    response = forms.submit("/login", right, **from_address(1))
     assert response.status_code == 429
-    assert "Too many attempts" in html(response)
+    assert "Too many attempts. Please try again in 60 minutes." in html(response)
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
     assert client.get("/account").status_code == 302
     assert "login outcome=throttled" in caplog.text
-    # ... while other accounts log in as usual.
+    # ... while other accounts log in from it as usual.
     bystander_login = {"email": bystander.email, "password": PASSWORD}
-    assert forms.submit("/login", bystander_login, **from_address(6)).status_code == 302
+    assert forms.submit("/login", bystander_login, **from_address(1)).status_code == 302
+
+
+def test_an_attackers_failures_never_lock_the_owner_out(app, client, make, forms):
+    app.config["RATELIMIT_LOGIN_ACCOUNT"] = "3 per hour"
+    owner = make.user()
+    wrong = {"email": owner.email, "password": "guessed"}
+    for attacker in (1, 2):
+        for _ in range(3):
+            forms.submit("/login", wrong, **from_address(attacker))
+        assert forms.submit("/login", wrong, **from_address(attacker)).status_code == 429
+    right = {"email": owner.email, "password": PASSWORD}
+    assert client.post("/api/v1/tokens", json=right, **from_address(9)).status_code == 201
+    assert forms.submit("/login", right, **from_address(9)).status_code == 302
+    assert client.get("/account").status_code == 200
+
+
+def test_failures_from_one_address_are_limited_over_all_accounts(app, client, make, forms):
+    app.config["RATELIMIT_LOGIN_ADDRESS"] = "3 per 10 minutes"
+    victims = [make.user() for _ in range(4)]
+    for victim in victims[:3]:
+        wrong = {"email": victim.email, "password": "guessed"}
+        assert forms.submit("/login", wrong, **from_address(1)).status_code == 200
+    right = {"email": victims[3].email, "password": PASSWORD}
+    response = forms.submit("/login", right, **from_address(1))
+    assert response.status_code == 429
+    assert "Please try again in 10 minutes." in html(response)
+    assert forms.submit("/login", right, **from_address(2)).status_code == 302
+
+
+def test_the_wait_is_said_in_german_with_the_right_plural(app, client, make, forms):
+    app.config["RATELIMIT_LOGIN_ACCOUNT"] = "1 per minute"
+    user = make.user()
+    client.set_cookie("locale", "de", domain="circle.test")
+    headers = {"Accept-Language": "de"}
+    wrong = {"email": user.email, "password": "guessed"}
+    forms.submit("/login", wrong, headers=headers)
+    response = forms.submit("/login", wrong, headers=headers)
+    assert response.status_code == 429
+    assert "Zu viele Versuche. Bitte versuche es in 1 Minute noch einmal." in html(response)
+
+
+def login_and_open_account(client, user) -> Forms:
+    """Log ``user`` in through the login form; return a form helper for the account pages."""
+    forms = Forms(client)
+    assert forms.submit("/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    return forms
+
+
+def delete_account(forms: Forms, user, password: str):
+    """Submit the account-deletion form."""
+    data = {"password": password, "confirmation": user.email}
+    return forms.submit("/account/privacy", data, action="/account/delete")
+
+
+def test_failures_on_the_deletion_form_count_toward_the_reauthentication_limit(app, client, make):
+    app.config["RATELIMIT_REAUTH"] = "2 per hour"
+    user = make.user(locale="en")
+    forms = login_and_open_account(client, user)
+    for _ in range(2):
+        assert delete_account(forms, user, "guess").status_code == 422
+    # The right password on another form that asks for it is refused now ...
+    right = {
+        "current_password": PASSWORD,
+        "password": "Apotheke am Dom 1996",
+        "password_repeat": "Apotheke am Dom 1996",
+    }
+    response = forms.submit("/account", right, action="/account/password")
+    assert response.status_code == 429
+    assert "Too many attempts." in html(response)
+    # ... and on the deletion form itself.
+    assert delete_account(forms, user, PASSWORD).status_code == 429
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert stored.erased_at is None
+        assert verify_password(stored.password_hash, PASSWORD)
+
+
+def test_reauthentication_failures_close_the_deletion_form(app, client, make):
+    app.config["RATELIMIT_REAUTH"] = "2 per hour"
+    user = make.user(locale="en")
+    forms = login_and_open_account(client, user)
+    attempt = {"current_password": "guess", "email": "neu@example.org"}
+    for _ in range(2):
+        assert forms.submit("/account", attempt, action="/account/email").status_code == 422
+    response = delete_account(forms, user, PASSWORD)
+    assert response.status_code == 429
+    assert "Too many attempts." in html(response)
+    with app.app_context():
+        assert db.session.get(User, user.id).erased_at is None
 
 
 # --- registration, password reset, re-authentication -------------------------------------

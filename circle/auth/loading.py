@@ -1,47 +1,67 @@
-"""Flask-Login wiring: loading the user of a session, and ending stale sessions."""
+"""Flask-Login wiring: the server-side session of each request, and the remember-me cookie."""
 
 from __future__ import annotations
 
 from flask import Flask, flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from flask_login import current_user
 
 from circle.auth import sessions
 from circle.auth.events import auth_event
+from circle.db import unit_of_work
 from circle.extensions import db, login_manager
 from circle.models import User
 
 
 def configure_login(app: Flask) -> None:
-    """Attach Flask-Login with the login page and a translated prompt."""
+    """Attach Flask-Login with the login page and a translated prompt; check each request."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.before_request(_load_session)
+    app.after_request(sessions.write_remember_cookie)
+
+
+def _load_session() -> None:
+    """Check the session (or start one from the remember-me cookie) before the view runs.
+
+    What the check writes (``last_seen_at``, an ended or replaced row) is committed here,
+    in its own unit of work, so that the view's unit of work starts clean.
+    """
+    with unit_of_work(db.session):
+        current_user._get_current_object()
 
 
 @login_manager.user_loader
 def _load_user(value: str) -> User | None:
-    """Load the user of the session (or remember cookie), checked on every request.
+    """Load the user of the session id in the cookie, checked against ``user_sessions``.
 
-    The session ends when its version is older than the account's (logged out elsewhere,
-    new password), when the account is erased, or after the idle or absolute timeout.
+    The session ends when its row is ended (logout, logged out elsewhere, new password),
+    when the account is erased, or after the idle or absolute timeout; then the
+    remember-me cookie, if any, may start a new one (``_load_remembered``).
     """
-    parsed = sessions.parse_session_id(value)
-    if parsed is None:
-        sessions.end()
+    row, outcome = sessions.check(value)
+    if outcome == "ok":
+        return row.user
+    if row is not None:
+        auth_event("session", outcome, user=row.user)
+    sessions.forget()
+    if outcome == "expired" and not sessions.remembered():
+        flash(_("Your session has ended. Please log in again."), "info")
+    return None
+
+
+@login_manager.request_loader
+def _load_remembered(_request) -> User | None:
+    """Start a new session from the remember-me cookie, replacing its token."""
+    user, outcome = sessions.restore()
+    if outcome == "none":
         return None
-    user = db.session.get(User, parsed[0])
-    if user is None or user.erased_at is not None or user.session_version != parsed[1]:
-        if user is not None:
-            auth_event("session", "revoked", user=user)
-        sessions.end()
-        return None
-    if sessions.expired():
-        auth_event("session", "expired", user=user)
-        sessions.end(forget_device=False)
-        if not sessions.remembered():
-            flash(_("Your session has ended. Please log in again."), "info")
-        return None
-    return user
+    if outcome == "ok":
+        auth_event("remember", "success", user=user)
+        return user
+    auth_event("remember", outcome, user=user)
+    return None

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from circle.auth import sessions, throttle
 from circle.auth.events import auth_event
-from circle.auth.passwords import is_common_password
+from circle.auth.passwords import check_password, is_common_password
 from circle.db import utcnow
 from circle.errors import EmailTaken, NotFound, ValidationFailed
 from circle.extensions import db
@@ -20,7 +20,6 @@ from circle.security import (
     new_token,
     password_needs_rehash,
     token_hash,
-    verify_password,
 )
 
 #: ASVS 5.0 (6.2.1, 6.2.9): at least 8 characters; 64 and more must be allowed. The cap
@@ -105,13 +104,13 @@ def create_invited_user(email: str, name: str, locale: str = "de") -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the user when the password matches; upgrades an outdated hash on the way."""
+    """Return the user when the password matches; upgrades an outdated hash on the way.
+
+    The check is ``passwords.check_password`` (throttled per address and per address and
+    account, the same argon2 work whether or not the account exists or has a password).
+    """
     user = find_user_by_email(email)
-    if user is None:
-        # Spend the same time as a real check so that timing does not reveal accounts.
-        verify_password(_dummy_hash(), password)
-        return None
-    if not verify_password(user.password_hash, password):
+    if not check_password(user, password, email=email):
         return None
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -119,30 +118,19 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-_DUMMY: list[str] = []
-
-
-def _dummy_hash() -> str:
-    """A hash to verify against when the account does not exist (computed once)."""
-    if not _DUMMY:
-        _DUMMY.append(hash_password(new_token()))
-    return _DUMMY[0]
-
-
 def check_login(email: str, password: str, via: str) -> User | None:
-    """Authenticate a login attempt with the per-account throttle, and log its outcome.
+    """Authenticate a login attempt (web form or API token exchange) and log its outcome.
 
-    Raises TooManyAttempts (without checking the password) once the account's failed
-    attempts are used up; ``via`` (``web`` or ``api``) only goes into the log line.
+    Raises TooManyAttempts (without checking the password) once this address used up its
+    failed attempts, in total or for this account; ``via`` (``web`` or ``api``) only goes
+    into the log line.
     """
     try:
-        throttle.refuse_if_blocked(email)
+        user = authenticate(email, password)
     except throttle.TooManyAttempts:
         auth_event("login", "throttled", email=email, via=via)
         raise
-    user = authenticate(email, password)
     if user is None:
-        throttle.count_failure(email)
         auth_event("login", "failure", email=email, via=via)
         return None
     auth_event("login", "success", user=user, via=via)
@@ -150,17 +138,22 @@ def check_login(email: str, password: str, via: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Set a new password after checking the rules; every existing session of the user ends."""
+    """Set a new password after checking the rules; every session and API token of the user ends."""
     check_password_rules(password)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     sessions.end_all(user)
+    revoke_api_tokens(user)
     db.session.flush()
 
 
 def require_current_password(user: User, password: str) -> None:
-    """Re-authentication: raise ValidationFailed unless ``password`` is the user's current one."""
-    if not verify_password(user.password_hash, password or ""):
+    """Re-authentication: raise ValidationFailed unless ``password`` is the user's current one.
+
+    Shares the per-account budget of failed checks (TooManyAttempts) with every other form
+    where a logged-in user confirms the password (``passwords.check_password``).
+    """
+    if not check_password(user, password or "", reauth=True):
         auth_event("reauth", "failure", user=user)
         raise ValidationFailed(_("Your current password is not correct."), field="current_password")
 
@@ -194,11 +187,11 @@ def change_email(user: User, current_password: str, new_email: str) -> User:
 
 
 def end_other_sessions(user: User) -> int:
-    """Raise the session version: every session and remember cookie of the user ends.
+    """End every session and remember cookie of the user except this request's session.
 
-    Returns the new version, which the caller stores in the session it wants to keep.
+    Returns the new session version (the count of such mass logouts).
     """
-    sessions.end_all(user)
+    sessions.end_all(user, keep=sessions.current())
     db.session.flush()
     auth_event("logout_others", "success", user=user)
     return user.session_version
@@ -282,6 +275,19 @@ def user_for_api_token(plain: str) -> User | None:
         return None
     token.last_used_at = utcnow()
     return token.user
+
+
+def revoke_api_tokens(user: User) -> int:
+    """Revoke every API token of the user that is still valid; return how many."""
+    tokens = list(
+        db.session.execute(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ).scalars()
+    )
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
 
 
 def api_tokens_of(user: User) -> list[ApiToken]:

@@ -107,8 +107,12 @@ def login():
     try:
         with unit_of_work(db.session):  # authenticate may upgrade an outdated hash
             user = services.check_login(form.email.data, form.password.data, via="web")
-    except TooManyAttempts:
-        abort(429)
+    except TooManyAttempts as error:
+        form_error(form, error)
+        form.password.data = ""
+        response = current_app.make_response(_render_login(form, error.status))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     if user is None:
         # One message for unknown address and wrong password: no hint which one it was.
         form.form_errors.append(_("The e-mail address or the password is wrong."))
@@ -131,8 +135,8 @@ def logout():
     """Log out and forget the session and the remember cookie (the chosen language stays)."""
     if current_user.is_authenticated:
         auth_event("logout", "success", user=current_user)
-    logout_user()
     sessions.end()
+    logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.index"))
 
@@ -280,8 +284,24 @@ def end_other_sessions():
     user = current_user._get_current_object()
     with unit_of_work(db.session):
         services.end_other_sessions(user)
-    sessions.keep_current(user)
     flash(_("Your other sessions are logged out."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    """End one of the user's sessions (another browser or device); another user's is 404."""
+    user = current_user._get_current_object()
+    if sessions.current() is not None and sessions.current().id == session_id:
+        sessions.end()
+        logout_user()
+        flash(_("You are logged out."), "info")
+        return redirect(url_for("auth.index"))
+    with unit_of_work(db.session):
+        sessions.end_one(user, session_id)
+    auth_event("session", "ended", user=user)
+    flash(_("The session is ended."), "success")
     return redirect(url_for("auth.account"))
 
 
@@ -334,6 +354,9 @@ def _render_account(
         password_form=password_form,
         email_form=email_form,
         tokens=services.api_tokens_of(current_user),
+        user_sessions=sessions.active_sessions(current_user),
+        this_session=sessions.current(),
+        device=sessions.device,
         new_token=new_token,
         min_password=services.MIN_PASSWORD,
         timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],

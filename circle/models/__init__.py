@@ -31,6 +31,7 @@ from circle.models.referral import (
     Referral,
 )
 from circle.models.roles import OFFICER_ROLES, MembershipRole
+from circle.models.session import RememberToken, UserSession
 from circle.models.token import ApiToken
 from circle.models.user import User
 from circle.models.visitor import Visitor, VisitorVisit
@@ -65,9 +66,11 @@ __all__ = [
     "Payment",
     "Profession",
     "Referral",
+    "RememberToken",
     "ReminderSent",
     "StripeEvent",
     "User",
+    "UserSession",
     "Visitor",
     "VisitorVisit",
     "WeeklyReport",

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 
 from circle import audit
 from circle.auth import sessions
+from circle.auth.passwords import check_password
 from circle.auth.services import UNUSABLE_PASSWORD, normalise_email
 from circle.db import utcnow
 from circle.dues.checkout import PaymentProviderError
@@ -37,7 +38,6 @@ from circle.models import (
 )
 from circle.models.membership import LIVE_STATUSES
 from circle.privacy.prospects import erase_prospect_details, has_prospect_details
-from circle.security import verify_password
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +100,14 @@ def payments_kept(user: User) -> int:
 
 
 def check_erasure(user: User, password: str, confirmation: str) -> None:
-    """Refuse a wrong password, a wrong confirmation or a circle's last admin (nothing changes)."""
+    """Refuse a wrong password, a wrong confirmation or a circle's last admin (nothing changes).
+
+    The password check shares the re-authentication budget (TooManyAttempts), so the
+    deletion form is no way around the limit for guessing a logged-in account's password.
+    """
     if user.erased_at is not None:
         raise Conflict(_("This account has already been deleted."))
-    if not password or not verify_password(user.password_hash, password):
+    if not check_password(user, password or "", reauth=True):
         raise ValidationFailed(_("The password is wrong."), field="password")
     if normalise_email(confirmation or "") != normalise_email(user.email):
         raise ValidationFailed(

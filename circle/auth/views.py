@@ -17,7 +17,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from circle.auth import services, sessions
+from circle.auth import services, sessions, verification
 from circle.auth.events import auth_event
 from circle.auth.forms import (
     EmailChangeForm,
@@ -27,6 +27,7 @@ from circle.auth.forms import (
     PasswordChangeForm,
     ProfileForm,
     RegisterForm,
+    ResendConfirmationForm,
     ResetPasswordForm,
     TokenForm,
 )
@@ -66,7 +67,11 @@ def index():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def register():
-    """Create an account and log in; only while open registration is on."""
+    """Create an account and mail the link that confirms its address.
+
+    Only while open registration is on. A known address answers exactly like a new one
+    (its owner gets a mail instead), so the page never tells whether an account exists.
+    """
     if not current_app.config["OPEN_REGISTRATION"]:
         abort(404)
     form = RegisterForm()
@@ -77,14 +82,50 @@ def register():
         return _render_register(form, 422 if form.is_submitted() else 200)
     try:
         with unit_of_work(db.session):
-            user = services.register_user(
+            services.register_user(
                 form.email.data, form.password.data, form.name.data, form.locale.data
             )
     except DomainError as error:
         form_error(form, error)
         return _render_register(form, error.status)
-    sessions.start(user)
-    flash(_("Welcome to Circle, %(name)s! Your account is ready.", name=user.name), "success")
+    session["registered_email"] = services.normalise_email(form.email.data)
+    return redirect(url_for("auth.registered", next=form.next.data or None))
+
+
+@bp.get("/register/sent")
+def registered():
+    """After registering: check the mailbox for the confirmation link, then log in."""
+    return render_template(
+        "auth/registered.html",
+        email=session.get("registered_email", ""),
+        login_url=url_for("auth.login", next=request.args.get("next") or None),
+    )
+
+
+@bp.get("/account/confirm/<token>")
+def confirm_email(token: str):
+    """Follow a mailed confirmation link (new account or new address); works once."""
+    with unit_of_work(db.session):
+        user = verification.confirm(token)  # NotFound / EmailTaken -> error page
+    flash(_("Thank you: your e-mail address %(email)s is confirmed.", email=user.email), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME))
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/confirm/resend")
+@login_required
+@limiter.limit(configured("CONFIRM_RESEND"), key_func=user_or_address)
+def resend_confirmation():
+    """Mail a new confirmation link for the account's unconfirmed or pending address."""
+    if not ResendConfirmationForm().validate_on_submit():
+        abort(400)
+    with unit_of_work(db.session):
+        sent = verification.resend_confirmation(current_user)
+    if sent:
+        flash(_("We have sent you a new link. Please check your mailbox."), "info")
+    else:
+        flash(_("Your e-mail address is already confirmed."), "info")
     return redirect_next(HOME)
 
 
@@ -207,6 +248,7 @@ def reset_password(token: str):
         return _render_reset(form, token, error.status)
     auth_event("password_reset", "success", user=user)
     sessions.start(user)
+            verification.mark_confirmed(user)  # the link was mailed to the address
     flash(_("Your new password is set and you are logged in."), "success")
     return redirect(url_for(HOME))
 
@@ -273,7 +315,14 @@ def change_email():
     except DomainError as error:
         form_error(form, error)
         return _render_account(email_form=form, status=error.status)
-    flash(_("Your e-mail address is changed. Use it from now on to log in."), "success")
+    flash(
+        _(
+            "We have sent a link to %(email)s. Your address changes once you follow it; "
+            "until then, log in with your current address.",
+            email=services.normalise_email(form.email.data),
+        ),
+        "info",
+    )
     return redirect(url_for("auth.account"))
 
 

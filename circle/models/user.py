@@ -35,6 +35,10 @@ class User(UserMixin, Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the account was erased at the owner's request (personal fields replaced).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the owner proved the address by a mailed link (or an invitation mailed to it).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A new address asked for; it replaces ``email`` only once its link is followed.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
 
     @hybrid_property
     def name(self) -> str:
@@ -53,6 +57,11 @@ class User(UserMixin, Base):
     def _name_expression(cls):
         """In SQL, ``User.name`` is the stored column."""
         return cls.stored_name
+
+    @property
+    def email_verified(self) -> bool:
+        """True once the owner confirmed the account's address."""
+        return self.email_verified_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -84,6 +84,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
         "RATELIMIT_REAUTH": os.environ.get("RATELIMIT_REAUTH", "10 per hour"),
         "RATELIMIT_IMPORTS": os.environ.get("RATELIMIT_IMPORTS", "30 per hour"),
+        "RATELIMIT_APPLICATIONS": os.environ.get("RATELIMIT_APPLICATIONS", "10 per hour"),
+        "RATELIMIT_CONFIRM_RESEND": os.environ.get("RATELIMIT_CONFIRM_RESEND", "3 per hour"),
         "OPEN_REGISTRATION": _bool(os.environ.get("OPEN_REGISTRATION"), True),
         # Stripe: online dues only when the secret key is set; the webhook verifies
         # signatures whenever its secret is set. One pinned API version for every call.
@@ -109,6 +111,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Links sent by mail.
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
+        "EMAIL_CONFIRM_MAX_AGE": _int("EMAIL_CONFIRM_MAX_AGE", 172800),
         # Internationalisation.
         "LANGUAGES": ("de", "en"),
         "BABEL_DEFAULT_LOCALE": "en",

@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from circle.auth.services import find_user_by_email, register_user
+from circle.auth.services import create_confirmed_user, find_user_by_email
 from circle.circles.services import CircleSettings, active_membership, create_circle
 from circle.demo_chapter import load_demo_chapter
 from circle.extensions import db
@@ -71,7 +71,7 @@ def _user(person: DemoPerson) -> User:
     """Find or register the demo person's account."""
     user = find_user_by_email(person.email)
     if user is None:
-        user = register_user(person.email, DEMO_PASSWORD, person.name, locale="de")
+        user = create_confirmed_user(person.email, DEMO_PASSWORD, person.name, locale="de")
     return user
 
 
@@ -95,9 +95,7 @@ def load_demo() -> Circle:
         if membership.live_membership(circle.id, user.id) is not None:
             continue
         if person.status == "active":
-            seat = membership.add_member(
-                circle, actor, user.email, user.name, person.profession, notify=False
-            )
+            seat = membership.seat_directly(circle, actor, user.email, user.name, person.profession)
             if person.role == "admin":
                 membership.set_role(circle, actor, seat.id, "admin")
         else:

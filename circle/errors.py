@@ -34,6 +34,16 @@ class Forbidden(DomainError):
     status = 403
 
 
+class EmailNotConfirmed(DomainError):
+    """The account has not confirmed its e-mail address yet (needed to take part).
+
+    Not a Forbidden: the message is shown on the form (how to confirm), not as a 403 page.
+    """
+
+    code = "forbidden"
+    status = 403
+
+
 class ValidationFailed(DomainError):
     """Input broke a rule that a form or schema could not check alone."""
 

@@ -36,8 +36,16 @@ class Factory:
             db.session.remove()
         return objects[0]
 
-    def user(self, name: str | None = None, email: str | None = None, locale: str = "de") -> User:
-        """A user who can log in with ``PASSWORD``."""
+    def user(
+        self,
+        name: str | None = None,
+        email: str | None = None,
+        locale: str = "de",
+        *,
+        confirmed: bool = True,
+    ) -> User:
+        """A user who can log in with ``PASSWORD``; ``confirmed=False`` for an account
+        that has not followed its confirmation link yet."""
         n = next(_seq)
         return self._save(
             User(
@@ -45,6 +53,7 @@ class Factory:
                 name=name or f"User {n}",
                 password_hash=password_hash(),
                 locale=locale,
+                email_verified_at=utcnow() if confirmed else None,
             )
         )
 

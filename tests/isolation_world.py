@@ -19,7 +19,7 @@ from circle.auth.services import create_api_token, make_reset_token
 from circle.dues.services import PlanInput, record_manual_payment, set_plan
 from circle.extensions import db
 from circle.meetings import ical
-from circle.membership.services import invite
+from circle.membership.invitations import invite
 from circle.models import Circle, Import, Membership
 from circle.referrals.services import (
     BusinessInput,

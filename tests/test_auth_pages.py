@@ -117,26 +117,22 @@ def test_landing_page_sends_logged_in_users_to_their_circles(client, make, auth)
 # --- registration ------------------------------------------------------------------
 
 
-def test_register_creates_account_and_logs_in(app, client, forms):
+def test_register_creates_an_unconfirmed_account_and_mails_the_link(app, client, forms, outbox):
     response = forms.submit("/register", register_data(email="Petra@Example.org"))
     assert response.status_code == 302
-    assert location_path(response) == "/circles"
+    assert location_path(response) == "/register/sent"
     [user] = users_with_email(app, "petra@example.org")
     assert user.email == "petra@example.org"
     assert user.name == "Petra Pharma"
     assert user.locale == "en"
+    assert user.email_verified_at is None
     assert verify_password(user.password_hash, "apotheke 1234")
-    account = client.get("/account")
-    assert account.status_code == 200
-    assert "Petra Pharma" in html(account)
-
-
-def test_register_with_taken_email_says_so_and_creates_nothing(app, make, forms):
-    make.user(email="taken@example.org")
-    response = forms.submit("/register", register_data(email="TAKEN@example.org"))
-    assert response.status_code == 409
-    assert "An account with this e-mail address already exists." in html(response)
-    assert len(users_with_email(app, "taken@example.org")) == 1
+    sent = html(client.get("/register/sent"))
+    assert "We have sent a mail to petra@example.org." in sent
+    assert client.get("/account").status_code == 302  # not logged in by registering
+    [mail] = outbox()
+    assert mail["To"] == "petra@example.org"
+    assert "/account/confirm/" in mail.get_content()
 
 
 def test_register_refuses_mismatched_passwords(app, forms):

@@ -31,12 +31,13 @@ from sqlalchemy import select
 
 from circle import create_app
 from circle.auth.services import create_api_token, create_invited_user
+from circle.auth.verification import mark_confirmed
 from circle.balance.periods import period_for
 from circle.balance.services import compute
 from circle.circles.services import CircleSettings, create_circle
 from circle.db import unit_of_work
 from circle.extensions import db
-from circle.membership.services import add_member
+from circle.membership.services import seat_directly
 from circle.models import AuditEntry, Circle, ClosedBusiness, Membership, Referral
 from circle.weeks import today_for
 from tests import crash_helpers as crash
@@ -75,20 +76,15 @@ def seed(app) -> tuple[int, list[tuple[int, str]], date]:
     """
     with app.test_request_context(), unit_of_work(db.session):
         admin = create_invited_user("admin@crash.example", "Ada Admin")
-        db.session.flush()
+        mark_confirmed(admin)
         circle = create_circle(admin, CircleSettings(name="Kreis Absturz"), "Beratung")
         admin_seat = db.session.execute(
             select(Membership).where(Membership.circle_id == circle.id)
         ).scalar_one()
         members = []
         for i in range(CLIENTS):
-            seat = add_member(
-                circle,
-                admin_seat,
-                f"m{i}@crash.example",
-                f"Mitglied {i}",
-                f"Beruf {i}",
-                notify=False,
+            seat = seat_directly(
+                circle, admin_seat, f"m{i}@crash.example", f"Mitglied {i}", f"Beruf {i}"
             )
             _, token = create_api_token(seat.user, "crash")
             members.append((seat.id, token))

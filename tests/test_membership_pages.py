@@ -109,7 +109,7 @@ def test_manage_page_shows_seats_members_and_the_forms(client, make, circle, adm
     assert f"/circles/{circle.id}/invitations" in actions
 
 
-def test_admin_adds_a_member_directly_and_a_new_account_gets_a_password_mail(
+def test_admin_adds_a_member_the_seat_is_reserved_and_an_invitation_is_mailed(
     app, client, circle, admin_in, outbox
 ):
     response = submit(
@@ -125,13 +125,16 @@ def test_admin_adds_a_member_directly_and_a_new_account_gets_a_password_mail(
     assert response.status_code == 302
     assert response.headers["Location"].endswith(manage_url(circle))
     page = text(client.get(manage_url(circle)))
-    assert "Paula Pharma now holds the seat for Apotheker." in page
+    assert (
+        "The seat for Apotheker is reserved for Paula Pharma; an invitation went to "
+        "paula@example.org." in page
+    )
     assert "2 of 40 seats taken" in page
-    assert active(app, circle.id)["Paula Pharma"] == "Apotheker"
+    assert "Paula Pharma" not in active(app, circle.id)
     mails = [m for m in outbox() if m["To"] == "paula@example.org"]
     assert len(mails) == 1
-    reset = link_in(mails[0], "/password/reset/")
-    assert client.get(reset).status_code == 200
+    invitation = link_in(mails[0], "/invitations/")
+    assert client.get(invitation).status_code == 200
 
 
 def test_a_taken_profession_is_refused_with_the_holders_name_and_nothing_changes(
@@ -575,7 +578,7 @@ _FIELDS = {
 
 def _invitation_id(app, circle) -> int:
     """An open invitation in ``circle``, made through the service."""
-    from circle.membership.services import invite
+    from circle.membership.invitations import invite
 
     with app.test_request_context():
         actor = db.session.get(Membership, admin_membership_id(app, circle))

@@ -6,7 +6,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from circle.api.endpoint import Unauthorized, current_user, endpoint
-from circle.api.schemas import MeOut, TokenCreated, TokenIn, TokenList, UserIn, UserOut
+from circle.api.schemas import MeOut, TokenCreated, TokenIn, TokenList, UserIn
+from circle.api.schemas_people import RegisteredOut
 from circle.auth import services as accounts
 from circle.circles.services import circles_of
 from circle.errors import Forbidden
@@ -54,17 +55,28 @@ def revoke_token(token_id):
     summary="Register",
     tag="accounts",
     body=UserIn,
-    response=UserOut,
-    status=201,
+    response=RegisteredOut,
+    status=202,
     auth=False,
-    problems=("forbidden", "email_taken"),
+    problems=("forbidden",),
     rate_limit=THROTTLE,
 )
 def register(data):
-    """Create an account while open registration is on (otherwise 403)."""
+    """Register while open registration is on (otherwise 403): a link to confirm the address
+    is mailed to it. The answer is the same when the address already has an account (its
+    owner is mailed instead), so it never tells whether an account exists.
+    """
     if not current_app.config["OPEN_REGISTRATION"]:
         raise Forbidden(_("Registration is closed."))
-    return accounts.register_user(data["email"], data["password"], data["name"], data["locale"])
+    accounts.register_user(data["email"], data["password"], data["name"], data["locale"])
+    address = accounts.normalise_email(data["email"])
+    return {
+        "email": address,
+        "detail": _(
+            "We have sent a mail to %(email)s. Follow the link in it to confirm the address.",
+            email=address,
+        ),
+    }
 
 
 @endpoint("/me", "GET", summary="My account", tag="accounts", response=MeOut)

@@ -1,10 +1,12 @@
-"""Members of a circle over the API: roster, direct seating, changes and removal."""
+"""Members of a circle over the API: roster, seat reservations, changes and removal."""
 
 from __future__ import annotations
 
 from circle.api.endpoint import current_user, endpoint
 from circle.api.schemas import MemberIn, MemberList, MemberOut, MemberPatch
+from circle.api.schemas_people import ReservationOut
 from circle.circles.services import circle_for_user, roster
+from circle.membership import invitations
 from circle.membership import services as membership
 
 MEMBER = "/circles/<int:circle_id>/members/<int:member_id>"
@@ -27,20 +29,22 @@ def list_members(circle_id):
 @endpoint(
     "/circles/<int:circle_id>/members",
     "POST",
-    summary="Add a member",
+    summary="Add a member (reserve the seat and invite)",
     tag="members",
     body=MemberIn,
-    response=MemberOut,
+    response=ReservationOut,
     status=201,
-    problems=("forbidden", *SEAT_PROBLEMS),
+    problems=("forbidden", "conflict", *SEAT_PROBLEMS),
 )
 def add_member(circle_id, data):
-    """Seat a person directly (admins), active at once; the seat rules apply.
+    """Reserve a profession's seat for a person and mail them an invitation (admins).
 
-    An e-mail without an account gets one and a mail to choose a password.
+    The seat counts as taken at once; the person becomes a member when they accept
+    (and may decline). The answer holds only what was sent, never the account behind
+    the address.
     """
     circle, actor = circle_for_user(current_user(), circle_id)
-    return membership.add_member(circle, actor, data["email"], data["name"], data["profession"])
+    return invitations.add_member(circle, actor, data["email"], data["name"], data["profession"])
 
 
 @endpoint(

@@ -213,13 +213,13 @@ class CircleList(Schema):
 
 
 class MemberIn(In):
-    """Seat a person directly; an unknown e-mail gets an account and a set-password mail."""
+    """Reserve a seat for a person and invite them by e-mail."""
 
     email = Email(required=True)
     name = Text(
         load_default="",
         validate=Length(max=120),
-        metadata={"description": "Needed when the e-mail has no account yet."},
+        metadata={"description": "The name the circle sees until the person accepts."},
     )
     profession = Text(
         required=True,

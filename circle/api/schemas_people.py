@@ -119,3 +119,24 @@ class VisitIn(In):
     """Another visit of a returning visitor."""
 
     meeting_id = Id(required=True)
+
+
+# --- seats reserved for invitees and registration ----------------------------------
+
+
+class ReservationOut(Schema):
+    """A seat reserved for an invitee: only what the admin typed, never the account."""
+
+    invitation_id = fields.Integer(required=True, attribute="id")
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    profession = fields.Nested(ProfessionOut, required=True)
+    status = fields.Constant("invited", required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class RegisteredOut(Schema):
+    """The answer to a registration: the same whether or not the address had an account."""
+
+    email = fields.String(required=True)
+    detail = fields.String(required=True)

@@ -177,3 +177,9 @@ class EmailChangeForm(FlaskForm):
         id="new-email",
     )
     current_password = _current_password_field("email-change-current")
+
+
+class ResendConfirmationForm(FlaskForm):
+    """The "send the link again" button of the confirm-your-address banner."""
+
+    next = HiddenField()

@@ -8,7 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from circle.auth import sessions, throttle
+from circle.auth import sessions, throttle, verification
 from circle.auth.events import auth_event
 from circle.auth.passwords import check_password, is_common_password
 from circle.db import utcnow
@@ -64,27 +64,59 @@ def check_password_rules(password: str) -> None:
         )
 
 
-def register_user(email: str, password: str, name: str, locale: str = "de") -> User:
-    """Create an account; refuses a taken e-mail address (any case) with EmailTaken."""
+def register_user(email: str, password: str, name: str, locale: str = "de") -> User | None:
+    """Create an unconfirmed account and mail it the link that confirms its address.
+
+    An address that already has an account (any case) gets no refusal and no second
+    account: its owner is mailed that someone tried to register, so the answer and the
+    work (one password hash, one mail) never tell whether the address is known.
+    Returns the new account, or None for a known address.
+    """
     address = normalise_email(email)
     if not name.strip():
         raise ValidationFailed(_("Please enter your name."), field="name")
     check_password_rules(password)
-    if find_user_by_email(address) is not None:
+    password_hash = hash_password(password)
+    owner = find_user_by_email(address)
+    if owner is None:
+        user = User(
+            email=address,
+            name=" ".join(name.split()),
+            password_hash=password_hash,
+            locale=locale if locale in ("de", "en") else "de",
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(user)
+        except IntegrityError:
+            owner = find_user_by_email(address)  # registered a moment ago
+        else:
+            verification.send_confirmation(user)
+            auth_event("register", "success", user=user)
+            return user
+    if owner is not None:
+        verification.mail_registration_attempt(owner)
+    auth_event("register", "known_address", email=address)
+    return None
+
+
+def create_confirmed_user(email: str, password: str, name: str, locale: str = "de") -> User:
+    """Create an account whose address counts as confirmed, without mail (the demo data).
+
+    Not reachable from a page or the API; a taken address is EmailTaken.
+    """
+    check_password_rules(password)
+    if find_user_by_email(email) is not None:
         raise EmailTaken(_("An account with this e-mail address already exists."), field="email")
     user = User(
-        email=address,
+        email=normalise_email(email),
         name=" ".join(name.split()),
         password_hash=hash_password(password),
-        locale=locale if locale in ("de", "en") else "de",
+        locale=locale,
+        email_verified_at=utcnow(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(user)
-    except IntegrityError as error:
-        raise EmailTaken(
-            _("An account with this e-mail address already exists."), field="email"
-        ) from error
+    db.session.add(user)
+    db.session.flush()
     return user
 
 
@@ -166,23 +198,27 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 
 def change_email(user: User, current_password: str, new_email: str) -> User:
-    """Change the login address after re-authentication; a taken address is EmailTaken."""
+    """Ask for a new login address after re-authentication; it waits for its confirmation.
+
+    The link goes to the new address, a notice to the current one; the account keeps its
+    current address until the link is followed (``verification.confirm``). A taken address
+    is EmailTaken: the user proved the password, and the link would fail anyway.
+    """
     require_current_password(user, current_password)
     address = normalise_email(new_email)
     if address == user.email:
+        if user.pending_email is not None:
+            user.pending_email = None  # back to the current address: nothing waits
+            db.session.flush()
         return user
     other = find_user_by_email(address)
     if other is not None and other.id != user.id:
         raise EmailTaken(_("An account with this e-mail address already exists."), field="email")
-    user.email = address
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as error:
-        raise EmailTaken(
-            _("An account with this e-mail address already exists."), field="email"
-        ) from error
-    auth_event("email_change", "success", user=user)
+    user.pending_email = address
+    db.session.flush()
+    verification.send_confirmation(user, address)
+    verification.mail_change_notice(user, address)
+    auth_event("email_change_request", "sent", user=user)
     return user
 
 

@@ -243,12 +243,12 @@ def reset_password(token: str):
     try:
         with unit_of_work(db.session):
             services.set_password(user, form.password.data)
+            verification.mark_confirmed(user)  # the link was mailed to the address
     except DomainError as error:
         form_error(form, error)
         return _render_reset(form, token, error.status)
     auth_event("password_reset", "success", user=user)
     sessions.start(user)
-            verification.mark_confirmed(user)  # the link was mailed to the address
     flash(_("Your new password is set and you are logged in."), "success")
     return redirect(url_for(HOME))
 

@@ -14,11 +14,13 @@ from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from circle.auth.verification import require_confirmed
 from circle.db import utcnow
 from circle.errors import Forbidden, NotFound, ValidationFailed
 from circle.extensions import db
-from circle.models import Circle, Membership, User
+from circle.models import Circle, Invitation, Membership, User
 from circle.models.circle import MAX_SEATS
+from circle.models.invitation import reserving
 from circle.routing import is_id
 
 
@@ -180,6 +182,7 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
     """Create a circle; the creator becomes its admin (holding a seat if a profession is given)."""
     from circle.membership.services import get_or_create_profession
 
+    require_confirmed(creator)
     validate_settings(settings)
     validate_meeting_settings(settings)
     circle = Circle(
@@ -271,21 +274,19 @@ def lock_circle(circle_id: int) -> Circle:
 
 
 def seats_taken(circle_id: int) -> int:
-    """Count the active seats of a circle (organisers without a profession hold none)."""
-    return db.session.execute(
-        select(func.count(Membership.id)).where(
-            Membership.circle_id == circle_id,
-            Membership.status == "active",
-            Membership.profession_id.is_not(None),
-        )
-    ).scalar_one()
+    """Count the taken seats of a circle: active seats plus seats reserved for invitees.
+
+    Organisers without a profession hold none; a reserving invitation ("add a member")
+    counts until it is accepted, declined, revoked or expires.
+    """
+    return seats_taken_by_circle([circle_id])[circle_id]
 
 
 def seats_taken_by_circle(circle_ids: list[int]) -> dict[int, int]:
-    """Count active seats for several circles in one query."""
+    """Count taken seats (active and reserved for invitees) for several circles at once."""
     if not circle_ids:
         return {}
-    rows = db.session.execute(
+    active = db.session.execute(
         select(Membership.circle_id, func.count(Membership.id))
         .where(
             Membership.circle_id.in_(circle_ids),
@@ -294,8 +295,14 @@ def seats_taken_by_circle(circle_ids: list[int]) -> dict[int, int]:
         )
         .group_by(Membership.circle_id)
     ).all()
+    reserved = db.session.execute(
+        select(Invitation.circle_id, func.count(Invitation.id))
+        .where(Invitation.circle_id.in_(circle_ids), *reserving())
+        .group_by(Invitation.circle_id)
+    ).all()
     counts = dict.fromkeys(circle_ids, 0)
-    counts.update(dict(rows))
+    for circle_id, n in (*active, *reserved):
+        counts[circle_id] += n
     return counts
 
 

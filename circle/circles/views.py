@@ -91,7 +91,7 @@ def show(circle_id: int):
     """The roster of a circle and its open seats (members only; others get 404)."""
     circle, me = services.circle_for_user(_me(), circle_id)
     members = services.roster(circle.id)
-    taken = sum(1 for m in members if m.holds_seat)
+    taken = services.seats_taken(circle.id)  # seats reserved for invitees count too
     return render_template(
         "circles/show.html",
         circle=circle,

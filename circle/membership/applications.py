@@ -12,13 +12,20 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from circle.audit import record
-from circle.auth.services import find_user_by_email
+from circle.auth.services import normalise_email
+from circle.auth.verification import require_confirmed
 from circle.circles.services import lock_circle
 from circle.db import utcnow
-from circle.errors import CircleFull, Conflict, NotAMember, ProfessionTaken, ValidationFailed
+from circle.errors import (
+    CircleFull,
+    Conflict,
+    EmailNotConfirmed,
+    ProfessionTaken,
+    ValidationFailed,
+)
 from circle.extensions import db
 from circle.mail import external_url, send_mail
 from circle.membership import services
@@ -57,16 +64,24 @@ def clean_answers(answers: dict[str, str] | None) -> dict[str, str]:
 
 
 def sponsor_by_email(circle_id: int, email: str) -> Membership | None:
-    """The active member with this e-mail who sponsors an application; None for no e-mail."""
-    if not (email or "").strip():
+    """The active member with this e-mail who sponsors an application, else None.
+
+    An address that is not an active member's is not refused: the application goes on
+    without a sponsor and answers exactly the same, so the form never tells whether
+    someone is a member. One query either way.
+    """
+    address = normalise_email(email or "")
+    if not address:
         return None
-    user = find_user_by_email(email)
-    sponsor = services.live_membership(circle_id, user.id) if user is not None else None
-    if sponsor is None or sponsor.status != "active":
-        raise NotAMember(
-            _("No member of this circle has this e-mail address."), field="sponsor_email"
+    return db.session.execute(
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.circle_id == circle_id,
+            Membership.status == "active",
+            func.lower(User.email) == address,
         )
-    return sponsor
+    ).scalar_one_or_none()
 
 
 def submit_application(
@@ -78,7 +93,11 @@ def submit_application(
     sponsor_email: str = "",
     answers: dict[str, str] | None = None,
 ) -> Membership:
-    """Apply for a seat with an optional sponsor (by e-mail) and the short answers."""
+    """Apply for a seat with an optional sponsor (by e-mail) and the short answers.
+
+    Only an account with a confirmed address may apply.
+    """
+    require_confirmed(user)
     cleaned = clean_answers(answers)
     sponsor = sponsor_by_email(circle.id, sponsor_email)
     if sponsor is not None and sponsor.user_id == user.id:
@@ -156,6 +175,14 @@ def approve(circle: Circle, actor: Membership, membership_id: int) -> Membership
     membership = _open_request(
         locked.id, membership_id, _("Only open applications can be approved.")
     )
+    if not membership.user.email_verified:
+        raise EmailNotConfirmed(
+            _(
+                "%(name)s has not confirmed their e-mail address yet; approve the "
+                "application once they have.",
+                name=membership.user.name,
+            )
+        )
     before = {"status": membership.status}
     try:
         services.check_seat_free(locked, membership.profession)

@@ -7,22 +7,19 @@ unique indexes turn a lost race into the same domain error instead of a 500.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from circle.auth.services import create_invited_user, find_user_by_email, normalise_email
+from circle.auth.services import create_invited_user, find_user_by_email
+from circle.auth.verification import require_confirmed
 from circle.circles.services import lock_circle, owned, require_admin, seats_taken
 from circle.db import utcnow
 from circle.errors import (
     AlreadyMember,
     CircleFull,
     Conflict,
-    Forbidden,
     NotFound,
     ProfessionTaken,
     ValidationFailed,
@@ -38,7 +35,7 @@ from circle.models import (
     User,
     profession_key,
 )
-from circle.security import new_token, token_hash
+from circle.models.invitation import reserving
 
 MAX_PROFESSION_LENGTH = 120
 
@@ -97,35 +94,49 @@ def seat_holder(circle_id: int, profession_id: int) -> Membership | None:
     ).scalar_one_or_none()
 
 
+def reservation_for(
+    circle_id: int, profession_id: int, exclude: Invitation | None = None
+) -> Invitation | None:
+    """The open invitation that reserves a profession's seat ("add a member"), if any.
+
+    Expiry is read here: an invitation past ``expires_at`` reserves nothing.
+    """
+    query = select(Invitation).where(
+        Invitation.circle_id == circle_id,
+        Invitation.profession_id == profession_id,
+        *reserving(),
+    )
+    if exclude is not None:
+        query = query.where(Invitation.id != exclude.id)
+    return db.session.execute(query.limit(1)).scalar_one_or_none()
+
+
 def check_seat_free(
     circle: Circle,
     profession: Profession,
     exclude: Membership | None = None,
     *,
     name_holder: bool = True,
+    reservation: Invitation | None = None,
 ) -> None:
     """Raise ProfessionTaken or CircleFull when ``profession`` cannot get a seat now.
 
     ``exclude`` is a membership that already holds a seat and is only changing
-    profession (it does not need a new seat). ``name_holder`` puts the holder's
-    name in the message (for admins; applicants only learn that it is taken).
+    profession (it does not need a new seat); ``reservation`` is the invitation being
+    accepted, whose reserved seat is the one to take. ``name_holder`` puts the holder's
+    name in the message (for admins; applicants only learn that it is taken); a seat
+    reserved for an invitee is named by what the admin typed, never by an account.
     """
     holder = seat_holder(circle.id, profession.id)
     if holder is not None and (exclude is None or holder.id != exclude.id):
-        if name_holder:
-            message = _(
-                "The profession %(profession)s is already taken in this circle (%(name)s).",
-                profession=profession.name,
-                name=holder.user.name,
-            )
-        else:
-            message = _(
-                "The profession %(profession)s is already taken in this circle.",
-                profession=profession.name,
-            )
-        raise ProfessionTaken(message, field="profession")
+        _refuse_taken(profession, holder.user.name if name_holder else None)
+    reserved = reservation_for(circle.id, profession.id, exclude=reservation)
+    if reserved is not None:
+        _refuse_taken(profession, (reserved.name or reserved.email) if name_holder else None)
     needs_new_seat = exclude is None or not exclude.holds_seat
     taken = seats_taken(circle.id)
+    if reservation is not None and reservation.reserves_seat:
+        taken -= 1  # the seat being taken is counted already
     if needs_new_seat and taken >= circle.seat_limit:
         raise CircleFull(
             _(
@@ -134,6 +145,22 @@ def check_seat_free(
                 limit=circle.seat_limit,
             )
         )
+
+
+def _refuse_taken(profession: Profession, name: str | None) -> None:
+    """Raise ProfessionTaken, naming who holds the seat when ``name`` is given."""
+    if name is not None:
+        message = _(
+            "The profession %(profession)s is already taken in this circle (%(name)s).",
+            profession=profession.name,
+            name=name,
+        )
+    else:
+        message = _(
+            "The profession %(profession)s is already taken in this circle.",
+            profession=profession.name,
+        )
+    raise ProfessionTaken(message, field="profession")
 
 
 def take_seat(membership: Membership) -> Membership:
@@ -178,7 +205,7 @@ def member_in_circle(circle_id: int, membership_id: int) -> Membership:
     return membership
 
 
-def _refuse_if_live(circle_id: int, user: User) -> None:
+def refuse_if_live(circle_id: int, user: User) -> None:
     """Raise AlreadyMember when the user already holds or asked for a seat here."""
     existing = live_membership(circle_id, user.id)
     if existing is None:
@@ -193,34 +220,27 @@ def _refuse_if_live(circle_id: int, user: User) -> None:
     )
 
 
-# --- admins fill seats -------------------------------------------------------------
+# --- seating without an invitation --------------------------------------------------
 
 
-def add_member(
-    circle: Circle,
-    actor: Membership,
-    email: str,
-    name: str,
-    profession_name: str,
-    *,
-    notify: bool = True,
+def seat_directly(
+    circle: Circle, actor: Membership, email: str, name: str, profession_name: str
 ) -> Membership:
-    """Seat a person directly (admins). Unknown e-mails get an account and a set-password mail.
-
-    ``notify=False`` seats people without mailing them (moving an existing chapter over,
-    the demo data); a new account then sets its password through "forgot password".
+    """Seat a person at once without mailing them (admins): only for data an operator moves
+    over (the demo chapter); no page or API endpoint reaches it. Admins on the web and the
+    API reserve the seat and invite instead (``circle.membership.invitations.add_member``).
+    An unknown address gets an account that chooses its password through "forgot password".
     """
     require_admin(actor)
     profession = get_or_create_profession(profession_name)
     locked = lock_circle(circle.id)
     user = find_user_by_email(email)
     if user is not None:
-        _refuse_if_live(locked.id, user)
+        refuse_if_live(locked.id, user)
     check_seat_free(locked, profession)
-    created = user is None
     if user is None:
         user = create_invited_user(email, name)
-    membership = take_seat(
+    return take_seat(
         Membership(
             circle_id=locked.id,
             user_id=user.id,
@@ -230,124 +250,6 @@ def add_member(
             joined_at=utcnow(),
         )
     )
-    if notify:
-        _mail_welcome(locked, user, profession, created)
-    return membership
-
-
-def invite(
-    circle: Circle, actor: Membership, email: str, name: str, profession_name: str
-) -> tuple[Invitation, str]:
-    """Invite someone by e-mail to a profession's seat (admins); returns the link token.
-
-    The seat is checked now and again on acceptance; the token is stored hashed.
-    """
-    require_admin(actor)
-    address = normalise_email(email)
-    profession = get_or_create_profession(profession_name)
-    user = find_user_by_email(address)
-    if user is not None:
-        _refuse_if_live(circle.id, user)
-    check_seat_free(circle, profession)
-    token = new_token()
-    invitation = Invitation(
-        circle_id=circle.id,
-        email=address,
-        name=name.strip(),
-        profession_id=profession.id,
-        invited_by_id=actor.id,
-        token_hash=token_hash(token),
-        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
-    )
-    db.session.add(invitation)
-    db.session.flush()
-    link = external_url("membership.invitation", token=token)
-    with force_locale(user.locale if user else "de"):
-        send_mail(
-            address,
-            _("Invitation to %(circle)s", circle=circle.name),
-            _(
-                "%(admin)s invites you to take the seat for %(profession)s in the circle "
-                "%(circle)s.\n\nAccept the invitation here (valid for %(days)s days):\n%(link)s\n",
-                admin=actor.user.name,
-                profession=profession.name,
-                circle=circle.name,
-                days=current_app.config["INVITATION_DAYS"],
-                link=link,
-            ),
-        )
-    return invitation, token
-
-
-def open_invitations(circle_id: int) -> list[Invitation]:
-    """Invitations of a circle that are neither accepted, revoked nor expired."""
-    now = utcnow()
-    return list(
-        db.session.execute(
-            select(Invitation)
-            .where(
-                Invitation.circle_id == circle_id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            .order_by(Invitation.created_at)
-        ).scalars()
-    )
-
-
-def revoke_invitation(circle: Circle, actor: Membership, invitation_id: int) -> Invitation:
-    """Withdraw an open invitation (admins)."""
-    require_admin(actor)
-    invitation = owned(Invitation, circle.id, invitation_id)
-    if invitation is None:
-        raise NotFound(_("Invitation not found."))
-    if invitation.accepted_at is None and invitation.revoked_at is None:
-        invitation.revoked_at = utcnow()
-        db.session.flush()
-    return invitation
-
-
-def invitation_by_token(token: str) -> Invitation:
-    """Find an open invitation by its link token; NotFound when unknown, used or expired."""
-    invitation = db.session.execute(
-        select(Invitation).where(Invitation.token_hash == token_hash(token))
-    ).scalar_one_or_none()
-    if invitation is None or not invitation.is_open(utcnow()):
-        raise NotFound(_("This invitation link is invalid or has expired."))
-    return invitation
-
-
-def accept_invitation(token: str, user: User) -> Membership:
-    """Take the invited seat. The account's e-mail must be the invited address."""
-    invitation = invitation_by_token(token)
-    check_invitation_addressee(invitation, user)
-    circle = lock_circle(invitation.circle_id)
-    existing = live_membership(circle.id, user.id)
-    if existing is not None and existing.status == "active":
-        raise AlreadyMember(_("You are already a member of this circle."))
-    profession = invitation.profession
-    check_seat_free(circle, profession)
-    if existing is not None:  # an application or waitlist place turns into the seat
-        existing.profession_id = profession.id
-        existing.status = "active"
-        existing.joined_at = utcnow()
-        existing.offered_at = None
-        membership = take_seat(existing)
-    else:
-        membership = take_seat(
-            Membership(
-                circle_id=circle.id,
-                user_id=user.id,
-                profession_id=profession.id,
-                role="member",
-                status="active",
-                joined_at=utcnow(),
-            )
-        )
-    invitation.accepted_at = utcnow()
-    db.session.flush()
-    return membership
 
 
 # --- users ask for seats -----------------------------------------------------------
@@ -370,7 +272,7 @@ def apply(
     """
     profession = get_or_create_profession(profession_name)
     locked = lock_circle(circle.id)
-    _refuse_if_live(locked.id, user)
+    refuse_if_live(locked.id, user)
     status = "applicant"
     try:
         check_seat_free(locked, profession, name_holder=False)
@@ -411,6 +313,7 @@ def accept_offer(circle: Circle, user: User) -> Membership:
     membership = live_membership(locked.id, user.id)
     if membership is None or membership.status != "waitlisted" or membership.offered_at is None:
         raise NotFound(_("There is no seat offered to you in this circle."))
+    require_confirmed(user)
     check_seat_free(locked, membership.profession, name_holder=False)
     membership.status = "active"
     membership.joined_at = utcnow()
@@ -557,22 +460,6 @@ def offer_freed_seat(circle: Circle) -> Membership | None:
 # --- mail --------------------------------------------------------------------------
 
 
-def _mail_welcome(circle: Circle, user: User, profession: Profession, created: bool) -> None:
-    """Tell a directly added member; a new account gets a link to set its password."""
-    from circle.auth.services import make_reset_token
-
-    with force_locale(user.locale):
-        body = _(
-            "You now hold the seat for %(profession)s in the circle %(circle)s.",
-            profession=profession.name,
-            circle=circle.name,
-        )
-        if created:
-            link = external_url("auth.reset_password", token=make_reset_token(user))
-            body += "\n\n" + _("Choose your password here:\n%(link)s", link=link)
-        send_mail(user.email, _("Welcome to %(circle)s", circle=circle.name), body)
-
-
 def _mail_admins_about_application(circle: Circle, membership: Membership) -> None:
     """Tell everyone who may decide (admins, membership committee ...) about a new request."""
     from circle.membership.applications import deciders
@@ -595,25 +482,3 @@ def _mail_admins_about_application(circle: Circle, membership: Membership) -> No
                     link=link,
                 ),
             )
-
-
-# --- invitation page ---------------------------------------------------------------
-
-
-def check_invitation_addressee(invitation: Invitation, user: User) -> None:
-    """Raise Forbidden when ``user`` is logged in with another address than the invited one."""
-    if normalise_email(user.email) != invitation.email:
-        raise Forbidden(
-            _(
-                "This invitation was sent to %(email)s. Log in with that address to accept it.",
-                email=invitation.email,
-            )
-        )
-
-
-def invitation_details(invitation: Invitation) -> tuple[Circle, Membership]:
-    """The circle of an invitation and the admin membership that sent it."""
-    from circle.circles.services import find_circle
-
-    circle = find_circle(invitation.circle_id)
-    return circle, member_in_circle(circle.id, invitation.invited_by_id)

@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from circle.auth.throttle import configured, user_or_address
 from circle.circles.services import (
     circle_for_user,
     find_circle,
@@ -22,7 +23,8 @@ from circle.circles.services import (
     seats_taken,
 )
 from circle.errors import DomainError
-from circle.membership import applications, services
+from circle.extensions import limiter
+from circle.membership import applications, invitations, services
 from circle.membership.forms import (
     ADD_PREFIX,
     INVITE_PREFIX,
@@ -88,7 +90,7 @@ def _render_manage(
         add_form=add_form or AddMemberForm(formdata=None, prefix=ADD_PREFIX),
         invite_form=invite_form or InviteForm(formdata=None, prefix=INVITE_PREFIX),
         role_form=RoleForm(formdata=None),
-        invitations=services.open_invitations(circle.id),
+        invitations=invitations.open_invitations(circle.id),
         applications=[m for m in requests if m.status == "applicant"],
         waitlist=[m for m in requests if m.status == "waitlisted"],
         sponsors=applications.sponsors_of(requests),
@@ -142,13 +144,13 @@ def manage(circle_id: int):
 @bp.post("/circles/<int:circle_id>/members")
 @login_required
 def add(circle_id: int):
-    """Seat a person directly; a new account gets a mail to choose a password."""
+    """Reserve a seat for a person and mail them an invitation; they join on accepting."""
     circle, actor = _admin_circle(circle_id)
     form = AddMemberForm(prefix=ADD_PREFIX)
     if not form.validate_on_submit():
         return _render_manage(circle, add_form=form, status=INVALID)
-    membership, error = attempt(
-        lambda: services.add_member(
+    invitation, error = attempt(
+        lambda: invitations.add_member(
             circle, actor, form.email.data, form.name.data, form.profession.data
         )
     )
@@ -157,9 +159,11 @@ def add(circle_id: int):
         return _render_manage(circle, add_form=form, status=error.status)
     flash(
         _(
-            "%(name)s now holds the seat for %(profession)s.",
-            name=membership.user.name,
-            profession=membership.profession.name,
+            "The seat for %(profession)s is reserved for %(name)s; an invitation went to "
+            "%(email)s.",
+            profession=invitation.profession.name,
+            name=invitation.name,
+            email=invitation.email,
         ),
         "success",
     )
@@ -175,7 +179,7 @@ def invite(circle_id: int):
     if not form.validate_on_submit():
         return _render_manage(circle, invite_form=form, status=INVALID)
     result, error = attempt(
-        lambda: services.invite(
+        lambda: invitations.invite(
             circle, actor, form.email.data, form.name.data, form.profession.data
         )
     )
@@ -194,7 +198,7 @@ def revoke_invitation(circle_id: int, invitation_id: int):
     return _admin_action(
         circle_id,
         "invitations",
-        lambda circle, actor: services.revoke_invitation(circle, actor, invitation_id),
+        lambda circle, actor: invitations.revoke_invitation(circle, actor, invitation_id),
         lambda invitation: _("The invitation to %(email)s was revoked.", email=invitation.email),
     )
 
@@ -398,18 +402,18 @@ def decline(circle_id: int, member_id: int):
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     """Show an invitation; a logged-in invitee accepts it with one button."""
-    found = services.invitation_by_token(token)  # invalid, used or expired: 404
-    circle, inviter = services.invitation_details(found)
+    found = invitations.invitation_by_token(token)  # invalid, used or expired: 404
+    circle, inviter = invitations.invitation_details(found)
     logged_in = current_user.is_authenticated
     if logged_in:
-        services.check_invitation_addressee(found, current_user)  # wrong account: 403
+        invitations.check_invitation_addressee(found, current_user)  # wrong account: 403
     form = ActionForm()
     error = None
     if form.is_submitted():
         if not logged_in:
             return current_app.login_manager.unauthorized()
         if form.validate():
-            membership, error = attempt(lambda: services.accept_invitation(token, current_user))
+            membership, error = attempt(lambda: invitations.accept_invitation(token, current_user))
             if error is None:
                 flash(
                     _(
@@ -435,6 +439,18 @@ def invitation(token: str):
     return page, (error.status if error else 200)
 
 
+@bp.post("/invitations/<token>/decline")
+def decline_invitation(token: str):
+    """The invitee declines through the mailed link (no login needed); the seat is freed."""
+    if not _checked_action_form():
+        flash(_("The form could not be read. Please try again."), "error")
+        return redirect(url_for("membership.invitation", token=token))
+    invitation, _error = attempt(lambda: invitations.decline_invitation(token))  # used: 404
+    circle = find_circle(invitation.circle_id)
+    flash(_("You declined the invitation to %(circle)s.", circle=circle.name), "info")
+    return redirect(url_for("auth.index"))
+
+
 # --- a user's own seat -------------------------------------------------------------
 
 
@@ -445,6 +461,7 @@ def _public_page(circle_id: int):
 
 @bp.post("/directory/<int:circle_id>/apply")
 @login_required
+@limiter.limit(configured("APPLICATIONS"), key_func=user_or_address)
 def apply(circle_id: int):
     """Apply for a profession's seat, or join its waitlist when the box is ticked.
 

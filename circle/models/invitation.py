@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String
+from sqlalchemy import Boolean, ForeignKey, ForeignKeyConstraint, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circle.db import Base, UTCDateTime, utcnow
@@ -35,9 +35,31 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The invitee said no (the reserved seat is free again).
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Made by "add a member": holds the seat and the profession until it is closed or expires.
+    reserves_seat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     profession: Mapped[Profession] = relationship(lazy="joined", innerjoin=True)
 
     def is_open(self, now: datetime) -> bool:
         """True while the invitation can still be accepted."""
-        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.declined_at is None
+            and now < self.expires_at
+        )
+
+
+def reserving(now: datetime | None = None) -> tuple:
+    """SQL conditions of an invitation that holds a seat now: made by "add a member",
+    neither accepted, declined nor revoked, and not expired (expiry is read, not stored).
+    """
+    return (
+        Invitation.reserves_seat.is_(True),
+        Invitation.accepted_at.is_(None),
+        Invitation.declined_at.is_(None),
+        Invitation.revoked_at.is_(None),
+        Invitation.expires_at > (now or utcnow()),
+    )

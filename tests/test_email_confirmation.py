@@ -1,0 +1,222 @@
+"""Confirmed e-mail addresses (issue 12, item 4): the mailed link, what an unconfirmed
+account may not do, the resend button, and address changes that wait for confirmation."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from circle.extensions import db
+from circle.models import Circle, Membership, User
+from tests.factories import PASSWORD
+from tests.pages import submit, text
+
+CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/account/confirm/[^\s]+)")
+
+
+def confirm_links(outbox, address: str) -> list[str]:
+    """The confirmation links mailed to ``address``, oldest first (local paths)."""
+    links = []
+    for mail in outbox():
+        if mail["To"] == address:
+            links += CONFIRM_LINK.findall(mail.get_content())
+    return links
+
+
+def stored_user(app, user_id: int) -> User:
+    """The account as stored now."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        db.session.expunge_all()
+        db.session.remove()
+    return user
+
+
+def circle_count(app) -> int:
+    """How many circles exist."""
+    with app.app_context():
+        n = db.session.execute(select(func.count(Circle.id))).scalar_one()
+        db.session.remove()
+    return n
+
+
+def register(forms, email: str = "rita@example.org"):
+    """Send the registration form."""
+    return forms.submit(
+        "/register",
+        {
+            "name": "Rita Register",
+            "email": email,
+            "password": "a long new password",
+            "password_repeat": "a long new password",
+            "locale": "en",
+        },
+    )
+
+
+def user_by_email(app, address: str) -> User:
+    """The account of an address."""
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.email == address)).scalar_one()
+        db.session.expunge_all()
+        db.session.remove()
+    return user
+
+
+CIRCLE_FORM = {
+    "name": "Kreis Bonn",
+    "city": "Bonn",
+    "currency": "EUR",
+    "timezone": "Europe/Berlin",
+    "meeting_weekday": "3",
+    "meeting_time": "07:30",
+    "seat_limit": "25",
+}
+
+
+# --- the link ----------------------------------------------------------------------
+
+
+def test_the_confirmation_link_works_once(app, client, forms, auth, outbox):
+    register(forms)
+    user = user_by_email(app, "rita@example.org")
+    assert user.email_verified_at is None
+    [link] = confirm_links(outbox, "rita@example.org")
+    confirmed = client.get(link)
+    assert confirmed.status_code == 302
+    assert confirmed.headers["Location"].endswith("/login")
+    assert stored_user(app, user.id).email_verified_at is not None
+    again = client.get(link)
+    assert again.status_code == 404
+    assert "This link is invalid or has expired." in text(again)
+
+
+def test_an_expired_or_forged_confirmation_link_is_404_and_confirms_nothing(
+    app, client, forms, outbox
+):
+    register(forms)
+    user = user_by_email(app, "rita@example.org")
+    [link] = confirm_links(outbox, "rita@example.org")
+    app.config["EMAIL_CONFIRM_MAX_AGE"] = -1  # every link is now too old
+    expired = client.get(link)
+    assert expired.status_code == 404
+    assert "This link is invalid or has expired." in text(expired)
+    app.config["EMAIL_CONFIRM_MAX_AGE"] = 3600
+    assert client.get(link[:-3] + "abc").status_code == 404
+    assert stored_user(app, user.id).email_verified_at is None
+
+
+# --- what an unconfirmed account may do --------------------------------------------
+
+
+def test_an_unconfirmed_account_logs_in_sees_the_banner_and_cannot_create_a_circle(
+    app, client, make, auth, forms, outbox
+):
+    user = make.user(locale="en", confirmed=False)
+    auth.login(user)
+    page = text(client.get("/circles"))
+    assert f"Please confirm your e-mail address {user.email}" in page
+    before = circle_count(app)
+    refused = forms.submit("/circles/new", CIRCLE_FORM)
+    assert refused.status_code == 403
+    assert "Please confirm your e-mail address first" in text(refused)
+    assert circle_count(app) == before
+
+    # The banner's button mails a new link; following it lifts the rule.
+    resent = submit(client, "/circles", "/account/confirm/resend")
+    assert resent.status_code == 302
+    [link] = confirm_links(outbox, user.email)
+    assert client.get(link).status_code == 302
+    assert "Please confirm your e-mail address" not in text(client.get("/circles"))
+    created = forms.submit("/circles/new", CIRCLE_FORM)
+    assert created.status_code == 302
+    assert circle_count(app) == before + 1
+
+
+def test_an_unconfirmed_account_cannot_apply(app, client, make, auth):
+    circle = make.circle()
+    user = make.user(locale="en", confirmed=False)
+    auth.login(user)
+    response = submit(
+        client,
+        f"/directory/{circle.id}",
+        f"/directory/{circle.id}/apply",
+        {"profession": "Bäcker"},
+    )
+    assert response.status_code == 302
+    assert "Please confirm your e-mail address first" in text(client.get(f"/directory/{circle.id}"))
+    with app.app_context():
+        mine = db.session.execute(select(Membership).where(Membership.user_id == user.id)).scalars()
+        assert list(mine) == []
+        db.session.remove()
+
+
+def test_resending_the_link_is_rate_limited(app, client, make, auth, outbox):
+    auth.login(make.user(locale="en", confirmed=False))
+    for _ in range(3):
+        assert submit(client, "/circles", "/account/confirm/resend").status_code == 302
+    assert submit(client, "/circles", "/account/confirm/resend").status_code == 429
+    assert len(outbox()) == 3
+
+
+def test_a_password_reset_link_confirms_the_address(app, client, make, forms, outbox):
+    user = make.user(locale="en", confirmed=False)
+    forms.submit("/password/forgot", {"email": user.email})
+    body = outbox()[-1].get_content()
+    reset = re.search(r"https?://[^/\s]+(/password/reset/\S+)", body).group(1)
+    response = forms.submit(
+        reset, {"password": "another long secret", "password_repeat": "another long secret"}
+    )
+    assert response.status_code == 302
+    assert stored_user(app, user.id).email_verified_at is not None
+
+
+# --- changing the address ----------------------------------------------------------
+
+
+def test_a_new_address_waits_for_its_confirmation(app, client, make, auth, outbox):
+    user = make.user(email="old@example.org", locale="en")
+    auth.login(user)
+    response = submit(
+        client,
+        "/account",
+        "/account/email",
+        {"email": "New@Example.org", "current_password": PASSWORD},
+    )
+    assert response.status_code == 302
+    pending = stored_user(app, user.id)
+    assert (pending.email, pending.pending_email) == ("old@example.org", "new@example.org")
+    assert "Please confirm your new address new@example.org" in text(client.get("/account"))
+    notice = [m for m in outbox() if m["To"] == "old@example.org"]
+    assert len(notice) == 1 and "new@example.org" in notice[0].get_content()
+    assert confirm_links(outbox, "old@example.org") == []
+
+    # Until the link is followed, the old address logs in and the new one does not.
+    auth.logout()
+    assert auth.login("new@example.org").status_code == 200
+    assert auth.login("old@example.org").status_code == 302
+
+    [link] = confirm_links(outbox, "new@example.org")
+    assert client.get(link).status_code == 302
+    changed = stored_user(app, user.id)
+    assert (changed.email, changed.pending_email) == ("new@example.org", None)
+    assert client.get(link).status_code == 404  # works once
+    auth.logout()
+    assert auth.login("new@example.org").status_code == 302
+
+
+def test_a_new_address_taken_meanwhile_is_refused_on_confirmation(app, client, make, auth, outbox):
+    user = make.user(email="old@example.org", locale="en")
+    auth.login(user)
+    submit(
+        client,
+        "/account",
+        "/account/email",
+        {"email": "new@example.org", "current_password": PASSWORD},
+    )
+    [link] = confirm_links(outbox, "new@example.org")
+    make.user(email="new@example.org")
+    response = client.get(link)
+    assert response.status_code == 409
+    assert stored_user(app, user.id).email == "old@example.org"

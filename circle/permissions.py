@@ -3,6 +3,11 @@
 A circle's ``admin`` (the role column on the membership: the circle's organiser) may do
 everything. Officer roles (``membership_roles``) grant the permissions listed for them;
 a member may hold several roles. Plain members hold none of these permissions.
+
+Other members' amounts (closed business, revenue) are ``see_amounts``: admins only, the
+same rule as the balance; a circle may open them to every member
+(``Circle.revenue_open_to_members``), see ``sees_amounts``. Everyone sees their own, and
+the totals of the circle's week stay on the weekly report for those who lock it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from sqlalchemy import select
 
 from circle.errors import Forbidden
 from circle.extensions import db
-from circle.models import OFFICER_ROLES, Membership, MembershipRole
+from circle.models import OFFICER_ROLES, Circle, Membership, MembershipRole
 
 #: Permission → the officer roles that hold it (admins hold every permission).
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -28,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "view_absence_risk": frozenset({"president", "vice_president", "membership_committee"}),
     "manage_roles": frozenset({"president"}),
+    # Other members' closed business: no officer role, only admins (see ``sees_amounts``).
+    "see_amounts": frozenset(),
 }
 
 #: Labels for the UI, in the order roles are listed.
@@ -49,6 +56,7 @@ PERMISSION_LABELS = {
     "manage_visitors": _l("Manage visitors"),
     "view_absence_risk": _l("See who is at risk"),
     "manage_roles": _l("Assign roles"),
+    "see_amounts": _l("See other members' amounts"),
 }
 
 assert set(ROLE_LABELS) == set(OFFICER_ROLES)
@@ -87,6 +95,21 @@ def can(membership: Membership | None, permission: str) -> bool:
     if membership.is_admin:
         return True
     return bool(roles_of(membership) & PERMISSIONS[permission])
+
+
+def sees_amounts(membership: Membership | None, circle: Circle | None = None) -> bool:
+    """True when the membership may see every member's amounts (closed business, revenue).
+
+    Holders of ``see_amounts``, and every active member of a circle that opened revenue
+    to its members. Pages hide other members' amounts from everyone else. ``circle`` is
+    the membership's circle when the caller already holds it (else it is loaded).
+    """
+    if membership is None or membership.status != "active":
+        return False
+    circle = circle or membership.circle
+    if circle.id != membership.circle_id:
+        return False
+    return circle.revenue_open_to_members or can(membership, "see_amounts")
 
 
 def require(membership: Membership, permission: str) -> None:

@@ -73,7 +73,7 @@ def _subject(make, circle, permission: str, subject: str):
         return user, make.member(circle, user)
     if subject == "ended":
         # The role row stays after leaving; only the status takes its effect away.
-        holder = sorted(PERMISSIONS[permission])[0]
+        holder = sorted(PERMISSIONS[permission] or OFFICER_ROLES)[0]
         seat = make.officer(make.member(circle, user), holder)
         with make.app.test_request_context():
             row = db.session.get(Membership, seat.id)

@@ -71,23 +71,29 @@ class CreditList(Schema):
     items = fields.List(fields.Nested(CreditOut), required=True)
 
 
-def _number(value) -> float:
-    """An exact fraction as a JSON number, rounded to 4 places."""
-    return round(float(value), 4)
+def _number(value) -> float | None:
+    """An exact fraction as a JSON number, rounded to 4 places (None stays None: hidden)."""
+    return None if value is None else round(float(value), 4)
 
 
 class AreaOut(Schema):
     """One area of a score: the raw count, the rate, the tier reached and the points."""
 
     area = fields.String(required=True, metadata={"enum": list(AREAS)})
-    count = fields.Function(lambda a: _number(a.count), required=True)
+    count = fields.Function(
+        lambda a: _number(a.count),
+        required=True,
+        allow_none=True,
+        metadata={"description": "null: another member's amount the reader may not see."},
+    )
     rate = fields.Function(
         lambda a: _number(a.rate),
         required=True,
+        allow_none=True,
         metadata={
             "description": "What the tiers compare: absences (attendance), per week "
             "(referrals, one-to-ones, education credits), per month (visitors), or the "
-            "amount in the circle's currency (tyfcb)."
+            "amount in the circle's currency (tyfcb); null when hidden like `count`."
         },
     )
     tier = fields.Function(

@@ -20,13 +20,18 @@ def list_scores(circle_id):
 
     The circle's leadership (admins and officers) gets every active member; a plain
     member gets only their own score. `distribution` counts the members listed per colour.
+    Another member's closed business amount (`count` and `rate` of `tyfcb`) is null unless
+    the reader may see other members' amounts (`see_amounts`).
     """
     circle, actor = circle_for_user(current_user(), circle_id)
     if services.is_leader(actor):
         scores = services.chapter_scores(circle)
     else:
         scores = [services.member_score(circle, actor)]
-    return {"items": scores, "distribution": services.distribution(scores)}
+    return {
+        "items": [services.visible_score(actor, score) for score in scores],
+        "distribution": services.distribution(scores),
+    }
 
 
 @endpoint(
@@ -40,7 +45,9 @@ def list_scores(circle_id):
 def member_score(circle_id, member_id):
     """One member's score with every area: count, rate, tier and points.
 
-    Members see their own; another member's needs the circle's leadership (403).
+    Members see their own; another member's needs the circle's leadership (403), and its
+    closed business amount (`count` and `rate` of `tyfcb`) is null without `see_amounts`.
     """
     circle, actor = circle_for_user(current_user(), circle_id)
-    return services.member_score(circle, services.scored_member(circle, actor, member_id))
+    member = services.scored_member(circle, actor, member_id)
+    return services.visible_score(actor, services.member_score(circle, member))

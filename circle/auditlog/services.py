@@ -1,4 +1,13 @@
-"""Reading a circle's audit trail page by page, newest first, filtered by entity type."""
+"""Reading a circle's audit trail page by page, newest first, filtered by entity type.
+
+The log follows the visibility rules of the pages it records (``visible_changes``): a
+referral's prospect details (third parties' personal data) and note only for those who
+may see the slip (``circle.referrals.services.can_see_referral``); a closed business's
+amount and note only for those who may see other members' amounts
+(``circle.permissions.sees_amounts``) or that business; a dues payment's amount only for
+``manage_dues`` or the member who paid; a visitor's e-mail and phone only for
+``manage_visitors``. Everyone else reads the field as hidden, its values are not sent.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from circle.extensions import db
-from circle.models import AuditEntry
+from circle.models import AuditEntry, ClosedBusiness, Membership, Payment, Referral
+from circle.permissions import can, sees_amounts
+from circle.privacy.prospects import PROSPECT_FIELDS
+from circle.referrals.services import can_see_business, can_see_referral
 
 #: Entries shown per page.
 PER_PAGE = 50
@@ -49,13 +62,26 @@ ACTION_LABELS = {
 }
 
 
+#: Per entity type, the fields that only some readers of the log may see.
+SENSITIVE_FIELDS = {
+    "referral": frozenset({*PROSPECT_FIELDS, "note"}),
+    "closed_business": frozenset({"amount_minor", "note"}),
+    "payment": frozenset({"amount_minor", "reference", "note"}),
+    "visitor": frozenset({"email", "phone"}),
+}
+
+
 @dataclass(frozen=True)
 class Change:
-    """One field of an entry: its value before and after (None when absent)."""
+    """One field of an entry: its value before and after (None when absent).
+
+    ``hidden``: the reader may not see this field; before and after are then None.
+    """
 
     field: str
     before: Any
     after: Any
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +149,61 @@ def changes(entry: AuditEntry) -> list[Change]:
     before = entry.before if isinstance(entry.before, dict) else {}
     after = entry.after if isinstance(entry.after, dict) else {}
     return [Change(name, before.get(name), after.get(name)) for name in sorted({*before, *after})]
+
+
+def visible_changes(entries: list[AuditEntry], actor: Membership) -> dict[int, list[Change]]:
+    """Each entry's changes (by entry id) as ``actor`` may see them; see the module doc."""
+    shown = _sensitive_shown(entries, actor)
+    out: dict[int, list[Change]] = {}
+    for entry in entries:
+        secret = SENSITIVE_FIELDS.get(entry.entity, frozenset())
+        out[entry.id] = [
+            Change(change.field, None, None, hidden=True)
+            if change.field in secret and entry.id not in shown
+            else change
+            for change in changes(entry)
+        ]
+    return out
+
+
+def _sensitive_shown(entries: list[AuditEntry], actor: Membership) -> set[int]:
+    """Ids of the entries whose sensitive fields ``actor`` may see (one query per type)."""
+    wanted: dict[str, list[AuditEntry]] = {}
+    for entry in entries:
+        if entry.entity in SENSITIVE_FIELDS:
+            wanted.setdefault(entry.entity, []).append(entry)
+    shown = set()
+    visitors = wanted.pop("visitor", [])
+    if can(actor, "manage_visitors"):
+        shown.update(entry.id for entry in visitors)
+    checks = {
+        "referral": (Referral, can_see_referral),
+        "closed_business": (ClosedBusiness, _may_see_business),
+        "payment": (Payment, _may_see_payment),
+    }
+    for entity, found in wanted.items():
+        model, may_see = checks[entity]
+        rows = db.session.execute(
+            select(model)
+            .options(lazyload("*"))
+            .where(
+                model.circle_id == actor.circle_id,
+                model.id.in_({entry.entity_id for entry in found}),
+            )
+        ).scalars()
+        visible = {row.id for row in rows if may_see(actor, row)}
+        shown.update(entry.id for entry in found if entry.entity_id in visible)
+    return shown
+
+
+def _may_see_business(actor: Membership, business: ClosedBusiness) -> bool:
+    """Other members' amounts (``sees_amounts``), or a business the actor took part in."""
+    return sees_amounts(actor) or can_see_business(actor, business)
+
+
+def _may_see_payment(actor: Membership, payment: Payment) -> bool:
+    """The dues team (``manage_dues``), or the member who paid."""
+    return can(actor, "manage_dues") or payment.membership_id == actor.id
 
 
 def entity_label(entity: str) -> str:

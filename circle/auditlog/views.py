@@ -31,7 +31,7 @@ def index(circle_id: int):
         entity_types=page.entity_types,
         entity_label=services.entity_label,
         action_label=services.action_label,
-        changes=services.changes,
+        changes=services.visible_changes(page.entries, me),
     )
 
 

@@ -2,7 +2,8 @@
 
 - Admins see everything.
 - A member sees every count in the circle, their own revenue, and the revenue of the
-  pairs they are part of; a circle setting may open all revenue to members.
+  pairs they are part of; all revenue only with ``circle.permissions.sees_amounts``
+  (``see_amounts``, or a circle that opened revenue to its members).
 - Flags for scales that tipped in two consecutive periods are for admins only.
 
 ``visible_balance`` returns a copy with everything hidden set to None, so the pages,
@@ -15,11 +16,12 @@ from dataclasses import replace
 
 from circle.balance.services import Balance, MemberBalance, PairBalance, Roles
 from circle.models import Membership
+from circle.permissions import sees_amounts
 
 
 def sees_all_revenue(balance: Balance, actor: Membership) -> bool:
-    """Admins, and every member when the circle opened revenue to members."""
-    return actor.is_admin or balance.circle.revenue_open_to_members
+    """True when ``actor`` sees every member's revenue of ``balance`` (``sees_amounts``)."""
+    return sees_amounts(actor, balance.circle)
 
 
 def visible_balance(balance: Balance, actor: Membership) -> Balance:

@@ -44,7 +44,7 @@ from circle.errors import DomainError
 from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.money import parse_amount
-from circle.permissions import can, require
+from circle.permissions import can, require, sees_amounts
 from circle.web import form_error
 from circle.web import my_circle as _member_of
 from circle.web import ui_locale as _locale
@@ -415,8 +415,10 @@ def export_csv(circle_id: int):
 @bp.get("/circles/<int:circle_id>/dues/payoff")
 @login_required
 def payoff(circle_id: int):
-    """Dues paid vs referral revenue received in a period: mine, or everyone's (treasurer)."""
+    """Dues paid vs referral revenue received in a period: mine, or everyone's (for the
+    treasurer who may also see other members' amounts: ``manage_dues`` and ``sees_amounts``)."""
     circle, me = _member_of(circle_id)
+    everyone = can(me, "manage_dues") and sees_amounts(me)
     form = PeriodForm(request.args)
     period: Period | None = None
     status = 200
@@ -431,7 +433,6 @@ def payoff(circle_id: int):
         rows = []
     else:
         form.period.data, form.start.data, form.end.data = period.kind, period.start, period.end
-        everyone = can(me, "manage_dues")
         members = [m for m, _s in services.dues_list(circle)] if everyone else [me]
         rows = payoff_queries.payoff(circle, period, members)
     total_dues = sum(r.dues for r in rows)
@@ -448,6 +449,7 @@ def payoff(circle_id: int):
             total=total,
             ratio_text=ratio_text,
             format_date=format_date,
+            everyone=everyone,
         ),
         status,
     )

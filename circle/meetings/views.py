@@ -32,7 +32,7 @@ from circle.meetings.forms import (
 )
 from circle.meetings.locks import is_locked
 from circle.meetings.services import AttendanceInput
-from circle.permissions import require
+from circle.permissions import require, sees_amounts
 from circle.web import attempt, form_error, my_circle
 from circle.web import ui_locale as _locale
 from circle.weeks import today_for, week_start
@@ -272,6 +272,7 @@ def week_report(circle_id: int, day: str):
         circle=circle,
         me=me,
         report=data,
+        all_amounts=sees_amounts(me),
         title=_week_title(data.start),
         form=ConfirmForm(formdata=None),
         prev_day=previous,

@@ -52,8 +52,10 @@ def threshold_text(area: str, threshold, currency: str) -> str:
 
 
 def _count(area: AreaScore, currency: str) -> str:
-    """The raw count of an area in words."""
+    """The raw count of an area in words ("hidden" for an amount the reader may not see)."""
     n = area.count
+    if n is None:
+        return _("hidden")
     if area.area == "attendance":
         codes = area.detail.get("codes", {})
         return _(

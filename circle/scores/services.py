@@ -22,7 +22,7 @@ green, yellow or red from the circle's thresholds on, else grey.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
 
@@ -47,7 +47,7 @@ from circle.models import (
     Visitor,
     VisitorVisit,
 )
-from circle.permissions import roles_of
+from circle.permissions import roles_of, sees_amounts
 from circle.scores.table import AREA_LABELS, AREAS, MAX_TOTAL, table_for, tier_reached
 
 COLOURS = ("green", "yellow", "red", "grey")
@@ -66,8 +66,9 @@ class AreaScore:
     """One area of a member's score: the raw count, the rate, the tier reached, the points."""
 
     area: str
-    count: Fraction
-    rate: Fraction
+    #: None when hidden from the reader (another member's closed business amount).
+    count: Fraction | None
+    rate: Fraction | None
     tier: int | None
     points: int
     max_points: int
@@ -127,6 +128,21 @@ def require_leader(member: Membership) -> None:
     """Raise Forbidden unless the member belongs to the circle's leadership."""
     if not is_leader(member):
         raise Forbidden(_("Only the circle's leadership sees every member's score."))
+
+
+def visible_score(actor: Membership, score: MemberScore) -> MemberScore:
+    """``score`` as ``actor`` may see it: another member's closed business amount is hidden
+    (count, rate and detail of the ``tyfcb`` area None) unless the actor ``sees_amounts``.
+
+    Points, tier and colour stay: they are the traffic light the leadership runs.
+    """
+    if score.member.id == actor.id or sees_amounts(actor):
+        return score
+    areas = [
+        replace(area, count=None, rate=None, detail={}) if area.area == "tyfcb" else area
+        for area in score.areas
+    ]
+    return replace(score, areas=areas)
 
 
 def scored_member(circle: Circle, actor: Membership, member_id: int) -> Membership:

@@ -25,8 +25,8 @@ INVALID = 422
 
 
 def _score_page(circle: Circle, me: Membership, member: Membership):
-    """Render one member's score with every area explained."""
-    score = services.member_score(circle, member)
+    """Render one member's score with every area explained (amounts as ``me`` may see them)."""
+    score = services.visible_score(me, services.member_score(circle, member))
     return render_template(
         "scores/member.html",
         circle=circle,

@@ -2,7 +2,8 @@
 
 A week starts on the circle's meeting weekday (``circle.weeks.week_of``). Once the vice
 president locks a week's report, its totals are final: changes to its entries are
-corrections, and new slips dated inside it go to the first day of the next open week.
+corrections (``change_action``: attendance, a referral's status, a meeting cancelled or
+restored), and new slips dated inside it go to the first day of the next open week.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def is_locked(circle: Circle, day: date | None) -> bool:
     if not isinstance(day, date):
         return False
     return lock_of(circle, day) is not None
+
+
+def change_action(circle: Circle, day: date | None, action: str) -> str:
+    """The audit action of a change to something dated ``day``: ``"correct"`` once its
+    week is locked (its totals were final), else ``action``."""
+    return "correct" if is_locked(circle, day) else action
 
 
 def first_open_day(circle: Circle, day: date) -> date:

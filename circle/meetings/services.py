@@ -24,7 +24,7 @@ from circle.db import utcnow
 from circle.errors import Conflict, NotFound, ValidationFailed
 from circle.extensions import db
 from circle.meetings import absence
-from circle.meetings.locks import is_locked
+from circle.meetings.locks import change_action
 from circle.meetings.schedule import ensure_meetings
 from circle.models import ATTENDANCE_CODES, Attendance, Circle, Meeting, Membership
 from circle.permissions import require
@@ -95,7 +95,10 @@ def meetings_between(circle: Circle, start: date, end: date) -> list[Meeting]:
 
 
 def cancel_meeting(circle: Circle, actor: Membership, meeting_id: int, reason: str) -> Meeting:
-    """Cancel a meeting (e.g. a holiday) with a reason; it then counts for no absence."""
+    """Cancel a meeting (e.g. a holiday) with a reason; it then counts for no absence.
+
+    Inside a locked week the cancellation is audited as a correction.
+    """
     require(actor, "manage_meetings")
     meeting = meeting_in(circle, meeting_id)
     if meeting.is_cancelled:
@@ -109,7 +112,7 @@ def cancel_meeting(circle: Circle, actor: Membership, meeting_id: int, reason: s
         circle.id,
         "meeting",
         meeting.id,
-        "cancel",
+        change_action(circle, meeting.held_on, "cancel"),
         actor.user,
         before,
         audit.snapshot(meeting, MEETING_FIELDS),
@@ -119,7 +122,7 @@ def cancel_meeting(circle: Circle, actor: Membership, meeting_id: int, reason: s
 
 
 def restore_meeting(circle: Circle, actor: Membership, meeting_id: int) -> Meeting:
-    """Undo a cancellation: the meeting takes place after all."""
+    """Undo a cancellation: the meeting takes place after all (a correction when locked)."""
     require(actor, "manage_meetings")
     meeting = meeting_in(circle, meeting_id)
     if not meeting.is_cancelled:
@@ -132,7 +135,7 @@ def restore_meeting(circle: Circle, actor: Membership, meeting_id: int) -> Meeti
         circle.id,
         "meeting",
         meeting.id,
-        "cancel",
+        change_action(circle, meeting.held_on, "cancel"),
         actor.user,
         before,
         audit.snapshot(meeting, MEETING_FIELDS),
@@ -251,7 +254,7 @@ def record_attendance(
         )
     existing = attendance_at(circle, meeting)
     cleaned = _check_items(circle, meeting, items, existing)
-    action = "correct" if is_locked(circle, meeting.held_on) else "record"
+    action = change_action(circle, meeting.held_on, "record")
     rows = []
     for item, name in cleaned:
         row = existing.get(item.membership_id)

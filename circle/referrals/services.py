@@ -27,7 +27,7 @@ from circle.db import format_money, utcnow
 from circle.errors import Conflict, Forbidden, NotAMember, NotFound, SelfReferral, ValidationFailed
 from circle.extensions import db
 from circle.mail import external_url, send_mail
-from circle.meetings.locks import first_open_day, is_locked
+from circle.meetings.locks import change_action, first_open_day, is_locked
 from circle.membership.services import member_in_circle
 from circle.models import (
     BUSINESS_KINDS,
@@ -254,7 +254,11 @@ def give_referrals(
 
 
 def set_status(circle: Circle, actor: Membership, referral_id: int, status: str) -> Referral:
-    """Move a received referral on (new → contacted → won | lost); the receiver does this."""
+    """Move a received referral on (new → contacted → won | lost); the receiver does this.
+
+    Inside a locked week the move is audited as a correction, like attendance changed
+    after the lock; the receiver keeps the right to make it (the status is no total).
+    """
     referral = visible_referral(circle, actor, referral_id)
     if referral.is_void:
         raise Conflict(_("This referral was voided."))
@@ -278,7 +282,7 @@ def set_status(circle: Circle, actor: Membership, referral_id: int, status: str)
         circle.id,
         "referral",
         referral.id,
-        "status",
+        change_action(circle, referral.given_on, "status"),
         actor.user,
         before,
         audit.snapshot(referral, REFERRAL_FIELDS),
@@ -445,7 +449,7 @@ def report_closed_business(
                 circle.id,
                 "referral",
                 referral.id,
-                "status",
+                change_action(circle, referral.given_on, "status"),
                 actor.user,
                 before,
                 audit.snapshot(referral, REFERRAL_FIELDS),

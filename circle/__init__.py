@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from circle.activity.views import bp as activity_bp
     from circle.api import api_bp
     from circle.auditlog.views import bp as auditlog_bp
+    from circle.auth.twofactor_views import bp as twofactor_bp
     from circle.auth.views import bp as auth_bp
     from circle.balance.views import bp as balance_bp
     from circle.circles.views import bp as circles_bp
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(twofactor_bp)
     app.register_blueprint(circles_bp)
     app.register_blueprint(membership_bp)
     app.register_blueprint(referrals_bp)

@@ -83,6 +83,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "circle"),
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
         "RATELIMIT_REAUTH": os.environ.get("RATELIMIT_REAUTH", "10 per hour"),
+        "RATELIMIT_TWO_FACTOR": os.environ.get("RATELIMIT_TWO_FACTOR", "5 per 15 minutes"),
         "RATELIMIT_IMPORTS": os.environ.get("RATELIMIT_IMPORTS", "30 per hour"),
         "RATELIMIT_APPLICATIONS": os.environ.get("RATELIMIT_APPLICATIONS", "10 per hour"),
         "RATELIMIT_CONFIRM_RESEND": os.environ.get("RATELIMIT_CONFIRM_RESEND", "3 per hour"),

@@ -9,8 +9,9 @@ from circle.api.endpoint import Unauthorized, current_user, endpoint
 from circle.api.schemas import MeOut, TokenCreated, TokenIn, TokenList, UserIn
 from circle.api.schemas_people import RegisteredOut
 from circle.auth import services as accounts
+from circle.auth.twofactor import require_code
 from circle.circles.services import circles_of
-from circle.errors import Forbidden
+from circle.errors import Forbidden, ValidationFailed
 
 #: Token issuing and registration are throttled per client address.
 THROTTLE = "5 per minute"
@@ -29,10 +30,17 @@ THROTTLE = "5 per minute"
     rate_limit=THROTTLE,
 )
 def create_token(data):
-    """Exchange e-mail and password for a bearer token. The token is shown only this once."""
+    """Exchange e-mail and password for a bearer token. The token is shown only this once.
+
+    An account with two-factor login must send ``code`` too (from the app, or a recovery code).
+    """
     user = accounts.check_login(data["email"], data["password"], via="api")
     if user is None:
         raise Unauthorized(_("Wrong e-mail address or password."))
+    try:
+        require_code(user, data["code"])
+    except ValidationFailed as error:
+        raise Unauthorized(error.message) from error
     _token, plain = accounts.create_api_token(user, data["name"])
     return {"token": plain}
 

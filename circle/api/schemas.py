@@ -84,6 +84,11 @@ class TokenIn(In):
     email = Email(required=True)
     password = Password(required=True, validate=Length(max=128))
     name = Text(load_default="", validate=Length(max=80), metadata={"description": "A label."})
+    code = Text(
+        load_default="",
+        validate=Length(max=32),
+        metadata={"description": "With two-factor login: a code from the app or a recovery code."},
+    )
 
 
 class TokenCreated(Schema):

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from circle.auth.services import MAX_PASSWORD
+from circle.auth.twofactor_forms import code_field
 
 #: The UI languages; names are shown in their own language (wtforms >= 3.3 choices).
 LANGUAGE_CHOICES = [
@@ -161,6 +162,8 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
         id="new-password-repeat",
     )
+    #: Asked of users with two-factor login only (``circle.auth.twofactor.require_code``).
+    code = code_field("password-change-code", required=False)
 
 
 class EmailChangeForm(FlaskForm):
@@ -177,6 +180,7 @@ class EmailChangeForm(FlaskForm):
         id="new-email",
     )
     current_password = _current_password_field("email-change-current")
+    code = code_field("email-change-code", required=False)
 
 
 class ResendConfirmationForm(FlaskForm):

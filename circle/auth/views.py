@@ -32,6 +32,8 @@ from circle.auth.forms import (
     TokenForm,
 )
 from circle.auth.throttle import TooManyAttempts, configured, user_or_address
+from circle.auth.twofactor import require_code
+from circle.auth.twofactor_views import ask_code_if_needed
 from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db, limiter
@@ -159,6 +161,9 @@ def login():
         form.form_errors.append(_("The e-mail address or the password is wrong."))
         form.password.data = ""
         return _render_login(form, 200)
+    asked = ask_code_if_needed(user, remember=form.remember.data)
+    if asked is not None:
+        return asked
     sessions.start(user, remember=form.remember.data)
     flash(_("You are logged in."), "success")
     return redirect_next(HOME)
@@ -248,6 +253,9 @@ def reset_password(token: str):
         form_error(form, error)
         return _render_reset(form, token, error.status)
     auth_event("password_reset", "success", user=user)
+    asked = ask_code_if_needed(user)
+    if asked is not None:
+        return asked
     sessions.start(user)
     flash(_("Your new password is set and you are logged in."), "success")
     return redirect(url_for(HOME))
@@ -292,6 +300,7 @@ def change_password():
     user = current_user._get_current_object()
     try:
         with unit_of_work(db.session):
+            require_code(user, form.code.data)
             services.change_password(user, form.current_password.data, form.password.data)
     except DomainError as error:
         form_error(form, error)
@@ -311,6 +320,7 @@ def change_email():
         return _render_account(email_form=form, status=422)
     try:
         with unit_of_work(db.session):
+            require_code(current_user, form.code.data)
             services.change_email(current_user, form.current_password.data, form.email.data)
     except DomainError as error:
         form_error(form, error)

@@ -264,6 +264,11 @@ class CircleSettingsForm(FlaskForm):
         },
     )
 
+    require_two_factor = BooleanField(
+        _l("Require two-factor login of everyone who sees money or prospects' details"),
+        default=False,
+    )
+
     def __init__(self, *args, circle: Circle | None = None, **kwargs) -> None:
         super().__init__(*args, obj=circle, **kwargs)
         self.currency.choices = currency_choices(circle.currency if circle else None)
@@ -327,6 +332,7 @@ class CreateCircleForm(CircleSettingsForm):
     score_yellow_min = None
     score_red_min = None
     prospect_retention_months = None
+    require_two_factor = None
 
     profession = StringField(
         _l("Your own profession in this circle"),

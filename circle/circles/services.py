@@ -14,6 +14,7 @@ from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from circle.auth.twofactor import check_requirement
 from circle.auth.verification import require_confirmed
 from circle.db import utcnow
 from circle.errors import Forbidden, NotFound, ValidationFailed
@@ -58,6 +59,8 @@ class CircleSettings:
     score_red_min: int | None = None
     #: Months after which prospect details on referrals are erased; None keeps it (24).
     prospect_retention_months: int | None = None
+    #: Whether everyone who sees money or prospects' details must use two-factor login.
+    require_two_factor: bool | None = None
 
 
 #: Bounds of the meeting and rule settings (the database checks them too).
@@ -79,6 +82,7 @@ RULE_FIELDS = (
     "score_yellow_min",
     "score_red_min",
     "prospect_retention_months",
+    "require_two_factor",
 )
 
 
@@ -222,6 +226,7 @@ def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -
     from circle.permissions import require
 
     require(actor, "edit_settings")
+    check_requirement(circle, actor, settings.require_two_factor)
     validate_settings(settings)
     validate_meeting_settings(settings, circle)
     locked = lock_circle(circle.id)

@@ -33,6 +33,7 @@ from circle.models.referral import (
 from circle.models.roles import OFFICER_ROLES, MembershipRole
 from circle.models.session import RememberToken, UserSession
 from circle.models.token import ApiToken
+from circle.models.two_factor import RecoveryCode
 from circle.models.user import User
 from circle.models.visitor import Visitor, VisitorVisit
 
@@ -65,6 +66,7 @@ __all__ = [
     "OtherSlip",
     "Payment",
     "Profession",
+    "RecoveryCode",
     "Referral",
     "RememberToken",
     "ReminderSent",

@@ -83,6 +83,8 @@ class Circle(Base):
     prospect_retention_months: Mapped[int] = mapped_column(
         SmallInteger, default=24, server_default=text("24")
     )
+    #: Whether everyone who sees money or prospects' details here must use two-factor login.
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:

@@ -35,6 +35,12 @@ class User(UserMixin, Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the account was erased at the owner's request (personal fields replaced).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Two-factor login: the TOTP secret, encrypted (``circle.auth.twofactor``); set while
+    #: enrolling, on from ``two_factor_enabled_at``; the last accepted 30-second time step
+    #: (a code is never accepted twice).
+    two_factor_secret: Mapped[str | None] = mapped_column(String(255))
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    two_factor_last_step: Mapped[int | None] = mapped_column()
     #: When the owner proved the address by a mailed link (or an invitation mailed to it).
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: A new address asked for; it replaces ``email`` only once its link is followed.

@@ -8,6 +8,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from circle.auth.services import MAX_PASSWORD
+from circle.auth.twofactor_forms import code_field
 
 
 class ExportForm(FlaskForm):
@@ -30,3 +31,5 @@ class EraseForm(FlaskForm):
         ],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
+    #: Asked of users with two-factor login only (``circle.auth.twofactor.require_code``).
+    code = code_field("erase-code", required=False)

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import login_required, logout_user
 
 from circle.auth import sessions
+from circle.auth.twofactor import require_code
 from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db, limiter
@@ -81,6 +82,7 @@ def delete():
         return _render(form, 422)
     try:
         with unit_of_work(db.session):
+            require_code(current_member(), form.code.data)
             erase.erase_account(current_member(), form.password.data, form.confirmation.data)
     except DomainError as error:
         form_error(form, error)

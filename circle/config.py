@@ -77,10 +77,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_OUTBOX": outbox,
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
-        # Limits (flask-limiter notation) beyond the fixed ones on the routes: failed logins
-        # per account (web and API together), re-authentication per user, imports.
+        # Limits (flask-limiter notation) beyond the fixed ones on the routes: failed password
+        # checks per client address, failed logins per address and account (web and API
+        # together), failed re-authentication per user, imports.
         # Keeps the counters apart when several apps share one Redis.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "circle"),
+        "RATELIMIT_LOGIN_ADDRESS": os.environ.get("RATELIMIT_LOGIN_ADDRESS", "50 per hour"),
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
         "RATELIMIT_REAUTH": os.environ.get("RATELIMIT_REAUTH", "10 per hour"),
         "RATELIMIT_TWO_FACTOR": os.environ.get("RATELIMIT_TWO_FACTOR", "5 per 15 minutes"),

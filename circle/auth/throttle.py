@@ -30,9 +30,6 @@ from circle.auth.events import email_ref
 from circle.errors import DomainError
 from circle.extensions import limiter
 
-#: Failed password checks per client address when ``RATELIMIT_LOGIN_ADDRESS`` is not set.
-ADDRESS_LIMIT = "50 per hour"
-
 
 class TooManyAttempts(DomainError):
     """Too many failed password checks: refused without checking the password."""
@@ -65,13 +62,7 @@ def _budgets(email: str, user_id: int | None) -> list[tuple[RateLimitItem, str, 
     """
     config = current_app.config
     address = get_remote_address() or "-"
-    budgets = [
-        (
-            parse(config.get("RATELIMIT_LOGIN_ADDRESS", ADDRESS_LIMIT)),
-            "password-address",
-            address,
-        )
-    ]
+    budgets = [(parse(config["RATELIMIT_LOGIN_ADDRESS"]), "password-address", address)]
     if user_id is None:
         limit = parse(config["RATELIMIT_LOGIN_ACCOUNT"])
         budgets.append((limit, "password-login", f"{address}|{email_ref(email)}"))
@@ -90,16 +81,22 @@ def refuse_if_blocked(email: str, user_id: int | None = None) -> None:
         if not limiter.limiter.test(limit, scope, key)
     ]
     if waits:
-        seconds = max(1, math.ceil(max(waits)))
-        minutes = max(1, math.ceil(seconds / 60))
-        raise TooManyAttempts(
-            ngettext(
-                "Too many attempts. Please try again in %(num)d minute.",
-                "Too many attempts. Please try again in %(num)d minutes.",
-                minutes,
-            ),
-            retry_after=seconds,
-        )
+        raise too_many_attempts(max(waits))
+
+
+def too_many_attempts(wait: float, field: str | None = None) -> TooManyAttempts:
+    """The refusal that says truthfully how long to wait (``wait`` seconds, whole minutes)."""
+    seconds = max(1, math.ceil(wait))
+    minutes = max(1, math.ceil(seconds / 60))
+    return TooManyAttempts(
+        ngettext(
+            "Too many attempts. Please try again in %(num)d minute.",
+            "Too many attempts. Please try again in %(num)d minutes.",
+            minutes,
+        ),
+        retry_after=seconds,
+        field=field,
+    )
 
 
 def count_failure(email: str, user_id: int | None = None) -> None:

@@ -97,3 +97,13 @@ def test_the_dues_csv_neutralises_names_and_keeps_amounts_numeric(client, auth, 
     assert rows["'" + LINK]["total_paid"] == "600.00"
     assert rows["'" + LINK]["last_payment_on"] == this_week_start().isoformat()
     assert Decimal(rows["'" + SUM]["total_paid"]) == 0
+
+
+def test_the_api_export_uses_the_same_writer(api, hostile):
+    admin, circle = hostile
+    response = api.as_user(admin).get(
+        f"/api/v1/circles/{circle.id}/export.csv", headers={"Accept": "text/csv"}
+    )
+    rows = _rows(response)
+    assert [(row["giver"], row["receiver"]) for row in rows] == [("'" + LINK, "'" + SUM)] * 2
+    assert response.headers["Cache-Control"] == "no-store"

@@ -9,7 +9,6 @@ errors (``errors`` by row number, and the whole ``preview``) and nothing written
 
 from __future__ import annotations
 
-from flask import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
@@ -20,6 +19,7 @@ from circle.api.fields import Day
 from circle.api.schemas import In
 from circle.auth.throttle import configured
 from circle.circles.services import circle_for_user
+from circle.csv_export import csv_download
 from circle.imports import export, services
 
 
@@ -183,9 +183,5 @@ def export_csv(circle_id, query):
     """
     circle, me = circle_for_user(current_user(), circle_id)
     start, end = export.period(circle, query["start"], query["end"])
-    filename = export.export_filename(circle, start, end)
-    return Response(
-        export.export_csv(circle, me, start, end).encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    body = export.export_csv(circle, me, start, end)
+    return csv_download(body, export.export_filename(circle, start, end))

@@ -11,7 +11,6 @@ from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -25,6 +24,7 @@ from flask_login import login_required
 from circle.api.endpoint import MAX_UPLOAD
 from circle.auth.throttle import configured, user_or_address
 from circle.circles.services import circle_for_user
+from circle.csv_export import csv_download
 from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db, limiter
@@ -161,12 +161,4 @@ def export_csv(circle_id: int):
         form_error(form, error)
         return _export_page(circle, me, form, error.status)
     body = export.export_csv(circle, me, start, end)
-    filename = export.export_filename(circle, start, end)
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(body, export.export_filename(circle, start, end))

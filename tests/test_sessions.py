@@ -463,3 +463,5 @@ def test_account_deletion_ends_every_session_and_remember_token(
     assert not logged_in(second_client)
     assert not logged_in(browser_with(app, sessions.REMEMBER_COOKIE, remembered))
     assert all(r.ended_at is not None for r in rows(app, UserSession, user))
+    # What the account page showed about the devices is personal data: gone too.
+    assert {(r.user_agent, r.client_address) for r in rows(app, UserSession, user)} == {("", "")}

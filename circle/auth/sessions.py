@@ -110,6 +110,16 @@ def end_all(user: User, keep: UserSession | None = None) -> None:
     db.session.flush()
 
 
+def forget_devices(user: User) -> None:
+    """Blank the browser and client address kept for the account page (account erasure)."""
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id)
+        .values(user_agent="", client_address=""),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def end_one(user: User, session_id: int) -> UserSession:
     """End one of the user's own sessions (and its remember chain); others' are NotFound."""
     row = db.session.execute(

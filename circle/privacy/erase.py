@@ -130,8 +130,9 @@ def erase_account(user: User, password: str, confirmation: str) -> Erasure:
     Ends every live membership through the membership services (a freed seat is offered
     to the waitlist as usual), erases the prospect details of the member's referrals,
     revokes API tokens, clears calendar tokens and application answers, deletes the
-    Stripe customer, replaces e-mail, name and password, ends every session and records
-    one audit entry per circle without personal data. Payments are kept.
+    Stripe customer, replaces e-mail, name and password, ends every session (forgetting
+    its browser and address) and records one audit entry per circle without personal
+    data. Payments are kept.
     """
     check_erasure(user, password, confirmation)
     memberships = list(
@@ -162,6 +163,7 @@ def erase_account(user: User, password: str, confirmation: str) -> Erasure:
     user.name = ERASED_NAME
     user.password_hash = UNUSABLE_PASSWORD
     sessions.end_all(user)
+    sessions.forget_devices(user)
     user.erased_at = now
     db.session.flush()
     log.info("account %s erased (%s memberships ended)", user.id, ended)

@@ -170,3 +170,18 @@ def purge_prospects_command(today) -> None:
             f"(given before {run.cutoff.isoformat()}, {run.months} months)"
         )
     click.echo(f"Prospect details erased: {summary.erased} referrals")
+
+
+@circle_cli.command("purge-sessions")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=0))
+def purge_sessions_command(days: int) -> None:
+    """Delete login sessions and remember-me tokens that have been over for DAYS days.
+
+    Meant for cron, once a day: what the account page no longer shows (browser, client
+    address) is not kept longer than needed. Idempotent.
+    """
+    from circle.auth.sessions import purge
+
+    with unit_of_work(db.session):
+        sessions_gone, tokens_gone = purge(days)
+    click.echo(f"Deleted {sessions_gone} sessions and {tokens_gone} remember-me tokens")

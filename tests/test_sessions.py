@@ -465,3 +465,15 @@ def test_account_deletion_ends_every_session_and_remember_token(
     assert all(r.ended_at is not None for r in rows(app, UserSession, user))
     # What the account page showed about the devices is personal data: gone too.
     assert {(r.user_agent, r.client_address) for r in rows(app, UserSession, user)} == {("", "")}
+
+
+def test_purge_deletes_what_has_been_over_for_thirty_days(app, client, make, auth, clock):
+    user = make.user()
+    auth.login(user)
+    auth.logout()
+    clock.advance(days=31)
+    auth.login(user)
+    result = app.test_cli_runner().invoke(args=["circle", "purge-sessions"])
+    assert "Deleted 1 sessions" in result.output, result.output
+    [kept] = rows(app, UserSession, user)
+    assert kept.ended_at is None and logged_in(client)

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, request, session
 from flask_babel import gettext as _
 from flask_login import login_user
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from circle.db import unit_of_work
 from circle.errors import NotFound
@@ -118,6 +118,33 @@ def forget_devices(user: User) -> None:
         .values(user_agent="", client_address=""),
         execution_options={"synchronize_session": False},
     )
+
+
+def purge(days: int = 30) -> tuple[int, int]:
+    """Delete sessions and remember tokens that have been over for more than ``days`` days.
+
+    A replaced remember token is kept until its chain expires, so that a copied cookie
+    is still recognised as such. Returns ``(sessions, tokens)`` deleted. Only flushes.
+    """
+    config = current_app.config
+    moment = now()
+    cutoff = moment - timedelta(days=days)
+    sessions_gone = db.session.execute(
+        delete(UserSession).where(
+            (UserSession.ended_at < cutoff)
+            | (UserSession.last_seen_at < cutoff - config["SESSION_IDLE_TIMEOUT"])
+            | (UserSession.created_at < cutoff - config["SESSION_ABSOLUTE_TIMEOUT"])
+        ),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    tokens_gone = db.session.execute(
+        delete(RememberToken).where(
+            (RememberToken.revoked_at < cutoff) | (RememberToken.expires_at < cutoff)
+        ),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.flush()
+    return sessions_gone, tokens_gone
 
 
 def end_one(user: User, session_id: int) -> UserSession:

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from circle.auth import sessions, twofactor
@@ -110,10 +111,12 @@ def login_code():
     left = twofactor.recovery_codes_left(user)
     if left < left_before:
         flash(
-            _(
-                "You used a recovery code; %(left)s are left. Make new ones on your account "
+            ngettext(
+                "You used a recovery code; %(num)d is left. Make new ones on your account "
                 "page if you have lost your phone.",
-                left=left,
+                "You used a recovery code; %(num)d are left. Make new ones on your account "
+                "page if you have lost your phone.",
+                left,
             ),
             "info",
         )

@@ -16,17 +16,19 @@ from circle.activity.services import (
     record_one_to_one,
 )
 from circle.auth.services import create_api_token, make_reset_token
+from circle.db import utcnow
 from circle.dues.services import PlanInput, record_manual_payment, set_plan
 from circle.extensions import db
 from circle.meetings import ical
 from circle.membership.invitations import invite
-from circle.models import Circle, Import, Membership
+from circle.models import Circle, Import, Membership, UserSession
 from circle.referrals.services import (
     BusinessInput,
     ReferralInput,
     give_referral,
     report_closed_business,
 )
+from circle.security import new_token, token_hash
 from circle.visitors.services import record_visitor
 from circle.weeks import today_for
 
@@ -126,6 +128,13 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
         token, api_token = create_api_token(adm.user, "probe")
         calendar_token = ical.issue_token(mem)
         reset_token = make_reset_token(adm.user)
+        login = UserSession(
+            user_id=adm.user.id,
+            session_hash=token_hash(new_token()),
+            created_at=utcnow(),
+            last_seen_at=utcnow(),
+        )
+        db.session.add(login)
         db.session.commit()
         side.ids = {
             "circle_id": c.id,
@@ -139,6 +148,7 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
             "import_id": imported.id,
             "invitation_id": invitation.id,
             "token_id": token.id,
+            "session_id": login.id,
             "role": "visitor_host",
             "day": today.isoformat(),
             "invitation_token": invitation_token,

@@ -399,3 +399,21 @@ def test_revision_0010_adds_and_removes_the_two_factor_schema(tmp_path):
             assert "require_two_factor" not in columns
             assert conn.execute(text("SELECT count(*) FROM circles")).scalar_one() == 1
         db.engine.dispose()
+
+
+def test_the_api_refuses_a_circle_that_requires_two_factor_of_a_seat_without_it(
+    app, make, api, clock
+):
+    circle = make.circle()
+    treasurer = make.officer(make.member(circle, make.user(locale="en")), "secretary_treasurer")
+    with app.test_request_context():
+        db.session.get(Circle, circle.id).require_two_factor = True
+        db.session.commit()
+    api.as_user(treasurer.user)
+    refused = api.get(f"/api/v1/circles/{circle.id}")
+    assert refused.status_code == 403
+    assert "requires two-factor login for your role" in refused.get_json()["detail"]
+    assert api.get("/api/v1/me").status_code == 200  # the account itself stays reachable
+
+    enrol(app, clock, treasurer.user)
+    assert api.get(f"/api/v1/circles/{circle.id}").status_code == 200

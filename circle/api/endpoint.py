@@ -26,6 +26,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from circle.api import api_bp
 from circle.api.problems import problem
 from circle.auth.services import user_for_api_token
+from circle.auth.twofactor import refuse_unless_enrolled
 from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db, limiter
@@ -183,6 +184,7 @@ def _handle(
     try:
         with unit_of_work(db.session):
             if auth:
+                refuse_unless_enrolled(g.api_user, path.get("circle_id"))
                 g.api_user = _authenticate()
             if query_schema is not None:
                 path["query"] = query_schema().load(request.args.to_dict())

@@ -39,7 +39,7 @@ from circle.auth.events import auth_event
 from circle.auth.services import require_current_password
 from circle.auth.throttle import TooManyAttempts
 from circle.db import utcnow
-from circle.errors import Conflict, ValidationFailed
+from circle.errors import Conflict, Forbidden, ValidationFailed
 from circle.extensions import db, limiter
 from circle.models import Circle, Membership, RecoveryCode, User
 from circle.permissions import can
@@ -338,6 +338,28 @@ def must_enrol(membership: Membership | None) -> bool:
     if not membership.circle.require_two_factor or is_enabled(membership.user):
         return False
     return sees_sensitive(membership)
+
+
+def refuse_unless_enrolled(user: User, circle_id: object) -> None:
+    """For the API: raise Forbidden when ``circle_id``'s circle requires two-factor login of
+    the user's seat and the user has not switched it on (the HTML pages redirect instead)."""
+    if not isinstance(circle_id, int):
+        return
+    membership = db.session.execute(
+        select(Membership).where(
+            Membership.circle_id == circle_id,
+            Membership.user_id == user.id,
+            Membership.status == "active",
+        )
+    ).scalar_one_or_none()
+    if must_enrol(membership):
+        raise Forbidden(
+            _(
+                "%(circle)s requires two-factor login for your role. Please switch it on to "
+                "open the circle's pages.",
+                circle=membership.circle.name,
+            )
+        )
 
 
 def circles_requiring(user: User) -> list[Circle]:

@@ -111,7 +111,7 @@ def test_plain_members_see_the_roster_too(api, make, circle):
 # --- adding members ------------------------------------------------------------------
 
 
-def test_admin_adds_a_new_person_who_is_active_at_once_and_gets_a_mail(
+def test_admin_adds_a_new_person_whose_seat_is_reserved_and_who_gets_an_invitation(
     app, api, outbox, admin, circle
 ):
     response = api.as_user(admin).post(
@@ -121,34 +121,37 @@ def test_admin_adds_a_new_person_who_is_active_at_once_and_gets_a_mail(
     assert response.status_code == 201
     body = response.get_json()
     with app.app_context():
-        user = db.session.execute(select(User).where(User.email == "neu@example.org")).scalar_one()
         profession = db.session.execute(
             select(Profession).where(Profession.key == "fotograf")
         ).scalar_one()
     assert body == {
-        "id": body["id"],
-        "user_id": user.id,
+        "invitation_id": body["invitation_id"],
+        "email": "neu@example.org",
         "name": "Nina Neu",
         "profession": {"id": profession.id, "name": "Fotograf"},
-        "role": "member",
-        "status": "active",
+        "status": "invited",
+        "expires_at": body["expires_at"],
     }
-    assert stored(app, body["id"]).status == "active"
     (mail,) = outbox()
-    assert mail["To"] == "neu@example.org"
+    assert mail["To"] == "neu@example.org" and "/invitations/" in mail.get_content()
     circle_now = api.get(f"/api/v1/circles/{circle.id}").get_json()
     assert circle_now["seats_taken"] == 2
 
 
-def test_admin_adds_an_existing_account_keeping_its_name(api, make, admin, circle):
-    existing = make.user(name="Erika Muster", email="erika@example.org")
+def test_admin_adding_an_existing_account_sees_only_what_was_sent(api, make, admin, circle):
+    make.user(name="Erika Muster", email="erika@example.org")
     response = api.as_user(admin).post(
         members_path(circle),
         json={"email": "ERIKA@example.org", "name": "Other Name", "profession": "Apotheker"},
     )
     assert response.status_code == 201
     body = response.get_json()
-    assert (body["user_id"], body["name"]) == (existing.id, "Erika Muster")
+    assert (body["email"], body["name"], body["status"]) == (
+        "erika@example.org",
+        "Other Name",
+        "invited",
+    )
+    assert "Erika Muster" not in str(body)
 
 
 def test_a_taken_profession_is_refused_naming_the_holder(app, api, make, admin, circle):

@@ -134,6 +134,7 @@ def test_admin_adds_a_member_the_seat_is_reserved_and_an_invitation_is_mailed(
     mails = [m for m in outbox() if m["To"] == "paula@example.org"]
     assert len(mails) == 1
     invitation = link_in(mails[0], "/invitations/")
+    client.post("/logout", data={"csrf_token": any_csrf_token(client, manage_url(circle))})
     assert client.get(invitation).status_code == 200
 
 

@@ -191,6 +191,11 @@ def test_turning_a_visitor_into_an_applicant_then_the_committee_approves(
     )
     assert again.status_code == 409
     auth.logout()
+    # Vera chooses her password through the mailed link, which confirms her address.
+    reset = re.search(r"https?://[^/\s]+(/password/reset/\S+)", welcome[0].get_content())
+    chosen = {"password": "veras new secret", "password_repeat": "veras new secret"}
+    assert submit(client, reset.group(1), reset.group(1), chosen).status_code == 302
+    auth.logout()
 
     committee = make.user(name="Carl Committee", locale="en")
     make.officer(make.member(circle, committee, profession="Notar"), "membership_committee")

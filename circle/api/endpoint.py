@@ -44,7 +44,6 @@ PROBLEM_STATUS = {
     "conflict": 409,
     "already_member": 409,
     "circle_full": 409,
-    "email_taken": 409,
     "profession_taken": 409,
     "payload_too_large": 413,
     "unsupported_media_type": 415,

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def _add_member(page, email: str, name: str, profession: str) -> None:
-    """Fill the "add a member directly" form and send it."""
+    """Fill the "add a member" form (reserve the seat and invite) and send it."""
     form = page.locator("#add-form")
     form.get_by_label("E-mail").fill(email)
     form.get_by_label("Name").fill(name)
@@ -41,35 +41,37 @@ def test_admin_fills_a_circle_to_its_limit_and_sees_the_refusal(live_server, bro
     seats = page.locator("#seats")
     expect(seats).to_contain_text("1 of 3 seats taken")
 
-    # Two members directly through the form: the circle is full.
+    # Two seats reserved through the form (the people are invited): the circle is full.
     _add_member(page, "paula@example.org", "Paula Pharma", "Apotheker")
     expect(page.get_by_role("status")).to_contain_text(
-        "Paula Pharma now holds the seat for Apotheker."
+        "The seat for Apotheker is reserved for Paula Pharma; an invitation went to "
+        "paula@example.org."
     )
     _add_member(page, "max@example.org", "Max Muster", "Fotograf")
     expect(page.get_by_role("status")).to_contain_text(
-        "Max Muster now holds the seat for Fotograf."
+        "The seat for Fotograf is reserved for Max Muster"
     )
     expect(seats).to_contain_text("3 of 3 seats taken")
     expect(seats).to_contain_text("0 seats open")
     roster = page.locator("table.roster tbody tr")
-    expect(roster).to_have_count(3)
+    reserved = page.locator("tr[data-invitation-id]")
+    expect(roster).to_have_count(1)  # members join only by accepting
+    expect(reserved).to_have_count(2)
 
-    # A fourth is refused with the reason; nothing changed.
+    # A third is refused with the reason; nothing changed.
     _add_member(page, "stefan@example.org", "Stefan Steuer", "Steuerberater")
     expect(page.locator("#add-form")).to_contain_text("The circle is full: 3 of 3 seats taken.")
     expect(seats).to_contain_text("3 of 3 seats taken")
-    expect(roster).to_have_count(3)
-    expect(page.locator("table.roster")).not_to_contain_text("Stefan Steuer")
+    expect(reserved).to_have_count(2)
+    expect(reserved.filter(has_text="Stefan Steuer")).to_have_count(0)
     # The form keeps what was typed so the admin can correct it.
     expect(page.locator("#add-form").get_by_label("Name")).to_have_value("Stefan Steuer")
 
-    # A reload shows the same roster: the refusal did not seat anyone.
+    # A reload shows the same: the refusal reserved nothing.
     page.goto(live_server(f"/circles/{circle.id}/members/manage"))
-    expect(roster).to_have_count(3)
-    names = page.locator("table.roster tbody tr td:first-child").all_inner_texts()
-    assert sorted(n.splitlines()[0].strip() for n in names) == [
-        "Anna Admin",
+    expect(roster).to_have_count(1)
+    names = reserved.locator("td:nth-child(2)").all_inner_texts()
+    assert sorted(n.split("seat reserved")[0].strip() for n in names) == [
         "Max Muster",
         "Paula Pharma",
     ]

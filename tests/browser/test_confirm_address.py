@@ -1,0 +1,85 @@
+"""A newcomer registers on a phone-sized screen, may not create a circle before confirming,
+follows the link from the mail and then creates a circle (issue 12, item 4). Each page
+passes axe-core without serious violations."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 780}
+PASSWORD = "a long new password"
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical violation on the page."""
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']})"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], serious
+
+
+def confirm_link(outbox: Path, address: str) -> str:
+    """The path of the confirmation link mailed to ``address``."""
+    for path in sorted(outbox.glob("*.eml")):
+        mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if mail["To"] == address:
+            found = re.search(r"https?://[^/\s]+(/account/confirm/\S+)", mail.get_content())
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no confirmation link for {address}")
+
+
+def test_register_confirm_the_address_from_the_mail_then_create_a_circle(live_server, browser_page):
+    page = browser_page
+    page.set_viewport_size(PHONE)
+
+    page.goto(live_server("/register"))
+    page.get_by_label("Name").fill("Nora Neu")
+    page.get_by_label("E-mail address").fill("nora@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat the password").fill(PASSWORD)
+    page.get_by_label("Language").select_option("en")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your mailbox")).to_be_visible()
+    expect(page.get_by_text("We have sent a mail to nora@example.org.")).to_be_visible()
+    assert_accessible(page)
+
+    # Logged in but unconfirmed: the banner says so and creating a circle is refused.
+    page.get_by_role("link", name="Log in").last.click()
+    page.get_by_label("E-mail").fill("nora@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    banner = page.get_by_role("region", name="Confirm your e-mail address")
+    expect(banner).to_contain_text("Please confirm your e-mail address nora@example.org")
+    expect(banner.get_by_role("button", name="Send the link again")).to_be_visible()
+    assert_accessible(page)
+
+    # The link from the mail confirms the address; the banner is gone.
+    page.goto(
+        live_server(confirm_link(Path(live_server.app.config["MAIL_OUTBOX"]), "nora@example.org"))
+    )
+    expect(page.get_by_text("your e-mail address nora@example.org is confirmed")).to_be_visible()
+    expect(page.get_by_role("region", name="Confirm your e-mail address")).to_have_count(0)
+
+    page.goto(live_server("/circles/new"))
+    page.get_by_label("Name of the circle").fill("Kreis Bonn")
+    page.get_by_label("City").fill("Bonn")
+    page.get_by_label("Your own profession in this circle").fill("Fotografin")
+    page.get_by_role("button", name="Create the circle").click()
+    expect(
+        page.get_by_text("The circle Kreis Bonn was created. You are its admin.")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Kreis Bonn"))).to_be_visible()
+    assert_accessible(page)

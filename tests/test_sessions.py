@@ -376,11 +376,15 @@ def test_remember_token_is_hashed_and_replaced_on_every_use(app, client, make):
     assert new.expires_at == old.expires_at  # replacing does not extend the login
 
 
-def test_a_replaced_token_shown_again_ends_the_whole_chain(app, client, make):
+def test_a_replaced_token_shown_again_ends_the_whole_chain(app, client, make, clock):
     user = make.user()
     stolen = login_remembered(client, user)
     victim = browser_with(app, sessions.REMEMBER_COOKIE, stolen)
     assert logged_in(victim)  # the owner's browser used the token: it was replaced
+    # Within seconds it is a second tab of the same browser: refused, the chain goes on.
+    assert not logged_in(browser_with(app, sessions.REMEMBER_COOKIE, stolen))
+    assert logged_in(victim)
+    clock.advance(seconds=sessions.ROTATION_GRACE + 1)
     thief = browser_with(app, sessions.REMEMBER_COOKIE, stolen)
     assert not logged_in(thief)
     # The chain is over: the owner's session from it and its newest token end too.

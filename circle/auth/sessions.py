@@ -41,6 +41,9 @@ from circle.security import new_token, token_hash
 TOUCH_EVERY = 60
 #: Our remember-me cookie (not Flask-Login's ``remember_token``, which is never set).
 REMEMBER_COOKIE = "circle_remember"
+#: A replaced remember token that comes back within this many seconds is a race between
+#: two requests of the same browser (tabs restored at once), not a copied cookie.
+ROTATION_GRACE = 10
 
 
 def clock() -> int:
@@ -225,8 +228,10 @@ def restore() -> tuple[User | None, str]:
     """Start a session from the remember-me cookie: ``(user, "ok")`` or ``(None, reason)``.
 
     The token is replaced by a new one of its chain. Reasons: ``none`` (no cookie),
-    ``unknown``, ``revoked``, ``expired`` and ``reused`` (a replaced token came back: the
-    chain and its sessions end). Every refusal clears the cookie. Only flushes.
+    ``unknown``, ``revoked``, ``expired``, ``reused`` (a replaced token came back: the
+    chain and its sessions end) and ``raced`` (it came back within ``ROTATION_GRACE``
+    seconds, as from two tabs opened at once: refused, the chain goes on). Every other
+    refusal clears the cookie. Only flushes.
     """
     plain = request.cookies.get(REMEMBER_COOKIE)
     if not plain:
@@ -239,7 +244,8 @@ def restore() -> tuple[User | None, str]:
     if reason != "ok":
         if reason == "reused":
             _end_chain(token.user_id, token.chain, moment)
-        g.remember_cookie = None
+        if reason != "raced":  # the request that replaced the token sets the new cookie
+            g.remember_cookie = None
         return (token.user if token is not None else None), reason
     token.rotated_at = moment
     locale = session.get("locale")
@@ -328,7 +334,8 @@ def _refusal(token: RememberToken | None, moment: datetime) -> str:
     if token.revoked_at is not None or token.user.erased_at is not None:
         return "revoked"
     if token.rotated_at is not None:
-        return "reused"
+        raced = (moment - token.rotated_at).total_seconds() <= ROTATION_GRACE
+        return "raced" if raced else "reused"
     if token.expires_at <= moment:
         return "expired"
     return "ok"

@@ -27,3 +27,19 @@ class IdConverter(IntegerConverter):
         """Parse the id; out-of-range values name no object."""
         number = super().to_python(value)
         return number if number <= MAX_ID else NO_ID
+
+
+def id_arg(text: str) -> int:
+    """An id from a query string: ``request.args.get("member", type=id_arg)``.
+
+    Only plain ASCII digits are an id (``int()`` would also take ``" 7"``, ``"1_0"`` or
+    Arabic-Indic digits); anything else raises ValueError, which ``get`` turns into its
+    default. An id the database cannot hold is ``NO_ID``, so it names no row instead of
+    overflowing the driver (``?member=99999999999999999999`` was a 500).
+    """
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(text)
+    if len(text.lstrip("0")) > len(str(MAX_ID)):
+        return NO_ID
+    number = int(text)
+    return number if is_id(number) else NO_ID

@@ -62,3 +62,105 @@ def test_an_id_beyond_the_database_range_names_no_member(ctx, make, db, huge):
     assert owned(Membership, circle.id, huge) is None
     with pytest.raises(NotAMember):
         active_member(circle, huge, "thanked_id")
+
+
+# --- issue 12, item 13: 500s at the calendar's edges and past 64 bits -----------------
+
+
+@pytest.mark.parametrize("page", ["balance", "balance/pairs", "balance/matrix", "balance.csv"])
+def test_a_balance_range_ending_on_the_last_day_of_the_calendar_is_answered(
+    make, auth, client, page
+):
+    """Issue 12, item 13: a custom range 2000-01-01..9999-12-31 overflowed while the
+    comparison period before it was computed (500). It is a range like any other."""
+    admin = make.user()
+    circle = make.circle(admin=admin)
+    auth.login(admin)
+    response = client.get(f"/circles/{circle.id}/{page}?from=2000-01-01&to=9999-12-31")
+    assert response.status_code == 200
+
+
+def test_the_balance_api_answers_a_range_ending_on_the_last_day_of_the_calendar(make, api):
+    """Issue 12, item 13: the same overflow behind ``GET /api/v1/circles/{id}/balance``."""
+    admin = make.user()
+    circle = make.circle(admin=admin)
+    response = api.as_user(admin).get(
+        f"/api/v1/circles/{circle.id}/balance?from=2000-01-01&to=9999-12-31"
+    )
+    assert response.status_code == 200
+    assert response.get_json()["period"]["to"] == "9999-12-31"
+
+
+def test_the_referral_list_api_ending_on_the_first_day_of_the_calendar_is_empty(make, api):
+    """Found while looking for the same class: ``to=0001-01-01`` without ``from`` went 29
+    days before the calendar's first day (500)."""
+    admin = make.user()
+    circle = make.circle(admin=admin)
+    response = api.as_user(admin).get(f"/api/v1/circles/{circle.id}/referrals?to=0001-01-01")
+    assert response.status_code == 200
+    assert response.get_json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("0001-01-01", "Vor dem 01.01.2000 gibt es keine Berichte."),
+        ("1999-12-31", "Vor dem 01.01.2000 gibt es keine Berichte."),
+        ("9999-12-31", "Diese Woche hat noch nicht begonnen."),
+    ],
+)
+def test_a_week_report_at_the_calendar_edges_is_a_clear_refusal(
+    make, auth, client, api, day, message
+):
+    """Issue 12, item 13: ``GET /api/v1/circles/{id}/weeks/0001-01-01/report`` reached
+    before the calendar's first day for the week's start (500); 9999-12-31 went past its
+    last day for the week's end. Both answer 422 with a message, on the page and the API."""
+    admin = make.user()
+    circle = make.circle(admin=admin)
+    auth.login(admin)
+    page = client.get(f"/circles/{circle.id}/weeks/{day}/report")
+    assert page.status_code == 422
+    assert message in page.get_data(as_text=True)
+    response = api.as_user(admin).get(f"/api/v1/circles/{circle.id}/weeks/{day}/report")
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("member", ["99999999999999999999", "2147483648", "-1", "7abc", "%C3%A9"])
+def test_the_dues_admin_page_with_a_member_id_past_any_column_is_answered(
+    make, auth, client, member
+):
+    """Issue 12, item 13: ``/dues/admin?member=99999999999999999999`` reached the driver
+    (SQLite: OverflowError; PostgreSQL: integer out of range, 500). Such an id names no
+    member: the page shows with nobody chosen, as for any unknown id."""
+    admin = make.user()
+    circle = make.circle(admin=admin)
+    auth.login(admin)
+    response = client.get(f"/circles/{circle.id}/dues/admin?member={member}")
+    assert response.status_code == 200
+
+
+def test_a_payment_up_to_the_last_day_of_the_calendar_does_not_break_the_dues_page(
+    app, make, auth, client, forms
+):
+    """Found while looking for the same class: a treasurer may record a payment whose
+    period ends 9999-12-31; the next period's defaults then began the day after (500)."""
+    admin = make.user()
+    circle = make.circle(admin=admin)
+    member = make.member(circle)
+    auth.login(admin)
+    page = f"/circles/{circle.id}/dues/admin"
+    plan = {"amount": "600,00", "interval": "year", "grace_days": "14"}
+    assert forms.submit(page, plan, action=f"/circles/{circle.id}/dues/plan").status_code == 302
+    payment = {
+        "member": str(member.id),
+        "amount": "600,00",
+        "period_start": "9999-01-01",
+        "period_end": "9999-12-31",
+        "paid_on": "2026-01-02",
+    }
+    response = forms.submit(page, payment, action=f"/circles/{circle.id}/dues/payments")
+    assert response.status_code == 302
+    response = client.get(f"{page}?member={member.id}")
+    assert response.status_code == 200
+    assert 'value="9999-12-31"' in response.get_data(as_text=True)

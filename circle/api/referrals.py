@@ -6,7 +6,7 @@ into its inputs. Money travels as a decimal string (``"1200.00"``), never as a f
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 
@@ -27,7 +27,7 @@ from circle.errors import ValidationFailed
 from circle.models import Circle
 from circle.money import parse_plain_amount
 from circle.referrals import services
-from circle.weeks import today_for
+from circle.weeks import shift, today_for
 
 REFERRALS = "/circles/<int:circle_id>/referrals"
 REFERRAL = REFERRALS + "/<int:referral_id>"
@@ -41,7 +41,7 @@ DEFAULT_DAYS = 30
 def period(circle: Circle, query: dict) -> tuple[date, date]:
     """The period ``from``..``to`` of a list; defaults: the 30 days ending today."""
     end = query.get("end") or today_for(circle)
-    start = query.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+    start = query.get("start") or shift(end, -(DEFAULT_DAYS - 1))
     if start > end:
         raise ValidationFailed(_("The start of the period lies after its end."), field="from")
     return start, end

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from circle.errors import ValidationFailed
 from circle.models import Circle
-from circle.weeks import today_for
+from circle.weeks import shift, today_for
 
 #: The analyses never look before this day (no slip can be older).
 EARLIEST = date(2000, 1, 1)
@@ -31,11 +31,11 @@ class Period:
 
     def previous(self) -> Period:
         """The period of the same length just before this one."""
-        end = self.start - timedelta(days=1)
+        end = shift(self.start, -1)
         if self.kind in ("six_months", "twelve_months"):
             months = 6 if self.kind == "six_months" else 12
             return Period(_add_months(self.start, -months), end, self.kind)
-        return Period(max(EARLIEST, end - timedelta(days=self.days - 1)), end, self.kind)
+        return Period(max(EARLIEST, shift(end, -(self.days - 1))), end, self.kind)
 
 
 def _add_months(day: date, months: int) -> date:

@@ -106,10 +106,12 @@ def set_plan(circle: Circle, actor: Membership, data: PlanInput) -> DuesPlan:
 
 
 def period_end(plan: DuesPlan, start: date) -> date:
-    """The last day of the dues period that starts on ``start``."""
+    """The last day of the dues period that starts on ``start`` (at most the calendar's last)."""
     months = 1 if plan.interval == "month" else 12
     index = start.year * 12 + (start.month - 1) + months
     year, month = divmod(index, 12)
+    if year > date.max.year:
+        return date.max
     day = min(start.day, calendar.monthrange(year, month + 1)[1])
     return date(year, month + 1, day) - timedelta(days=1)
 

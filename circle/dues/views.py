@@ -45,10 +45,11 @@ from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.money import parse_amount
 from circle.permissions import can, require, sees_amounts
+from circle.routing import id_arg
 from circle.web import form_error
 from circle.web import my_circle as _member_of
 from circle.web import ui_locale as _locale
-from circle.weeks import today_for
+from circle.weeks import shift, today_for
 
 bp = Blueprint("dues", __name__)
 
@@ -239,7 +240,7 @@ def _payment_defaults(circle: Circle, form: ManualPaymentForm, member_id: int | 
     form.member.data = target.id
     last = services.paid_through(circle, [target.id]).get(target.id)
     if last is not None:
-        start = last + timedelta(days=1)
+        start = shift(last, 1)
     else:
         joined = target.joined_at or target.created_at
         start = joined.date() if joined else today
@@ -283,7 +284,7 @@ def _render_admin(
     if payment_form is None:
         payment_form = ManualPaymentForm(formdata=None)
         _member_choices(payment_form, rows)
-        _payment_defaults(circle, payment_form, request.args.get("member", type=int))
+        _payment_defaults(circle, payment_form, request.args.get("member", type=id_arg))
     else:
         _member_choices(payment_form, rows)
     counts = {state: sum(1 for _m, s in rows if s.state == state) for state in FILTERS[1:]}

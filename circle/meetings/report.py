@@ -12,11 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from circle import audit
+from circle.checks import EARLIEST
 from circle.errors import Conflict, ValidationFailed
 from circle.extensions import db
 from circle.meetings.locks import lock_of
@@ -76,7 +78,12 @@ class WeekReport:
 
 
 def _check_week(circle: Circle, day: date) -> tuple[date, date]:
-    """The week containing ``day``; weeks that have not begun have no report."""
+    """The week containing ``day``; weeks that have not begun, or lie before any entry
+    could be made (EARLIEST), have no report."""
+    if day < EARLIEST:
+        raise ValidationFailed(
+            _("There are no reports before %(day)s.", day=format_date(EARLIEST)), field="week"
+        )
     start, end = week_of(circle, day)
     if start > today_for(circle):
         raise ValidationFailed(_("This week has not begun yet."), field="week")

@@ -29,11 +29,10 @@ from circle.auth.throttle import TooManyAttempts, configured, user_or_address
 from circle.auth.twofactor_forms import EnableForm, LoginCodeForm, PasswordAndCodeForm
 from circle.circles.services import active_membership
 from circle.db import unit_of_work
-from circle.errors import DomainError
 from circle.extensions import db, limiter
 from circle.models import User
 from circle.security import is_safe_next
-from circle.web import current_member, form_error, redirect_next
+from circle.web import attempt, current_member, form_error, redirect_next
 
 bp = Blueprint("twofactor", __name__)
 
@@ -93,14 +92,12 @@ def login_code():
     if not form.validate_on_submit():
         return _render_login_code(form, 422 if form.is_submitted() else 200)
     left_before = twofactor.recovery_codes_left(user)
-    try:
-        with unit_of_work(db.session):
-            valid = twofactor.verify(user, form.code.data)
-    except TooManyAttempts as error:
+    valid, refusal = attempt(lambda: twofactor.verify(user, form.code.data))
+    if isinstance(refusal, TooManyAttempts):  # the only refusal of verify
         session.pop(PENDING, None)
-        form_error(form, error)
-        response = current_app.make_response(_render_login_code(form, error.status))
-        response.headers["Retry-After"] = str(error.retry_after)
+        form_error(form, refusal)
+        response = current_app.make_response(_render_login_code(form, refusal.status))
+        response.headers["Retry-After"] = str(refusal.retry_after)
         return response
     if not valid:
         form.code.errors = [_("This code is not valid. Please try again.")]
@@ -192,15 +189,30 @@ def enable():
     form = EnableForm()
     if not form.validate_on_submit():
         return _render_enrol(form, 422)
-    try:
-        with unit_of_work(db.session):
-            codes = twofactor.enable(current_member(), form.code.data)
-    except DomainError as error:
-        form_error(form, error)
+    codes, refusal = attempt(lambda: twofactor.enable(current_member(), form.code.data))
+    if refusal is not None:
+        form_error(form, refusal)
         form.code.data = ""
-        return _render_enrol(form, error.status)
+        return _render_enrol(form, refusal.status)
     flash(_("Two-factor login is on."), "success")
     return _render_codes(codes)
+
+
+def _with_password_and_code(prefix: str, action):
+    """Run ``action(user, password, code)`` for the manage page's form ``prefix``.
+
+    Returns ``(result, None)``, or ``(None, response)`` showing the form with its errors.
+    """
+    form = PasswordAndCodeForm(prefix=prefix)
+    if not form.validate_on_submit():
+        return None, _render_manage(**{f"{prefix}_form": form}, status=422)
+    result, refusal = attempt(
+        lambda: action(current_member(), form.current_password.data, form.code.data)
+    )
+    if refusal is not None:
+        form_error(form, refusal)
+        return None, _render_manage(**{f"{prefix}_form": form}, status=refusal.status)
+    return result, None
 
 
 @bp.post("/account/two-factor/recovery-codes")
@@ -208,17 +220,9 @@ def enable():
 @limiter.shared_limit(configured("REAUTH"), scope="reauth", key_func=user_or_address)
 def new_recovery_codes():
     """Make new recovery codes after password and code; the old ones stop working."""
-    form = PasswordAndCodeForm(prefix="codes")
-    if not form.validate_on_submit():
-        return _render_manage(codes_form=form, status=422)
-    try:
-        with unit_of_work(db.session):
-            codes = twofactor.regenerate_recovery_codes(
-                current_member(), form.current_password.data, form.code.data
-            )
-    except DomainError as error:
-        form_error(form, error)
-        return _render_manage(codes_form=form, status=error.status)
+    codes, refused = _with_password_and_code("codes", twofactor.regenerate_recovery_codes)
+    if refused is not None:
+        return refused
     flash(_("Your new recovery codes are ready; the old ones no longer work."), "success")
     return _render_codes(codes)
 
@@ -228,15 +232,9 @@ def new_recovery_codes():
 @limiter.shared_limit(configured("REAUTH"), scope="reauth", key_func=user_or_address)
 def disable():
     """Switch two-factor login off after password and code."""
-    form = PasswordAndCodeForm(prefix="off")
-    if not form.validate_on_submit():
-        return _render_manage(off_form=form, status=422)
-    try:
-        with unit_of_work(db.session):
-            twofactor.disable(current_member(), form.current_password.data, form.code.data)
-    except DomainError as error:
-        form_error(form, error)
-        return _render_manage(off_form=form, status=error.status)
+    _done, refused = _with_password_and_code("off", twofactor.disable)
+    if refused is not None:
+        return refused
     flash(_("Two-factor login is off."), "success")
     return redirect(url_for("auth.account"))
 

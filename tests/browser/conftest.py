@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -27,6 +28,20 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+#: A phone-sized viewport (``page.set_viewport_size(PHONE)``).
+PHONE = {"width": 360, "height": 780}
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical violation on the page."""
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']})"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], serious
 
 
 @dataclass

@@ -6,26 +6,13 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from circle.auth import twofactor
+from tests.browser.conftest import PHONE, assert_accessible
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 360, "height": 780}
-
-
-def assert_accessible(page) -> None:
-    """axe-core finds no serious or critical violation on the page."""
-    results = Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']})"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == [], serious
 
 
 def test_enrol_log_in_with_a_code_then_with_a_recovery_code(live_server, browser_page, monkeypatch):

@@ -4,6 +4,7 @@ parameters and the upgrade of outdated hashes at login."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select
@@ -191,3 +192,15 @@ def test_every_login_branch_spends_one_full_argon2_check(app, make, forms, monke
             real.memory_cost,
             real.parallelism,
         ), branch
+
+
+def test_every_password_check_goes_through_the_one_throttled_function():
+    """Only ``passwords.check_password`` calls ``verify_password`` (issue 12, item 12)."""
+    package = Path(security.__file__).resolve().parent
+    allowed = {package / "security.py", package / "auth" / "passwords.py"}
+    callers = [
+        str(path.relative_to(package.parent))
+        for path in sorted(package.rglob("*.py"))
+        if path not in allowed and "verify_password" in path.read_text(encoding="utf-8")
+    ]
+    assert callers == []

@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_url_converters(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app)
+    register_edge(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -57,6 +58,13 @@ def configure_logging(app: Flask) -> None:
     """Log at INFO so that outbox mails and refusals show up in development."""
     if not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+def register_edge(app: Flask) -> None:
+    """Check the host and the body size before anything else; trust ``PROXY_COUNT`` proxies."""
+    from circle.edge import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

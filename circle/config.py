@@ -11,6 +11,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("production", "development", "test")
 DEV_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 - dev/test only  # nosec B105
@@ -35,6 +36,76 @@ def _int(name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ConfigError(f"{name} must be a positive whole number, not {value!r}.")
     return int(value)
+
+
+def _count(name: str, value: Any, default: int) -> int:
+    """A whole number of at least 0 (from the environment or an override); ConfigError otherwise."""
+    if value is None or value == "":
+        return default
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise ConfigError(f"{name} must be a whole number of at least 0, not {value!r}.")
+    return int(text)
+
+
+def _base_url(value: str) -> str:
+    """``BASE_URL`` checked and without a trailing slash: ``http(s)://host[:port]``."""
+    parts = urlsplit(value.strip())
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    path_ok = parts.path in ("", "/")
+    if parts.scheme not in ("http", "https") or not parts.hostname or not path_ok:
+        raise ConfigError(
+            "BASE_URL must be the address users open, such as https://circle.example.org "
+            f"(http or https, a host, an optional port, no path), not {value!r}."
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"BASE_URL must hold no user, query or fragment, not {value!r}.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _hosts(value: Any) -> list[str]:
+    """Host names from a comma-separated text (or a list), lower case, blanks dropped."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return [item.strip().lower() for item in items if item.strip()]
+
+
+def _edge(env: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Where the site is served, which hosts it answers, its proxies and its body caps.
+
+    ``BASE_URL`` is required in production (mailed links are built from it alone);
+    development and test default to ``make run``'s address and also answer for
+    ``localhost`` and ``127.0.0.1``. ``TRUSTED_HOSTS`` adds further host names.
+    """
+    relaxed = env in ("development", "test")
+    base = overrides.pop("BASE_URL", None) or os.environ.get("BASE_URL", "")
+    if not base:
+        if not relaxed:
+            raise ConfigError(
+                "BASE_URL is not set. Set it to the address users open, for example: "
+                "export BASE_URL=https://circle.example.org (links in mails are built "
+                "from it, never from a request)."
+            )
+        host = os.environ.get("HOST") or "127.0.0.1"
+        base = f"http://{host}:{os.environ.get('PORT') or '5000'}"
+    base = _base_url(base)
+    extra = overrides.pop("TRUSTED_HOSTS", None)
+    extra = _hosts(os.environ.get("TRUSTED_HOSTS", "") if extra is None else extra)
+    allowed = [urlsplit(base).hostname or "", *extra]
+    if relaxed:
+        allowed += ["localhost", "127.0.0.1"]
+    max_body = overrides.pop("MAX_BODY_BYTES", None) or _int("MAX_BODY_BYTES", 1024 * 1024)
+    return {
+        "BASE_URL": base,
+        "ALLOWED_HOSTS": list(dict.fromkeys(allowed)),
+        "PROXY_COUNT": _count(
+            "PROXY_COUNT", overrides.pop("PROXY_COUNT", os.environ.get("PROXY_COUNT")), 0
+        ),
+        "MAX_CONTENT_LENGTH": max_body,
+        "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
+    }
 
 
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -96,7 +167,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_VERSION": os.environ.get("STRIPE_API_VERSION", "2025-09-30.clover"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
-        "BASE_URL": os.environ.get("BASE_URL", ""),
+        # Where the site is served (mailed links), the hosts it answers, the number of
+        # trusted reverse proxies in front of it, and the request-body caps.
+        **_edge(env, overrides),
         # Sessions and cookies.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 PENDING = "circle.pending_mail"
 #: Set once the open transaction has written something (a mail may be about it).
 WROTE = "circle.wrote"
+#: Characters that may not stand in a header value as they are (C0, DEL, C1, separators).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def send_mail(to: str, subject: str, body: str, *, after_commit: bool = True) -> EmailMessage:
@@ -34,10 +37,10 @@ def send_mail(to: str, subject: str, body: str, *, after_commit: bool = True) ->
     rolls back. A transaction that only read (a password reset link) sends at once, as does
     ``after_commit=False`` (a sender that must see the failure itself).
     """
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    message = EmailMessage()  # policy.default: RFC 2047 encoding, folding
+    message["From"] = header_value(current_app.config["MAIL_FROM"])
+    message["To"] = header_value(to)
+    message["Subject"] = header_value(subject)
     message["Message-ID"] = make_msgid(domain="circle.local")
     message.set_content(body)
     session = db.session()
@@ -46,6 +49,15 @@ def send_mail(to: str, subject: str, body: str, *, after_commit: bool = True) ->
     else:
         deliver(message)
     return message
+
+
+def header_value(value: object) -> str:
+    """``value`` as one header line: control characters (CR, LF, tab ...) become spaces.
+
+    A name or subject can then never start a header of its own; the message's policy
+    encodes what is not ASCII (RFC 2047) and folds long lines.
+    """
+    return " ".join(_CONTROL.sub(" ", str(value)).split())
 
 
 def deliver(message: EmailMessage) -> None:
@@ -110,8 +122,14 @@ def _send_smtp(url: str, message: EmailMessage) -> None:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for mails, using ``BASE_URL`` when configured."""
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    """An absolute link (mails, Stripe's return pages, calendar links) on ``BASE_URL``.
+
+    Only the configuration names the site: never the request's ``Host`` or
+    ``X-Forwarded-Host``, which anyone can send.
+    """
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def site_host() -> str:
+    """The host name of ``BASE_URL`` (calendar event ids): never the request's host."""
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "circle"

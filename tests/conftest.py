@@ -69,6 +69,7 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "SERVER_NAME": "circle.test",
+        "BASE_URL": "http://circle.test",
         "PREFERRED_URL_SCHEME": "http",
     }
     config.update(overrides)

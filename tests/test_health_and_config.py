@@ -32,6 +32,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 def test_production_uses_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("BASE_URL", "https://circle.example.org")
     app = create_app({"CIRCLE_ENV": "production"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

@@ -89,6 +89,7 @@ def test_hsts_in_production_not_in_development_or_test(client, tmp_path):
             {
                 "CIRCLE_ENV": env,
                 "SECRET_KEY": "x" * 32,
+                "BASE_URL": "https://circle.example.org",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/{env}.sqlite3",
             }
         )

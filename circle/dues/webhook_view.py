@@ -17,17 +17,22 @@ bp = Blueprint("stripe_webhook", __name__)
 @bp.post("/stripe/webhook")
 @csrf.exempt
 def receive():
-    """Verify, store and apply one Stripe event (400 forged, 500 retry, 200 done)."""
+    """Verify, store and apply one Stripe event (400 forged or no event, 413 too large,
+    500 retry, 200 done).
+
+    The body is read under the app's cap (``MAX_BODY_BYTES``, ``circle.edge``): a larger
+    ``Content-Length`` is 413 before a byte is read, a chunked body is cut off at the cap.
+    """
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         return jsonify(error="webhook not configured"), 503
     try:
         event = webhooks.receive(
-            request.get_data(), request.headers.get("Stripe-Signature"), secret
+            request.get_data(cache=False), request.headers.get("Stripe-Signature"), secret
         )
     except webhooks.InvalidEvent as error:
         log.warning("rejected stripe webhook: %s", error)
-        return jsonify(error="invalid signature"), 400
+        return jsonify(error="invalid event"), 400
     try:
         new = webhooks.process(event)
     except Exception:

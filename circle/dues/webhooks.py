@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,17 +53,51 @@ class _Duplicate(Exception):
 
 
 def receive(payload: bytes, signature: str | None, secret: str) -> dict[str, Any]:
-    """The event in ``payload`` after checking its signature; ``InvalidEvent`` otherwise."""
+    """The event in ``payload`` after checking its signature; ``InvalidEvent`` otherwise.
+
+    Refused: a body that is not UTF-8, a wrong signature, a timestamp more than
+    ``TOLERANCE_SECONDS`` in the past or in the future (Stripe's library checks only the
+    past), and a correctly signed body that is not an event (a JSON array, a string, an
+    object without an id, a type or a ``data.object``).
+    """
     if not signature:
         raise InvalidEvent("missing Stripe-Signature header")
     try:
-        stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE_SECONDS)
-        event = json.loads(payload)
-    except (stripe.SignatureVerificationError, ValueError) as error:
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(text, signature, secret, TOLERANCE_SECONDS)
+    except (UnicodeDecodeError, stripe.SignatureVerificationError) as error:
         raise InvalidEvent(str(error)) from error
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+    if _timestamp(signature) > time.time() + TOLERANCE_SECONDS:
+        raise InvalidEvent("signature timestamped in the future")
+    try:
+        event = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise InvalidEvent("body is not JSON") from error
+    if not _is_event(event):
         raise InvalidEvent("not an event")
     return event
+
+
+def _timestamp(signature: str) -> int:
+    """The ``t=`` value of a Stripe-Signature header that has passed verification."""
+    for item in signature.split(","):
+        key, _sep, value = item.partition("=")
+        if key.strip() == "t":
+            return int(value)
+    raise InvalidEvent("no timestamp")  # pragma: no cover - verify_header needs one
+
+
+def _is_event(event: Any) -> bool:
+    """True for a JSON object shaped like a Stripe event (id, type, ``data.object``)."""
+    if not isinstance(event, dict):
+        return False
+    data = event.get("data")
+    return (
+        isinstance(event.get("id"), str)
+        and isinstance(event.get("type"), str)
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    )
 
 
 def process(event: dict[str, Any]) -> bool:

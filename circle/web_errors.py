@@ -108,6 +108,8 @@ def register(app: Flask) -> None:
             return problem_for_http(error)
         if error.code == 429:
             return _page(429, _("Too many attempts. Please wait a minute and try again."))
+        if error.code == 413:
+            return _page(413, _("The request body is too large."))
         return _page(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -28,6 +28,7 @@ from circle.api.problems import problem
 from circle.auth.services import user_for_api_token
 from circle.auth.twofactor import refuse_unless_enrolled
 from circle.db import unit_of_work
+from circle.edge import larger_body
 from circle.errors import DomainError
 from circle.extensions import db, limiter
 from circle.models import User
@@ -138,6 +139,8 @@ def endpoint(
 
         if rate_limit:
             handler = limiter.limit(rate_limit)(handler)
+        if form is not None:  # uploads: their own cap instead of MAX_BODY_BYTES
+            handler = larger_body("MAX_UPLOAD_BYTES")(handler)
         api_bp.add_url_rule(rule, view_func=handler, methods=[method])
         implied = ["unauthorized"] if auth else []
         if "<" in rule:

@@ -42,6 +42,7 @@ from circle.dues import services
 from circle.dues.forms import ManualPaymentForm, PlanForm
 from circle.errors import DomainError
 from circle.extensions import db
+from circle.mail import external_url
 from circle.models import Circle, Membership
 from circle.money import parse_amount
 from circle.permissions import can, require, sees_amounts
@@ -191,13 +192,13 @@ def _online(circle_id: int, action: str):
     if not online_payment_configured() or module is None:
         flash(_("Online payment is not configured."), "error")
         return redirect(back)
-    page = url_for("dues.member", circle_id=circle.id, _external=True)
+    page = external_url("dues.member", circle_id=circle.id)
     try:
         with unit_of_work(db.session):
             if action == "checkout":
                 # Stripe fills in {CHECKOUT_SESSION_ID}; the braces must stay unencoded.
                 success = (
-                    url_for("dues.checkout_return", circle_id=circle.id, _external=True)
+                    external_url("dues.checkout_return", circle_id=circle.id)
                     + "?session_id={CHECKOUT_SESSION_ID}"
                 )
                 url = module.start_checkout(circle, me, success_url=success, cancel_url=page)

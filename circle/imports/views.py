@@ -26,6 +26,7 @@ from circle.auth.throttle import configured, user_or_address
 from circle.circles.services import circle_for_user
 from circle.csv_export import csv_download
 from circle.db import unit_of_work
+from circle.edge import larger_body
 from circle.errors import DomainError
 from circle.extensions import db, limiter
 from circle.imports import export, services, storage
@@ -50,6 +51,7 @@ def _upload_page(circle, form, status: int):
 
 
 @bp.route("/circles/<int:circle_id>/import", methods=["GET", "POST"])
+@larger_body("MAX_UPLOAD_BYTES")
 @login_required
 @limiter.limit(configured("IMPORTS"), key_func=user_or_address, methods=["POST"])
 def upload(circle_id: int):

@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 
 from babel.dates import format_interval
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -20,7 +20,7 @@ from circle.circles.forms import meeting_time_label, weekday_name
 from circle.db import unit_of_work, utcnow
 from circle.errors import DomainError
 from circle.extensions import db
-from circle.mail import external_url
+from circle.mail import external_url, site_host
 from circle.meetings import absence, ical, report, services
 from circle.meetings.forms import (
     CancelMeetingForm,
@@ -332,7 +332,7 @@ def feed(token: str):
     if member is None:
         abort(404)
     with unit_of_work(db.session):
-        text = ical.feed(member.circle, request.host.split(":")[0] or "circle", utcnow())
+        text = ical.feed(member.circle, site_host(), utcnow())
     response = Response(text, mimetype="text/calendar")
     response.headers["Cache-Control"] = "private, max-age=900"
     return response

@@ -8,12 +8,12 @@ from typing import TypeVar
 from flask import redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from circle.circles.services import circle_for_user, require_admin
 from circle.db import unit_of_work
 from circle.errors import DomainError, Forbidden, NotFound
 from circle.extensions import db
+from circle.forms import FlaskForm
 from circle.models import Circle, Membership, User
 from circle.security import is_safe_next
 

@@ -417,3 +417,24 @@ def test_the_api_refuses_a_circle_that_requires_two_factor_of_a_seat_without_it(
 
     enrol(app, clock, treasurer.user)
     assert api.get(f"/api/v1/circles/{circle.id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "\u0661\u0662\u0663\u0664\u0665\u0666",
+        "\uff11\uff12\uff13\uff14\uff15\uff16",
+        "12345\x00",
+        "x" * 32,
+        "ä" * 10,
+        "-----",
+        "   ",
+    ],
+)
+def test_odd_codes_are_refused_without_an_error(app, client, forms, make, clock, code):
+    user = make.user(locale="en")
+    enrol(app, clock, user)
+    log_in_with_password(forms, user)
+    response = forms.submit("/login/code", {"code": code})
+    assert response.status_code in (200, 422)
+    assert not logged_in(client)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from circle.activity.services import MAX_MINUTES, MAX_NOTE, MAX_TOPIC
+from circle.forms import FlaskForm
 from circle.models import Membership
 from circle.referrals.forms import DATE_MESSAGE, VoidForm, member_choices, optional_int
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from circle.auth.services import MAX_PASSWORD
 from circle.auth.twofactor_forms import code_field
+from circle.forms import FlaskForm
 
 #: The UI languages; names are shown in their own language (wtforms >= 3.3 choices).
 LANGUAGE_CHOICES = [

@@ -60,7 +60,7 @@ _SCOPE = "two-factor"
 #: one of them (admins hold all) must use two-factor login where a circle requires it.
 SENSITIVE_PERMISSIONS = ("see_amounts", "manage_dues", "approve_applications", "manage_visitors")
 
-_TOTP_RE = re.compile(r"\d{6}")
+_TOTP_RE = re.compile(r"[0-9]{6}")
 
 
 def clock() -> float:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from circle.auth.services import MAX_PASSWORD
+from circle.forms import FlaskForm
 
 #: Longest code accepted: a recovery code with spaces or dashes typed in.
 MAX_CODE = 32

@@ -7,8 +7,10 @@ allowed is decided by ``circle.balance.periods.period_for``.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Form, SelectChoice, SelectField
+from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
+
+from circle.forms import Form
 
 DATE_MESSAGE = _l("Please enter a date like 2025-03-26.")
 

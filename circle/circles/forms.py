@@ -14,7 +14,6 @@ from babel.numbers import get_currency_name
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -37,6 +36,7 @@ from circle.circles.services import (
     VISITOR_MAX_VISITS,
     CircleSettings,
 )
+from circle.forms import FlaskForm
 from circle.models import Circle
 from circle.models.circle import MAX_SEATS
 

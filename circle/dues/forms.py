@@ -7,7 +7,6 @@ Amounts are text typed in the user's locale; the views parse them with
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -17,6 +16,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from circle.forms import FlaskForm
 
 DATE_MESSAGE = _l("Please enter a date like 2025-03-26.")
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from circle.forms import FlaskForm
 
 
 class UploadForm(FlaskForm):

@@ -7,10 +7,10 @@ recorded) live in ``circle.meetings.services`` and come back as field errors.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
+from circle.forms import FlaskForm
 from circle.meetings.services import MAX_REASON, MAX_SUBSTITUTE
 from circle.models import Attendance, Membership
 

@@ -8,11 +8,11 @@ on the form that was sent.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from circle.circles.forms import ApplyForm
+from circle.forms import FlaskForm
 from circle.membership.applications import MAX_ANSWER, MAX_REASON, QUESTIONS
 from circle.membership.services import MAX_PROFESSION_LENGTH
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from circle.auth.services import MAX_PASSWORD
 from circle.auth.twofactor_forms import code_field
+from circle.forms import FlaskForm
 
 
 class ExportForm(FlaskForm):

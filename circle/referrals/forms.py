@@ -12,11 +12,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectChoice,
@@ -26,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from circle.forms import FlaskForm, Form
 from circle.models import Membership, Referral
 from circle.referrals.services import MAX_NOTE
 

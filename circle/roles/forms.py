@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SubmitField
 from wtforms.validators import InputRequired
 
+from circle.forms import FlaskForm
 from circle.models import OFFICER_ROLES, Membership
 from circle.permissions import ROLE_LABELS
 

@@ -7,10 +7,10 @@ with a comma or a dot, distinct thresholds, points 0..100, harder tiers worth mo
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
+from circle.forms import FlaskForm
 from circle.scores.table import AREAS, MAX_TIERS
 
 #: Tier rows the editor offers per area (blank rows are ignored).

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from circle.forms import FlaskForm
 from circle.models import Circle, Meeting, Membership
 from circle.visitors.services import LIMITS
 from circle.web import ui_locale

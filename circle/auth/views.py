@@ -39,6 +39,7 @@ from circle.errors import DomainError
 from circle.extensions import db, limiter
 from circle.mail import external_url, send_mail
 from circle.models import User
+from circle.security import is_safe_next
 from circle.web import form_error, redirect_next
 
 bp = Blueprint("auth", __name__)
@@ -91,7 +92,12 @@ def register():
         form_error(form, error)
         return _render_register(form, error.status)
     session["registered_email"] = services.normalise_email(form.email.data)
-    return redirect(url_for("auth.registered", next=form.next.data or None))
+    return redirect(url_for("auth.registered", next=_local_next(form.next.data)))
+
+
+def _local_next(target: str | None) -> str | None:
+    """``target`` when it is a path of this site (to carry on to the login), else None."""
+    return target if is_safe_next(target) else None
 
 
 @bp.get("/register/sent")
@@ -100,7 +106,7 @@ def registered():
     return render_template(
         "auth/registered.html",
         email=session.get("registered_email", ""),
-        login_url=url_for("auth.login", next=request.args.get("next") or None),
+        login_url=url_for("auth.login", next=_local_next(request.args.get("next"))),
     )
 
 

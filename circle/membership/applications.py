@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from circle.audit import record
 from circle.auth.services import normalise_email
@@ -29,8 +29,8 @@ from circle.errors import (
 from circle.extensions import db
 from circle.mail import external_url, send_mail
 from circle.membership import services
-from circle.models import Circle, Membership, MembershipRole, User
-from circle.permissions import PERMISSIONS, require
+from circle.models import Circle, Membership, User
+from circle.permissions import require
 
 #: The short questions of the application form, in the order they are asked.
 QUESTIONS = {
@@ -128,25 +128,6 @@ def sponsors_of(requests: list[Membership]) -> dict[int, Membership]:
         select(Membership).where(Membership.circle_id == circle_id, Membership.id.in_(ids))
     ).scalars()
     return {m.id: m for m in rows}
-
-
-def deciders(circle_id: int) -> list[Membership]:
-    """Active members who may decide applications: admins and the roles that hold the right."""
-    roles = select(MembershipRole.membership_id).where(
-        MembershipRole.circle_id == circle_id,
-        MembershipRole.role.in_(PERMISSIONS["approve_applications"]),
-    )
-    return list(
-        db.session.execute(
-            select(Membership)
-            .where(
-                Membership.circle_id == circle_id,
-                Membership.status == "active",
-                or_(Membership.role == "admin", Membership.id.in_(roles)),
-            )
-            .order_by(Membership.id)
-        ).scalars()
-    )
 
 
 def _open_request(circle_id: int, membership_id: int, refusal: str) -> Membership:

@@ -1,15 +1,14 @@
-"""Seat rules: at most ``seat_limit`` (≤ 40) active seats, at most one per profession.
-
-Every path that fills a seat goes through ``take_seat``: it locks the circle row,
-counts, checks the profession, and flushes inside a savepoint so that the partial
-unique indexes turn a lost race into the same domain error instead of a 500.
+"""Seat rules: at most ``seat_limit`` (≤ 40) seats, taken or reserved for an invitee, and
+at most one per profession. Every path that fills a seat locks the circle row, counts,
+checks the profession (``check_seat_free``) and flushes in a savepoint (``take_seat``), so
+the partial unique indexes turn a lost race into the same domain error instead of a 500.
 """
 
 from __future__ import annotations
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from circle.auth.services import create_invited_user, find_user_by_email
@@ -31,11 +30,13 @@ from circle.models import (
     Circle,
     Invitation,
     Membership,
+    MembershipRole,
     Profession,
     User,
     profession_key,
 )
 from circle.models.invitation import reserving
+from circle.permissions import PERMISSIONS
 
 MAX_PROFESSION_LENGTH = 120
 
@@ -97,10 +98,7 @@ def seat_holder(circle_id: int, profession_id: int) -> Membership | None:
 def reservation_for(
     circle_id: int, profession_id: int, exclude: Invitation | None = None
 ) -> Invitation | None:
-    """The open invitation that reserves a profession's seat ("add a member"), if any.
-
-    Expiry is read here: an invitation past ``expires_at`` reserves nothing.
-    """
+    """The open, unexpired invitation that reserves a profession's seat, if any."""
     query = select(Invitation).where(
         Invitation.circle_id == circle_id,
         Invitation.profession_id == profession_id,
@@ -226,10 +224,9 @@ def refuse_if_live(circle_id: int, user: User) -> None:
 def seat_directly(
     circle: Circle, actor: Membership, email: str, name: str, profession_name: str
 ) -> Membership:
-    """Seat a person at once without mailing them (admins): only for data an operator moves
-    over (the demo chapter); no page or API endpoint reaches it. Admins on the web and the
-    API reserve the seat and invite instead (``circle.membership.invitations.add_member``).
-    An unknown address gets an account that chooses its password through "forgot password".
+    """Seat a person at once, unmailed: only for data an operator moves over (the demo).
+
+    No page or API reaches it; admins there reserve and invite (``invitations.add_member``).
     """
     require_admin(actor)
     profession = get_or_create_profession(profession_name)
@@ -457,13 +454,30 @@ def offer_freed_seat(circle: Circle) -> Membership | None:
     return None
 
 
-# --- mail --------------------------------------------------------------------------
+# --- mail ---
+
+
+def deciders(circle_id: int) -> list[Membership]:
+    """Active members who may decide applications: admins and the roles that hold the right."""
+    roles = select(MembershipRole.membership_id).where(
+        MembershipRole.circle_id == circle_id,
+        MembershipRole.role.in_(PERMISSIONS["approve_applications"]),
+    )
+    return list(
+        db.session.execute(
+            select(Membership)
+            .where(
+                Membership.circle_id == circle_id,
+                Membership.status == "active",
+                or_(Membership.role == "admin", Membership.id.in_(roles)),
+            )
+            .order_by(Membership.id)
+        ).scalars()
+    )
 
 
 def _mail_admins_about_application(circle: Circle, membership: Membership) -> None:
     """Tell everyone who may decide (admins, membership committee ...) about a new request."""
-    from circle.membership.applications import deciders
-
     admins = deciders(circle.id)
     link = external_url("membership.applications", circle_id=circle.id)
     for admin in admins:

@@ -1,8 +1,10 @@
 """Checks of entered values that several services share: dates of entries, free texts,
-reasons. Each refuses with a translated ValidationFailed naming the field."""
+reasons, the characters of any text. Each refuses with a translated ValidationFailed
+naming the field."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask_babel import format_date
@@ -16,6 +18,21 @@ from circle.weeks import today_for
 EARLIEST = date(2000, 1, 1)
 #: The longest reason for a void, decline or cancellation.
 MAX_REASON = 500
+
+#: Never typed as text, and harmful where the text goes (mail headers, CSV, the page):
+#: DEL and the C1 controls (NEL among them), the Unicode line and paragraph separators,
+#: and the bidi embeddings, overrides and isolates that make a name read backwards.
+_NEVER_TEXT = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+#: A single line refuses every C0 control as well (TAB, CR and LF included).
+_SINGLE_LINE = re.compile(f"[\x00-\x1f{_NEVER_TEXT}]")
+#: A text area keeps its line breaks and tabs (TAB, LF, CR), and nothing else of C0.
+_MULTI_LINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_NEVER_TEXT}]")
+
+
+def refused_characters(text: str, *, multi_line: bool = False) -> bool:
+    """True when ``text`` holds a character no entered text may hold: any control
+    character in a single line; in a text area, controls other than TAB, LF and CR."""
+    return (_MULTI_LINE if multi_line else _SINGLE_LINE).search(text) is not None
 
 
 def check_date(circle: Circle, day: date, field_name: str) -> None:

@@ -1,8 +1,9 @@
 """Marshmallow fields and validators whose messages are translated when they are raised.
 
 Input is hostile by default: strings refuse control characters and lone surrogates
-(PostgreSQL and the password hasher cannot store them), integers refuse floats and
-booleans, and every refusal reads in the user's language.
+(PostgreSQL and the password hasher cannot store them) by the same check as every HTML
+form (``circle.checks.refused_characters``), integers refuse floats and booleans, and
+every refusal reads in the user's language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 
+from circle.checks import refused_characters
 from circle.routing import MAX_ID, NO_ID
 
 _COMMON = {
@@ -27,11 +29,6 @@ def _has_surrogates(value: str) -> bool:
     return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
 
 
-def _has_controls(value: str) -> bool:
-    """True when ``value`` holds control characters (tabs and newlines included)."""
-    return any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value)
-
-
 class _Translated:
     """Raise the field's messages translated now (marshmallow would keep lazy strings)."""
 
@@ -41,7 +38,13 @@ class _Translated:
 
 
 class Text(_Translated, fields.String):
-    """A single-line string, trimmed; refuses control characters and surrogates."""
+    """A single-line string, trimmed; refuses control characters and surrogates.
+
+    ``single_line=False`` (notes) keeps line breaks and tabs but no other control.
+    """
+
+    #: Whether control characters are checked (passwords keep whatever was typed).
+    checks_characters = True
 
     default_error_messages = {
         **_COMMON,
@@ -60,13 +63,15 @@ class Text(_Translated, fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in text or _has_surrogates(text):
             raise self.make_error("characters")
-        if self.single_line and _has_controls(text):
+        if self.checks_characters and refused_characters(text, multi_line=not self.single_line):
             raise self.make_error("characters")
         return text.strip() if self.strip else text
 
 
 class Password(Text):
     """A password: kept exactly as typed (no trimming); tabs and the like are allowed."""
+
+    checks_characters = False
 
     def __init__(self, **kwargs):
         super().__init__(strip=False, single_line=False, **kwargs)

@@ -1,0 +1,74 @@
+"""The base classes of every HTML form: the text checks run on every field, always.
+
+Every form of the app derives from ``circle.forms.FlaskForm`` (posted forms, with CSRF)
+or ``circle.forms.Form`` (GET forms and the rows nested in a posted form); ruff refuses
+the library's own classes elsewhere (``TID251`` in ruff.toml), so a new form cannot leave
+the checks out. The checks (``circle.checks.refused_characters``):
+
+- a single-line field (``StringField`` and its kinds: e-mail, search, hidden ...) holds
+  no control character at all: CR/LF in a circle's name would break every mail header
+  that carries it later, a TAB or a bidi override would disguise it;
+- a text area may hold line breaks and tabs, but no other control character;
+- passwords are exempt: they are hashed, never shown or mailed, and a password set
+  elsewhere must keep working (NUL is still refused for every field by
+  ``circle.input_checks``); so is ``next``, a redirect target checked where it is used.
+
+A refusal is a message on the field (above the form for a hidden field, which shows
+none), so the view answers as for any invalid form: the page again, nothing saved.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm as _FlaskForm  # noqa: TID251 - the one place it is extended
+from wtforms import Form as _Form  # noqa: TID251 - the one place it is extended
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.fields import Field
+
+from circle.checks import refused_characters
+from circle.input_checks import UNSTORED
+
+CHARACTERS_MESSAGE = _l("Contains characters that are not allowed.")
+
+
+def is_checked(field: Field) -> bool:
+    """True for a text field whose characters are checked (all but passwords and ``next``)."""
+    return (
+        isinstance(field, StringField)
+        and not isinstance(field, PasswordField)
+        and field.short_name not in UNSTORED
+    )
+
+
+def _sent_text(field: Field) -> list[str]:
+    """The values the browser sent for ``field`` (none when the form was not submitted)."""
+    return [value for value in (field.raw_data or []) if isinstance(value, str)]
+
+
+class TextChecks:
+    """Mix-in for WTForms forms: after the fields' own validators, refuse control
+    characters in what was sent (see the module's docstring)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate the fields, then check the characters of every text field."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if not is_checked(field):
+                continue
+            multi_line = isinstance(field, TextAreaField)
+            if any(refused_characters(text, multi_line=multi_line) for text in _sent_text(field)):
+                message = str(CHARACTERS_MESSAGE)
+                if isinstance(field, HiddenField):
+                    self.form_errors.append(message)
+                else:
+                    field.errors = [*field.errors, message]
+                valid = False
+        return valid
+
+
+class FlaskForm(TextChecks, _FlaskForm):
+    """Flask-WTF's form (CSRF) with the text checks: the base of every posted form."""
+
+
+class Form(TextChecks, _Form):
+    """WTForms' plain form with the text checks: GET forms and rows nested in a form."""

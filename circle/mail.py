@@ -127,7 +127,7 @@ def external_url(endpoint: str, **values) -> str:
     Only the configuration names the site: never the request's ``Host`` or
     ``X-Forwarded-Host``, which anyone can send.
     """
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def site_host() -> str:

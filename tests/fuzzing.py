@@ -28,14 +28,15 @@ def cheap_hashing():
 
     (Logins and sign-ups would otherwise spend half a second each on the real parameters.)
     """
-    import circle.auth.services as auth_services
+    import circle.auth.passwords as passwords
     import circle.security as security
     import tests.factories as factories
 
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(security, "_hasher", cheap)
-        patch.setattr(auth_services, "_DUMMY", [cheap.hash("dummy")])
+        dummy = cheap.hash("dummy")
+        patch.setattr(passwords, "_dummy_hash", lambda: dummy)
         # The factories' cached hash must stay the real one for the other tests.
         patch.setattr(factories, "_hash_cache", {})
         yield

@@ -186,8 +186,8 @@ def _handle(
     try:
         with unit_of_work(db.session):
             if auth:
-                refuse_unless_enrolled(g.api_user, path.get("circle_id"))
                 g.api_user = _authenticate()
+                refuse_unless_enrolled(g.api_user, path.get("circle_id"))
             if query_schema is not None:
                 path["query"] = query_schema().load(request.args.to_dict())
             if body_schema is not None:

@@ -22,6 +22,7 @@ from circle.models import (
     Payment,
     Referral,
     User,
+    UserSession,
     Visitor,
 )
 from circle.privacy import erase
@@ -146,6 +147,9 @@ def test_the_export_holds_everything_about_me_and_nothing_of_others(client, auth
     with client.application.app_context():
         token = db.session.execute(select(ApiToken)).scalars().first()
         assert token.token_hash not in raw
+        login = db.session.execute(select(UserSession)).scalars().first()
+        assert login.session_hash not in raw
+    assert [s["client_address"] for s in data["sessions"]] == ["127.0.0.1"]
 
 
 def test_the_export_needs_the_csrf_token(client, auth, chapter):

@@ -39,6 +39,7 @@ from circle.models import (
     Payment,
     Referral,
     User,
+    UserSession,
     Visitor,
     VisitorVisit,
 )
@@ -99,6 +100,7 @@ def export_data(user: User) -> dict[str, Any]:
         "payments": _payments(ids),
         "dues_subscriptions": _subscriptions(ids),
         "api_tokens": _tokens(user),
+        "sessions": _sessions(user),
         "audit_entries": _audit(user, ids),
     }
 
@@ -365,6 +367,21 @@ def _tokens(user: User) -> list[dict[str, Any]]:
             "revoked_at": _iso(t.revoked_at),
         }
         for t in rows
+    ]
+
+
+def _sessions(user: User) -> list[dict[str, Any]]:
+    """The member's login sessions: browser, client address and times (never the id)."""
+    rows = _rows(select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id))
+    return [
+        {
+            "user_agent": s.user_agent,
+            "client_address": s.client_address,
+            "created_at": _iso(s.created_at),
+            "last_seen_at": _iso(s.last_seen_at),
+            "ended_at": _iso(s.ended_at),
+        }
+        for s in rows
     ]
 
 

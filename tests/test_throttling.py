@@ -56,6 +56,7 @@ def test_failed_logins_count_per_address_and_account_across_web_and_api(
     response = client.post("/api/v1/tokens", json=right, **from_address(1))
     assert response.status_code == 429
     assert response.get_json()["code"] == "rate_limited"
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
     response = forms.submit("/login", right, **from_address(1))
     assert response.status_code == 429
     assert "Too many attempts. Please try again in 60 minutes." in html(response)

@@ -288,4 +288,6 @@ def domain_problem(error: DomainError) -> Response:
         if "Authorization" in request.headers:
             value += ', error="invalid_token"'
         response.headers["WWW-Authenticate"] = value
+    if getattr(error, "retry_after", None):  # a throttle's refusal says when to come back
+        response.headers["Retry-After"] = str(error.retry_after)
     return response

@@ -271,6 +271,7 @@ def start_gunicorn(url: str, port: int, log: Path) -> subprocess.Popen:
         **os.environ,
         "CIRCLE_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "BASE_URL": f"http://127.0.0.1:{port}",  # required in production; the host it answers
         "DATABASE_URL": url,
         "MAIL_OUTBOX": str(log.parent / "outbox"),
     }

@@ -185,7 +185,9 @@ def test_email_change_needs_the_current_password_and_a_free_address(app, client,
         client, "/account/email", {"email": "Neu@Example.org", "current_password": PASSWORD}
     )
     assert done.status_code == 302
-    assert reload_user(app, user).email == "neu@example.org"
+    # The new address waits for its confirmation link (issue 12, item 4).
+    stored = reload_user(app, user)
+    assert (stored.email, stored.pending_email) == (user.email, "neu@example.org")
 
 
 def test_account_forms_need_csrf(app, client, make, auth):

@@ -65,13 +65,10 @@ def start(user: User, remember: bool = False) -> None:
     Ends the session this browser had before and keeps only its chosen language. Commits
     the new rows in their own unit of work: call it after the request's own one.
     """
-    locale = session.get("locale")
     with unit_of_work(db.session):
         _end_this_browser()
         plain = _open(user, _new_chain() if remember else None)
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    forget()
     login_user(user)
     session["_user_id"] = plain
 
@@ -83,7 +80,7 @@ def end() -> None:
     """
     with unit_of_work(db.session):
         _end_this_browser()
-    _forget_browser_session()
+    forget()
     g.remember_cookie = None
 
 
@@ -193,7 +190,7 @@ def remembered() -> bool:
 
 
 def check(value: str) -> tuple[UserSession | None, str]:
-    """Look up the session id from the cookie: ``(row, "ok")`` or ``(None, reason)``.
+    """Look up the session id from the cookie: ``(row, "ok")`` or ``(row or None, reason)``.
 
     Reasons: ``unknown`` (no such id), ``revoked`` (ended, or the account erased) and
     ``expired`` (idle or absolute timeout; the row is ended here). Only flushes.
@@ -220,12 +217,15 @@ def check(value: str) -> tuple[UserSession | None, str]:
 
 
 def forget() -> None:
-    """Drop the login from this browser's Flask session (the remember cookie stays)."""
-    _forget_browser_session()
+    """Clear this browser's Flask session except its chosen language (the remember cookie stays)."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
 
 
 def restore() -> tuple[User | None, str]:
-    """Start a session from the remember-me cookie: ``(user, "ok")`` or ``(None, reason)``.
+    """Start a session from the remember-me cookie: ``(user, "ok")`` or ``(user?, reason)``.
 
     The token is replaced by a new one of its chain. Reasons: ``none`` (no cookie),
     ``unknown``, ``revoked``, ``expired``, ``reused`` (a replaced token came back: the
@@ -248,10 +248,7 @@ def restore() -> tuple[User | None, str]:
             g.remember_cookie = None
         return (token.user if token is not None else None), reason
     token.rotated_at = moment
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    forget()
     session_id = _open(token.user, token.chain, expires_at=token.expires_at)
     login_user(token.user, fresh=False)
     session["_user_id"] = session_id
@@ -389,14 +386,6 @@ def _end_this_browser() -> None:
     g.remember_cookie = None
     g.pop("user_session", None)
     db.session.flush()
-
-
-def _forget_browser_session() -> None:
-    """Clear the Flask session except the chosen language."""
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
 
 
 #: (text in the User-Agent header, name shown), first match wins.

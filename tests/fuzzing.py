@@ -171,3 +171,33 @@ def savepoint(app) -> Iterator[None]:
         yield
     finally:
         nested.rollback()
+
+
+# --- the edges that found 500s (issue 12, item 13) -----------------------------------------
+
+#: Days at and past the calendar's edges, and days no calendar has.
+EDGE_DAYS = ["0001-01-01", "9999-12-31", "2026-13-45", "2026-02-30", "0000-00-00", "1999-12-31"]
+#: Ids and counts past the columns: int4 (2**31), int8 (2**63) and past 64 bits.
+EDGE_INTS = ["0", "-1", "2147483647", "2147483648", "9223372036854775808", "9" * 20, "1e309"]
+#: Texts with controls and odd encodings (as strings: lone surrogates are sent as the
+#: bytes they escape, see ``as_bytes``).
+EDGE_TEXTS = [
+    "Kreis\r\nBcc: everyone@example.org",
+    "a\x00b",
+    "\u2028\u2029",
+    "\u202eevil",
+    "\udcff\udcfe",  # the bytes ff fe: not UTF-8 at all
+    "%ff%fe%00",
+    "\ud800",
+]
+#: Every edge value, for a parameter of unknown kind.
+EDGES = EDGE_DAYS + EDGE_INTS + EDGE_TEXTS
+
+
+def as_bytes(value: str) -> bytes:
+    """The bytes a hostile client sends for ``value``: surrogates U+DC80..U+DCFF stand for
+    single raw bytes (invalid UTF-8), other lone surrogates are sent as encoded."""
+    try:
+        return value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")

@@ -6,11 +6,18 @@ share with the per-test ``app`` fixture used here.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
 
 from tests.conftest import csrf_token
+from tests.pages import page_forms, text
+from tests.test_imports_web import counts as import_counts
+from tests.test_imports_web import upload, world
+from tests.test_stripe_webhooks import deliver, dues, state
+
+__all__ = ["dues", "world"]  # fixtures of the import and webhook tests, shared here
 
 
 @pytest.mark.parametrize("by", ["month", "week"])
@@ -164,3 +171,51 @@ def test_a_payment_up_to_the_last_day_of_the_calendar_does_not_break_the_dues_pa
     response = client.get(f"{page}?member={member.id}")
     assert response.status_code == 200
     assert 'value="9999-12-31"' in response.get_data(as_text=True)
+
+
+# --- issue 12, item 13: the other three 500s (fixed in the importer and the webhook) -----
+
+
+def test_an_import_confirmation_dated_2026_13_45_is_refused_and_imports_nothing(
+    app, client, auth, world
+):
+    """Issue 12, item 13: the confirmation form carries the slips' date as a hidden field;
+    a tampered ``2026-13-45`` reached ``date.fromisoformat`` unchecked (500)."""
+    circle = world["circle"]
+    auth.login(world["admin"])
+    body = text(upload(client, circle.id))
+    confirm = next(f for f in page_forms(body) if f["action"].endswith("/import/confirm"))
+    for day in ("2026-13-45", "2026-02-30"):
+        response = client.post(confirm["action"], data={**confirm["fields"], "date": day})
+        assert 400 <= response.status_code < 500, day
+    assert import_counts(app) == (0, 0, 0, 0, 0)
+
+
+UTF7_XML = (
+    b'<?xml version="1.0" encoding="UTF-7"?>\n'
+    b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>\n'
+)
+
+
+def test_an_xml_file_declaring_utf_7_is_refused_with_a_message(app, client, auth, api, world):
+    """Issue 12, item 13: an upload declaring ``encoding="UTF-7"`` made the XML parser
+    raise outside the importer's refusals (500). It is an unreadable file: 422 on the page
+    and the API, nothing imported."""
+    auth.login(world["admin"])
+    response = upload(client, world["circle"].id, name="slips.xls", data=UTF7_XML)
+    assert response.status_code == 422
+    api.as_user(world["admin"])
+    refused = api.post(
+        f"/api/v1/circles/{world['circle'].id}/imports",
+        data={"file": (io.BytesIO(UTF7_XML), "slips.xls"), "date": "2025-03-05"},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert import_counts(app) == (0, 0, 0, 0, 0)
+
+
+def test_a_json_array_sent_to_the_webhook_with_a_valid_signature_is_400(app, client, dues):
+    """Issue 12, item 13: a correctly signed JSON array was taken for an event (500)."""
+    response = deliver(client, '[{"id": "evt_1", "type": "invoice.paid"}]')
+    assert response.status_code == 400
+    assert state(app) == ([], [], [])

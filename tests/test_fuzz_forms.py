@@ -7,7 +7,11 @@ textareas, named buttons). Each form is then submitted with a valid CSRF token a
 field, a valid choice or a hostile value: very long strings, control characters with NUL,
 the right-to-left override, emoji, lone surrogates (sent URL-encoded, as a browser or a
 script would), huge and negative numbers, ``1e309``, days in year 1 and 9999,
-``0000-00-00``, empty and blank values, or the field left out.
+``0000-00-00``, impossible days (2026-13-45, 2026-02-30), CR/LF and raw bytes that are
+not UTF-8, empty and blank values, or the field left out.
+
+The query parameters of every GET page crawled (``period``, ``from``, ``to``, ``member``,
+``week`` ...) get the same treatment, with the edges of ``tests.fuzzing`` first.
 
 Every case runs on a fresh client that carries the persona's session cookie, inside a
 SAVEPOINT that is rolled back: destructive forms (log out, delete the account, leave the
@@ -28,7 +32,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import csrf_token
-from tests.fuzzing import cheap_hashing, fuzz_app, savepoint, world
+from tests.fuzzing import EDGES, as_bytes, cheap_hashing, fuzz_app, savepoint, world
 
 #: Generated cases per form, after the explicit ones (every field the same hostile value).
 #: A deeper run: CIRCLE_FUZZ_FORM_EXAMPLES=50 .venv/bin/pytest tests/test_fuzz_forms.py
@@ -41,6 +45,9 @@ EVERY_FIELD = [
     "-99999999999999999999999",
     "0000-00-00",
     "9999-12-31",
+    "2026-13-45",
+    "99999999999999999999",
+    "Kreis\r\nBcc: everyone@example.org",
 ]
 #: Pages each persona may visit while looking for forms.
 MAX_PAGES = 160
@@ -83,6 +90,7 @@ HOSTILE_VALUES = [
     "../../etc/passwd",
     "%00%ff",
     "a" * 20_000,
+    *EDGES,
 ]
 
 HOSTILE = st.one_of(
@@ -168,8 +176,9 @@ def _pattern(url: str) -> str:
     return re.sub(r"/\d+", "/N", path)
 
 
-def crawl(client, starts: list[str]) -> list[Form]:
-    """Walk the GET pages reachable from ``starts`` and return their distinct forms."""
+def crawl(client, starts: list[str], pages: list[str] | None = None) -> list[Form]:
+    """Walk the GET pages reachable from ``starts`` and return their distinct forms (the
+    HTML pages seen are added to ``pages`` when given)."""
     queue, seen, per_pattern = list(starts), set(), {}
     forms: dict[tuple, Form] = {}
     while queue and len(seen) < MAX_PAGES:
@@ -187,6 +196,8 @@ def crawl(client, starts: list[str]) -> list[Form]:
         assert response.status_code < 500, (local, response.status_code)
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
+        if pages is not None:
+            pages.append(local)
         parser = _PageParser("http://circle.test" + local)
         parser.feed(response.get_data(as_text=True))
         for form in parser.forms:
@@ -202,7 +213,7 @@ def _is_csrf(name: str) -> bool:
 
 def _encode(value: str) -> str:
     """URL-encode like a client that sends whatever bytes it has (lone surrogates too)."""
-    return quote_plus(value.encode("utf-8", "surrogatepass"))
+    return quote_plus(as_bytes(value))
 
 
 def _values(form: Form) -> st.SearchStrategy[dict[str, str | None]]:
@@ -314,14 +325,15 @@ def admin_forms(fuzz_app, world):
     assert login.status_code == 302, login.status_code
     circle = f"/circles/{world['path']['circle_id']}"
     starts = ["/", "/account", "/circles", circle, "/directory", f"{circle}/meetings"]
-    forms = crawl(client, starts)
-    return _session_cookie(client), forms
+    pages: list[str] = []
+    forms = crawl(client, starts, pages)
+    return _session_cookie(client), forms, pages
 
 
 # A failing example can be huge; Hypothesis warns while printing it.
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")
 def test_every_form_of_a_logged_in_admin_survives_hostile_input(fuzz_app, admin_forms):
-    cookie, forms = admin_forms
+    cookie, forms, _pages = admin_forms
     actions = {_pattern(form.action) for form in forms}
     # The walk reaches the whole app, not just the start pages.
     assert len(forms) >= 40, sorted(actions)
@@ -350,4 +362,59 @@ def test_every_form_without_a_login_survives_hostile_input(fuzz_app, world):
     assert {"/login", "/register", "/password/forgot", "/language", reset} <= actions, actions
     client.get("/login")  # the CSRF token of the forms is tied to this session
     failures = fuzz_forms(fuzz_app, _session_cookie(client), forms)
+    assert not failures, "\n\n".join(failures)
+
+
+#: Query parameters the pages read (and ones they do not: they must be ignored).
+QUERY_NAMES = ["period", "from", "to", "member", "week", "by", "status", "page", "entity", "q"]
+
+
+def _query(names: list[str]) -> st.SearchStrategy[dict[str, str | None]]:
+    """Per parameter: an edge value first, any hostile value, or left out."""
+    return st.fixed_dictionaries(
+        {name: st.one_of(st.sampled_from(EDGES), st.just(None), HOSTILE) for name in names}
+    )
+
+
+def fuzz_page(app, cookie: str, page: str) -> None:
+    """GET ``page`` with hostile query parameters; fail on a 5xx."""
+    path, _, query = page.partition("?")
+    names = sorted({*QUERY_NAMES, *(pair.partition("=")[0] for pair in query.split("&") if pair)})
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(values=_query(names))
+    def fuzz(values):
+        client = app.test_client()
+        client.set_cookie("session", cookie, domain="circle.test")
+        pairs = [(n, v) for n, v in values.items() if v is not None]
+        url = f"{path}?" + "&".join(f"{_encode(n)}={_encode(v)}" for n, v in pairs)
+        with savepoint(app):
+            response = client.get(url)
+        assert response.status_code < 500, (url, response.status_code)
+
+    for value in reversed(EDGES):  # each edge in every parameter at once
+        fuzz = example(values=dict.fromkeys(names, value))(fuzz)
+    fuzz()
+
+
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")
+def test_every_page_of_a_logged_in_admin_survives_hostile_query_parameters(fuzz_app, admin_forms):
+    """Issue 12, item 13: the 500s of ``?member=99999999999999999999`` and of periods
+    ending 9999-12-31 came through query strings; every page crawled gets them all."""
+    cookie, _forms, pages = admin_forms
+    shapes = {_pattern(page) for page in pages}
+    assert {"/circles/N/balance", "/circles/N/dues/admin", "/circles/N/ledger"} <= shapes, shapes
+    failures = []
+    for page in {_pattern(p): p for p in pages}.values():
+        try:
+            fuzz_page(fuzz_app, cookie, page)
+        except Exception as error:  # collect them all, then fail with the list
+            failures.append(f"{page}: {type(error).__name__}: {str(error)[:800]}")
     assert not failures, "\n\n".join(failures)

@@ -257,8 +257,13 @@ class Id(Int):
     """The id of a row: a value outside the database's id range names no row.
 
     Like the URL converter, it turns such values into ``NO_ID`` so that the services
-    answer exactly as for any unknown id, instead of the driver overflowing.
+    answer exactly as for any unknown id, instead of the driver overflowing. The document
+    names the range, so that fuzzers try its edges (and beyond).
     """
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"minimum": 1, "maximum": MAX_ID, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         """Check the type; map ids the database cannot hold to ``NO_ID``."""

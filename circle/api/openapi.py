@@ -13,6 +13,7 @@ from circle.api import api_bp
 from circle.api.endpoint import MAX_BODY, OPERATIONS, PROBLEM_STATUS, Operation
 from circle.api.schemas import ProblemSchema
 from circle.extensions import limiter
+from circle.routing import MAX_ID
 
 #: A path parameter with its converter (``int``; empty for Flask's default string).
 _PATH_PARAM = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?(\w+)>")
@@ -33,9 +34,10 @@ or non-object body is reported under `errors.body`). Any path answers 405
 
 
 def _param_schema(converter: str, name: str) -> dict:
-    """The JSON schema of a path parameter: an integer for ``int``, a date for ``day``."""
+    """The JSON schema of a path parameter: an id for ``int`` (bounded, so that fuzzers try
+    the database's edge and beyond it), a date for ``day``."""
     if converter == "int":
-        return {"type": "integer", "minimum": 0}
+        return {"type": "integer", "minimum": 0, "maximum": MAX_ID}
     if name == "day":
         return {"type": "string", "format": "date"}
     return {"type": "string"}

@@ -16,6 +16,7 @@ from circle.activity.services import (
     record_one_to_one,
 )
 from circle.auth.services import create_api_token, make_reset_token
+from circle.auth.verification import make_confirm_token
 from circle.db import utcnow
 from circle.dues.services import PlanInput, record_manual_payment, set_plan
 from circle.extensions import db
@@ -128,6 +129,7 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
         token, api_token = create_api_token(adm.user, "probe")
         calendar_token = ical.issue_token(mem)
         reset_token = make_reset_token(adm.user)
+        confirm_token = make_confirm_token(adm.user, adm.user.email)
         login = UserSession(
             user_id=adm.user.id,
             session_hash=token_hash(new_token()),
@@ -154,6 +156,7 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
             "invitation_token": invitation_token,
             "calendar_token": calendar_token,
             "reset_token": reset_token,
+            "confirm_token": confirm_token,
             "api_token": api_token,
             "applicant_id": applicant.id,
             "officer_id": other.id,

@@ -7,8 +7,11 @@ import re
 
 from sqlalchemy import func, select
 
+from circle.auth.services import change_email as request_email_change
 from circle.extensions import db
 from circle.models import Circle, Membership, User
+from circle.privacy.erase import erase_account
+from circle.privacy.export import export_data
 from tests.factories import PASSWORD
 from tests.pages import submit, text
 
@@ -78,14 +81,27 @@ CIRCLE_FORM = {
 # --- the link ----------------------------------------------------------------------
 
 
-def test_the_confirmation_link_works_once(app, client, forms, auth, outbox):
+def test_the_confirmation_link_works_once_and_only_for_its_account(
+    app, client, make, forms, auth, outbox
+):
     register(forms)
     user = user_by_email(app, "rita@example.org")
     assert user.email_verified_at is None
     [link] = confirm_links(outbox, "rita@example.org")
-    confirmed = client.get(link)
+    # Logged out, the link asks for the login first (mailbox and password both needed).
+    logged_out = client.get(link)
+    assert logged_out.status_code == 302 and "/login" in logged_out.headers["Location"]
+    # Someone else's account cannot use it.
+    auth.login(make.user())
+    assert client.get(link).status_code == 404
+    auth.logout()
+    auth.login("rita@example.org", password="a long new password")
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "Is rita@example.org your address?" in text(page)
+    assert stored_user(app, user.id).email_verified_at is None  # showing changes nothing
+    confirmed = submit(client, link, link)
     assert confirmed.status_code == 302
-    assert confirmed.headers["Location"].endswith("/login")
     assert stored_user(app, user.id).email_verified_at is not None
     again = client.get(link)
     assert again.status_code == 404
@@ -93,11 +109,12 @@ def test_the_confirmation_link_works_once(app, client, forms, auth, outbox):
 
 
 def test_an_expired_or_forged_confirmation_link_is_404_and_confirms_nothing(
-    app, client, forms, outbox
+    app, client, forms, auth, outbox
 ):
     register(forms)
     user = user_by_email(app, "rita@example.org")
     [link] = confirm_links(outbox, "rita@example.org")
+    auth.login("rita@example.org", password="a long new password")
     app.config["EMAIL_CONFIRM_MAX_AGE"] = -1  # every link is now too old
     expired = client.get(link)
     assert expired.status_code == 404
@@ -127,7 +144,7 @@ def test_an_unconfirmed_account_logs_in_sees_the_banner_and_cannot_create_a_circ
     resent = submit(client, "/circles", "/account/confirm/resend")
     assert resent.status_code == 302
     [link] = confirm_links(outbox, user.email)
-    assert client.get(link).status_code == 302
+    assert submit(client, link, link).status_code == 302
     assert "Please confirm your e-mail address" not in text(client.get("/circles"))
     created = forms.submit("/circles/new", CIRCLE_FORM)
     assert created.status_code == 302
@@ -198,7 +215,7 @@ def test_a_new_address_waits_for_its_confirmation(app, client, make, auth, outbo
     assert auth.login("old@example.org").status_code == 302
 
     [link] = confirm_links(outbox, "new@example.org")
-    assert client.get(link).status_code == 302
+    assert submit(client, link, link).status_code == 302
     changed = stored_user(app, user.id)
     assert (changed.email, changed.pending_email) == ("new@example.org", None)
     assert client.get(link).status_code == 404  # works once
@@ -217,6 +234,20 @@ def test_a_new_address_taken_meanwhile_is_refused_on_confirmation(app, client, m
     )
     [link] = confirm_links(outbox, "new@example.org")
     make.user(email="new@example.org")
-    response = client.get(link)
+    response = submit(client, link, link)
     assert response.status_code == 409
     assert stored_user(app, user.id).email == "old@example.org"
+
+
+def test_erasing_an_account_forgets_its_unconfirmed_new_address(app, make):
+    user = make.user(email="old@example.org")
+    with app.test_request_context():
+        row = db.session.get(User, user.id)
+        request_email_change(row, PASSWORD, "new@example.org")
+        assert row.pending_email == "new@example.org"
+        assert export_data(row)["profile"]["pending_email"] == "new@example.org"
+        erase_account(row, PASSWORD, "old@example.org")
+        db.session.flush()
+        assert row.pending_email is None
+        db.session.rollback()
+        db.session.remove()

@@ -61,6 +61,8 @@ INVITATION = Case(
 )
 RESET = Case("ok", {"token": "reset_token"}, cross="token", anon="public", why="mailed link")
 FEED = Case("ok", {"token": "calendar_token"}, cross="token", anon="public", why="feed secret")
+CONFIRM = Case("ok", {"token": "confirm_token"}, cross="token", why="mailed link, logged in")
+DECLINE = Case("ok", {"token": "invitation_token"}, cross="token", why="invitee, logged in")
 
 CASES: dict[str, Case] = {
     # --- account ---------------------------------------------------------------
@@ -70,6 +72,9 @@ CASES: dict[str, Case] = {
     "POST /password/reset/<token>": RESET,
     "GET /invitations/<token>": INVITATION,
     "POST /invitations/<token>": INVITATION,
+    "POST /invitations/<token>/decline": DECLINE,
+    "GET /account/confirm/<token>": CONFIRM,
+    "POST /account/confirm/<token>": CONFIRM,
     "GET /calendar/<token>.ics": FEED,
     # --- directory: anyone logged in may see a circle's public page and apply ----------
     "GET /directory/<int:circle_id>": OPEN,

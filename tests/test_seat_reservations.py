@@ -109,10 +109,12 @@ def test_declining_frees_the_seat_and_the_profession(
     link = link_in(outbox()[-1], "/invitations/")
     assert taken(app, circle) == 2
     auth.logout()
+    auth.login(owner)  # only the invited address may decline
     declined = submit(client, link, f"{link}/decline")
     assert declined.status_code == 302
     assert taken(app, circle) == 1
     assert client.get(link).status_code == 404  # the link is used up
+    auth.logout()
     auth.login(admin)
     again = reserve(client, circle, **{"add-email": "neu@example.org", "add-name": "Neu"})
     assert again.status_code == 302

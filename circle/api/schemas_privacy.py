@@ -35,6 +35,8 @@ class ProfileExport(Schema):
     locale = fields.String(required=True)
     created_at = _time()
     password_changed_at = _time(allow_none=True)
+    email_confirmed_at = _time(allow_none=True)
+    pending_email = fields.String(required=True, allow_none=True)
 
 
 class MembershipExport(Schema):

@@ -187,3 +187,7 @@ class ResendConfirmationForm(FlaskForm):
     """The "send the link again" button of the confirm-your-address banner."""
 
     next = HiddenField()
+
+
+class ConfirmEmailForm(FlaskForm):
+    """The "confirm my address" button of a mailed confirmation link (CSRF only)."""

@@ -46,30 +46,43 @@ def _invalid() -> NotFound:
     return NotFound(_("This link is invalid or has expired."))
 
 
-def confirm(token: str) -> User:
-    """Follow a confirmation link: confirm the account's address or take over the new one.
-
-    NotFound when the link is forged, expired or already used; EmailTaken when another
-    account took the new address in the meantime.
+def address_to_confirm(token: str, user: User) -> str:
+    """The address a link confirms for the logged-in ``user``; NotFound when the link is
+    forged, expired, already used or made for another account.
     """
     try:
         data = _serializer().loads(token, max_age=current_app.config["EMAIL_CONFIRM_MAX_AGE"])
     except (SignatureExpired, BadSignature) as error:
         raise _invalid() from error
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
-    if user is None or user.erased_at is not None or data.get("f") != _fingerprint(user):
+    if not isinstance(data, dict) or data.get("u") != user.id:
         raise _invalid()
     address = data.get("e")
-    if address and address == user.pending_email:
+    if data.get("f") != _fingerprint(user) or not address:
+        raise _invalid()
+    if address == user.pending_email:
+        return address
+    if address == user.email and user.email_verified_at is None:
+        return address
+    raise _invalid()
+
+
+def confirm(token: str, user: User) -> User:
+    """Follow a confirmation link while logged in: confirm the account's address, or make
+    the pending new address the login address.
+
+    The link alone is not enough: whoever follows it must also know the password, so an
+    account someone else registered with your address cannot be confirmed from your
+    mailbox, nor yours from theirs. NotFound for a bad, used, expired or foreign link;
+    EmailTaken when another account took the new address in the meantime.
+    """
+    address = address_to_confirm(token, user)
+    event = "email_confirm"
+    if address == user.pending_email:
         if _taken_by_other(user, address):
             raise EmailTaken(_("An account with this e-mail address already exists."))
         user.email = address
         user.pending_email = None
         event = "email_change"
-    elif address == user.email and user.email_verified_at is None:
-        event = "email_confirm"
-    else:
-        raise _invalid()
     user.email_verified_at = utcnow()
     db.session.flush()
     auth_event(event, "success", user=user)

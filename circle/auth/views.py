@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, logout_user
 from circle.auth import services, sessions, verification
 from circle.auth.events import auth_event
 from circle.auth.forms import (
+    ConfirmEmailForm,
     EmailChangeForm,
     ForgotPasswordForm,
     LanguageForm,
@@ -110,15 +111,24 @@ def registered():
     )
 
 
-@bp.get("/account/confirm/<token>")
+@bp.route("/account/confirm/<token>", methods=["GET", "POST"])
+@login_required
 def confirm_email(token: str):
-    """Follow a mailed confirmation link (new account or new address); works once."""
-    with unit_of_work(db.session):
-        user = verification.confirm(token)  # NotFound / EmailTaken -> error page
-    flash(_("Thank you: your e-mail address %(email)s is confirmed.", email=user.email), "success")
-    if current_user.is_authenticated:
+    """Confirm an address through the mailed link: GET shows it, the button confirms it.
+
+    Logged in only (the password as well as the mailbox); a bad, used or expired link, or
+    one made for another account, is 404.
+    """
+    user = current_user._get_current_object()
+    address = verification.address_to_confirm(token, user)  # NotFound -> 404 page
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        with unit_of_work(db.session):
+            verification.confirm(token, user)  # EmailTaken -> error page
+        flash(_("Thank you: your e-mail address %(email)s is confirmed.", email=address), "success")
         return redirect(url_for(HOME))
-    return redirect(url_for("auth.login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/confirm_email.html", form=form, address=address), status
 
 
 @bp.post("/account/confirm/resend")

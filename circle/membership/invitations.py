@@ -220,12 +220,13 @@ def accept_invitation(token: str, user: User) -> Membership:
     return membership
 
 
-def decline_invitation(token: str) -> Invitation:
+def decline_invitation(token: str, user: User) -> Invitation:
     """The invitee says no through the mailed link; a reserved seat is free again.
 
-    The link itself is the proof (it went to the invited address), so no login is needed.
+    Like accepting, only with the invited address (Forbidden for another account).
     """
     invitation = invitation_by_token(token)
+    check_invitation_addressee(invitation, user)
     invitation.declined_at = utcnow()
     db.session.flush()
     return invitation

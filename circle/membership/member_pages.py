@@ -67,12 +67,13 @@ def invitation(token: str):
     return page, (error.status if error else 200)
 
 
+@login_required
 def decline_invitation(token: str):
-    """The invitee declines through the mailed link (no login needed); the seat is freed."""
+    """The invitee declines through the mailed link (logged in with the invited address)."""
     if not _checked_action_form():
         flash(_("The form could not be read. Please try again."), "error")
         return redirect(url_for("membership.invitation", token=token))
-    invitation, _error = attempt(lambda: invitations.decline_invitation(token))  # used: 404
+    invitation, _error = attempt(lambda: invitations.decline_invitation(token, current_user))
     circle = find_circle(invitation.circle_id)
     flash(_("You declined the invitation to %(circle)s.", circle=circle.name), "info")
     return redirect(url_for("auth.index"))

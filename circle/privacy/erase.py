@@ -160,6 +160,7 @@ def erase_account(user: User, password: str, confirmation: str) -> Erasure:
     for circle_id in sorted({m.circle_id for m in memberships}):
         audit.record(circle_id, "user", user.id, "edit", user, after={"erased": True})
     user.email = erased_email(user.id)
+    user.pending_email = None  # an address change that was never confirmed
     user.name = ERASED_NAME
     user.password_hash = UNUSABLE_PASSWORD
     sessions.end_all(user)

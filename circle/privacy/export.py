@@ -114,6 +114,8 @@ def _profile(user: User) -> dict[str, Any]:
         "locale": user.locale,
         "created_at": _iso(user.created_at),
         "password_changed_at": _iso(user.password_changed_at),
+        "email_confirmed_at": _iso(user.email_verified_at),
+        "pending_email": user.pending_email,
     }
 
 

@@ -161,14 +161,32 @@ def test_every_single_line_field_of_every_form_refuses_a_line_break(app, form_cl
 
 
 def _string_fields(schema: Schema):
-    """``(key, field, wrap)`` for every string field of an input schema; ``wrap`` builds the
-    value for the field (a list for a list of strings)."""
+    """``(path, field, wrap)`` for every string field of an input schema, nested objects and
+    lists included; ``wrap`` builds the body that puts a value into that field."""
     for name, field in schema.load_fields.items():
         key = field.data_key or name
-        if isinstance(field, ma_fields.List) and isinstance(field.inner, ma_fields.String):
-            yield key, field.inner, lambda v: [v]
-        elif isinstance(field, ma_fields.String):
-            yield key, field, lambda v: v
+        inner = field.inner if isinstance(field, ma_fields.List) else field
+        in_list = isinstance(field, ma_fields.List)
+
+        def outer(value, key=key, in_list=in_list):
+            return {key: [value] if in_list else value}
+
+        if isinstance(inner, ma_fields.Nested):
+            for path, sub, wrap in _string_fields(inner.schema):
+                yield (key, *path), sub, lambda v, wrap=wrap, outer=outer: outer(wrap(v))
+        elif isinstance(inner, ma_fields.String):
+            yield (key,), inner, outer
+
+
+def _at(messages, path: tuple) -> list[str]:
+    """The messages of a refusal at ``path`` (list positions skipped)."""
+    for key in path:
+        if isinstance(messages, dict) and 0 in messages:
+            messages = messages[0]
+        messages = messages.get(key) if isinstance(messages, dict) else None
+    if isinstance(messages, dict) and 0 in messages:
+        messages = messages[0]
+    return _messages(messages)
 
 
 @pytest.mark.parametrize("schema_class", INPUT_SCHEMAS, ids=lambda s: s.__name__)
@@ -178,15 +196,15 @@ def test_every_single_line_string_of_every_api_schema_refuses_a_line_break(app, 
     with app.test_request_context():
         schema = schema_class()
         message = str(CHARACTERS_MESSAGE)
-        for key, field, wrap in _string_fields(schema):
-            assert isinstance(field, Text), (schema_class.__name__, key)
+        for path, field, wrap in _string_fields(schema):
+            assert isinstance(field, Text), (schema_class.__name__, path)
             if isinstance(field, Password):
                 continue
             values = NEVER if not field.single_line else [BREAK, "Nord\tSüd", *NEVER]
             for value in values:
                 with pytest.raises(ValidationError) as refused:
-                    schema.load({key: wrap(value)}, partial=True)
-                assert message in _messages(refused.value.messages.get(key)), (key, value)
+                    schema.load(wrap(value), partial=True)
+                assert message in _at(refused.value.messages, path), (path, value)
 
 
 def test_the_check_keeps_ordinary_text():

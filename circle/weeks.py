@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from circle.db import utcnow
 from circle.models import Circle
 
 
 def today_for(circle: Circle, now: datetime | None = None) -> date:
     """Today's date where the circle meets (``now`` is an aware UTC time, default: now)."""
-    from circle.db import utcnow
-
     return (now or utcnow()).astimezone(ZoneInfo(circle.timezone)).date()
 
 

@@ -3,7 +3,9 @@
 A NUL character never comes from a keyboard, and PostgreSQL cannot store one in a text
 column: a form value or query parameter holding one is refused with a clear message
 (422, nothing changed) instead of failing at the database. The JSON API checks its own
-fields (``circle.api.fields.Text``) and answers with a problem per field.
+fields (``circle.api.fields.Text``) and answers with a problem per field. Other control
+characters are refused by the forms themselves (``circle.forms``), which know which
+fields are single lines and which are text areas.
 
 ``next`` is left alone: it is a redirect target, never stored, and ``is_safe_next``
 refuses control characters in it, so a login with a broken ``next`` still goes home.

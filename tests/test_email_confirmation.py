@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 
 from circle.auth.services import change_email as request_email_change
 from circle.extensions import db
 from circle.models import Circle, Membership, User
 from circle.privacy.erase import erase_account
 from circle.privacy.export import export_data
+from tests.conftest import make_test_app
 from tests.factories import PASSWORD
 from tests.pages import submit, text
 
@@ -251,3 +254,25 @@ def test_erasing_an_account_forgets_its_unconfirmed_new_address(app, make):
         assert row.pending_email is None
         db.session.rollback()
         db.session.remove()
+
+
+def test_revision_0009_counts_existing_accounts_as_confirmed(tmp_path):
+    """Accounts that predate the rule must not be locked out of their circles."""
+    app = make_test_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path)
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sql(
+                    "INSERT INTO users (id, email, name, password_hash, locale, created_at) "
+                    "VALUES (1, 'a@x.org', 'A', '!', 'de', '2026-01-01 00:00:00')"
+                )
+            )
+        upgrade(revision="0009")
+        with db.engine.connect() as conn:
+            row = conn.execute(sql("SELECT email_verified_at, pending_email FROM users")).one()
+        assert row[0] is not None and row[1] is None
+        downgrade(revision="0008")
+        with db.engine.connect() as conn:
+            assert conn.execute(sql("SELECT count(*) FROM users")).scalar_one() == 1
+        db.engine.dispose()

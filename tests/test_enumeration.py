@@ -132,3 +132,22 @@ def test_applications_are_rate_limited(app, client, make, auth):
         assert response.status_code == 302
     response = client.post(url, data={"csrf_token": token, "profession": "Noch einer"})
     assert response.status_code == 429
+
+
+def test_changing_to_a_taken_address_answers_like_a_free_one(app, client, make, auth, outbox):
+    user = make.user(email="me@example.org", locale="en")
+    make.user(email="taken@example.org", locale="en")
+    auth.login(user)
+    answers = []
+    for address in ("free@example.org", "taken@example.org"):
+        response = submit(
+            client, "/account", "/account/email", {"email": address, "current_password": PASSWORD}
+        )
+        page = text(client.get(response.headers["Location"]))
+        answers.append((response.status_code, same_page(page.replace(address, "X"))))
+    assert answers[0] == answers[1]
+    assert [a.email for a in accounts_with(app, "taken@example.org")] == ["taken@example.org"]
+    to_owner = [m for m in outbox() if m["To"] == "taken@example.org"]
+    assert [m["Subject"] for m in to_owner] == ["Someone wanted to use your address for Circle"]
+    assert "/account/confirm/" not in to_owner[0].get_content()
+    assert accounts_with(app, "me@example.org")[0].pending_email == "taken@example.org"

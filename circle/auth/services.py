@@ -200,9 +200,10 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def change_email(user: User, current_password: str, new_email: str) -> User:
     """Ask for a new login address after re-authentication; it waits for its confirmation.
 
-    The link goes to the new address, a notice to the current one; the account keeps its
-    current address until the link is followed (``verification.confirm``). A taken address
-    is EmailTaken: the user proved the password, and the link would fail anyway.
+    A link goes to the new address and a notice to the current one; the account keeps its
+    address until the link is followed (``verification.confirm``). An address that another
+    account holds answers the same (its owner is told instead of getting a link), so the
+    form never tells whether an address has an account.
     """
     require_current_password(user, current_password)
     address = normalise_email(new_email)
@@ -211,12 +212,9 @@ def change_email(user: User, current_password: str, new_email: str) -> User:
             user.pending_email = None  # back to the current address: nothing waits
             db.session.flush()
         return user
-    other = find_user_by_email(address)
-    if other is not None and other.id != user.id:
-        raise EmailTaken(_("An account with this e-mail address already exists."), field="email")
     user.pending_email = address
     db.session.flush()
-    verification.send_confirmation(user, address)
+    verification.mail_new_address(user)
     verification.mail_change_notice(user, address)
     auth_event("email_change_request", "sent", user=user)
     return user

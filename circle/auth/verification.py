@@ -139,13 +139,38 @@ def send_confirmation(user: User, address: str | None = None) -> None:
         )
 
 
+def mail_new_address(user: User) -> None:
+    """Mail the confirmation link to the pending new address; when another account holds
+    that address, tell its owner instead (the requester sees no difference).
+    """
+    address = user.pending_email or ""
+    owner = db.session.execute(
+        select(User).where(func.lower(User.email) == address, User.id != user.id)
+    ).scalar_one_or_none()
+    if owner is None:
+        send_confirmation(user, address)
+        return
+    with force_locale(owner.locale):
+        send_mail(
+            owner.email,
+            _("Someone wanted to use your address for Circle"),
+            _(
+                "Hello %(name)s,\n\nsomeone asked to make %(email)s, the address of your "
+                "Circle account, the address of another account. Nothing was changed, and "
+                "nothing needs to be done.\n",
+                name=owner.name,
+                email=owner.email,
+            ),
+        )
+
+
 def resend_confirmation(user: User) -> bool:
     """Mail a new link for the pending address, else for an unconfirmed account address.
 
     Returns False when there is nothing to confirm.
     """
     if user.pending_email:
-        send_confirmation(user, user.pending_email)
+        mail_new_address(user)
     elif user.email_verified_at is None:
         send_confirmation(user)
     else:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
 from circle.auth.services import change_email as request_email_change
+from circle.errors import EmailNotConfirmed
 from circle.extensions import db
+from circle.membership import applications
 from circle.models import Circle, Membership, User
 from circle.privacy.erase import erase_account
 from circle.privacy.export import export_data
@@ -276,3 +279,17 @@ def test_revision_0009_counts_existing_accounts_as_confirmed(tmp_path):
         with db.engine.connect() as conn:
             assert conn.execute(sql("SELECT count(*) FROM users")).scalar_one() == 1
         db.engine.dispose()
+
+
+def test_an_unconfirmed_applicant_is_not_seated_until_confirmed(app, make):
+    circle = make.circle()
+    applicant = make.member(circle, make.user(confirmed=False), "Bäcker", status="applicant")
+    with app.test_request_context():
+        actor = db.session.execute(
+            select(Membership).where(Membership.circle_id == circle.id, Membership.role == "admin")
+        ).scalar_one()
+        with pytest.raises(EmailNotConfirmed):
+            applications.approve(circle, actor, applicant.id)
+        assert db.session.get(Membership, applicant.id).status == "applicant"
+        db.session.rollback()
+        db.session.remove()

@@ -3,7 +3,8 @@
 A new account, and a new address asked for on the account page, is confirmed by a
 signed, expiring link (itsdangerous, like the password-reset link) mailed to that
 address. The link carries a fingerprint of the account's address state, so it works
-once: confirming changes the state and every older link stops working. An unconfirmed
+once: confirming changes the state and every older link stops working. It works only
+for the logged-in owner (mailbox and password both). An unconfirmed
 account may log in, but may not create a circle, apply or take a seat
 (``require_confirmed``). Links come from ``circle.mail.external_url``.
 """

@@ -20,7 +20,7 @@ from circle.membership.forms import ActionForm, ApplicationForm
 from circle.web import attempt, current_member
 
 
-def _checked_action_form() -> bool:
+def checked_action_form() -> bool:
     """Validate the CSRF-only form of a one-button action."""
     return ActionForm().validate_on_submit()
 
@@ -70,7 +70,7 @@ def invitation(token: str):
 @login_required
 def decline_invitation(token: str):
     """The invitee declines through the mailed link (logged in with the invited address)."""
-    if not _checked_action_form():
+    if not checked_action_form():
         flash(_("The form could not be read. Please try again."), "error")
         return redirect(url_for("membership.invitation", token=token))
     invitation, _error = attempt(lambda: invitations.decline_invitation(token, current_user))
@@ -147,7 +147,7 @@ def apply(circle_id: int):
 def withdraw(circle_id: int):
     """Withdraw one's own application or waitlist place."""
     circle = find_circle(circle_id)
-    if not _checked_action_form():
+    if not checked_action_form():
         flash(_("The form could not be read. Please try again."), "error")
         return _public_page(circle.id)
     _withdrawn, error = attempt(lambda: services.withdraw(circle, current_user))
@@ -162,7 +162,7 @@ def withdraw(circle_id: int):
 def accept_offer(circle_id: int):
     """Take the seat offered to the first person on the waitlist."""
     circle = find_circle(circle_id)
-    if not _checked_action_form():
+    if not checked_action_form():
         flash(_("The form could not be read. Please try again."), "error")
         return _public_page(circle.id)
     membership, error = attempt(lambda: services.accept_offer(circle, current_user))
@@ -184,7 +184,7 @@ def accept_offer(circle_id: int):
 def leave(circle_id: int):
     """Give up one's own seat; the last admin is refused until another admin exists."""
     circle, _membership = circle_for_user(current_user, circle_id)
-    if not _checked_action_form():
+    if not checked_action_form():
         flash(_("The form could not be read. Please try again."), "error")
         return redirect(url_for("circles.show", circle_id=circle.id))
     _left, error = attempt(lambda: services.leave(circle, current_user))

@@ -24,7 +24,6 @@ from circle.membership import applications, invitations, member_pages, services
 from circle.membership.forms import (
     ADD_PREFIX,
     INVITE_PREFIX,
-    ActionForm,
     AddMemberForm,
     DeclineForm,
     InviteForm,
@@ -101,11 +100,6 @@ def _action_refused(circle: Circle, section: str, error: DomainError):
     return _render_manage(circle, action_error=(section, error.message), status=error.status)
 
 
-def _checked_action_form() -> bool:
-    """Validate the CSRF-only form of a one-button action."""
-    return ActionForm().validate_on_submit()
-
-
 # --- the admin's members page ------------------------------------------------------
 
 
@@ -119,7 +113,7 @@ def _admin_action(
     a refusal shown in its section of the page, or a success message and back to the page.
     """
     circle, actor = _admin_circle(circle_id)
-    if not _checked_action_form():
+    if not member_pages.checked_action_form():
         return _render_manage(circle, status=INVALID)
     result, error = attempt(lambda: action(circle, actor))
     if error is not None:
@@ -341,7 +335,7 @@ def approve(circle_id: int, member_id: int):
     circle, actor = my_circle(circle_id)
     require(actor, "approve_applications")
     page = request.form.get("page", "")
-    if not _checked_action_form():
+    if not member_pages.checked_action_form():
         services.member_in_circle(circle.id, member_id)
         return _decision_refused(circle, actor, page)
     membership, error = attempt(lambda: applications.approve(circle, actor, member_id))

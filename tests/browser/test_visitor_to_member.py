@@ -3,6 +3,11 @@ the membership committee approves, and the new member is on the roster."""
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -18,6 +23,16 @@ def _login(page, live_server, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def _reset_link(live_server, address: str) -> str:
+    """The path of the set-password link mailed to ``address``."""
+    for path in sorted(Path(live_server.app.config["MAIL_OUTBOX"]).glob("*.eml")):
+        mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        found = re.search(r"https?://[^/\s]+(/password/reset/\S+)", mail.get_content())
+        if mail["To"] == address and found:
+            return found.group(1)
+    raise AssertionError(f"no set-password link for {address}")
 
 
 def test_a_visitor_comes_twice_applies_and_is_approved(live_server, browser_page):
@@ -75,6 +90,17 @@ def test_a_visitor_comes_twice_applies_and_is_approved(live_server, browser_page
     page.get_by_role("button", name="Log out").click()
     # Wait for the logged-out page: an immediate goto would cancel the logout's POST.
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+    # Vera chooses her password through the mailed link, which confirms her address:
+    # an address nobody confirmed is not seated (issue 12, item 4).
+    page.goto(live_server(_reset_link(live_server, "vera@example.org")))
+    page.get_by_label("New password", exact=True).fill("veras new secret")
+    page.get_by_label("Repeat the new password").fill("veras new secret")
+    page.get_by_role("button", name="Save the new password").click()
+    log_out = page.locator("form[action='/logout'] button")  # her pages are in German
+    expect(log_out).to_be_visible()
+    log_out.click()
+    expect(log_out).to_have_count(0)
 
     # The membership committee member approves the application.
     _login(page, live_server, committee.email)

@@ -412,10 +412,12 @@ def test_the_threshold_setting_moves_what_counts_as_lopsided(client, auth, forms
 
 
 def _settings_data(page: str) -> dict:
-    """The settings form's current values as a browser would send them (checkboxes ticked)."""
+    """The settings form's current values as a browser sends them (unticked boxes left out)."""
     data = {}
-    for name, value in re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page):
-        data[name] = value
+    for tag in re.findall(r"<input[^>]*>", page):
+        field = re.search(r'name="(\w+)"[^>]*value="([^"]*)"', tag)
+        if field and ('type="checkbox"' not in tag or "checked" in tag):
+            data[field.group(1)] = field.group(2)
     for name in re.findall(r'<select[^>]*name="(\w+)"', page):
         chosen = re.search(
             rf'<select[^>]*name="{name}".*?<option[^>]*selected[^>]*value="([^"]*)"|'

@@ -115,7 +115,12 @@ def _settings(client, circle_id: int) -> dict:
             r'<option[^>]*value="([^"]*)"[^>]*selected', block
         )
         data[name] = chosen.group(1)
-    for box in ("show_thank_amount", "revenue_open_to_members", "late_counts_half"):
+    for box in (
+        "show_thank_amount",
+        "revenue_open_to_members",
+        "late_counts_half",
+        "require_two_factor",
+    ):
         data.pop(box, None)
     return data
 

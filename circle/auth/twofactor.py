@@ -340,18 +340,9 @@ def must_enrol(membership: Membership | None) -> bool:
     return sees_sensitive(membership)
 
 
-def refuse_unless_enrolled(user: User, circle_id: object) -> None:
-    """For the API: raise Forbidden when ``circle_id``'s circle requires two-factor login of
-    the user's seat and the user has not switched it on (the HTML pages redirect instead)."""
-    if not isinstance(circle_id, int):
-        return
-    membership = db.session.execute(
-        select(Membership).where(
-            Membership.circle_id == circle_id,
-            Membership.user_id == user.id,
-            Membership.status == "active",
-        )
-    ).scalar_one_or_none()
+def refuse_unless_enrolled(membership: Membership) -> None:
+    """Raise Forbidden when the seat's circle requires two-factor login of it and the user
+    has not switched it on (the API's answer; the HTML pages redirect instead)."""
     if must_enrol(membership):
         raise Forbidden(
             _(

@@ -14,7 +14,7 @@ from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from circle.auth.twofactor import check_requirement
+from circle.auth.twofactor import check_requirement, refuse_unless_enrolled
 from circle.auth.verification import require_confirmed
 from circle.db import utcnow
 from circle.errors import Forbidden, NotFound, ValidationFailed
@@ -341,11 +341,14 @@ def owned(model, circle_id: int, object_id: int):
 def circle_for_user(user: User, circle_id: int) -> tuple[Circle, Membership]:
     """Return a circle and the user's active membership; NotFound for anyone else.
 
-    A circle the user does not belong to answers exactly like one that does not exist.
+    A circle the user does not belong to answers exactly like one that does not exist; a
+    seat the circle requires two-factor login of, while the user lacks it, is Forbidden
+    (the HTML pages redirect to the enrolment before any view runs).
     """
     membership = active_membership(user, circle_id)
     if membership is None:
         raise NotFound(_("Circle not found."))
+    refuse_unless_enrolled(membership)
     return membership.circle, membership
 
 

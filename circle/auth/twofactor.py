@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-import math
 import re
 import secrets
 import time
@@ -31,13 +30,12 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from limits import parse
 from sqlalchemy import delete, select
 
 from circle.auth.events import auth_event
 from circle.auth.services import require_current_password
-from circle.auth.throttle import TooManyAttempts
+from circle.auth.throttle import too_many_attempts
 from circle.db import utcnow
 from circle.errors import Conflict, Forbidden, ValidationFailed
 from circle.extensions import db, limiter
@@ -183,18 +181,8 @@ def _refuse_if_blocked(user: User) -> None:
     if limiter.limiter.test(_limit(), _SCOPE, key):
         return
     reset_at = limiter.limiter.get_window_stats(_limit(), _SCOPE, key).reset_time
-    seconds = max(1, math.ceil(reset_at - time.time()))
-    minutes = max(1, math.ceil(seconds / 60))
     auth_event("two_factor", "throttled", user=user)
-    raise TooManyAttempts(
-        ngettext(
-            "Too many attempts. Please try again in %(num)d minute.",
-            "Too many attempts. Please try again in %(num)d minutes.",
-            minutes,
-        ),
-        retry_after=seconds,
-        field="code",
-    )
+    raise too_many_attempts(reset_at - time.time(), field="code")
 
 
 def _count_failure(user: User) -> None:

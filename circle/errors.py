@@ -51,6 +51,13 @@ class ValidationFailed(DomainError):
     status = 422
 
 
+class FileTooLarge(ValidationFailed):
+    """An uploaded file holds more than the importer reads (rows, columns, cells, field size)."""
+
+    code = "file_too_large"
+    status = 413
+
+
 class ProfessionTaken(DomainError):
     """The profession's seat in the circle is already held."""
 

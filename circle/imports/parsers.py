@@ -35,7 +35,7 @@ from flask_babel import gettext as _
 
 from circle.csv_export import unguard
 from circle.db import minor_units
-from circle.errors import ValidationFailed
+from circle.errors import FileTooLarge, ValidationFailed
 from circle.models import BUSINESS_KINDS, REFERRAL_KINDS, REFERRAL_STATUSES, SPHERES, party_key
 from circle.money import parse_plain_amount
 
@@ -81,6 +81,27 @@ MAX_REASON = 500
 MAX_LISTED_ERRORS = 500
 #: Rows between two progress reports while reading.
 PROGRESS_EVERY = 10_000
+#: What the importer reads at most (issue 12, item 2): beyond it a file is refused
+#: before any work that grows with a row or cell index rather than with the bytes.
+MAX_COLUMNS = 64
+MAX_ROWS = 250_000
+MAX_CELLS = 6_000_000
+MAX_FIELD = 100_000
+#: XML encodings the importer reads (expat's own and BNI's; any other is refused).
+XML_ENCODINGS = frozenset(
+    {
+        "utf-8",
+        "utf8",
+        "utf-16",
+        "utf16",
+        "iso-8859-1",
+        "latin-1",
+        "latin1",
+        "windows-1252",
+        "cp1252",
+    }
+)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
 
 _SLIP_TYPES = {
     "referral": "Referral",
@@ -253,8 +274,14 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = 0
     try:
         for cells in reader:
+            rows += 1
+            if rows > MAX_ROWS or len(cells) > MAX_COLUMNS:
+                raise _too_large()
+            if any(len(cell) > MAX_FIELD for cell in cells):
+                raise _too_large()
             yield reader.line_num, cells
     except csv.Error as error:
         raise ValidationFailed(
@@ -294,6 +321,28 @@ def _not_a_workbook() -> ValidationFailed:
     )
 
 
+def _too_large() -> FileTooLarge:
+    """The refusal for a file past the importer's row, column, cell or field limits."""
+    return FileTooLarge(
+        _(
+            "The file is too large to import: at most %(rows)s rows, %(columns)s columns "
+            "and %(chars)s characters per cell.",
+            rows=MAX_ROWS,
+            columns=MAX_COLUMNS,
+            chars=MAX_FIELD,
+        ),
+        field="file",
+    )
+
+
+def _bad_encoding() -> ValidationFailed:
+    """The refusal for XML in an encoding the importer does not read."""
+    return ValidationFailed(
+        _("The XML file must be encoded in UTF-8, UTF-16, ISO-8859-1 or Windows-1252."),
+        field="file",
+    )
+
+
 def _bad_index() -> ValidationFailed:
     """The refusal for a nonsensical ``ss:Index`` or ``ss:MergeAcross``."""
     return ValidationFailed(_("The spreadsheet is broken (a bad cell index)."), field="file")
@@ -318,6 +367,9 @@ class _SheetReader(ContentHandler):
         self.text: list[str] | None = None
         self.cell_text = ""
         self.locals: dict[str, str] = {}
+        self.row_count = 0
+        self.cell_count = 0
+        self.text_size = 0
 
     @staticmethod
     def _attribute(attrs, name: str) -> str | None:
@@ -352,20 +404,24 @@ class _SheetReader(ContentHandler):
                 raise _not_a_workbook()
         elif local == "Cell":
             if attrs:
-                index = self._number(self._attribute(attrs, "Index"), 1000)
+                index = self._number(self._attribute(attrs, "Index"), MAX_COLUMNS)
                 if index is not None:
                     if index < 1:
                         raise _bad_index()
                     self.position = index - 1
-                self.merge = self._number(self._attribute(attrs, "MergeAcross"), 1000) or 0
+                self.merge = self._number(self._attribute(attrs, "MergeAcross"), MAX_COLUMNS) or 0
             else:
                 self.merge = 0
             self.cell_text = ""
         elif local == "Data":
             self.text = []
+            self.text_size = 0
         elif local == "Row":
-            index = self._number(self._attribute(attrs, "Index"), 10_000_000) if attrs else None
+            index = self._number(self._attribute(attrs, "Index"), MAX_ROWS) if attrs else None
             self.number = index if index else self.number + 1
+            self.row_count += 1
+            if self.number > MAX_ROWS or self.row_count > MAX_ROWS:
+                raise _too_large()
             self.cells = []
             self.position = 0
         elif local == "Table":
@@ -380,8 +436,11 @@ class _SheetReader(ContentHandler):
         elif local == "Cell":
             cells = self.cells
             if cells is not None:
-                if self.position > 1000:
-                    raise _bad_index()
+                if self.position >= MAX_COLUMNS:
+                    raise _too_large()
+                self.cell_count += self.position + 1 - len(cells)
+                if self.cell_count > MAX_CELLS:
+                    raise _too_large()
                 while len(cells) < self.position:
                     cells.append("")
                 cells.append(self.cell_text)
@@ -397,6 +456,9 @@ class _SheetReader(ContentHandler):
         """Collect the text of a ``Data`` element (and of the markup inside it)."""
         if self.text is not None:
             self.text.append(content)
+            self.text_size += len(content)
+            if self.text_size > MAX_FIELD:
+                raise _too_large()
 
 
 def _spreadsheet_rows(data: bytes) -> Iterator[tuple[int, list[str]] | None]:
@@ -406,6 +468,9 @@ def _spreadsheet_rows(data: bytes) -> Iterator[tuple[int, list[str]] | None]:
     defusedxml refuses DTDs, entity declarations and external references, so no
     entity is ever expanded ("billion laughs") and no file or URL is ever fetched.
     """
+    declared = _XML_ENCODING.match(data[:200])
+    if declared and declared.group(1).decode("ascii", "replace").lower() not in XML_ENCODINGS:
+        raise _bad_encoding()
     reader = _SheetReader()
     parser = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
     parser.setContentHandler(reader)
@@ -420,6 +485,8 @@ def _spreadsheet_rows(data: bytes) -> Iterator[tuple[int, list[str]] | None]:
         raise ValidationFailed(
             _("The file declares XML entities or a DTD, which are not allowed."), field="file"
         ) from None
+    except (LookupError, UnicodeError, ValueError):
+        raise _bad_encoding() from None
     except SAXParseException as error:
         raise ValidationFailed(
             _("The file is not valid XML (line %(line)s).", line=error.getLineNumber()),

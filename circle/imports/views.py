@@ -100,7 +100,12 @@ def confirm(circle_id: int):
     if not form.validate_on_submit():
         flash(_("The upload has expired. Please upload the file again."), "error")
         return redirect(url_for("imports.upload", circle_id=circle_id))
-    slip_date = date.fromisoformat(form.date.data) if form.date.data else None
+    try:
+        slip_date = date.fromisoformat(form.date.data) if form.date.data else None
+    except ValueError:
+        upload_form = UploadForm(formdata=None)
+        upload_form.date.errors = [_("This is not a valid date.")]
+        return _upload_page(circle, upload_form, 422)
     try:
         data = storage.load(circle.id, form.sha.data)
         with unit_of_work(db.session):

@@ -384,8 +384,10 @@ class _SheetReader(ContentHandler):
         """A positive integer attribute up to ``limit``; refuse anything else."""
         if value is None:
             return None
-        if not value.isdigit() or int(value) > limit:
+        if not value.isascii() or not value.isdigit():
             raise _bad_index()
+        if len(value) > 9 or int(value) > limit:
+            raise _too_large()
         return int(value)
 
     def _local(self, name: str) -> str:

@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 
 from bench.support import ensure_database, fresh_schema
 from circle import create_app
+from circle.checks import EARLIEST
 from circle.config import _normalise_database_url
 from circle.db import unit_of_work, utcnow
 from circle.extensions import db
@@ -48,7 +49,6 @@ from circle.models import (
     Referral,
     User,
 )
-from circle.referrals.services import EARLIEST
 from circle.weeks import today_for
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/circle_bench"

@@ -85,7 +85,9 @@ PROGRESS_EVERY = 10_000
 #: before any work that grows with a row or cell index rather than with the bytes.
 MAX_COLUMNS = 64
 MAX_ROWS = 250_000
-MAX_CELLS = 6_000_000
+MAX_CELLS = 3_000_000
+#: Elements open at once (a workbook needs six or seven).
+MAX_DEPTH = 32
 MAX_FIELD = 100_000
 #: XML encodings the importer reads (expat's own and BNI's; any other is refused).
 XML_ENCODINGS = frozenset(
@@ -370,6 +372,7 @@ class _SheetReader(ContentHandler):
         self.row_count = 0
         self.cell_count = 0
         self.text_size = 0
+        self.depth = 0
 
     @staticmethod
     def _attribute(attrs, name: str) -> str | None:
@@ -400,6 +403,9 @@ class _SheetReader(ContentHandler):
     def startElement(self, name, attrs):
         """Track worksheets, rows, cells and data."""
         local = self.locals.get(name) or self._local(name)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _too_large()
         if not self.root_seen:
             self.root_seen = True
             if local != "Workbook":
@@ -432,6 +438,7 @@ class _SheetReader(ContentHandler):
     def endElement(self, name):
         """Place a cell's text, close a row or a worksheet."""
         local = self.locals.get(name) or self._local(name)
+        self.depth -= 1
         if local == "Data":
             self.cell_text = "".join(self.text or ())
             self.text = None

@@ -42,6 +42,7 @@ def read(data: bytes) -> parsers.Parsed:
 
 
 HOSTILE = {
+    "deep nesting": HEAD + b"<Data>" * 100 + b"</Data>" * 100 + b"</Workbook>",
     "cell index jump": workbook(b'<Row><Cell ss:Index="1000"><Data>x</Data></Cell></Row>' * 50),
     "merge across": workbook(b'<Row><Cell ss:MergeAcross="900"/><Cell><Data>x</Data></Cell></Row>'),
     "row index jump": workbook(b'<Row ss:Index="5000000"><Cell><Data>x</Data></Cell></Row>'),

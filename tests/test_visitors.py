@@ -1,4 +1,4 @@
-"""Visitors through the real pages: record, return, the visit limit, turning into an applicant."""
+"""Visitors through the real pages: record, return, the visit limit, the invitation to apply."""
 
 from __future__ import annotations
 
@@ -154,26 +154,58 @@ def test_bad_input_is_refused_on_the_form_and_nothing_is_written(
     assert count(app, Visitor) == 0 and count(app, VisitorVisit) == 0
 
 
-def test_turning_a_visitor_into_an_applicant_then_the_committee_approves(
-    app, client, make, host, inviter, circle, auth, outbox
+def invite_to_apply(client, circle, visitor):
+    """Send the "Invite to apply" form of the visitors page."""
+    return submit(
+        client, visitors_url(circle), f"/circles/{circle.id}/visitors/{visitor.id}/applicant"
+    )
+
+
+def apply_link(outbox, address: str = "vera@example.org") -> str:
+    """The path of the newest invitation-to-apply link mailed to ``address``."""
+    links = [
+        re.search(r"https?://[^/\s]+(/invitations/\S+)", m.get_content())
+        for m in outbox()
+        if m["To"] == address
+    ]
+    links = [found.group(1) for found in links if found]
+    assert links, f"no invitation link for {address}"
+    return links[-1]
+
+
+def memberships_of(app, address: str) -> list[Membership]:
+    """Every membership of the account with ``address``."""
+    with app.app_context():
+        found = list(
+            db.session.execute(select(Membership).join(User).where(User.email == address)).scalars()
+        )
+        db.session.expunge_all()
+        db.session.remove()
+    return found
+
+
+def test_a_visitor_is_invited_applies_with_a_new_account_and_the_committee_approves(
+    app, client, make, host, inviter, circle, auth, forms, outbox
 ):
     auth.login(host)
     record(client, circle, inviter, meeting_ids(app, circle)[0])
     visitor = visitor_row(app, circle)
-    response = submit(
-        client, visitors_url(circle), f"/circles/{circle.id}/visitors/{visitor.id}/applicant"
+    assert invite_to_apply(client, circle, visitor).status_code == 302
+    page = text(client.get(visitors_url(circle)))
+    assert (
+        "An invitation to apply was mailed to Vera Visit (vera@example.org). They become an "
+        "applicant once they accept it." in page
     )
-    assert response.status_code == 302
-    assert "Vera Visit is now an applicant for Architektin." in text(
-        client.get(visitors_url(circle))
-    )
+    row = page.split(f'data-visitor-id="{visitor.id}"')[1].split("</tr>")[0]
+    assert "Invited to apply" in row and "Send the invitation again" in row
+    with app.app_context():  # no account is made for her: she registers herself
+        assert (
+            db.session.execute(select(User.id).where(User.email == "vera@example.org")).first()
+            is None
+        )
+        db.session.remove()
+    assert memberships_of(app, "vera@example.org") == []
     with app.app_context():
-        applicant = db.session.execute(
-            select(Membership).join(User).where(User.email == "vera@example.org")
-        ).scalar_one()
-        assert (applicant.status, applicant.sponsor_id) == ("applicant", inviter.id)
-        assert applicant.profession.name == "Architektin"
-        applicant_id = applicant.id
         audit = db.session.execute(
             select(AuditEntry.action).where(
                 AuditEntry.entity == "visitor", AuditEntry.entity_id == visitor.id
@@ -181,62 +213,165 @@ def test_turning_a_visitor_into_an_applicant_then_the_committee_approves(
         ).scalars()
         assert sorted(audit) == ["create", "record", "status"]
         db.session.remove()
-    assert visitor_row(app, circle).applicant_id == applicant_id
-    welcome = [m for m in outbox() if m["To"] == "vera@example.org"]
-    assert welcome and "/password/reset/" in welcome[0].get_content()
-    # Twice is refused.
+    link = apply_link(outbox)
+    auth.logout()
+
+    # Vera registers with the invited address, logs in and applies through the link.
+    landing = text(client.get(link))
+    assert "Hanna Host invites you to apply for the seat for Architektin" in landing
+    forms.submit(
+        "/register",
+        {
+            "name": "Vera Visit",
+            "email": "vera@example.org",
+            "password": "veras new secret",
+            "password_repeat": "veras new secret",
+            "locale": "en",
+        },
+    )
+    auth.login("vera@example.org", "veras new secret")
+    applied = submit(client, link, link)
+    assert applied.status_code == 302
+    assert "Your application for Architektin was sent" in text(
+        client.get(applied.headers["Location"])
+    )
+    (applicant,) = memberships_of(app, "vera@example.org")
+    assert (applicant.status, applicant.sponsor_id) == ("applicant", inviter.id)
+    assert applicant.profession.name == "Architektin"
+    assert visitor_row(app, circle).applicant_id == applicant.id
+    with app.app_context():
+        assert db.session.get(User, applicant.user_id).email_verified_at is not None
+        db.session.remove()
+    assert client.get(link).status_code == 404  # used
+    auth.logout()
+
+    # Asking once more is refused: she is an applicant now.
+    auth.login(host)
     again = client.post(
         f"/circles/{circle.id}/visitors/{visitor.id}/applicant",
         data={"csrf_token": any_csrf_token(client, visitors_url(circle))},
     )
     assert again.status_code == 409
-    auth.logout()
-    # Vera chooses her password through the mailed link, which confirms her address.
-    reset = re.search(r"https?://[^/\s]+(/password/reset/\S+)", welcome[0].get_content())
-    chosen = {"password": "veras new secret", "password_repeat": "veras new secret"}
-    assert submit(client, reset.group(1), reset.group(1), chosen).status_code == 302
+    assert "Applicant" in text(client.get(visitors_url(circle)))
     auth.logout()
 
     committee = make.user(name="Carl Committee", locale="en")
     make.officer(make.member(circle, committee, profession="Notar"), "membership_committee")
     auth.login(committee)
     page = text(client.get(f"/circles/{circle.id}/applications"))
-    row = page.split(f'data-member-id="{applicant_id}"')[1].split("</tr>")[0]
+    row = page.split(f'data-member-id="{applicant.id}"')[1].split("</tr>")[0]
     assert "Vera Visit" in row and "Ines Inviter" in row
     approved = submit(
         client,
         f"/circles/{circle.id}/applications",
-        f"/circles/{circle.id}/applications/{applicant_id}/approve",
+        f"/circles/{circle.id}/applications/{applicant.id}/approve",
     )
     assert approved.status_code == 302
     roster = text(client.get(f"/circles/{circle.id}")).split('id="roster"')[1]
     assert "Vera Visit" in roster
 
 
+def test_an_existing_account_is_not_made_an_applicant_without_its_consent(
+    app, client, make, host, inviter, circle, auth, outbox
+):
+    """Issue 12, item 4: the host learns nothing about the account behind the address."""
+    owner = make.user(name="Veronika Privat", email="vera@example.org", locale="en")
+    auth.login(host)
+    record(client, circle, inviter, meeting_ids(app, circle)[0])
+    visitor = visitor_row(app, circle)
+    assert invite_to_apply(client, circle, visitor).status_code == 302
+    page = text(client.get(visitors_url(circle)))
+    assert "An invitation to apply was mailed to Vera Visit (vera@example.org)." in page
+    assert "Veronika Privat" not in page
+    assert memberships_of(app, "vera@example.org") == []
+    assert visitor_row(app, circle).applicant_id is None
+    # The mail is the same as for an address without account (German, no name of hers).
+    (mail,) = [m for m in outbox() if m["To"] == "vera@example.org"]
+    assert "Veronika" not in mail.get_content() and "/invitations/" in mail.get_content()
+    link = apply_link(outbox)
+    auth.logout()
+
+    # Someone else logged in cannot use her link.
+    auth.login(inviter.user)
+    assert client.get(link).status_code == 403
+    auth.logout()
+    assert memberships_of(app, "vera@example.org") == []
+
+    # She says yes herself.
+    auth.login(owner)
+    assert submit(client, link, link).status_code == 302
+    (applicant,) = memberships_of(app, "vera@example.org")
+    assert applicant.status == "applicant" and applicant.user_id == owner.id
+
+
+def test_a_declined_invitation_to_apply_makes_no_application(
+    app, client, make, host, inviter, circle, auth, outbox
+):
+    owner = make.user(name="Vera Visit", email="vera@example.org", locale="en")
+    auth.login(host)
+    record(client, circle, inviter, meeting_ids(app, circle)[0])
+    visitor = visitor_row(app, circle)
+    invite_to_apply(client, circle, visitor)
+    link = apply_link(outbox)
+    auth.logout()
+    auth.login(owner)
+    token = link.rsplit("/", 1)[1]
+    declined = submit(client, link, f"/invitations/{token}/decline")
+    assert declined.status_code == 302
+    assert memberships_of(app, "vera@example.org") == []
+    assert client.get(link).status_code == 404
+    auth.logout()
+    auth.login(host)
+    row = text(client.get(visitors_url(circle))).split(f'data-visitor-id="{visitor.id}"')[1]
+    assert "Invite to apply" in row.split("</tr>")[0]
+
+
+def test_sending_the_invitation_again_voids_the_earlier_link(
+    app, client, host, inviter, circle, auth, outbox
+):
+    auth.login(host)
+    record(client, circle, inviter, meeting_ids(app, circle)[0])
+    visitor = visitor_row(app, circle)
+    invite_to_apply(client, circle, visitor)
+    first = apply_link(outbox)
+    assert invite_to_apply(client, circle, visitor).status_code == 302
+    second = apply_link(outbox)
+    assert first != second
+    auth.logout()
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+
+
 def test_a_visitor_without_email_cannot_become_an_applicant(
-    app, client, host, inviter, circle, auth
+    app, client, host, inviter, circle, auth, outbox
 ):
     auth.login(host)
     record(client, circle, inviter, meeting_ids(app, circle)[0], email="")
     visitor = visitor_row(app, circle)
-    response = submit(
-        client, visitors_url(circle), f"/circles/{circle.id}/visitors/{visitor.id}/applicant"
-    )
+    response = invite_to_apply(client, circle, visitor)
     assert response.status_code == 422
     assert "Vera Visit needs an e-mail address to become an applicant." in text(response)
     assert visitor_row(app, circle).applicant_id is None
+    assert outbox() == []
 
 
-def test_a_taken_profession_puts_the_turned_visitor_on_the_waitlist(
-    app, client, make, host, inviter, circle, auth
+def test_a_taken_profession_puts_the_accepting_visitor_on_the_waitlist(
+    app, client, make, host, inviter, circle, auth, outbox
 ):
     make.member(circle, make.user(name="Arne Architekt"), profession="Architektin")
+    owner = make.user(name="Vera Visit", email="vera@example.org", locale="en")
     auth.login(host)
     record(client, circle, inviter, meeting_ids(app, circle)[0])
-    visitor = visitor_row(app, circle)
-    submit(client, visitors_url(circle), f"/circles/{circle.id}/visitors/{visitor.id}/applicant")
-    page = text(client.get(visitors_url(circle)))
-    assert "Vera Visit is on the waitlist for Architektin: the seat is taken." in page
+    invite_to_apply(client, circle, visitor_row(app, circle))
+    link = apply_link(outbox)
+    auth.logout()
+    auth.login(owner)
+    applied = submit(client, link, link)
+    assert "You are on the waitlist for Architektin." in text(
+        client.get(applied.headers["Location"])
+    )
+    (waiting,) = memberships_of(app, "vera@example.org")
+    assert waiting.status == "waitlisted"
 
 
 def test_plain_members_get_403_and_other_circles_404(

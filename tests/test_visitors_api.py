@@ -1,4 +1,4 @@
-"""Visitors over the API: list, record, another visit, the limit, turning into an applicant."""
+"""Visitors over the API: list, record, another visit, the limit, the invitation to apply."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from circle.extensions import db
 from circle.meetings.schedule import ensure_meetings
-from circle.models import Circle, Meeting
+from circle.models import Circle, Meeting, Membership
 
 
 def meetings(app, circle) -> list[int]:
@@ -60,11 +60,50 @@ def test_record_return_limit_and_applicant(app, api, setting, outbox):
     assert refused.status_code == 409 and refused.get_json()["code"] == "conflict"
     listed = api.get(base).get_json()["items"]
     assert len(listed) == 1 and len(listed[0]["visits"]) == 2
-    applicant = api.post(f"{base}/{vid}/applicant")
-    assert applicant.status_code == 201
-    assert applicant.get_json()["status"] == "applicant"
-    assert applicant.get_json()["sponsor_id"] == inviter.id
-    assert api.post(f"{base}/{vid}/applicant").status_code == 409
+    invited = api.post(f"{base}/{vid}/applicant")
+    assert invited.status_code == 201
+    body = invited.get_json()
+    assert (body["visitor_id"], body["name"], body["email"]) == (
+        vid,
+        "Vera Visit",
+        "vera@example.org",
+    )
+    assert body["profession"]["name"] == "Architektin" and "user_id" not in body
+    assert [m["To"] for m in outbox()][-1] == "vera@example.org"
+    # No application until she accepts; asking again mails a new link.
+    assert api.get(base).get_json()["items"][0]["applicant_id"] is None
+    again = api.post(f"{base}/{vid}/applicant")
+    assert again.status_code == 201 and again.get_json()["id"] != body["id"]
+
+
+def test_an_existing_account_answers_like_a_new_address(app, api, make, setting, outbox):
+    """Issue 12, item 4: the host's answer never shows the account behind the address."""
+    circle, host, inviter = setting
+    owner = make.user(name="Veronika Privat", email="known@example.org")
+    meeting = meetings(app, circle)[0]
+    base = f"/api/v1/circles/{circle.id}/visitors"
+    api.as_user(host)
+    answers = []
+    for address in ("known@example.org", "unknown@example.org"):
+        visitor = {
+            "name": "Vera Visit",
+            "profession": "Architektin " + address[0],
+            "email": address,
+            "invited_by_id": inviter.id,
+            "meeting_id": meeting,
+        }
+        vid = api.post(base, json=visitor).get_json()["id"]
+        invited = api.post(f"{base}/{vid}/applicant")
+        assert invited.status_code == 201
+        answers.append(sorted(invited.get_json()))
+    assert answers[0] == answers[1]
+    assert "Veronika" not in str(api.get(base).get_json())
+    with app.app_context():
+        assert (
+            db.session.execute(select(Membership).where(Membership.user_id == owner.id)).first()
+            is None
+        )
+        db.session.remove()
 
 
 def test_bad_input_and_rights(app, api, make, setting):

@@ -97,6 +97,20 @@ class VisitorOut(Schema):
     visits = fields.List(fields.Nested(VisitOut), required=True)
 
 
+class InvitationToApplyOut(Schema):
+    """An invitation to apply mailed to a visitor: only what was recorded about them.
+
+    The visitor becomes an applicant (``applicant_id`` on the visitor) once they accept it.
+    """
+
+    id = fields.Integer(required=True)
+    visitor_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    profession = fields.Nested(ProfessionOut, required=True)
+    expires_at = fields.DateTime(required=True)
+
+
 class VisitorList(Schema):
     """The visitors of a circle, newest first."""
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from circle.api.endpoint import current_user, endpoint
-from circle.api.schemas_people import ApplicationOut, VisitIn, VisitorIn, VisitorList, VisitorOut
+from circle.api.schemas_people import (
+    InvitationToApplyOut,
+    VisitIn,
+    VisitorIn,
+    VisitorList,
+    VisitorOut,
+)
 from circle.circles.services import circle_for_user
 from circle.models import Visitor
 from circle.permissions import require
@@ -90,16 +96,18 @@ def add_visit(circle_id, visitor_id, data):
 @endpoint(
     VISITOR + "/applicant",
     "POST",
-    summary="Turn a visitor into an applicant",
+    summary="Invite a visitor to apply",
     tag="visitors",
-    response=ApplicationOut,
+    response=InvitationToApplyOut,
     status=201,
-    problems=("forbidden", "conflict", "validation_error", "already_member"),
+    problems=("forbidden", "conflict", "validation_error"),
 )
 def make_applicant(circle_id, visitor_id):
-    """Make the visitor an applicant sponsored by the inviter (needs the visitor's e-mail).
+    """Mail the visitor a link to apply, sponsored by the inviter (needs e-mail and profession).
 
-    A taken profession or a full circle puts them on the waitlist (`status: waitlisted`).
+    The visitor becomes an applicant (or joins the waitlist when the seat is taken) only
+    when they accept, logged in with that address; the answer is the same whether or not
+    the address has an account. Asking again mails a new link and voids the earlier one.
     """
     circle, actor = circle_for_user(current_user(), circle_id)
     return visitors.turn_into_applicant(circle, actor, visitor_id)

@@ -8,6 +8,11 @@ is accepted, declined, revoked or expires; expiry is read from ``expires_at``, s
 expired reservation frees the seat without any job. A plain invitation reserves nothing:
 the seat is checked again on acceptance. Until the invitee accepts, admins see only what
 they typed (name and address), never the account behind the address.
+
+A visitor host turns a visitor into an applicant the same way (``invite_to_apply``): the
+visitor is mailed a link and the application is made only when they accept it, logged in
+with that address; until then the hosts see only what they recorded about the visitor,
+whether or not the address has an account.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from circle.audit import record
 from circle.auth.services import find_user_by_email, normalise_email
 from circle.auth.verification import mark_confirmed
 from circle.circles.services import find_circle, lock_circle, owned, require_admin
@@ -27,6 +33,7 @@ from circle.errors import AlreadyMember, Conflict, Forbidden, NotFound, Validati
 from circle.extensions import db
 from circle.mail import external_url, send_mail
 from circle.membership.services import (
+    apply,
     check_seat_free,
     get_or_create_profession,
     live_membership,
@@ -34,8 +41,9 @@ from circle.membership.services import (
     refuse_if_live,
     take_seat,
 )
-from circle.models import Circle, Invitation, Membership, Profession, User
+from circle.models import Circle, Invitation, Membership, Profession, User, Visitor
 from circle.models.invitation import reserving
+from circle.permissions import require
 from circle.security import new_token, token_hash
 
 
@@ -187,10 +195,13 @@ def invitation_by_token(token: str) -> Invitation:
 def accept_invitation(token: str, user: User) -> Membership:
     """Take the invited (or reserved) seat. The account's e-mail must be the invited address.
 
-    Accepting proves the address (the link was mailed to it), so it also confirms it.
+    Accepting proves the address (the link was mailed to it), so it also confirms it. An
+    invitation to apply makes the application instead (``accept_invitation_to_apply``).
     """
     invitation = invitation_by_token(token)
     check_invitation_addressee(invitation, user)
+    if invitation.visitor_id is not None:
+        return accept_invitation_to_apply(invitation, user)
     circle = lock_circle(invitation.circle_id)
     existing = live_membership(circle.id, user.id)
     if existing is not None and existing.status == "active":
@@ -247,3 +258,129 @@ def invitation_details(invitation: Invitation) -> tuple[Circle, Membership]:
     """The circle of an invitation and the admin membership that sent it."""
     circle = find_circle(invitation.circle_id)
     return circle, member_in_circle(circle.id, invitation.invited_by_id)
+
+
+# --- invitations to apply (visitors) -----------------------------------------------
+
+
+def open_invitation_to_apply(circle_id: int, visitor_id: int) -> Invitation | None:
+    """The visitor's open invitation to apply, if one was mailed and is still valid."""
+    return db.session.execute(
+        select(Invitation)
+        .where(
+            Invitation.circle_id == circle_id,
+            Invitation.visitor_id == visitor_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.declined_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .order_by(Invitation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def invited_to_apply(circle_id: int) -> set[int]:
+    """Ids of the circle's visitors with an open invitation to apply, in one query."""
+    return set(
+        db.session.execute(
+            select(Invitation.visitor_id).where(
+                Invitation.circle_id == circle_id,
+                Invitation.visitor_id.is_not(None),
+                Invitation.accepted_at.is_(None),
+                Invitation.declined_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+        ).scalars()
+    )
+
+
+def invite_to_apply(circle: Circle, actor: Membership, visitor: Visitor) -> Invitation:
+    """Mail a visitor a link to apply for their profession's seat (``manage_visitors``).
+
+    The caller has locked the visitor and checked that it has an address and no
+    application. The same work and the same answer whether or not the address has an
+    account: nothing about an account is read back to the host. A link mailed earlier is
+    replaced (revoked), so asking again re-sends the invitation.
+    """
+    require(actor, "manage_visitors")
+    profession = get_or_create_profession(visitor.profession_name)
+    earlier = open_invitation_to_apply(circle.id, visitor.id)
+    if earlier is not None:
+        earlier.revoked_at = utcnow()
+    token = new_token()
+    invitation = Invitation(
+        circle_id=circle.id,
+        email=normalise_email(visitor.email),
+        name=visitor.name,
+        profession_id=profession.id,
+        invited_by_id=actor.id,
+        token_hash=token_hash(token),
+        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
+        reserves_seat=False,
+        visitor_id=visitor.id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    _mail_invitation_to_apply(circle, actor, invitation, profession, token)
+    return invitation
+
+
+def _mail_invitation_to_apply(
+    circle: Circle, actor: Membership, invitation: Invitation, profession: Profession, token: str
+) -> None:
+    """Mail the link to apply, in German (nothing is looked up about the address)."""
+    link = external_url("membership.invitation", token=token)
+    days = current_app.config["INVITATION_DAYS"]
+    with force_locale("de"):
+        body = _(
+            "Thank you for visiting the circle %(circle)s. %(host)s invites you to apply for "
+            "the seat for %(profession)s.\n\nTo apply, open this link (valid for %(days)s "
+            "days), log in or create an account with this address and confirm:\n%(link)s\n\n"
+            "If you do not want to apply, ignore this mail or decline on the same page.\n",
+            circle=circle.name,
+            host=actor.user.name,
+            profession=profession.name,
+            days=days,
+            link=link,
+        )
+        send_mail(invitation.email, _("Your application to %(circle)s", circle=circle.name), body)
+
+
+def accept_invitation_to_apply(invitation: Invitation, user: User) -> Membership:
+    """Make the application the visitor agreed to (the addressee checked by the caller).
+
+    Sponsored by the member who invited the visitor when still active; a taken profession
+    or a full circle puts the applicant on the waitlist. Following the mailed link proves
+    the address, so it is confirmed.
+    """
+    visitor = db.session.execute(
+        select(Visitor)
+        .where(Visitor.circle_id == invitation.circle_id, Visitor.id == invitation.visitor_id)
+        .with_for_update(of=Visitor)
+    ).scalar_one()
+    if visitor.applicant_id is not None:
+        raise Conflict(_("This invitation was already used."))
+    circle = find_circle(invitation.circle_id)
+    mark_confirmed(user)
+    sponsor = None
+    if visitor.invited_by_id is not None:
+        inviter = owned(Membership, circle.id, visitor.invited_by_id)
+        sponsor = inviter if inviter is not None and inviter.status == "active" else None
+    if sponsor is not None and sponsor.user_id == user.id:
+        sponsor = None
+    applicant = apply(circle, user, invitation.profession.name, waitlist=True, sponsor=sponsor)
+    visitor.applicant_id = applicant.id
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    record(
+        circle.id,
+        "visitor",
+        visitor.id,
+        "status",
+        user,
+        before={"applicant_id": None},
+        after={"applicant_id": applicant.id, "status": applicant.status},
+    )
+    return applicant

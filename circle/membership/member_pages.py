@@ -17,6 +17,7 @@ from circle.circles.services import circle_for_user, find_circle
 from circle.extensions import limiter
 from circle.membership import applications, invitations, services
 from circle.membership.forms import ActionForm, ApplicationForm
+from circle.models import Membership
 from circle.web import attempt, current_member
 
 
@@ -42,6 +43,9 @@ def invitation(token: str):
             return current_app.login_manager.unauthorized()
         if form.validate():
             membership, error = attempt(lambda: invitations.accept_invitation(token, current_user))
+            if error is None and found.visitor_id is not None:
+                _flash_application(membership)
+                return _public_page(membership.circle_id)
             if error is None:
                 flash(
                     _(
@@ -123,6 +127,12 @@ def apply(circle_id: int):
                 "info",
             )
         return _public_page(circle.id)
+    _flash_application(membership)
+    return _public_page(circle.id)
+
+
+def _flash_application(membership: Membership) -> None:
+    """Tell the applicant whether they applied or joined the waitlist."""
     if membership.status == "waitlisted":
         flash(
             _(
@@ -140,7 +150,6 @@ def apply(circle_id: int):
             ),
             "success",
         )
-    return _public_page(circle.id)
 
 
 @login_required

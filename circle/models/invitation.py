@@ -12,7 +12,11 @@ from circle.models.profession import Profession
 
 
 class Invitation(Base):
-    """An invitation by e-mail; the invitee may not have an account yet."""
+    """An invitation by e-mail; the invitee may not have an account yet.
+
+    To a seat (``visitor_id`` NULL, made by admins) or to apply (``visitor_id`` set, made by
+    visitor hosts for a visitor).
+    """
 
     __tablename__ = "invitations"
     __table_args__ = (
@@ -21,7 +25,13 @@ class Invitation(Base):
             ["memberships.circle_id", "memberships.id"],
             name="fk_invitations_circle_id_invited_by_id_memberships",
         ),
+        ForeignKeyConstraint(
+            ["circle_id", "visitor_id"],
+            ["visitors.circle_id", "visitors.id"],
+            name="fk_invitations_circle_id_visitor_id_visitors",
+        ),
         Index("ix_invitations_circle_id", "circle_id"),
+        Index("ix_invitations_circle_id_visitor_id", "circle_id", "visitor_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +49,9 @@ class Invitation(Base):
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Made by "add a member": holds the seat and the profession until it is closed or expires.
     reserves_seat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: An invitation to apply, mailed to this visitor: accepting makes an application
+    #: (sponsored by the visitor's inviter), never a seat.
+    visitor_id: Mapped[int | None] = mapped_column()
 
     profession: Mapped[Profession] = relationship(lazy="joined", innerjoin=True)
 

@@ -3,8 +3,8 @@
 A visitor attends at most ``circle.visitor_max_visits`` meetings before applying. The
 visits are counted under a row lock on the visitor (PostgreSQL ``FOR UPDATE``), and the
 unique ``(visitor, meeting)`` index refuses the same visit twice, so two hosts clicking
-at once cannot overshoot. A visitor with an e-mail can be turned into an applicant: an
-account (new ones get a set-password mail) and an application sponsored by the inviter.
+at once cannot overshoot. A visitor with an e-mail can be invited to apply: a mailed link,
+and an application sponsored by the inviter once the visitor accepts it.
 """
 
 from __future__ import annotations
@@ -12,20 +12,17 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from circle.audit import record, snapshot
-from circle.auth.services import create_invited_user, find_user_by_email, make_reset_token
 from circle.circles.services import owned
 from circle.errors import Conflict, NotAMember, NotFound, ValidationFailed
 from circle.extensions import db
-from circle.mail import external_url, send_mail
 from circle.meetings.schedule import ensure_meetings
-from circle.membership import services as membership
-from circle.models import Circle, Meeting, Membership, Visitor, VisitorVisit
+from circle.membership import invitations
+from circle.models import Circle, Invitation, Meeting, Membership, Visitor, VisitorVisit
 from circle.permissions import require
 from circle.weeks import today_for
 
@@ -246,11 +243,13 @@ def invited_by(member: Membership) -> int:
     ).scalar_one()
 
 
-def turn_into_applicant(circle: Circle, actor: Membership, visitor_id: int) -> Membership:
-    """Make a visitor an applicant sponsored by the inviter (``manage_visitors``).
+def turn_into_applicant(circle: Circle, actor: Membership, visitor_id: int) -> Invitation:
+    """Invite a visitor to apply for their profession's seat (``manage_visitors``).
 
-    Needs the visitor's e-mail; finds or creates the account (a new one gets a mail to
-    choose a password). A taken profession or a full circle puts them on the waitlist.
+    Needs the visitor's e-mail and profession. Mails a link; the visitor becomes an
+    applicant (sponsored by the inviter) only on accepting it, logged in or registered
+    with that address. The host sees the same outcome whether or not the address has an
+    account, and only what was recorded about the visitor. Asking again re-sends the link.
     """
     require(actor, "manage_visitors")
     visitor = visitor_in_circle(circle.id, visitor_id, lock=True)
@@ -261,50 +260,19 @@ def turn_into_applicant(circle: Circle, actor: Membership, visitor_id: int) -> M
             _("%(name)s needs an e-mail address to become an applicant.", name=visitor.name),
             field="email",
         )
-    user = find_user_by_email(visitor.email)
-    created = user is None
-    if user is None:
-        user = create_invited_user(visitor.email, visitor.name)
-    sponsor = None
-    if visitor.invited_by_id is not None:
-        inviter = owned(Membership, circle.id, visitor.invited_by_id)
-        sponsor = inviter if inviter is not None and inviter.status == "active" else None
-    applicant = membership.apply(
-        circle, user, visitor.profession_name, waitlist=True, sponsor=sponsor
-    )
-    visitor.applicant_id = applicant.id
-    db.session.flush()
+    if not visitor.profession_name:
+        raise ValidationFailed(
+            _("%(name)s needs a profession to become an applicant.", name=visitor.name),
+            field="profession",
+        )
+    invitation = invitations.invite_to_apply(circle, actor, visitor)
     record(
         circle.id,
         "visitor",
         visitor.id,
         "status",
         actor.user,
-        before={"applicant_id": None},
-        after={"applicant_id": applicant.id, "status": applicant.status},
+        before={"invited_to_apply": False},
+        after={"invited_to_apply": True},
     )
-    _mail_applicant(circle, applicant, created)
-    return applicant
-
-
-def _mail_applicant(circle: Circle, applicant: Membership, created: bool) -> None:
-    """Tell the new applicant; a new account gets a link to choose a password."""
-    user = applicant.user
-    with force_locale(user.locale):
-        if applicant.status == "waitlisted":
-            body = _(
-                "You are on the waitlist for the seat %(profession)s in the circle %(circle)s.",
-                profession=applicant.profession.name,
-                circle=circle.name,
-            )
-        else:
-            body = _(
-                "Your application for the seat %(profession)s in the circle %(circle)s was "
-                "recorded after your visit; the membership committee decides on it.",
-                profession=applicant.profession.name,
-                circle=circle.name,
-            )
-        if created:
-            link = external_url("auth.reset_password", token=make_reset_token(user))
-            body += "\n\n" + _("Choose your password here:\n%(link)s", link=link)
-        send_mail(user.email, _("Your application to %(circle)s", circle=circle.name), body)
+    return invitation

@@ -1,4 +1,4 @@
-"""The visitors page: record visitors and their visits, turn them into applicants.
+"""The visitors page: record visitors and their visits, invite them to apply.
 
 Visitor hosts (``manage_visitors``) see and change the list; every member sees how many
 visitors they invited on the circle page. Other circles are 404, members without the
@@ -14,6 +14,7 @@ from flask_login import login_required
 from circle.circles.services import roster
 from circle.db import unit_of_work
 from circle.extensions import db
+from circle.membership import invitations
 from circle.membership.forms import ActionForm
 from circle.models import Circle, Membership
 from circle.permissions import require
@@ -65,6 +66,7 @@ def _render(
         visits=services.visits_by_visitor(circle.id),
         visit_forms=visit_forms,
         counts=services.invited_counts(circle.id),
+        invited_to_apply=invitations.invited_to_apply(circle.id),
         members=members,
         action_error=action_error,
     )
@@ -138,7 +140,7 @@ def visit(circle_id: int, visitor_id: int):
 @bp.post("/circles/<int:circle_id>/visitors/<int:visitor_id>/applicant")
 @login_required
 def applicant(circle_id: int, visitor_id: int):
-    """Turn a visitor into an applicant sponsored by the inviting member."""
+    """Mail a visitor the invitation to apply (sponsored by the inviting member)."""
     circle, me = _host_circle(circle_id)
     services.visitor_in_circle(circle.id, visitor_id)
     if not ActionForm().validate_on_submit():
@@ -147,20 +149,16 @@ def applicant(circle_id: int, visitor_id: int):
             action_error=(visitor_id, _("The form could not be read. Please try again.")),
             status=422,
         )
-    membership, error = attempt(lambda: services.turn_into_applicant(circle, me, visitor_id))
+    invitation, error = attempt(lambda: services.turn_into_applicant(circle, me, visitor_id))
     if error is not None:
         return _render(circle, action_error=(visitor_id, error.message), status=error.status)
-    if membership.status == "waitlisted":
-        message = _(
-            "%(name)s is on the waitlist for %(profession)s: the seat is taken.",
-            name=membership.user.name,
-            profession=membership.profession.name,
-        )
-    else:
-        message = _(
-            "%(name)s is now an applicant for %(profession)s.",
-            name=membership.user.name,
-            profession=membership.profession.name,
-        )
-    flash(message, "success")
+    flash(
+        _(
+            "An invitation to apply was mailed to %(name)s (%(email)s). They become an "
+            "applicant once they accept it.",
+            name=invitation.name,
+            email=invitation.email,
+        ),
+        "success",
+    )
     return redirect(_page_url(circle_id))

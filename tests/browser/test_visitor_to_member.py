@@ -1,5 +1,6 @@
-"""A visitor becomes a member in a real browser: two visits, a refused third, an applicant,
-the membership committee approves, and the new member is on the roster."""
+"""A visitor becomes a member in a real browser: two visits, a refused third, an invitation
+to apply that she accepts herself, the membership committee approves, and the new member
+is on the roster."""
 
 from __future__ import annotations
 
@@ -25,14 +26,14 @@ def _login(page, live_server, email: str) -> None:
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
-def _reset_link(live_server, address: str) -> str:
-    """The path of the set-password link mailed to ``address``."""
+def _invitation_link(live_server, address: str) -> str:
+    """The path of the invitation link mailed to ``address``."""
     for path in sorted(Path(live_server.app.config["MAIL_OUTBOX"]).glob("*.eml")):
         mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        found = re.search(r"https?://[^/\s]+(/password/reset/\S+)", mail.get_content())
+        found = re.search(r"https?://[^/\s]+(/invitations/\S+)", mail.get_content())
         if mail["To"] == address and found:
             return found.group(1)
-    raise AssertionError(f"no set-password link for {address}")
+    raise AssertionError(f"no invitation link for {address}")
 
 
 def test_a_visitor_comes_twice_applies_and_is_approved(live_server, browser_page):
@@ -81,26 +82,39 @@ def test_a_visitor_comes_twice_applies_and_is_approved(live_server, browser_page
     )
     expect(row.locator("td.visits")).to_contain_text("2 of 2")
 
-    # The host turns her into an applicant, sponsored by Ines.
-    row.get_by_role("button", name="Turn into applicant").click()
+    # The host invites her to apply, sponsored by Ines; she decides herself.
+    row.get_by_role("button", name="Invite to apply").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Vera Visit is now an applicant for Architektin."
+        "An invitation to apply was mailed to Vera Visit (vera@example.org)."
     )
-    expect(row).to_contain_text("Applicant")
+    expect(row).to_contain_text("Invited to apply")
     page.get_by_role("button", name="Log out").click()
     # Wait for the logged-out page: an immediate goto would cancel the logout's POST.
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
-    # Vera chooses her password through the mailed link, which confirms her address:
-    # an address nobody confirmed is not seated (issue 12, item 4).
-    page.goto(live_server(_reset_link(live_server, "vera@example.org")))
-    page.get_by_label("New password", exact=True).fill("veras new secret")
-    page.get_by_label("Repeat the new password").fill("veras new secret")
-    page.get_by_role("button", name="Save the new password").click()
-    log_out = page.locator("form[action='/logout'] button")  # her pages are in German
-    expect(log_out).to_be_visible()
-    log_out.click()
-    expect(log_out).to_have_count(0)
+    # Vera follows the mailed link, registers with that address, logs in and applies
+    # (the link proves her address, so it is confirmed on the way).
+    link = _invitation_link(live_server, "vera@example.org")
+    page.goto(live_server(link))
+    expect(page.get_by_text("Hanna Host invites you to apply")).to_be_visible()
+    page.get_by_role("main").get_by_role("link", name="Register").click()
+    page.get_by_label("Name").fill("Vera Visit")
+    page.get_by_label("E-mail").fill("vera@example.org")
+    page.get_by_label("Password", exact=True).fill("veras new secret")
+    page.get_by_label("Repeat the password").fill("veras new secret")
+    page.get_by_label("Language").select_option("en")
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
+    page.get_by_label("E-mail").fill("vera@example.org")
+    page.get_by_label("Password").fill("veras new secret")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(live_server(link))
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Your application for Architektin was sent to the people who decide on it."
+    )
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
     # The membership committee member approves the application.
     _login(page, live_server, committee.email)

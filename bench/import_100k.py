@@ -40,7 +40,7 @@ from circle.config import _normalise_database_url
 from circle.db import unit_of_work, utcnow
 from circle.extensions import db
 from circle.imports import parsers, services
-from circle.membership.services import get_or_create_profession
+from circle.membership.professions import get_or_create_profession
 from circle.models import (
     Circle,
     ClosedBusiness,

@@ -9,7 +9,8 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from circle.auth.services import create_confirmed_user, find_user_by_email
-from circle.circles.services import CircleSettings, active_membership, create_circle
+from circle.circles.access import active_membership
+from circle.circles.services import CircleSettings, create_circle
 from circle.demo_chapter import load_demo_chapter
 from circle.extensions import db
 from circle.membership import services as membership

@@ -9,7 +9,7 @@ from flask import redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from circle.circles.services import circle_for_user, require_admin
+from circle.circles.access import circle_for_user, require_admin
 from circle.db import unit_of_work
 from circle.errors import DomainError, Forbidden, NotFound
 from circle.extensions import db

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from circle.api.problems import problem, problem_for_http
 from circle.errors import DomainError
 from circle.extensions import db
 
@@ -81,7 +82,6 @@ def _page(status: int, message: str | None = None):
 
 def register(app: Flask) -> None:
     """Install the handlers on ``app``."""
-    from circle.api.problems import problem, problem_for_http
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):

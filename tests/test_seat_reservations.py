@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from circle.circles.services import seats_taken
+from circle.circles.access import seats_taken
 from circle.db import utcnow
 from circle.extensions import db
 from circle.models import Invitation, Membership

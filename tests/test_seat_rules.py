@@ -3,10 +3,11 @@
 import pytest
 from sqlalchemy import select
 
-from circle.circles.services import seats_taken
+from circle.circles.access import seats_taken
 from circle.errors import AlreadyMember, CircleFull, Conflict, ProfessionTaken
 from circle.membership import invitations
 from circle.membership import services as ms
+from circle.membership.professions import get_or_create_profession
 from circle.models import Membership, Profession
 
 
@@ -17,9 +18,9 @@ def _actor(db, circle):
 
 
 def test_profession_names_are_matched_case_and_space_insensitively(ctx, db):
-    a = ms.get_or_create_profession("Fotograf")
-    b = ms.get_or_create_profession("  FOTOGRAF ")
-    c = ms.get_or_create_profession("fotograf")
+    a = get_or_create_profession("Fotograf")
+    b = get_or_create_profession("  FOTOGRAF ")
+    c = get_or_create_profession("fotograf")
     assert a.id == b.id == c.id
     assert db.session.scalars(select(Profession)).all() == [a]
 

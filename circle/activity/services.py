@@ -22,11 +22,11 @@ from sqlalchemy.exc import IntegrityError
 
 from circle import audit
 from circle.checks import check_date, check_reason, check_text
-from circle.circles.services import owned
+from circle.circles.access import owned
 from circle.db import utcnow
 from circle.errors import Conflict, NotFound, SelfReferral, ValidationFailed
 from circle.extensions import db
-from circle.models import Circle, EducationCredit, Membership, OneToOne
+from circle.models import Circle, ClosedBusiness, EducationCredit, Membership, OneToOne, Referral
 from circle.referrals.services import active_member
 from circle.routing import MAX_ID, NO_ID
 
@@ -308,8 +308,6 @@ def may_void(actor: Membership, entry: OneToOne | EducationCredit) -> bool:
 
 def logged_between(circle: Circle, member_ids: list[int], start: date, end: date) -> dict:
     """What each member logged in start..end: ``{member id: WeekCounts}`` (void excluded)."""
-    from circle.models import ClosedBusiness, Referral
-
     counts = {member_id: WeekCounts() for member_id in member_ids}
     if not member_ids:
         return counts

@@ -21,7 +21,7 @@ from circle.activity.forms import (
     OneToOneForm,
     VoidForm,
 )
-from circle.circles.services import roster
+from circle.circles.access import roster
 from circle.models import Circle, Membership
 from circle.referrals.views import day_label
 from circle.web import attempt, form_error, my_circle

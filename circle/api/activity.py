@@ -17,7 +17,7 @@ from circle.api.schemas_activity import (
     OneToOneList,
     OneToOneOut,
 )
-from circle.circles.services import circle_for_user
+from circle.circles.access import circle_for_user
 
 ONE_TO_ONES = "/circles/<int:circle_id>/one-to-ones"
 CREDITS = "/circles/<int:circle_id>/education-credits"

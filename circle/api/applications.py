@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from circle.api.endpoint import current_user, endpoint
 from circle.api.schemas_people import ApplicationList, ApplicationOut, DecisionIn
-from circle.circles.services import circle_for_user
+from circle.circles.access import circle_for_user
 from circle.membership import applications
 from circle.permissions import require
 

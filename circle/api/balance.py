@@ -15,7 +15,7 @@ from circle.api.schemas import BalanceOut, BalanceQuery
 from circle.balance.periods import Period, period_for
 from circle.balance.services import Balance, compute
 from circle.balance.visibility import visible_balance
-from circle.circles.services import circle_for_user
+from circle.circles.access import circle_for_user
 from circle.models import Circle
 from circle.money import plain_amount
 

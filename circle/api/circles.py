@@ -6,8 +6,9 @@ from dataclasses import replace
 
 from circle.api.endpoint import current_user, endpoint
 from circle.api.schemas import CircleIn, CircleList, CircleOut, CirclePatch, ProfessionList
+from circle.circles import access
 from circle.circles import services as circles
-from circle.membership.services import list_professions
+from circle.membership.professions import list_professions
 from circle.models import Circle
 
 
@@ -44,8 +45,8 @@ def professions():
 @endpoint("/circles", "GET", summary="List my circles", tag="circles", response=CircleList)
 def list_circles():
     """The circles in which the caller holds an active membership."""
-    active = [m.circle for m in circles.circles_of(current_user()) if m.status == "active"]
-    counts = circles.seats_taken_by_circle([c.id for c in active])
+    active = [m.circle for m in access.circles_of(current_user()) if m.status == "active"]
+    counts = access.seats_taken_by_circle([c.id for c in active])
     return {"items": [WithSeats(c, counts[c.id]) for c in active]}
 
 
@@ -62,7 +63,7 @@ def create_circle(data):
     """Create a circle; the caller becomes its admin (holding ``profession``'s seat if given)."""
     profession = data.pop("profession")
     circle = circles.create_circle(current_user(), circles.CircleSettings(**data), profession)
-    return WithSeats(circle, circles.seats_taken(circle.id))
+    return WithSeats(circle, access.seats_taken(circle.id))
 
 
 @endpoint(
@@ -70,8 +71,8 @@ def create_circle(data):
 )
 def show_circle(circle_id):
     """A circle of the caller's; any other circle is not found."""
-    circle, _membership = circles.circle_for_user(current_user(), circle_id)
-    return WithSeats(circle, circles.seats_taken(circle.id))
+    circle, _membership = access.circle_for_user(current_user(), circle_id)
+    return WithSeats(circle, access.seats_taken(circle.id))
 
 
 @endpoint(
@@ -85,6 +86,6 @@ def show_circle(circle_id):
 )
 def update_circle(circle_id, data):
     """Change settings (admins). The seat limit never drops below the seats taken (422)."""
-    circle, actor = circles.circle_for_user(current_user(), circle_id)
+    circle, actor = access.circle_for_user(current_user(), circle_id)
     updated = circles.update_circle(circle, actor, replace(_settings_of(circle), **data))
-    return WithSeats(updated, circles.seats_taken(updated.id))
+    return WithSeats(updated, access.seats_taken(updated.id))

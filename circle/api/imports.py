@@ -18,7 +18,7 @@ from circle.api.endpoint import WithStatus, current_user, endpoint
 from circle.api.fields import Day
 from circle.api.schemas import In
 from circle.auth.throttle import configured
-from circle.circles.services import circle_for_user
+from circle.circles.access import circle_for_user
 from circle.csv_export import csv_download
 from circle.imports import export, services
 

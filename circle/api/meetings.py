@@ -22,7 +22,7 @@ from circle.api.schemas_meetings import (
     WeekReportOut,
     week_report_payload,
 )
-from circle.circles.services import circle_for_user
+from circle.circles.access import circle_for_user
 from circle.errors import NotFound, ValidationFailed
 from circle.meetings import report, services
 from circle.meetings.locks import is_locked

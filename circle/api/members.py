@@ -5,7 +5,7 @@ from __future__ import annotations
 from circle.api.endpoint import current_user, endpoint
 from circle.api.schemas import MemberIn, MemberList, MemberOut, MemberPatch
 from circle.api.schemas_people import ReservationOut
-from circle.circles.services import circle_for_user, roster
+from circle.circles.access import circle_for_user, roster
 from circle.membership import invitations
 from circle.membership import services as membership
 

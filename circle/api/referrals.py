@@ -22,7 +22,7 @@ from circle.api.schemas import (
     ReferralPatch,
     VoidPatch,
 )
-from circle.circles.services import circle_for_user
+from circle.circles.access import circle_for_user
 from circle.errors import ValidationFailed
 from circle.models import Circle
 from circle.money import parse_plain_amount

@@ -10,7 +10,7 @@ from circle.api.schemas_people import (
     VisitorList,
     VisitorOut,
 )
-from circle.circles.services import circle_for_user
+from circle.circles.access import circle_for_user
 from circle.models import Visitor
 from circle.permissions import require
 from circle.visitors import services as visitors

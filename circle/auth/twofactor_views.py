@@ -27,7 +27,7 @@ from flask_login import current_user, login_required
 from circle.auth import sessions, twofactor
 from circle.auth.throttle import TooManyAttempts, configured, user_or_address
 from circle.auth.twofactor_forms import EnableForm, LoginCodeForm, PasswordAndCodeForm
-from circle.circles.services import active_membership
+from circle.circles.access import active_membership
 from circle.db import unit_of_work
 from circle.extensions import db, limiter
 from circle.models import User

@@ -26,7 +26,7 @@ from circle.balance.forms import PeriodForm, period_choices
 from circle.balance.periods import Period, period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
-from circle.circles.services import circle_for_user
+from circle.circles.access import circle_for_user
 from circle.csv_export import CsvCell, csv_download, csv_text
 from circle.db import format_money, to_decimal
 from circle.errors import DomainError

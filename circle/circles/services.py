@@ -1,28 +1,28 @@
-"""Circles: creation, settings, and the lookups that keep circles apart.
+"""Circles: creation and settings (meetings, rules, balance, two-factor requirement).
 
-Every lookup of a circle-owned object goes through ``circle_for_user`` or takes the
-circle id in its ``WHERE`` clause, so an object of another circle is simply not found.
+The lookups that keep circles apart and count seats are in ``circle.circles.access``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
-from circle.auth.twofactor import check_requirement, refuse_unless_enrolled
+from circle.auth.twofactor import check_requirement
 from circle.auth.verification import require_confirmed
+from circle.circles.access import lock_circle, seats_taken
 from circle.db import utcnow
-from circle.errors import Forbidden, NotFound, ValidationFailed
+from circle.errors import ValidationFailed
 from circle.extensions import db
-from circle.models import Circle, Invitation, Membership, User
+from circle.meetings.schedule import reschedule_upcoming
+from circle.membership.professions import get_or_create_profession
+from circle.models import Circle, Membership, User
 from circle.models.circle import MAX_SEATS
-from circle.models.invitation import reserving
-from circle.routing import is_id
+from circle.permissions import require
 
 
 @dataclass(frozen=True)
@@ -184,8 +184,6 @@ def _apply_meeting_settings(circle: Circle, settings: CircleSettings) -> bool:
 
 def create_circle(creator: User, settings: CircleSettings, profession_name: str = "") -> Circle:
     """Create a circle; the creator becomes its admin (holding a seat if a profession is given)."""
-    from circle.membership.services import get_or_create_profession
-
     require_confirmed(creator)
     validate_settings(settings)
     validate_meeting_settings(settings)
@@ -222,9 +220,6 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
 
 def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -> Circle:
     """Change a circle's settings (``edit_settings``); the seat limit stays above seats taken."""
-    from circle.meetings.schedule import reschedule_upcoming
-    from circle.permissions import require
-
     require(actor, "edit_settings")
     check_requirement(circle, actor, settings.require_two_factor)
     validate_settings(settings)
@@ -263,144 +258,3 @@ def _apply_balance_settings(circle: Circle, settings: CircleSettings) -> None:
         circle.lopsided_threshold_pct = settings.lopsided_threshold_pct
     if settings.revenue_open_to_members is not None:
         circle.revenue_open_to_members = settings.revenue_open_to_members
-
-
-def lock_circle(circle_id: int) -> Circle:
-    """Load a circle under a row lock (PostgreSQL ``FOR UPDATE``) to count its seats safely."""
-    circle = db.session.execute(
-        select(Circle)
-        .where(Circle.id == circle_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if circle is None:
-        raise NotFound(_("Circle not found."))
-    return circle
-
-
-def seats_taken(circle_id: int) -> int:
-    """Count the taken seats of a circle: active seats plus seats reserved for invitees.
-
-    Organisers without a profession hold none; a reserving invitation ("add a member")
-    counts until it is accepted, declined, revoked or expires.
-    """
-    return seats_taken_by_circle([circle_id])[circle_id]
-
-
-def seats_taken_by_circle(circle_ids: list[int]) -> dict[int, int]:
-    """Count taken seats (active and reserved for invitees) for several circles at once."""
-    if not circle_ids:
-        return {}
-    active = db.session.execute(
-        select(Membership.circle_id, func.count(Membership.id))
-        .where(
-            Membership.circle_id.in_(circle_ids),
-            Membership.status == "active",
-            Membership.profession_id.is_not(None),
-        )
-        .group_by(Membership.circle_id)
-    ).all()
-    reserved = db.session.execute(
-        select(Invitation.circle_id, func.count(Invitation.id))
-        .where(Invitation.circle_id.in_(circle_ids), *reserving())
-        .group_by(Invitation.circle_id)
-    ).all()
-    counts = dict.fromkeys(circle_ids, 0)
-    for circle_id, n in (*active, *reserved):
-        counts[circle_id] += n
-    return counts
-
-
-def active_membership(user: User, circle_id: int) -> Membership | None:
-    """Return the user's active membership in a circle, if any."""
-    return db.session.execute(
-        select(Membership).where(
-            Membership.circle_id == circle_id,
-            Membership.user_id == user.id,
-            Membership.status == "active",
-        )
-    ).scalar_one_or_none()
-
-
-def owned(model, circle_id: int, object_id: int):
-    """The row of ``model`` with ``object_id`` inside circle ``circle_id``, or None.
-
-    Every circle-owned lookup goes through here, so another circle's id is simply
-    not found and the caller answers it exactly like an unknown id; so is an id outside
-    the database's range (a form field may carry any number).
-    """
-    if not is_id(object_id):
-        return None
-    return (
-        db.session.execute(select(model).where(model.circle_id == circle_id, model.id == object_id))
-        .unique()
-        .scalar_one_or_none()
-    )
-
-
-def circle_for_user(user: User, circle_id: int) -> tuple[Circle, Membership]:
-    """Return a circle and the user's active membership; NotFound for anyone else.
-
-    A circle the user does not belong to answers exactly like one that does not exist; a
-    seat the circle requires two-factor login of, while the user lacks it, is Forbidden
-    (the HTML pages redirect to the enrolment before any view runs).
-    """
-    membership = active_membership(user, circle_id)
-    if membership is None:
-        raise NotFound(_("Circle not found."))
-    refuse_unless_enrolled(membership)
-    return membership.circle, membership
-
-
-def require_admin(actor: Membership) -> None:
-    """Raise Forbidden unless the acting membership is an active admin."""
-    if not actor.is_admin:
-        raise Forbidden(_("Only the circle's admins may do this."))
-
-
-def circles_of(user: User) -> list[Membership]:
-    """The user's live memberships (active, applied, waitlisted), newest circle last."""
-    from circle.models import LIVE_STATUSES
-
-    return list(
-        db.session.execute(
-            select(Membership)
-            .where(Membership.user_id == user.id, Membership.status.in_(LIVE_STATUSES))
-            .order_by(Membership.circle_id)
-        ).scalars()
-    )
-
-
-def roster(circle_id: int) -> list[Membership]:
-    """Active members of a circle, ordered by profession then name."""
-    from circle.models import Profession
-
-    return list(
-        db.session.execute(
-            select(Membership)
-            .join(Membership.user)
-            .outerjoin(Membership.profession)
-            .where(Membership.circle_id == circle_id, Membership.status == "active")
-            .order_by(Profession.name.nulls_last(), User.name)
-        ).scalars()
-    )
-
-
-def directory() -> list[tuple[Circle, int]]:
-    """Every circle with its count of taken seats, for users looking for one to join."""
-    circles = list(db.session.execute(select(Circle).order_by(Circle.name)).scalars())
-    counts = seats_taken_by_circle([c.id for c in circles])
-    return [(c, counts[c.id]) for c in circles]
-
-
-def find_circle(circle_id: int) -> Circle:
-    """Return a circle by id for the public directory (name, city, open seats only)."""
-    circle = db.session.get(Circle, circle_id)
-    if circle is None:
-        raise NotFound(_("Circle not found."))
-    return circle
-
-
-def zone(circle: Circle) -> ZoneInfo:
-    """The circle's time zone."""
-    return ZoneInfo(circle.timezone)

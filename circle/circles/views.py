@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from circle.circles import services
+from circle.circles import access, services
 from circle.circles.forms import (
     CircleSettingsForm,
     CreateCircleForm,
@@ -23,7 +23,8 @@ from circle.db import unit_of_work
 from circle.errors import DomainError
 from circle.extensions import db
 from circle.membership.forms import ApplicationForm
-from circle.membership.services import list_professions, live_membership
+from circle.membership.professions import list_professions
+from circle.membership.services import live_membership
 from circle.permissions import require
 from circle.web import current_member as _me
 from circle.web import form_error
@@ -51,8 +52,8 @@ def _seat_numbers(limit: int, taken: int) -> dict[str, int]:
 @login_required
 def index():
     """My circles with my role, and my open applications and waitlist places."""
-    memberships = services.circles_of(_me())
-    counts = services.seats_taken_by_circle([m.circle_id for m in memberships])
+    memberships = access.circles_of(_me())
+    counts = access.seats_taken_by_circle([m.circle_id for m in memberships])
     seats = {
         m.circle_id: _seat_numbers(m.circle.seat_limit, counts[m.circle_id]) for m in memberships
     }
@@ -89,9 +90,9 @@ def create():
 @login_required
 def show(circle_id: int):
     """The roster of a circle and its open seats (members only; others get 404)."""
-    circle, me = services.circle_for_user(_me(), circle_id)
-    members = services.roster(circle.id)
-    taken = services.seats_taken(circle.id)  # seats reserved for invitees count too
+    circle, me = access.circle_for_user(_me(), circle_id)
+    members = access.roster(circle.id)
+    taken = access.seats_taken(circle.id)  # seats reserved for invitees count too
     return render_template(
         "circles/show.html",
         circle=circle,
@@ -105,7 +106,7 @@ def show(circle_id: int):
 @login_required
 def settings(circle_id: int):
     """Edit a circle's settings (``edit_settings``; other members 403, other circles 404)."""
-    circle, me = services.circle_for_user(_me(), circle_id)
+    circle, me = access.circle_for_user(_me(), circle_id)
     require(me, "edit_settings")
     form = CircleSettingsForm(circle=circle)
     status = 200
@@ -121,7 +122,7 @@ def settings(circle_id: int):
             return redirect(url_for("circles.show", circle_id=circle_id))
     elif form.is_submitted():
         status = 422
-    taken = services.seats_taken(circle_id)
+    taken = access.seats_taken(circle_id)
     return render_template(
         "circles/settings.html",
         form=form,
@@ -134,9 +135,9 @@ def settings(circle_id: int):
 @login_required
 def directory():
     """Every circle with its open seats, for users looking for one to join."""
-    mine = {m.circle_id: m for m in services.circles_of(_me())}
+    mine = {m.circle_id: m for m in access.circles_of(_me())}
     rows = [
-        (circle, _seat_numbers(circle.seat_limit, taken)) for circle, taken in services.directory()
+        (circle, _seat_numbers(circle.seat_limit, taken)) for circle, taken in access.directory()
     ]
     return render_template("circles/directory.html", rows=rows, mine=mine)
 
@@ -149,9 +150,9 @@ def show_public(circle_id: int):
     The circle is closed: the page names the professions whose seats are taken (so an
     applicant knows whether theirs is free) but never the members who hold them.
     """
-    circle = services.find_circle(circle_id)
+    circle = access.find_circle(circle_id)
     taken_professions = sorted(
-        (m.profession.name for m in services.roster(circle.id) if m.holds_seat),
+        (m.profession.name for m in access.roster(circle.id) if m.holds_seat),
         key=str.casefold,
     )
     membership = live_membership(circle.id, _me().id)

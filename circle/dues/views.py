@@ -7,7 +7,7 @@ Checkout sends the member back (it only says "processing": the webhook marks pai
 payment form), ``/dues.csv`` its export, ``/dues/payoff`` whether membership pays off.
 
 Views stay thin: the rules are in ``circle.dues.services``, the sums in
-``circle.dues.payoff``; Stripe calls in ``circle.dues.checkout`` (imported lazily).
+``circle.dues.payoff``; Stripe calls in ``circle.dues.checkout``.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from circle.balance.forms import PeriodForm
 from circle.balance.periods import Period, period_for
 from circle.csv_export import csv_download, csv_text
 from circle.db import minor_units, to_decimal, unit_of_work
+from circle.dues import checkout as stripe_checkout
 from circle.dues import payoff as payoff_queries
 from circle.dues import services
 from circle.dues.forms import ManualPaymentForm, PlanForm
@@ -127,7 +128,6 @@ def _render_member(circle: Circle, me: Membership, processing: bool = False):
     plan = services.current_plan(circle)
     last = services.paid_through(circle, [me.id]).get(me.id)
     status = services.status_of(plan, me, last, today_for(circle))
-    subscription_module = _checkout_module()
     subscription = services.subscription_of(circle, me.id)
     response = make_response(
         render_template(
@@ -140,7 +140,7 @@ def _render_member(circle: Circle, me: Membership, processing: bool = False):
             plan=plan,
             status=status,
             payments=services.payments_of(circle, me.id),
-            configured=online_payment_configured() and subscription_module is not None,
+            configured=online_payment_configured(),
             processing=processing,
             interval_label=interval_label,
             grace_end=(
@@ -175,21 +175,11 @@ def checkout_return(circle_id: int):
     return _render_member(circle, me, processing=bool(request.args.get("session_id")))
 
 
-def _checkout_module():
-    """``circle.dues.checkout`` if it exists (built separately), else None."""
-    try:
-        from circle.dues import checkout
-    except ImportError:
-        return None
-    return checkout
-
-
 def _online(circle_id: int, action: str):
     """Run a Stripe call (``start_checkout`` or ``portal_url``) and redirect (303) to Stripe."""
     circle, me = _member_of(circle_id)
-    module = _checkout_module()
     back = url_for("dues.member", circle_id=circle.id)
-    if not online_payment_configured() or module is None:
+    if not online_payment_configured():
         flash(_("Online payment is not configured."), "error")
         return redirect(back)
     page = external_url("dues.member", circle_id=circle.id)
@@ -201,9 +191,11 @@ def _online(circle_id: int, action: str):
                     external_url("dues.checkout_return", circle_id=circle.id)
                     + "?session_id={CHECKOUT_SESSION_ID}"
                 )
-                url = module.start_checkout(circle, me, success_url=success, cancel_url=page)
+                url = stripe_checkout.start_checkout(
+                    circle, me, success_url=success, cancel_url=page
+                )
             else:
-                url = module.portal_url(circle, me, return_url=page)
+                url = stripe_checkout.portal_url(circle, me, return_url=page)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(back)

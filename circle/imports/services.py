@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from circle import audit
 from circle.checks import EARLIEST
-from circle.circles.services import circle_for_user, lock_circle, owned, require_admin
+from circle.circles.access import circle_for_user, lock_circle, owned, require_admin
 from circle.db import utcnow
 from circle.errors import DomainError, NotFound, ValidationFailed
 from circle.extensions import db

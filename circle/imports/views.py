@@ -23,7 +23,7 @@ from flask_login import login_required
 
 from circle.api.endpoint import MAX_UPLOAD
 from circle.auth.throttle import configured, user_or_address
-from circle.circles.services import circle_for_user
+from circle.circles.access import circle_for_user
 from circle.csv_export import csv_download
 from circle.db import unit_of_work
 from circle.edge import larger_body

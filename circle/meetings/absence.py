@@ -23,7 +23,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
-from circle.circles.services import roster
+from circle.circles.access import roster
 from circle.extensions import db
 from circle.mail import external_url, send_mail
 from circle.models import Attendance, Circle, Meeting, Membership

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from circle import audit
 from circle.checks import check_reason
-from circle.circles.services import owned, roster, zone
+from circle.circles.access import owned, roster, zone
 from circle.db import utcnow
 from circle.errors import Conflict, NotFound, ValidationFailed
 from circle.extensions import db

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from circle.audit import record
 from circle.auth.services import normalise_email
 from circle.auth.verification import require_confirmed
-from circle.circles.services import lock_circle
+from circle.circles.access import lock_circle
 from circle.db import utcnow
 from circle.errors import (
     CircleFull,

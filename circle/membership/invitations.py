@@ -27,15 +27,15 @@ from sqlalchemy import select
 from circle.audit import record
 from circle.auth.services import find_user_by_email, normalise_email
 from circle.auth.verification import mark_confirmed
-from circle.circles.services import find_circle, lock_circle, owned, require_admin
+from circle.circles.access import find_circle, lock_circle, owned, require_admin
 from circle.db import utcnow
 from circle.errors import AlreadyMember, Conflict, Forbidden, NotFound, ValidationFailed
 from circle.extensions import db
 from circle.mail import external_url, send_mail
+from circle.membership.professions import get_or_create_profession
 from circle.membership.services import (
     apply,
     check_seat_free,
-    get_or_create_profession,
     live_membership,
     member_in_circle,
     refuse_if_live,

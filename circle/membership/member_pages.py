@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from circle.auth.throttle import configured, user_or_address
-from circle.circles.services import circle_for_user, find_circle
+from circle.circles.access import circle_for_user, find_circle
 from circle.extensions import limiter
 from circle.membership import applications, invitations, services
 from circle.membership.forms import ActionForm, ApplicationForm

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from circle.auth.services import create_invited_user, find_user_by_email
 from circle.auth.verification import require_confirmed
-from circle.circles.services import lock_circle, owned, require_admin, seats_taken
+from circle.circles.access import lock_circle, owned, require_admin, seats_taken
 from circle.db import utcnow
 from circle.errors import (
     AlreadyMember,
@@ -25,6 +25,7 @@ from circle.errors import (
 )
 from circle.extensions import db
 from circle.mail import external_url, send_mail
+from circle.membership.professions import get_or_create_profession
 from circle.models import (
     LIVE_STATUSES,
     Circle,
@@ -33,53 +34,9 @@ from circle.models import (
     MembershipRole,
     Profession,
     User,
-    profession_key,
 )
 from circle.models.invitation import reserving
 from circle.permissions import PERMISSIONS
-
-MAX_PROFESSION_LENGTH = 120
-
-
-# --- professions -------------------------------------------------------------------
-
-
-def get_or_create_profession(name: str) -> Profession:
-    """Find a profession by its normalised name or add it to the platform-wide list."""
-    clean = " ".join(name.split())
-    if not clean:
-        raise ValidationFailed(_("Please enter a profession."), field="profession")
-    if len(clean) > MAX_PROFESSION_LENGTH:
-        raise ValidationFailed(
-            _("A profession has at most %(n)s characters.", n=MAX_PROFESSION_LENGTH),
-            field="profession",
-        )
-    key = profession_key(clean)
-    existing = _profession_by_key(key)
-    if existing is not None:
-        return existing
-    profession = Profession(name=clean, key=key)
-    try:
-        with db.session.begin_nested():
-            db.session.add(profession)
-    except IntegrityError:
-        # Another request added the same profession a moment ago.
-        existing = _profession_by_key(key)
-        if existing is None:
-            raise
-        return existing
-    return profession
-
-
-def _profession_by_key(key: str) -> Profession | None:
-    """Look a profession up by its normalised key."""
-    return db.session.execute(select(Profession).where(Profession.key == key)).scalar_one_or_none()
-
-
-def list_professions() -> list[Profession]:
-    """All professions, by name."""
-    return list(db.session.execute(select(Profession).order_by(Profession.name)).scalars())
-
 
 # --- seat checks -------------------------------------------------------------------
 

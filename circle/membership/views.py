@@ -15,10 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from circle.circles.services import (
-    roster,
-    seats_taken,
-)
+from circle.circles.access import roster, seats_taken
 from circle.errors import DomainError
 from circle.membership import applications, invitations, member_pages, services
 from circle.membership.forms import (

@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select
 
 from circle import audit
 from circle.checks import check_date, check_reason, check_text
-from circle.circles.services import owned
+from circle.circles.access import owned
 from circle.db import format_money, utcnow
 from circle.errors import Conflict, Forbidden, NotAMember, NotFound, SelfReferral, ValidationFailed
 from circle.extensions import db

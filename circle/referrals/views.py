@@ -22,7 +22,7 @@ from flask_login import login_required
 
 from circle import audit
 from circle.checks import EARLIEST
-from circle.circles.services import roster
+from circle.circles.access import roster
 from circle.db import format_money, minor_units, to_decimal
 from circle.errors import DomainError
 from circle.models import Circle, ClosedBusiness, Membership, Referral

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from circle.activity.services import WeekCounts, logged_between
-from circle.circles.services import roster
+from circle.circles.access import roster
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.mail import external_url, send_mail

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from circle.circles.services import roster
+from circle.circles.access import roster
 from circle.db import unit_of_work
 from circle.errors import NotFound
 from circle.extensions import db

@@ -11,6 +11,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
 from circle.forms import FlaskForm
+from circle.scores.explain import number
 from circle.scores.table import AREAS, MAX_TIERS
 
 #: Tier rows the editor offers per area (blank rows are ignored).
@@ -39,8 +40,6 @@ class PointTableForm(FlaskForm):
 
     def fill(self, table: dict) -> None:
         """Show a table's tiers in the fields (numbers as typed in the user's locale)."""
-        from circle.scores.explain import number
-
         for area in AREAS:
             for index, (at, points) in enumerate(self.tier_fields(area)):
                 tiers = table[area]

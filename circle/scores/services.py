@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from circle.balance.periods import Period, period_for
-from circle.circles.services import owned, roster
+from circle.circles.access import owned, roster
 from circle.db import minor_units
 from circle.errors import Forbidden, NotFound
 from circle.extensions import db

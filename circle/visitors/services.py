@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from circle.audit import record, snapshot
-from circle.circles.services import owned
+from circle.circles.access import owned
 from circle.errors import Conflict, NotAMember, NotFound, ValidationFailed
 from circle.extensions import db
 from circle.meetings.schedule import ensure_meetings

@@ -1,0 +1,158 @@
+"""Who may reach which circle, and the seat counts every seat rule reads.
+
+Every lookup of a circle-owned object goes through ``circle_for_user`` or ``owned`` (the
+circle id in the ``WHERE`` clause), so an object of another circle is simply not found.
+Both the circle settings (``circle.circles.services``) and the seat rules
+(``circle.membership``) build on this module, which depends on neither.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from circle.auth.twofactor import refuse_unless_enrolled
+from circle.errors import Forbidden, NotFound
+from circle.extensions import db
+from circle.models import LIVE_STATUSES, Circle, Invitation, Membership, Profession, User
+from circle.models.invitation import reserving
+from circle.routing import is_id
+
+
+def lock_circle(circle_id: int) -> Circle:
+    """Load a circle under a row lock (PostgreSQL ``FOR UPDATE``) to count its seats safely."""
+    circle = db.session.execute(
+        select(Circle)
+        .where(Circle.id == circle_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if circle is None:
+        raise NotFound(_("Circle not found."))
+    return circle
+
+
+def seats_taken(circle_id: int) -> int:
+    """Count the taken seats of a circle: active seats plus seats reserved for invitees.
+
+    Organisers without a profession hold none; a reserving invitation ("add a member")
+    counts until it is accepted, declined, revoked or expires.
+    """
+    return seats_taken_by_circle([circle_id])[circle_id]
+
+
+def seats_taken_by_circle(circle_ids: list[int]) -> dict[int, int]:
+    """Count taken seats (active and reserved for invitees) for several circles at once."""
+    if not circle_ids:
+        return {}
+    active = db.session.execute(
+        select(Membership.circle_id, func.count(Membership.id))
+        .where(
+            Membership.circle_id.in_(circle_ids),
+            Membership.status == "active",
+            Membership.profession_id.is_not(None),
+        )
+        .group_by(Membership.circle_id)
+    ).all()
+    reserved = db.session.execute(
+        select(Invitation.circle_id, func.count(Invitation.id))
+        .where(Invitation.circle_id.in_(circle_ids), *reserving())
+        .group_by(Invitation.circle_id)
+    ).all()
+    counts = dict.fromkeys(circle_ids, 0)
+    for circle_id, n in (*active, *reserved):
+        counts[circle_id] += n
+    return counts
+
+
+def active_membership(user: User, circle_id: int) -> Membership | None:
+    """Return the user's active membership in a circle, if any."""
+    return db.session.execute(
+        select(Membership).where(
+            Membership.circle_id == circle_id,
+            Membership.user_id == user.id,
+            Membership.status == "active",
+        )
+    ).scalar_one_or_none()
+
+
+def owned(model, circle_id: int, object_id: int):
+    """The row of ``model`` with ``object_id`` inside circle ``circle_id``, or None.
+
+    Every circle-owned lookup goes through here, so another circle's id is simply
+    not found and the caller answers it exactly like an unknown id; so is an id outside
+    the database's range (a form field may carry any number).
+    """
+    if not is_id(object_id):
+        return None
+    return (
+        db.session.execute(select(model).where(model.circle_id == circle_id, model.id == object_id))
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def circle_for_user(user: User, circle_id: int) -> tuple[Circle, Membership]:
+    """Return a circle and the user's active membership; NotFound for anyone else.
+
+    A circle the user does not belong to answers exactly like one that does not exist; a
+    seat the circle requires two-factor login of, while the user lacks it, is Forbidden
+    (the HTML pages redirect to the enrolment before any view runs).
+    """
+    membership = active_membership(user, circle_id)
+    if membership is None:
+        raise NotFound(_("Circle not found."))
+    refuse_unless_enrolled(membership)
+    return membership.circle, membership
+
+
+def require_admin(actor: Membership) -> None:
+    """Raise Forbidden unless the acting membership is an active admin."""
+    if not actor.is_admin:
+        raise Forbidden(_("Only the circle's admins may do this."))
+
+
+def circles_of(user: User) -> list[Membership]:
+    """The user's live memberships (active, applied, waitlisted), newest circle last."""
+    return list(
+        db.session.execute(
+            select(Membership)
+            .where(Membership.user_id == user.id, Membership.status.in_(LIVE_STATUSES))
+            .order_by(Membership.circle_id)
+        ).scalars()
+    )
+
+
+def roster(circle_id: int) -> list[Membership]:
+    """Active members of a circle, ordered by profession then name."""
+    return list(
+        db.session.execute(
+            select(Membership)
+            .join(Membership.user)
+            .outerjoin(Membership.profession)
+            .where(Membership.circle_id == circle_id, Membership.status == "active")
+            .order_by(Profession.name.nulls_last(), User.name)
+        ).scalars()
+    )
+
+
+def directory() -> list[tuple[Circle, int]]:
+    """Every circle with its count of taken seats, for users looking for one to join."""
+    circles = list(db.session.execute(select(Circle).order_by(Circle.name)).scalars())
+    counts = seats_taken_by_circle([c.id for c in circles])
+    return [(c, counts[c.id]) for c in circles]
+
+
+def find_circle(circle_id: int) -> Circle:
+    """Return a circle by id for the public directory (name, city, open seats only)."""
+    circle = db.session.get(Circle, circle_id)
+    if circle is None:
+        raise NotFound(_("Circle not found."))
+    return circle
+
+
+def zone(circle: Circle) -> ZoneInfo:
+    """The circle's time zone."""
+    return ZoneInfo(circle.timezone)

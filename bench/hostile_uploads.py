@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from circle import create_app
-from circle.errors import DomainError
+from circle.core.errors import DomainError
 from circle.imports import parsers
 
 HEAD = b'<?xml version="1.0"?><Workbook xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'

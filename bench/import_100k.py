@@ -35,8 +35,9 @@ from sqlalchemy import func, select
 
 from bench.support import ensure_database, fresh_schema
 from circle import create_app
-from circle.checks import EARLIEST
 from circle.config import _normalise_database_url
+from circle.core.checks import EARLIEST
+from circle.core.weeks import today_for
 from circle.db import unit_of_work, utcnow
 from circle.extensions import db
 from circle.imports import parsers, services
@@ -49,7 +50,6 @@ from circle.models import (
     Referral,
     User,
 )
-from circle.weeks import today_for
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/circle_bench"
 SLIP_DATE = date(2025, 3, 5)

@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_url_converters(app: Flask) -> None:
     """Bound ``<int:id>`` to the database's id range before any route is added."""
-    from circle.routing import IdConverter
+    from circle.core.ids import IdConverter
 
     app.url_map.converters["int"] = IdConverter
 
@@ -62,7 +62,7 @@ def configure_logging(app: Flask) -> None:
 
 def register_edge(app: Flask) -> None:
     """Check the host and the body size before anything else; trust ``PROXY_COUNT`` proxies."""
-    from circle.edge import register
+    from circle.web.edge import register
 
     register(app)
 
@@ -71,7 +71,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the unattached extensions to this app."""
     from circle.auth.loading import configure_login
     from circle.extensions import babel, csrf, db, limiter, migrate
-    from circle.i18n import select_locale
+    from circle.web.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -128,14 +128,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """HTML error pages for the site, problem+json under ``/api/``."""
-    from circle.web_errors import register
+    from circle.web.errors import register
 
     register(app)
 
 
 def register_input_checks(app: Flask) -> None:
     """Refuse input no form can hold (a NUL character) before the views see it."""
-    from circle.input_checks import register
+    from circle.web.request_text import register
 
     register(app)
 
@@ -144,7 +144,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
     from flask_babel import get_locale
 
-    from circle.i18n import local_datetime, money
+    from circle.web.i18n import local_datetime, money
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_datetime"] = local_datetime

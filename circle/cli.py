@@ -51,7 +51,7 @@ def import_command(circle_id: int, file: str, slip_date, do_commit: bool) -> Non
     import time
     from pathlib import Path
 
-    from circle.errors import DomainError
+    from circle.core.errors import DomainError
     from circle.imports import services as imports
     from circle.models import Circle
 

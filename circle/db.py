@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from decimal import Decimal
 
-from babel.numbers import format_currency, get_currency_precision
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -88,21 +86,6 @@ def _sqlite_begin(conn) -> None:
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def minor_units(currency: str) -> int:
-    """Return how many decimal places ``currency`` has (EUR: 2, JPY: 0)."""
-    return get_currency_precision(currency)
-
-
-def to_decimal(amount_minor: int, currency: str) -> Decimal:
-    """Turn an integer count of minor units into an exact decimal amount."""
-    return Decimal(amount_minor).scaleb(-minor_units(currency))
-
-
-def format_money(amount_minor: int, currency: str, locale: str) -> str:
-    """Format minor units for display, e.g. ``1.234,50 €`` in German."""
-    return format_currency(to_decimal(amount_minor, currency), currency, locale=locale)
 
 
 @contextmanager

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from circle.auth.services import create_confirmed_user, find_user_by_email
 from circle.circles.access import active_membership
 from circle.circles.services import CircleSettings, create_circle
+from circle.core.weeks import today_for
 from circle.demo_chapter import load_demo_chapter
 from circle.extensions import db
 from circle.membership import services as membership
 from circle.models import Circle, Membership, Referral, User
 from circle.referrals import services as referrals
-from circle.weeks import today_for
 
 DEMO_CIRCLE = "Kreis Köln-Süd"
 DEMO_PASSWORD = "circle-demo"  # noqa: S105 - printed for local demo logins only  # nosec B105

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from circle.activity import services as activity
+from circle.core.weeks import today_for, week_start
 from circle.db import utcnow
 from circle.dues import services as dues
 from circle.extensions import db
@@ -22,7 +23,6 @@ from circle.meetings.schedule import ensure_meetings
 from circle.models import Attendance, Circle, Membership
 from circle.roles import services as roles
 from circle.visitors import services as visitors
-from circle.weeks import today_for, week_start
 
 #: Who holds which office (demo login → roles); Anna, the organiser, is the president.
 OFFICERS = {

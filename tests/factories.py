@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import time
 
+from circle.core.security import hash_password
 from circle.db import utcnow
 from circle.extensions import db
 from circle.models import Circle, Membership, User
-from circle.security import hash_password
 
 PASSWORD = "correct horse battery"
 _hash_cache: dict[str, str] = {}
@@ -59,7 +59,7 @@ class Factory:
 
     def profession(self, name: str):
         """A profession from the platform list (found or created)."""
-        from circle.membership.services import get_or_create_profession
+        from circle.membership.professions import get_or_create_profession
 
         with self.app.test_request_context():
             profession = get_or_create_profession(name)

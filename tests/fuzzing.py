@@ -29,7 +29,7 @@ def cheap_hashing():
     (Logins and sign-ups would otherwise spend half a second each on the real parameters.)
     """
     import circle.auth.passwords as passwords
-    import circle.security as security
+    import circle.core.security as security
     import tests.factories as factories
 
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

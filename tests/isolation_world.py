@@ -17,6 +17,8 @@ from circle.activity.services import (
 )
 from circle.auth.services import create_api_token, make_reset_token
 from circle.auth.verification import make_confirm_token
+from circle.core.security import new_token, token_hash
+from circle.core.weeks import today_for
 from circle.db import utcnow
 from circle.dues.services import PlanInput, record_manual_payment, set_plan
 from circle.extensions import db
@@ -29,9 +31,7 @@ from circle.referrals.services import (
     give_referral,
     report_closed_business,
 )
-from circle.security import new_token, token_hash
 from circle.visitors.services import record_visitor
-from circle.weeks import today_for
 
 #: Strings only circle B's pages contain: they must never reach anyone outside B.
 SECRETS = {

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from circle.activity import services
+from circle.core.errors import NotAMember, SelfReferral, ValidationFailed
+from circle.core.weeks import today_for
 from circle.db import unit_of_work
-from circle.errors import NotAMember, SelfReferral, ValidationFailed
 from circle.extensions import db
 from circle.models import AuditEntry, EducationCredit, Membership, OneToOne
-from circle.weeks import today_for
 from tests.pages import any_csrf_token, submit, text
 
 

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.models import AuditEntry, Circle, ClosedBusiness, Referral
 from circle.referrals import services
-from circle.weeks import today_for
 from tests.conftest import ApiClient
 from tests.test_api_members import admin_membership
 from tests.test_api_tokens import assert_problem

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from circle.audit import record
+from circle.auditlog.record import record
 from circle.db import utcnow
 from circle.extensions import db
 from circle.models import User

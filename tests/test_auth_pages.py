@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from circle.auth import sessions
 from circle.auth.services import user_for_api_token
+from circle.core.security import verify_password
 from circle.extensions import db
 from circle.models import ApiToken, User
-from circle.security import verify_password
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "a brand new secret"

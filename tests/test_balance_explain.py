@@ -16,9 +16,9 @@ from sqlalchemy import event, insert, text
 
 from circle.balance.periods import period_for
 from circle.balance.services import compute
+from circle.core.weeks import today_for
 from circle.db import utcnow
 from circle.models import Circle, ClosedBusiness, Referral
-from circle.weeks import today_for
 
 pytestmark = pytest.mark.postgres_only
 

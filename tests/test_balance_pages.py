@@ -21,7 +21,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from circle.balance.periods import period_for
-from circle.db import format_money
+from circle.core.money import format_money
 from circle.demo import DEMO_PASSWORD
 from circle.extensions import db
 from circle.models import Circle, Membership, User

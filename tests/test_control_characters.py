@@ -22,9 +22,9 @@ from wtforms.fields import FieldList, FormField, HiddenField, SelectFieldBase, T
 import circle
 from circle.api.endpoint import OPERATIONS
 from circle.api.fields import Password, Text
-from circle.checks import refused_characters
-from circle.forms import CHARACTERS_MESSAGE, TextChecks, is_checked
+from circle.core.checks import refused_characters
 from circle.models import Circle
+from circle.web.forms import CHARACTERS_MESSAGE, TextChecks, is_checked
 
 BREAK = "Kreis Nord\r\nBcc: everyone@example.org"
 #: Also refused in a text area (which keeps its line breaks), inside some text.
@@ -46,7 +46,7 @@ def _subclasses(cls) -> list[type]:
     while todo:
         for sub in todo.pop().__subclasses__():
             todo.append(sub)
-            if sub.__module__.startswith("circle.") and sub.__module__ != "circle.forms":
+            if sub.__module__.startswith("circle.") and sub.__module__ != "circle.web.forms":
                 found.append(sub)
     return sorted(set(found), key=lambda c: f"{c.__module__}.{c.__qualname__}")
 

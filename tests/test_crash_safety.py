@@ -35,11 +35,11 @@ from circle.auth.verification import mark_confirmed
 from circle.balance.periods import period_for
 from circle.balance.services import compute
 from circle.circles.services import CircleSettings, create_circle
+from circle.core.weeks import today_for
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.membership.services import seat_directly
 from circle.models import AuditEntry, Circle, ClosedBusiness, Membership, Referral
-from circle.weeks import today_for
 from tests import crash_helpers as crash
 from tests.conftest import BACKEND_URL
 

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from circle.csv_export import csv_text, guard, unguard
+from circle.core.csv_export import csv_text, guard, unguard
 from tests.test_dues_pages import pay
 from tests.test_meetings_pages import this_week_start
 from tests.test_weekly_report import slip

@@ -99,11 +99,11 @@ def test_demo_year_holds_the_lopsided_pair(app):
 def test_demo_chapter_has_officers_history_scores_and_dues(app):
     """``make run`` shows a chapter in motion: every colour but grey, one seat at risk,
     locked weeks with the last two open, guests credited, and dues paid, in grace, overdue."""
+    from circle.core.weeks import today_for, week_start
     from circle.dues import services as dues
     from circle.meetings import absence
     from circle.models import MembershipRole, WeeklyReport
     from circle.scores import services as scores
-    from circle.weeks import today_for, week_start
 
     result = app.test_cli_runner().invoke(args=["circle", "demo"])
     assert result.exit_code == 0, result.output

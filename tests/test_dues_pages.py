@@ -13,10 +13,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from circle.core.weeks import today_for
 from circle.dues import services as ds
 from circle.extensions import db
 from circle.models import AuditEntry, ClosedBusiness, DuesPlan, Membership, Payment
-from circle.weeks import today_for
 from tests.pages import any_csrf_token, text
 
 

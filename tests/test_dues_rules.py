@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from circle.core.errors import Forbidden, ValidationFailed
 from circle.dues import services as ds
-from circle.errors import Forbidden, ValidationFailed
 from circle.models import Membership
 
 

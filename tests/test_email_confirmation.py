@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
 from circle.auth.services import change_email as request_email_change
-from circle.errors import EmailNotConfirmed
+from circle.core.errors import EmailNotConfirmed
 from circle.extensions import db
 from circle.membership import applications
 from circle.models import Circle, Membership, User

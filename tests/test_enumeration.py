@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import func, select
 
+from circle.core.security import verify_password
 from circle.extensions import db
 from circle.models import Membership, User
-from circle.security import verify_password
 from tests.factories import PASSWORD
 from tests.pages import any_csrf_token, submit, text
 

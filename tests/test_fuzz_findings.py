@@ -60,8 +60,8 @@ def test_an_id_beyond_the_database_range_names_no_member(ctx, make, db, huge):
     """Found by the deep form fuzzer on PostgreSQL: correcting closed business with a member
     id of 10**40 reached the driver ("integer out of range", 500). Every lookup by an id
     from a form goes through ``owned`` or ``active_member``; both answer "not found"."""
-    from circle.circles.services import owned
-    from circle.errors import NotAMember
+    from circle.circles.access import owned
+    from circle.core.errors import NotAMember
     from circle.models import Membership
     from circle.referrals.services import active_member
 

@@ -1,6 +1,6 @@
 """German users see German pages, German refusals and German amounts."""
 
-from circle.db import format_money
+from circle.core.money import format_money
 from tests.pages import submit, text
 
 

@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from circle.errors import FileTooLarge, ValidationFailed
+from circle.core.errors import FileTooLarge, ValidationFailed
 from circle.imports import parsers
 from tests.test_imports_web import counts as import_counts
 from tests.test_imports_web import upload, world  # noqa: F401  (fixture)

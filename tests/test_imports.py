@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from circle.errors import ValidationFailed
+from circle.core.errors import ValidationFailed
+from circle.core.money import parse_plain_amount
 from circle.imports import export, services
 from circle.models import (
     AuditEntry,
@@ -26,7 +27,6 @@ from circle.models import (
     OtherSlip,
     Referral,
 )
-from circle.money import parse_plain_amount
 from circle.referrals import services as rs
 
 

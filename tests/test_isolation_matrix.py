@@ -22,9 +22,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
+from circle.core.security import is_safe_next
 from circle.db import Base
 from circle.extensions import db
-from circle.security import is_safe_next
 from tests.conftest import AuthActions
 from tests.isolation_world import SECRETS, build_world
 from tests.pages import any_csrf_token

@@ -13,10 +13,10 @@ from urllib.parse import quote, urlsplit
 import pytest
 from argon2 import PasswordHasher
 
-from circle import security
+from circle.core import security
+from circle.core.security import is_safe_next
 from circle.extensions import db, limiter
 from circle.models import User
-from circle.security import is_safe_next
 from tests.conftest import AuthActions, Forms
 from tests.factories import PASSWORD
 from tests.isolation_world import build_world

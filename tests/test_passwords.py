@@ -9,13 +9,13 @@ from pathlib import Path
 from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select
 
-from circle import security
 from circle.auth.passwords import COMMON_PASSWORDS, is_common_password
 from circle.auth.services import UNUSABLE_PASSWORD
+from circle.core import security
+from circle.core.security import hash_password, verify_password
 from circle.db import utcnow
 from circle.extensions import db
 from circle.models import User
-from circle.security import hash_password, verify_password
 from tests.factories import PASSWORD
 
 ARGON2_PARAMS = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$")

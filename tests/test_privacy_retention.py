@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from circle import audit
+from circle.auditlog import record as audit
 from circle.extensions import db
 from circle.models import AuditEntry, Circle, Referral
 from tests.pages import any_csrf_token, text

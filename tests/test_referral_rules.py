@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from circle.audit import history
-from circle.errors import (
+from circle.auditlog.record import history
+from circle.core.errors import (
     Conflict,
     Forbidden,
     NotAMember,
@@ -17,10 +17,10 @@ from circle.errors import (
     SelfReferral,
     ValidationFailed,
 )
+from circle.core.money import parse_plain_amount
+from circle.core.weeks import today_for, week_of
 from circle.models import ClosedBusiness, Referral
-from circle.money import parse_plain_amount
 from circle.referrals import services as rs
-from circle.weeks import today_for, week_of
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from circle.circles.access import seats_taken
-from circle.errors import AlreadyMember, CircleFull, Conflict, ProfessionTaken
+from circle.core.errors import AlreadyMember, CircleFull, Conflict, ProfessionTaken
 from circle.membership import invitations
 from circle.membership import services as ms
 from circle.membership.professions import get_or_create_profession

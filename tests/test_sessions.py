@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from circle.auth import services, sessions
+from circle.core.security import token_hash, verify_password
 from circle.extensions import db
 from circle.models import ApiToken, RememberToken, User, UserSession
-from circle.security import token_hash, verify_password
 from tests.conftest import AuthActions, Forms
 from tests.factories import PASSWORD
 

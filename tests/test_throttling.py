@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from circle.core.security import verify_password
 from circle.extensions import db
 from circle.models import User
-from circle.security import verify_password
 from tests.conftest import Forms
 from tests.factories import PASSWORD
 

@@ -12,10 +12,10 @@ from sqlalchemy import select, text
 
 from circle.auth import twofactor
 from circle.auth.services import make_reset_token
-from circle.errors import Conflict, ValidationFailed
+from circle.core.errors import Conflict, ValidationFailed
+from circle.core.security import verify_password
 from circle.extensions import db
 from circle.models import Circle, RecoveryCode, User
-from circle.security import verify_password
 from tests.factories import PASSWORD
 from tests.pages import page_forms, submit
 from tests.pages import text as page_text

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.models import AuditEntry, Meeting, Membership, User, Visitor, VisitorVisit
-from circle.weeks import today_for
 from tests.pages import any_csrf_token, page_forms, submit, text
 
 

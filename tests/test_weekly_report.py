@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from circle.errors import Conflict, Forbidden
+from circle.core.errors import Conflict, Forbidden
 from circle.extensions import db
 from circle.meetings.locks import first_open_day, is_locked
 from circle.models import AuditEntry, Circle, ClosedBusiness, Membership, Referral, WeeklyReport

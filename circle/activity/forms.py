@@ -14,9 +14,9 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from circle.activity.services import MAX_MINUTES, MAX_NOTE, MAX_TOPIC
-from circle.forms import FlaskForm
 from circle.models import Membership
 from circle.referrals.forms import DATE_MESSAGE, VoidForm, member_choices, optional_int
+from circle.web.forms import FlaskForm
 
 #: Prefixes of the forms on the activity page (their fields and ids never collide).
 MET_PREFIX = "met"

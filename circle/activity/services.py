@@ -20,15 +20,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from circle import audit
-from circle.checks import check_date, check_reason, check_text
+from circle.auditlog import record as audit
 from circle.circles.access import owned
+from circle.core.checks import check_date, check_reason, check_text
+from circle.core.errors import Conflict, NotFound, SelfReferral, ValidationFailed
+from circle.core.ids import MAX_ID, NO_ID
 from circle.db import utcnow
-from circle.errors import Conflict, NotFound, SelfReferral, ValidationFailed
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, EducationCredit, Membership, OneToOne, Referral
 from circle.referrals.services import active_member
-from circle.routing import MAX_ID, NO_ID
 
 MAX_NOTE = 2000
 MAX_TOPIC = 200

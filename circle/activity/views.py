@@ -22,10 +22,10 @@ from circle.activity.forms import (
     VoidForm,
 )
 from circle.circles.access import roster
+from circle.core.weeks import today_for
 from circle.models import Circle, Membership
 from circle.referrals.views import day_label
-from circle.web import attempt, form_error, my_circle
-from circle.weeks import today_for
+from circle.web.boundary import attempt, form_error, my_circle
 
 bp = Blueprint("activity", __name__)
 

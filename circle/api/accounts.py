@@ -11,7 +11,7 @@ from circle.api.schemas_people import RegisteredOut
 from circle.auth import services as accounts
 from circle.auth.twofactor import require_code
 from circle.circles.access import circles_of
-from circle.errors import Forbidden, ValidationFailed
+from circle.core.errors import Forbidden, ValidationFailed
 
 #: Token issuing and registration are throttled per client address.
 THROTTLE = "5 per minute"

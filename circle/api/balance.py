@@ -16,8 +16,8 @@ from circle.balance.periods import Period, period_for
 from circle.balance.services import Balance, compute
 from circle.balance.visibility import visible_balance
 from circle.circles.access import circle_for_user
+from circle.core.money import plain_amount
 from circle.models import Circle
-from circle.money import plain_amount
 
 #: Decimals of the lopsidedness in JSON.
 RATIO_DECIMALS = 4

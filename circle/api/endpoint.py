@@ -26,12 +26,12 @@ from werkzeug.exceptions import UnsupportedMediaType
 from circle.api import api_bp
 from circle.api.problems import problem
 from circle.auth.services import user_for_api_token
+from circle.core.errors import DomainError
 from circle.db import unit_of_work
-from circle.edge import larger_body
-from circle.errors import DomainError
 from circle.extensions import db, limiter
 from circle.models import User
-from circle.web_errors import log_refusal
+from circle.web.edge import larger_body
+from circle.web.errors import log_refusal
 
 #: Largest JSON body the API reads (bytes); larger ones get 413.
 MAX_BODY = 64 * 1024

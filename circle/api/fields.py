@@ -2,7 +2,7 @@
 
 Input is hostile by default: strings refuse control characters and lone surrogates
 (PostgreSQL and the password hasher cannot store them) by the same check as every HTML
-form (``circle.checks.refused_characters``), integers refuse floats and booleans, and
+form (``circle.core.checks.refused_characters``), integers refuse floats and booleans, and
 every refusal reads in the user's language.
 """
 
@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 
-from circle.checks import refused_characters
-from circle.routing import MAX_ID, NO_ID
+from circle.core.checks import refused_characters
+from circle.core.ids import MAX_ID, NO_ID
 
 _COMMON = {
     "required": _l("This field is required."),

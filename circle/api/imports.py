@@ -19,7 +19,7 @@ from circle.api.fields import Day
 from circle.api.schemas import In
 from circle.auth.throttle import configured
 from circle.circles.access import circle_for_user
-from circle.csv_export import csv_download
+from circle.core.csv_export import csv_download
 from circle.imports import export, services
 
 

@@ -1,7 +1,7 @@
 """Meetings, attendance and the weekly report over the API.
 
 The rules live in ``circle.meetings``; these endpoints only translate JSON into their
-inputs. Rights come from the permission table (``circle.permissions``).
+inputs. Rights come from the permission table (``circle.core.permissions``).
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from circle.api.schemas_meetings import (
     week_report_payload,
 )
 from circle.circles.access import circle_for_user
-from circle.errors import NotFound, ValidationFailed
+from circle.core.errors import NotFound, ValidationFailed
+from circle.core.permissions import can
+from circle.core.weeks import today_for
 from circle.meetings import report, services
 from circle.meetings.locks import is_locked
 from circle.meetings.schedule import ensure_meetings
-from circle.permissions import can
-from circle.weeks import today_for
 
 MEETINGS = "/circles/<int:circle_id>/meetings"
 MEETING = MEETINGS + "/<int:meeting_id>"

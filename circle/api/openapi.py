@@ -12,8 +12,8 @@ from flask import jsonify
 from circle.api import api_bp
 from circle.api.endpoint import MAX_BODY, OPERATIONS, PROBLEM_STATUS, Operation
 from circle.api.schemas import ProblemSchema
+from circle.core.ids import MAX_ID
 from circle.extensions import limiter
-from circle.routing import MAX_ID
 
 #: A path parameter with its converter (``int``; empty for Flask's default string).
 _PATH_PARAM = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?(\w+)>")

@@ -23,11 +23,11 @@ from circle.api.schemas import (
     VoidPatch,
 )
 from circle.circles.access import circle_for_user
-from circle.errors import ValidationFailed
+from circle.core.errors import ValidationFailed
+from circle.core.money import parse_plain_amount
+from circle.core.weeks import shift, today_for
 from circle.models import Circle
-from circle.money import parse_plain_amount
 from circle.referrals import services
-from circle.weeks import shift, today_for
 
 REFERRALS = "/circles/<int:circle_id>/referrals"
 REFERRAL = REFERRALS + "/<int:referral_id>"

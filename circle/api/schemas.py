@@ -27,9 +27,9 @@ from circle.api.fields import (
     StrictBool,
     Text,
 )
+from circle.core.money import plain_amount
 from circle.models.circle import MAX_SEATS
 from circle.models.referral import BUSINESS_KINDS, REFERRAL_KINDS, REFERRAL_STATUSES, SPHERES
-from circle.money import plain_amount
 
 
 class In(Schema):

@@ -7,9 +7,9 @@ from marshmallow import Schema, fields
 
 from circle.api.fields import Day, Id, Length, OneOf, Text
 from circle.api.schemas import In
+from circle.core.money import plain_amount
 from circle.meetings.services import MAX_REASON, MAX_SUBSTITUTE
 from circle.models import ATTENDANCE_CODES, MEETING_STATUSES
-from circle.money import plain_amount
 
 
 class MeetingOut(Schema):

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from circle.auth.services import MAX_PASSWORD
 from circle.auth.twofactor_forms import code_field
-from circle.forms import FlaskForm
+from circle.web.forms import FlaskForm
 
 #: The UI languages; names are shown in their own language (wtforms >= 3.3 choices).
 LANGUAGE_CHOICES = [

@@ -9,8 +9,8 @@ from functools import cache
 from pathlib import Path
 
 from circle.auth import throttle
+from circle.core.security import hash_password, new_token, verify_password
 from circle.models import User
-from circle.security import hash_password, new_token, verify_password
 
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 

@@ -11,16 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from circle.auth import sessions, throttle, verification
 from circle.auth.events import auth_event
 from circle.auth.passwords import check_password, is_common_password
-from circle.db import utcnow
-from circle.errors import EmailTaken, NotFound, ValidationFailed
-from circle.extensions import db
-from circle.models import ApiToken, User
-from circle.security import (
+from circle.core.errors import EmailTaken, NotFound, ValidationFailed
+from circle.core.security import (
     hash_password,
     new_token,
     password_needs_rehash,
     token_hash,
 )
+from circle.db import utcnow
+from circle.extensions import db
+from circle.models import ApiToken, User
 
 #: ASVS 5.0 (6.2.1, 6.2.9): at least 8 characters; 64 and more must be allowed. The cap
 #: only keeps absurd inputs out; argon2 hashes any length in the same time.

@@ -30,12 +30,12 @@ from flask_babel import gettext as _
 from flask_login import login_user
 from sqlalchemy import delete, select, update
 
+from circle.core.errors import NotFound
+from circle.core.security import new_token, token_hash
 from circle.db import unit_of_work
-from circle.errors import NotFound
 from circle.extensions import db
 from circle.models import RememberToken, User, UserSession
 from circle.models.session import ADDRESS_LENGTH, USER_AGENT_LENGTH
-from circle.security import new_token, token_hash
 
 #: ``last_seen_at`` is written at most this often (seconds), not on every request.
 TOUCH_EVERY = 60

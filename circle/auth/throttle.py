@@ -27,7 +27,7 @@ from flask_login import current_user
 from limits import RateLimitItem, parse
 
 from circle.auth.events import email_ref
-from circle.errors import DomainError
+from circle.core.errors import DomainError
 from circle.extensions import limiter
 
 

@@ -7,7 +7,7 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from circle.auth.services import MAX_PASSWORD
-from circle.forms import FlaskForm
+from circle.web.forms import FlaskForm
 
 #: Longest code accepted: a recovery code with spaces or dashes typed in.
 MAX_CODE = 32

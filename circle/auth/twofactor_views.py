@@ -28,11 +28,11 @@ from circle.auth import sessions, twofactor
 from circle.auth.throttle import TooManyAttempts, configured, user_or_address
 from circle.auth.twofactor_forms import EnableForm, LoginCodeForm, PasswordAndCodeForm
 from circle.circles.access import active_membership
+from circle.core.security import is_safe_next
 from circle.db import unit_of_work
 from circle.extensions import db, limiter
 from circle.models import User
-from circle.security import is_safe_next
-from circle.web import attempt, current_member, form_error, redirect_next
+from circle.web.boundary import attempt, current_member, form_error, redirect_next
 
 bp = Blueprint("twofactor", __name__)
 

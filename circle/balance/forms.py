@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from circle.forms import Form
+from circle.web.forms import Form
 
 DATE_MESSAGE = _l("Please enter a date like 2025-03-26.")
 

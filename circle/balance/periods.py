@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
-from circle.errors import ValidationFailed
+from circle.core.errors import ValidationFailed
+from circle.core.weeks import shift, today_for
 from circle.models import Circle
-from circle.weeks import shift, today_for
 
 #: The analyses never look before this day (no slip can be older).
 EARLIEST = date(2000, 1, 1)

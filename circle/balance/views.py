@@ -27,11 +27,11 @@ from circle.balance.periods import Period, period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
 from circle.circles.access import circle_for_user
-from circle.csv_export import CsvCell, csv_download, csv_text
-from circle.db import format_money, to_decimal
-from circle.errors import DomainError
+from circle.core.csv_export import CsvCell, csv_download, csv_text
+from circle.core.errors import DomainError
+from circle.core.money import format_money, to_decimal
 from circle.models import Circle, Membership
-from circle.web import ui_locale as _locale
+from circle.web.boundary import ui_locale as _locale
 
 bp = Blueprint("balance", __name__)
 

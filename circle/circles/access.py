@@ -14,11 +14,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from circle.auth.twofactor import refuse_unless_enrolled
-from circle.errors import Forbidden, NotFound
+from circle.core.errors import Forbidden, NotFound
+from circle.core.ids import is_id
 from circle.extensions import db
 from circle.models import LIVE_STATUSES, Circle, Invitation, Membership, Profession, User
 from circle.models.invitation import reserving
-from circle.routing import is_id
 
 
 def lock_circle(circle_id: int) -> Circle:

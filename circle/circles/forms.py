@@ -36,9 +36,9 @@ from circle.circles.services import (
     VISITOR_MAX_VISITS,
     CircleSettings,
 )
-from circle.forms import FlaskForm
 from circle.models import Circle
 from circle.models.circle import MAX_SEATS
+from circle.web.forms import FlaskForm
 
 #: Currencies offered in the select (the service accepts every ISO 4217 code).
 CURRENCIES = ("EUR", "CHF", "GBP", "USD", "PLN", "CZK", "DKK", "SEK", "NOK", "HUF")

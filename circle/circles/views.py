@@ -19,15 +19,15 @@ from circle.circles.forms import (
     status_label,
     weekday_name,
 )
+from circle.core.errors import DomainError
+from circle.core.permissions import require
 from circle.db import unit_of_work
-from circle.errors import DomainError
 from circle.extensions import db
 from circle.membership.forms import ApplicationForm
 from circle.membership.professions import list_professions
 from circle.membership.services import live_membership
-from circle.permissions import require
-from circle.web import current_member as _me
-from circle.web import form_error
+from circle.web.boundary import current_member as _me
+from circle.web.boundary import form_error
 
 bp = Blueprint("circles", __name__)
 

@@ -13,9 +13,9 @@ import stripe
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from circle.core.errors import Conflict, DomainError, NotFound
 from circle.dues.services import current_plan
 from circle.dues.stripe_client import get_client, stripe_configured
-from circle.errors import Conflict, DomainError, NotFound
 from circle.extensions import db
 from circle.models import Circle, DuesPlan, DuesSubscription, Membership, Payment
 

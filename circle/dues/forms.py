@@ -1,7 +1,7 @@
 """Forms of the dues pages: the plan (admins) and a manual payment (admins).
 
 Amounts are text typed in the user's locale; the views parse them with
-``circle.money.parse_amount`` and the rules live in ``circle.dues.services``.
+``circle.core.money.parse_amount`` and the rules live in ``circle.dues.services``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from circle.forms import FlaskForm
+from circle.web.forms import FlaskForm
 
 DATE_MESSAGE = _l("Please enter a date like 2025-03-26.")
 

@@ -17,14 +17,14 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from circle import audit
+from circle.auditlog import record as audit
+from circle.core.errors import ValidationFailed
+from circle.core.permissions import require
+from circle.core.weeks import today_for
 from circle.db import utcnow
-from circle.errors import ValidationFailed
 from circle.extensions import db
 from circle.membership.services import member_in_circle
 from circle.models import Circle, DuesPlan, DuesSubscription, Membership, Payment
-from circle.permissions import require
-from circle.weeks import today_for
 
 MAX_GRACE_DAYS = 90
 

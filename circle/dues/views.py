@@ -35,23 +35,23 @@ from wtforms import SelectChoice
 from circle import CONTENT_SECURITY_POLICY
 from circle.balance.forms import PeriodForm
 from circle.balance.periods import Period, period_for
-from circle.csv_export import csv_download, csv_text
-from circle.db import minor_units, to_decimal, unit_of_work
+from circle.core.csv_export import csv_download, csv_text
+from circle.core.errors import DomainError
+from circle.core.ids import id_arg
+from circle.core.mail import external_url
+from circle.core.money import minor_units, parse_amount, to_decimal
+from circle.core.permissions import can, require, sees_amounts
+from circle.core.weeks import shift, today_for
+from circle.db import unit_of_work
 from circle.dues import checkout as stripe_checkout
 from circle.dues import payoff as payoff_queries
 from circle.dues import services
 from circle.dues.forms import ManualPaymentForm, PlanForm
-from circle.errors import DomainError
 from circle.extensions import db
-from circle.mail import external_url
 from circle.models import Circle, Membership
-from circle.money import parse_amount
-from circle.permissions import can, require, sees_amounts
-from circle.routing import id_arg
-from circle.web import form_error
-from circle.web import my_circle as _member_of
-from circle.web import ui_locale as _locale
-from circle.weeks import shift, today_for
+from circle.web.boundary import form_error
+from circle.web.boundary import my_circle as _member_of
+from circle.web.boundary import ui_locale as _locale
 
 bp = Blueprint("dues", __name__)
 

@@ -20,7 +20,7 @@ def receive():
     """Verify, store and apply one Stripe event (400 forged or no event, 413 too large,
     500 retry, 200 done).
 
-    The body is read under the app's cap (``MAX_BODY_BYTES``, ``circle.edge``): a larger
+    The body is read under the app's cap (``MAX_BODY_BYTES``, ``circle.web.edge``): a larger
     ``Content-Length`` is 413 before a byte is read, a chunked body is cut off at the cap.
     """
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")

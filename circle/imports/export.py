@@ -12,7 +12,7 @@ they gave, received, were thanked for or reported (the same rule as everywhere e
 The ``key`` column identifies an entry across exports: the source key of an imported
 entry, else ``"<circle>:<type>:<id>"``. Importing the file into the same circle
 therefore adds nothing, and importing it into another circle twice adds it once.
-The file is written by ``circle.csv_export``: texts a spreadsheet would run as formulas
+The file is written by ``circle.core.csv_export``: texts a spreadsheet would run as formulas
 (``=``, ``+``, ``-``, ``@``, tab, CR) get a leading apostrophe, which the import removes
 again (names match as exported); ids, hotness and amounts are numbers and stay numbers.
 """
@@ -26,15 +26,15 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import lazyload
 
-from circle.checks import EARLIEST
-from circle.csv_export import CsvCell, csv_text
-from circle.db import to_decimal
-from circle.errors import ValidationFailed
+from circle.core.checks import EARLIEST
+from circle.core.csv_export import CsvCell, csv_text
+from circle.core.errors import ValidationFailed
+from circle.core.money import to_decimal
+from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.imports.parsers import CLOSED_BUSINESS, CSV_COLUMNS, REFERRAL
 from circle.imports.services import native_key
 from circle.models import Circle, ClosedBusiness, ExternalParty, Membership, Referral, User
-from circle.weeks import today_for
 
 
 def period(circle: Circle, start: date | None, end: date | None) -> tuple[date, date]:

@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from circle.forms import FlaskForm
+from circle.web.forms import FlaskForm
 
 
 class UploadForm(FlaskForm):

@@ -13,7 +13,7 @@ Two formats are recognised from the file's content, not its name:
 XML is read with defusedxml's SAX parser (expat, streamed): DTDs, entity declarations
 and external references are refused, so a "billion laughs" file fails at once instead of
 expanding and nothing is ever fetched. Amounts are parsed exactly (Decimal via
-``circle.money``), never as floats. Nothing here touches the database: the result is a
+``circle.core.money``), never as floats. Nothing here touches the database: the result is a
 list of ``SlipRow`` and a list of ``RowError`` (row numbers as the user sees them).
 """
 
@@ -33,11 +33,10 @@ from defusedxml import DefusedXmlException
 from defusedxml.expatreader import create_parser
 from flask_babel import gettext as _
 
-from circle.csv_export import unguard
-from circle.db import minor_units
-from circle.errors import FileTooLarge, ValidationFailed
+from circle.core.csv_export import unguard
+from circle.core.errors import FileTooLarge, ValidationFailed
+from circle.core.money import minor_units, parse_plain_amount
 from circle.models import BUSINESS_KINDS, REFERRAL_KINDS, REFERRAL_STATUSES, SPHERES, party_key
-from circle.money import parse_plain_amount
 
 CIRCLE_CSV = "circle_csv"
 BNI_SLIPS = "bni_slips"

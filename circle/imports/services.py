@@ -34,11 +34,12 @@ from flask_babel import ngettext
 from sqlalchemy import any_, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from circle import audit
-from circle.checks import EARLIEST
+from circle.auditlog import record as audit
 from circle.circles.access import circle_for_user, lock_circle, owned, require_admin
+from circle.core.checks import EARLIEST
+from circle.core.errors import DomainError, NotFound, ValidationFailed
+from circle.core.weeks import today_for
 from circle.db import utcnow
-from circle.errors import DomainError, NotFound, ValidationFailed
 from circle.extensions import db
 from circle.imports import activity, parsers
 from circle.imports.parsers import CLOSED_BUSINESS, OTHER, REFERRAL, Progress, RowError, SlipRow
@@ -53,7 +54,6 @@ from circle.models import (
     User,
     party_key,
 )
-from circle.weeks import today_for
 
 #: Rows per INSERT batch and per look-up of existing keys.
 CHUNK = 10_000

@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
-from circle.errors import ValidationFailed
+from circle.core.errors import ValidationFailed
 
 #: Seconds an uploaded file waits for its confirmation.
 KEEP_SECONDS = 24 * 3600

@@ -24,16 +24,16 @@ from flask_login import login_required
 from circle.api.endpoint import MAX_UPLOAD
 from circle.auth.throttle import configured, user_or_address
 from circle.circles.access import circle_for_user
-from circle.csv_export import csv_download
+from circle.core.csv_export import csv_download
+from circle.core.errors import DomainError
+from circle.core.weeks import today_for
 from circle.db import unit_of_work
-from circle.edge import larger_body
-from circle.errors import DomainError
 from circle.extensions import db, limiter
 from circle.imports import export, services, storage
 from circle.imports.forms import ConfirmForm, ExportForm, UploadForm
-from circle.web import current_member as _me
-from circle.web import form_error
-from circle.weeks import today_for
+from circle.web.boundary import current_member as _me
+from circle.web.boundary import form_error
+from circle.web.edge import larger_body
 
 bp = Blueprint("imports", __name__)
 

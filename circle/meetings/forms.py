@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
-from circle.forms import FlaskForm
 from circle.meetings.services import MAX_REASON, MAX_SUBSTITUTE
 from circle.models import Attendance, Membership
+from circle.web.forms import FlaskForm
 
 
 def code_choices() -> list[SelectChoice]:

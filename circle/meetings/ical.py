@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from circle.core.security import new_token, token_hash
+from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.meetings.schedule import ensure_meetings
 from circle.models import Circle, Meeting, Membership
-from circle.security import new_token, token_hash
-from circle.weeks import today_for
 
 #: How far back the feed lists past meetings.
 PAST_DAYS = 92

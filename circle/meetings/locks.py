@@ -1,6 +1,6 @@
 """Which weeks of a circle are locked: the one place that answers it for every capability.
 
-A week starts on the circle's meeting weekday (``circle.weeks.week_of``). Once the vice
+A week starts on the circle's meeting weekday (``circle.core.weeks.week_of``). Once the vice
 president locks a week's report, its totals are final: changes to its entries are
 corrections (``change_action``: attendance, a referral's status, a meeting cancelled or
 restored), and new slips dated inside it go to the first day of the next open week.
@@ -12,9 +12,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from circle.core.weeks import week_start
 from circle.extensions import db
 from circle.models import Circle, WeeklyReport
-from circle.weeks import week_start
 
 
 def lock_of(circle: Circle, day: date) -> WeeklyReport | None:

@@ -1,6 +1,6 @@
 """The weekly report: the week's slips, closed business and attendance, and its lock.
 
-The vice president (``lock_weekly_report``) reviews a week (``circle.weeks.week_of``)
+The vice president (``lock_weekly_report``) reviews a week (``circle.core.weeks.week_of``)
 and locks it. Until then its totals are provisional; after the lock they are final,
 changes to its entries are corrections, and new slips go to the next open week
 (``circle.meetings.locks``).
@@ -17,9 +17,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from circle import audit
-from circle.checks import EARLIEST
-from circle.errors import Conflict, ValidationFailed
+from circle.auditlog import record as audit
+from circle.core.checks import EARLIEST
+from circle.core.errors import Conflict, ValidationFailed
+from circle.core.permissions import require
+from circle.core.weeks import today_for, week_of
 from circle.extensions import db
 from circle.meetings.locks import lock_of
 from circle.meetings.schedule import meeting_on
@@ -34,8 +36,6 @@ from circle.models import (
     Referral,
     WeeklyReport,
 )
-from circle.permissions import require
-from circle.weeks import today_for, week_of
 
 
 @dataclass

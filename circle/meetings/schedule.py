@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
+from circle.core.weeks import today_for, week_start
 from circle.db import utcnow
 from circle.extensions import db
 from circle.models import Attendance, Circle, Meeting, VisitorVisit
-from circle.weeks import today_for, week_start
 
 #: How many weeks ahead meetings exist, so they can be cancelled (holidays) in advance.
 WEEKS_AHEAD = 12

@@ -17,18 +17,18 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from circle import audit
-from circle.checks import check_reason
+from circle.auditlog import record as audit
 from circle.circles.access import owned, roster, zone
+from circle.core.checks import check_reason
+from circle.core.errors import Conflict, NotFound, ValidationFailed
+from circle.core.permissions import require
+from circle.core.weeks import today_for
 from circle.db import utcnow
-from circle.errors import Conflict, NotFound, ValidationFailed
 from circle.extensions import db
 from circle.meetings import absence
 from circle.meetings.locks import change_action
 from circle.meetings.schedule import ensure_meetings
 from circle.models import ATTENDANCE_CODES, Attendance, Circle, Meeting, Membership
-from circle.permissions import require
-from circle.weeks import today_for
 
 MEETING_FIELDS = ("status", "cancel_reason")
 ATTENDANCE_FIELDS = ("membership_id", "code", "substitute_name")

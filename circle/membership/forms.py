@@ -12,9 +12,9 @@ from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaF
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from circle.circles.forms import ApplyForm
-from circle.forms import FlaskForm
 from circle.membership.applications import MAX_ANSWER, MAX_REASON, QUESTIONS
 from circle.membership.professions import MAX_PROFESSION_LENGTH
+from circle.web.forms import FlaskForm
 
 #: Prefixes of the forms on the manage page.
 ADD_PREFIX = "add"

@@ -24,14 +24,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from circle.audit import record
+from circle.auditlog.record import record
 from circle.auth.services import find_user_by_email, normalise_email
 from circle.auth.verification import mark_confirmed
 from circle.circles.access import find_circle, lock_circle, owned, require_admin
+from circle.core.errors import AlreadyMember, Conflict, Forbidden, NotFound, ValidationFailed
+from circle.core.mail import external_url, send_mail
+from circle.core.permissions import require
+from circle.core.security import new_token, token_hash
 from circle.db import utcnow
-from circle.errors import AlreadyMember, Conflict, Forbidden, NotFound, ValidationFailed
 from circle.extensions import db
-from circle.mail import external_url, send_mail
 from circle.membership.professions import get_or_create_profession
 from circle.membership.services import (
     apply,
@@ -43,8 +45,6 @@ from circle.membership.services import (
 )
 from circle.models import Circle, Invitation, Membership, Profession, User, Visitor
 from circle.models.invitation import reserving
-from circle.permissions import require
-from circle.security import new_token, token_hash
 
 
 def add_member(

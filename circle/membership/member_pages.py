@@ -18,7 +18,7 @@ from circle.extensions import limiter
 from circle.membership import applications, invitations, services
 from circle.membership.forms import ActionForm, ApplicationForm
 from circle.models import Membership
-from circle.web import attempt, current_member
+from circle.web.boundary import attempt, current_member
 
 
 def checked_action_form() -> bool:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from circle.errors import ValidationFailed
+from circle.core.errors import ValidationFailed
 from circle.extensions import db
 from circle.models import Profession, profession_key
 

@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from circle.circles.access import roster, seats_taken
-from circle.errors import DomainError
+from circle.core.errors import DomainError
+from circle.core.permissions import require
 from circle.membership import applications, invitations, member_pages, services
 from circle.membership.forms import (
     ADD_PREFIX,
@@ -30,9 +31,8 @@ from circle.membership.forms import (
     profession_prefix,
 )
 from circle.models import Circle, Membership
-from circle.permissions import require
-from circle.web import attempt, form_error, my_circle
-from circle.web import my_admin_circle as _admin_circle
+from circle.web.boundary import attempt, form_error, my_circle
+from circle.web.boundary import my_admin_circle as _admin_circle
 
 bp = Blueprint("membership", __name__)
 

@@ -16,14 +16,14 @@ import stripe
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from circle import audit
+from circle.auditlog import record as audit
 from circle.auth import sessions
 from circle.auth.passwords import check_password
 from circle.auth.services import UNUSABLE_PASSWORD, normalise_email
+from circle.core.errors import Conflict, ValidationFailed
 from circle.db import utcnow
 from circle.dues.checkout import PaymentProviderError
 from circle.dues.stripe_client import get_client, stripe_configured
-from circle.errors import Conflict, ValidationFailed
 from circle.extensions import db
 from circle.membership import services as membership
 from circle.models import (

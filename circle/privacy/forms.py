@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length
 
 from circle.auth.services import MAX_PASSWORD
 from circle.auth.twofactor_forms import code_field
-from circle.forms import FlaskForm
+from circle.web.forms import FlaskForm
 
 
 class ExportForm(FlaskForm):

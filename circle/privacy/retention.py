@@ -13,11 +13,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.meetings.absence import window_start
 from circle.models import Circle, Referral
 from circle.privacy.prospects import erase_prospect_details, has_prospect_details
-from circle.weeks import today_for
 
 
 @dataclass(frozen=True)

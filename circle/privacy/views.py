@@ -17,13 +17,13 @@ from flask_login import login_required, logout_user
 
 from circle.auth import sessions
 from circle.auth.twofactor import require_code
+from circle.core.errors import DomainError
 from circle.db import unit_of_work
-from circle.errors import DomainError
 from circle.extensions import db, limiter
 from circle.privacy import erase
 from circle.privacy.export import export_data
 from circle.privacy.forms import EraseForm, ExportForm
-from circle.web import current_member, form_error
+from circle.web.boundary import current_member, form_error
 
 bp = Blueprint("privacy", __name__)
 

@@ -2,7 +2,7 @@
 
 The forms only parse input. Every rule (active members of this circle only, nobody
 refers themselves, no future dates, hotness 1 to 5, amounts above zero) lives in
-``circle.referrals.services`` and ``circle.money`` and comes back as a field error.
+``circle.referrals.services`` and ``circle.core.money`` and comes back as a field error.
 Selects therefore accept any posted value (``validate_choice=False``) and leave the
 refusal to the service, which explains it in words.
 """
@@ -24,9 +24,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from circle.forms import FlaskForm, Form
 from circle.models import Membership, Referral
 from circle.referrals.services import MAX_NOTE
+from circle.web.forms import FlaskForm, Form
 
 #: Empty rows offered on the week page for giving referrals.
 GIVE_ROWS = 3

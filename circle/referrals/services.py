@@ -20,13 +20,22 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from circle import audit
-from circle.checks import check_date, check_reason, check_text
+from circle.auditlog import record as audit
 from circle.circles.access import owned
-from circle.db import format_money, utcnow
-from circle.errors import Conflict, Forbidden, NotAMember, NotFound, SelfReferral, ValidationFailed
+from circle.core.checks import check_date, check_reason, check_text
+from circle.core.errors import (
+    Conflict,
+    Forbidden,
+    NotAMember,
+    NotFound,
+    SelfReferral,
+    ValidationFailed,
+)
+from circle.core.ids import is_id
+from circle.core.mail import external_url, send_mail
+from circle.core.money import format_money
+from circle.db import utcnow
 from circle.extensions import db
-from circle.mail import external_url, send_mail
 from circle.meetings.locks import change_action, first_open_day, is_locked
 from circle.membership.services import member_in_circle
 from circle.models import (
@@ -38,7 +47,6 @@ from circle.models import (
     Membership,
     Referral,
 )
-from circle.routing import is_id
 
 #: No slip is dated before this day (also guards against typos such as year 0202).
 MAX_NOTE = 2000

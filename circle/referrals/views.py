@@ -20,13 +20,13 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from circle import audit
-from circle.checks import EARLIEST
+from circle.auditlog import record as audit
 from circle.circles.access import roster
-from circle.db import format_money, minor_units, to_decimal
-from circle.errors import DomainError
+from circle.core.checks import EARLIEST
+from circle.core.errors import DomainError
+from circle.core.money import format_money, minor_units, parse_amount, to_decimal
+from circle.core.weeks import today_for, week_start
 from circle.models import Circle, ClosedBusiness, Membership, Referral
-from circle.money import parse_amount
 from circle.referrals import services
 from circle.referrals.forms import (
     EDIT_PREFIX,
@@ -47,10 +47,9 @@ from circle.referrals.forms import (
     sphere_choices,
 )
 from circle.referrals.services import BusinessInput, ReferralInput, Totals
-from circle.web import attempt, form_error, redirect_next
-from circle.web import my_circle as _member_of
-from circle.web import ui_locale as _locale
-from circle.weeks import today_for, week_start
+from circle.web.boundary import attempt, form_error, redirect_next
+from circle.web.boundary import my_circle as _member_of
+from circle.web.boundary import ui_locale as _locale
 
 bp = Blueprint("referrals", __name__)
 

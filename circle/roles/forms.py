@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, SubmitField
 from wtforms.validators import InputRequired
 
-from circle.forms import FlaskForm
+from circle.core.permissions import ROLE_LABELS
 from circle.models import OFFICER_ROLES, Membership
-from circle.permissions import ROLE_LABELS
+from circle.web.forms import FlaskForm
 
 
 class GrantRoleForm(FlaskForm):

@@ -11,15 +11,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from circle.circles.access import roster
+from circle.core.errors import NotFound
+from circle.core.permissions import ROLE_LABELS, can, require
 from circle.db import unit_of_work
-from circle.errors import NotFound
 from circle.extensions import db
 from circle.membership.forms import ActionForm
 from circle.models import OFFICER_ROLES, Circle, Membership
-from circle.permissions import ROLE_LABELS, can, require
 from circle.roles import services
 from circle.roles.forms import GrantRoleForm
-from circle.web import attempt, form_error, my_circle
+from circle.web.boundary import attempt, form_error, my_circle
 
 bp = Blueprint("roles", __name__)
 

@@ -9,9 +9,9 @@ from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from circle.db import format_money, minor_units
+from circle.core.money import format_money, minor_units
 from circle.scores.services import AreaScore, MemberScore
-from circle.web import ui_locale
+from circle.web.boundary import ui_locale
 
 
 @dataclass

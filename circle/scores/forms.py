@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
-from circle.forms import FlaskForm
 from circle.scores.explain import number
 from circle.scores.table import AREAS, MAX_TIERS
+from circle.web.forms import FlaskForm
 
 #: Tier rows the editor offers per area (blank rows are ignored).
 FORM_TIERS = MAX_TIERS  # every tier a stored table may hold, so saving keeps them all

@@ -32,8 +32,9 @@ from sqlalchemy import func, select
 
 from circle.balance.periods import Period, period_for
 from circle.circles.access import owned, roster
-from circle.db import minor_units
-from circle.errors import Forbidden, NotFound
+from circle.core.errors import Forbidden, NotFound
+from circle.core.money import minor_units
+from circle.core.permissions import roles_of, sees_amounts
 from circle.extensions import db
 from circle.models import (
     Attendance,
@@ -47,7 +48,6 @@ from circle.models import (
     Visitor,
     VisitorVisit,
 )
-from circle.permissions import roles_of, sees_amounts
 from circle.scores.table import AREA_LABELS, AREAS, MAX_TOTAL, table_for, tier_reached
 
 COLOURS = ("green", "yellow", "red", "grey")

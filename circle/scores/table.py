@@ -38,7 +38,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from circle.errors import ValidationFailed
+from circle.core.errors import ValidationFailed
 
 #: The areas in the order they are shown.
 AREAS = ("attendance", "referrals", "visitors", "one_to_ones", "education", "tyfcb")

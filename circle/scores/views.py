@@ -7,17 +7,17 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from circle.core.errors import DomainError, Forbidden, NotFound
+from circle.core.permissions import can, require
 from circle.db import unit_of_work
-from circle.errors import DomainError, Forbidden, NotFound
 from circle.extensions import db
 from circle.models import Circle, Membership
-from circle.permissions import can, require
 from circle.scores import services
 from circle.scores.explain import explain, number, threshold_text
 from circle.scores.forms import PointTableForm
 from circle.scores.settings import update_score_settings
 from circle.scores.table import AREA_LABELS, AREAS, THRESHOLD_LABELS, table_for
-from circle.web import form_error, my_circle
+from circle.web.boundary import form_error, my_circle
 
 bp = Blueprint("scores", __name__)
 

@@ -7,10 +7,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from circle.forms import FlaskForm
 from circle.models import Circle, Meeting, Membership
 from circle.visitors.services import LIMITS
-from circle.web import ui_locale
+from circle.web.boundary import ui_locale
+from circle.web.forms import FlaskForm
 
 
 def _meeting_choices(circle: Circle, meetings: list[Meeting]) -> list[SelectChoice]:

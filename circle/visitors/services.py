@@ -16,15 +16,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from circle.audit import record, snapshot
+from circle.auditlog.record import record, snapshot
 from circle.circles.access import owned
-from circle.errors import Conflict, NotAMember, NotFound, ValidationFailed
+from circle.core.errors import Conflict, NotAMember, NotFound, ValidationFailed
+from circle.core.permissions import require
+from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.meetings.schedule import ensure_meetings
 from circle.membership import invitations
 from circle.models import Circle, Invitation, Meeting, Membership, Visitor, VisitorVisit
-from circle.permissions import require
-from circle.weeks import today_for
 
 #: Meetings offered when recording a visit: this many weeks back and ahead of today.
 WEEKS_BACK = 8

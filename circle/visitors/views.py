@@ -12,15 +12,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from circle.circles.access import roster
+from circle.core.permissions import require
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.membership import invitations
 from circle.membership.forms import ActionForm
 from circle.models import Circle, Membership
-from circle.permissions import require
 from circle.visitors import services
 from circle.visitors.forms import VisitForm, VisitorForm, visit_prefix
-from circle.web import attempt, form_error, my_circle
+from circle.web.boundary import attempt, form_error, my_circle
 
 bp = Blueprint("visitors", __name__)
 

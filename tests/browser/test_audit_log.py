@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.referrals.services import ReferralInput, give_referral, set_status
-from circle.weeks import today_for
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser

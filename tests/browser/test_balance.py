@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from circle.balance.periods import period_for
-from circle.db import format_money
+from circle.core.money import format_money
 from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.referrals import services as rs

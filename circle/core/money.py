@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import NumberFormatError, parse_decimal
+from babel.numbers import NumberFormatError, format_currency, get_currency_precision, parse_decimal
 from flask_babel import gettext as _
 
-from circle.db import minor_units, to_decimal
-from circle.errors import ValidationFailed
+from circle.core.errors import ValidationFailed
 
 #: Largest amount accepted: one billion in the major unit (fits BIGINT with room to sum).
 MAX_MAJOR = Decimal(10) ** 9
@@ -92,3 +91,18 @@ def parse_plain_amount(text: str, currency: str, field: str = "amount") -> int:
 def plain_amount(amount_minor: int, currency: str) -> str:
     """Render minor units as a plain decimal string with a dot: 120000 EUR → ``"1200.00"``."""
     return str(to_decimal(amount_minor, currency))
+
+
+def minor_units(currency: str) -> int:
+    """Return how many decimal places ``currency`` has (EUR: 2, JPY: 0)."""
+    return get_currency_precision(currency)
+
+
+def to_decimal(amount_minor: int, currency: str) -> Decimal:
+    """Turn an integer count of minor units into an exact decimal amount."""
+    return Decimal(amount_minor).scaleb(-minor_units(currency))
+
+
+def format_money(amount_minor: int, currency: str, locale: str) -> str:
+    """Format minor units for display, e.g. ``1.234,50 €`` in German."""
+    return format_currency(to_decimal(amount_minor, currency), currency, locale=locale)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from circle.errors import Forbidden
+from circle.core.errors import Forbidden
 from circle.extensions import db
 from circle.models import OFFICER_ROLES, Circle, Membership, MembershipRole
 

@@ -2,7 +2,7 @@
 
 - **Host.** A request must name ``BASE_URL``'s host or one of ``TRUSTED_HOSTS``
   (``ALLOWED_HOSTS`` in the config); any other host answers 400 before a view runs.
-  Links in mails never come from the request anyway (``circle.mail.external_url``).
+  Links in mails never come from the request anyway (``circle.core.mail.external_url``).
   ``/healthz`` answers any host: load balancers probe it by the instance's address, and
   it reveals nothing.
 - **Body size.** Every request body may hold ``MAX_CONTENT_LENGTH`` bytes
@@ -28,7 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import host_is_trusted
 
-from circle.errors import DomainError
+from circle.core.errors import DomainError
 
 #: The attribute ``larger_body`` sets on a view: the config key of its body cap.
 _LIMIT_ATTRIBUTE = "circle_body_limit"

@@ -4,7 +4,7 @@ A NUL character never comes from a keyboard, and PostgreSQL cannot store one in 
 column: a form value or query parameter holding one is refused with a clear message
 (422, nothing changed) instead of failing at the database. The JSON API checks its own
 fields (``circle.api.fields.Text``) and answers with a problem per field. Other control
-characters are refused by the forms themselves (``circle.forms``), which know which
+characters are refused by the forms themselves (``circle.web.forms``), which know which
 fields are single lines and which are text areas.
 
 ``next`` is left alone: it is a redirect target, never stored, and ``is_safe_next``
@@ -16,7 +16,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_babel import gettext as _
 
-from circle.errors import ValidationFailed
+from circle.core.errors import ValidationFailed
 
 #: Parameters that are checked where they are used, and never stored.
 UNSTORED = frozenset({"next"})

@@ -10,12 +10,12 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from circle.circles.access import circle_for_user, require_admin
+from circle.core.errors import DomainError, Forbidden, NotFound
+from circle.core.security import is_safe_next
 from circle.db import unit_of_work
-from circle.errors import DomainError, Forbidden, NotFound
 from circle.extensions import db
-from circle.forms import FlaskForm
 from circle.models import Circle, Membership, User
-from circle.security import is_safe_next
+from circle.web.forms import FlaskForm
 
 T = TypeVar("T")
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from circle.db import utcnow
 from circle.extensions import db
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("circle.mail")
 
 
 #: Where a session keeps the mails of its open transaction until it commits.

@@ -10,9 +10,9 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from circle.errors import ValidationFailed
+from circle.core.errors import ValidationFailed
+from circle.core.weeks import today_for
 from circle.models import Circle
-from circle.weeks import today_for
 
 #: The earliest date an entry (slip, one-to-one, credit) may carry.
 EARLIEST = date(2000, 1, 1)

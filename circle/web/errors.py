@@ -11,10 +11,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from circle.api.problems import problem, problem_for_http
-from circle.errors import DomainError
+from circle.core.errors import DomainError
 from circle.extensions import db
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("circle.web_errors")
 security_log = logging.getLogger("circle.security")
 
 #: A path segment that looks like a token (invitation, password reset, calendar feed).

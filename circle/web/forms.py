@@ -1,9 +1,9 @@
 """The base classes of every HTML form: the text checks run on every field, always.
 
-Every form of the app derives from ``circle.forms.FlaskForm`` (posted forms, with CSRF)
-or ``circle.forms.Form`` (GET forms and the rows nested in a posted form); ruff refuses
+Every form of the app derives from ``circle.web.forms.FlaskForm`` (posted forms, with CSRF)
+or ``circle.web.forms.Form`` (GET forms and the rows nested in a posted form); ruff refuses
 the library's own classes elsewhere (``TID251`` in ruff.toml), so a new form cannot leave
-the checks out. The checks (``circle.checks.refused_characters``):
+the checks out. The checks (``circle.core.checks.refused_characters``):
 
 - a single-line field (``StringField`` and its kinds: e-mail, search, hidden ...) holds
   no control character at all: CR/LF in a circle's name would break every mail header
@@ -11,7 +11,7 @@ the checks out. The checks (``circle.checks.refused_characters``):
 - a text area may hold line breaks and tabs, but no other control character;
 - passwords are exempt: they are hashed, never shown or mailed, and a password set
   elsewhere must keep working (NUL is still refused for every field by
-  ``circle.input_checks``); so is ``next``, a redirect target checked where it is used.
+  ``circle.web.request_text``); so is ``next``, a redirect target checked where it is used.
 
 A refusal is a message on the field (above the form for a hidden field, which shows
 none), so the view answers as for any invalid form: the page again, nothing saved.
@@ -25,8 +25,8 @@ from wtforms import Form as _Form  # noqa: TID251 - the one place it is extended
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields import Field
 
-from circle.checks import refused_characters
-from circle.input_checks import UNSTORED
+from circle.core.checks import refused_characters
+from circle.web.request_text import UNSTORED
 
 CHARACTERS_MESSAGE = _l("Contains characters that are not allowed.")
 

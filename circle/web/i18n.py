@@ -10,7 +10,7 @@ from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from circle.db import format_money
+from circle.core.money import format_money
 
 
 def select_locale() -> str:

@@ -68,6 +68,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -r circle -c pyproject.toml
+	$(BIN)/lint-imports --no-cache
 
 test-sqlite: install localstripe
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from circle.models import Attendance, Meeting, WeeklyReport
+from circle.extensions import db
+from circle.meetings.schedule import ensure_meetings
+from circle.models import Attendance, Circle, Meeting, WeeklyReport
 from tests.test_meetings_pages import Chapter, make_chapter, rows, this_week_start
 
 
@@ -59,6 +61,10 @@ def admin_id(app, ch: Chapter) -> int:
 
 
 def test_members_list_meetings(app, api, chapter):
+    with app.test_request_context():  # planned ahead at a login, a lock or the daily run
+        ensure_meetings(db.session.get(Circle, chapter.circle.id))
+        db.session.commit()
+        db.session.remove()
     response = api.as_user(chapter.fritz.user).get(base(chapter) + "/meetings")
     assert response.status_code == 200
     items = response.get_json()["items"]

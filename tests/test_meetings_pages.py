@@ -112,6 +112,20 @@ def test_members_see_upcoming_and_past_meetings_generated_ahead(app, client, aut
     assert "Record attendance" not in meeting_page
 
 
+def test_meetings_are_planned_ahead_at_login_and_reading_writes_none(
+    app, client, auth, chapter
+):
+    """Issue 13: a GET never writes, so the coming meetings are planned on a write request."""
+    before = rows(app, Meeting, circle_id=chapter.circle.id)
+    assert len(before) < 12  # only what the factory made
+    auth.login(chapter.fritz.user)
+    planned = rows(app, Meeting, circle_id=chapter.circle.id)
+    assert len(planned) >= 12 + len(before) - 1
+    assert max(m.held_on for m in planned) >= this_week_start() + timedelta(weeks=12)
+    client.get(url(chapter, "/meetings"))
+    assert len(rows(app, Meeting, circle_id=chapter.circle.id)) == len(planned)
+
+
 def test_other_circles_meetings_are_not_found(app, client, auth, make, chapter):
     other = make.circle()
     foreign = make.meeting(other, this_week_start())

@@ -48,8 +48,8 @@ def enrol(app, clock: Clock, user: User) -> tuple[str, list[str]]:
     """Switch two-factor login on for ``user`` through the service; the step moves on after."""
     with app.test_request_context():
         account = db.session.get(User, user.id)
-        secret = twofactor.enrolment_secret(account)
-        codes = twofactor.enable(account, clock.code(secret))
+        secret = twofactor.new_secret()
+        codes = twofactor.enable(account, secret, clock.code(secret))
         db.session.commit()
         db.session.remove()
     clock.tick()
@@ -77,25 +77,28 @@ def logged_in(client) -> bool:
 
 def test_secret_is_stored_encrypted_and_enrolment_needs_a_valid_code(app, make, ctx, clock):
     user = load(make.user(locale="en").id)
-    secret = twofactor.enrolment_secret(user)
+    secret = twofactor.new_secret()
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
-    assert secret not in user.two_factor_secret  # encrypted at rest
-    assert twofactor.enrolment_secret(user) == secret  # same QR code on every visit
+    assert twofactor.unseal(twofactor.seal(secret)) == secret
+    assert secret not in twofactor.seal(secret)  # the browser keeps it encrypted
     wrong = "000000" if clock.code(secret) != "000000" else "111111"
     with pytest.raises(ValidationFailed):
-        twofactor.enable(user, wrong)
+        twofactor.enable(user, secret, wrong)
+    with pytest.raises(ValidationFailed):  # an enrolment without its secret starts again
+        twofactor.enable(user, None, clock.code(secret))
     assert not twofactor.is_enabled(user)
 
-    codes = twofactor.enable(user, clock.code(secret))
+    codes = twofactor.enable(user, secret, clock.code(secret))
     assert twofactor.is_enabled(user) and len(codes) == 10 and len(set(codes)) == 10
-    with pytest.raises(Conflict):  # never shown again once on
-        twofactor.enrolment_secret(user)
+    assert secret not in user.two_factor_secret  # encrypted at rest
+    with pytest.raises(Conflict):  # a second enrolment is refused once on
+        twofactor.enable(user, twofactor.new_secret(), clock.code(secret))
 
 
 def test_a_code_works_once_and_only_near_now(app, make, ctx, clock):
     user = load(make.user(locale="en").id)
-    secret = twofactor.enrolment_secret(user)
-    twofactor.enable(user, clock.code(secret))
+    secret = twofactor.new_secret()
+    twofactor.enable(user, secret, clock.code(secret))
     assert not twofactor.verify(user, clock.code(secret))  # replay of the enrolment code
     clock.tick()
     code = clock.code(secret)
@@ -109,8 +112,8 @@ def test_a_code_works_once_and_only_near_now(app, make, ctx, clock):
 
 def test_recovery_codes_are_stored_hashed_and_each_works_once(app, make, ctx, clock):
     user = load(make.user(locale="en").id)
-    secret = twofactor.enrolment_secret(user)
-    codes = twofactor.enable(user, clock.code(secret))
+    secret = twofactor.new_secret()
+    codes = twofactor.enable(user, secret, clock.code(secret))
     stored = db.session.execute(
         select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)
     ).scalars()
@@ -130,8 +133,8 @@ def test_recovery_codes_are_stored_hashed_and_each_works_once(app, make, ctx, cl
 
 def test_switching_off_needs_password_and_code(app, make, ctx, clock):
     user = load(make.user(locale="en").id)
-    secret = twofactor.enrolment_secret(user)
-    twofactor.enable(user, clock.code(secret))
+    secret = twofactor.new_secret()
+    twofactor.enable(user, secret, clock.code(secret))
     clock.tick()
     with pytest.raises(ValidationFailed):
         twofactor.disable(user, "wrong password", clock.code(secret))
@@ -281,6 +284,8 @@ def test_enrolment_and_switching_off_through_the_pages(app, client, forms, make,
     assert "otpauth://totp/" in page.get_data(as_text=True)
     assert 'src="data:image/svg+xml' in page.get_data(as_text=True)
     assert "Cannot scan?" in body
+    again = client.get("/account/two-factor").get_data(as_text=True)
+    assert f"secret={secret}" in again  # the same QR code on every visit until confirmed
 
     done = submit(
         client, "/account/two-factor", "/account/two-factor/enable", {"code": clock.code(secret)}
@@ -357,8 +362,8 @@ def test_two_factor_stays_on_while_a_circle_requires_it(app, make, ctx, clock):
     admin = make.user(locale="en")
     circle = make.circle(admin=admin)
     user = load(admin.id)
-    secret = twofactor.enrolment_secret(user)
-    twofactor.enable(user, clock.code(secret))
+    secret = twofactor.new_secret()
+    twofactor.enable(user, secret, clock.code(secret))
     db.session.get(Circle, circle.id).require_two_factor = True
     db.session.flush()
     clock.tick()

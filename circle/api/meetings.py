@@ -28,7 +28,6 @@ from circle.core.permissions import can
 from circle.core.weeks import today_for
 from circle.meetings import report, services
 from circle.meetings.locks import is_locked
-from circle.meetings.schedule import ensure_meetings
 
 MEETINGS = "/circles/<int:circle_id>/meetings"
 MEETING = MEETINGS + "/<int:meeting_id>"
@@ -59,12 +58,13 @@ def _day(text: str) -> date:
 def list_meetings(circle_id, query):
     """The circle's meetings held `from`..`to` (default: 12 weeks back to 12 weeks ahead).
 
-    Meetings are generated ahead from the circle's settings; cancelled ones are listed with
-    `status: cancelled` and their `cancel_reason`. Every member may list them.
+    Meetings are planned 12 weeks ahead from the circle's settings (at each login, when a
+    week is locked, when settings change, and daily); reading them writes nothing.
+    Cancelled ones are listed with `status: cancelled` and their `cancel_reason`. Every
+    member may list them.
     """
     circle, _actor = circle_for_user(current_user(), circle_id)
     today = today_for(circle)
-    ensure_meetings(circle, today)
     start = query.get("start") or today - timedelta(weeks=DEFAULT_WEEKS)
     end = query.get("end") or today + timedelta(weeks=DEFAULT_WEEKS)
     if start > end:

@@ -34,6 +34,7 @@ from circle.core.errors import NotFound
 from circle.core.security import new_token, token_hash
 from circle.db import unit_of_work
 from circle.extensions import db
+from circle.meetings.schedule import plan_for_user
 from circle.models import RememberToken, User, UserSession
 from circle.models.session import ADDRESS_LENGTH, USER_AGENT_LENGTH
 
@@ -62,12 +63,14 @@ def now() -> datetime:
 def start(user: User, remember: bool = False) -> None:
     """Log ``user`` in with a fresh server-side session (and a new remember token if asked).
 
-    Ends the session this browser had before and keeps only its chosen language. Commits
-    the new rows in their own unit of work: call it after the request's own one.
+    Ends the session this browser had before and keeps only its chosen language; plans
+    the coming meetings of the user's circles. Commits the new rows in their own unit of
+    work: call it after the request's own one.
     """
     with unit_of_work(db.session):
         _end_this_browser()
         plain = _open(user, _new_chain() if remember else None)
+        plan_for_user(user)  # the coming meetings of their circles (pages never write)
     forget()
     login_user(user)
     session["_user_id"] = plain

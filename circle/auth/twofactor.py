@@ -91,20 +91,24 @@ def is_enabled(user: User) -> bool:
     return user.two_factor_enabled_at is not None
 
 
-def enrolment_secret(user: User) -> str:
-    """The secret to enrol with (made on first call, the same until confirmed or cancelled).
+def new_secret() -> str:
+    """A fresh TOTP secret for an enrolment (nothing is stored until it is confirmed)."""
+    return pyotp.random_base32()
 
-    Raises Conflict once two-factor login is on: the secret is never shown again.
-    """
-    if is_enabled(user):
-        raise Conflict(_("Two-factor login is already switched on."))
-    secret = _secret_of(user)
-    if secret is None:
-        secret = pyotp.random_base32()
-        user.two_factor_secret = _fernet().encrypt(secret.encode()).decode()
-        user.two_factor_last_step = None
-        db.session.flush()
-    return secret
+
+def seal(secret: str) -> str:
+    """The secret encrypted for keeping in the browser's session during enrolment."""
+    return _fernet().encrypt(secret.encode()).decode()
+
+
+def unseal(sealed: str | None) -> str | None:
+    """The secret of ``seal``; None when missing or unreadable (then enrol anew)."""
+    if not sealed:
+        return None
+    try:
+        return _fernet().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        return None
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -244,15 +248,18 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def enable(user: User, code: str) -> list[str]:
-    """Switch two-factor login on with a first valid code from the app; returns the codes.
+def enable(user: User, secret: str | None, code: str) -> list[str]:
+    """Switch two-factor login on with the enrolment's secret and a first valid code.
 
-    The recovery codes are returned once and never shown again.
+    The secret is stored (encrypted) only now, so showing the QR code writes nothing. The
+    recovery codes are returned once and never shown again.
     """
     if is_enabled(user):
         raise Conflict(_("Two-factor login is already switched on."))
-    if _secret_of(user) is None:
+    if not secret:
         raise ValidationFailed(_("Please start again: scan the new QR code."), field="code")
+    user.two_factor_secret = seal(secret)
+    user.two_factor_last_step = None
     if not verify(user, code, recovery=False):
         raise ValidationFailed(
             _("This code is not valid. Check the time on your phone and try again."),

@@ -29,7 +29,6 @@ from circle.auth.throttle import TooManyAttempts, configured, user_or_address
 from circle.auth.twofactor_forms import EnableForm, LoginCodeForm, PasswordAndCodeForm
 from circle.circles.access import active_membership
 from circle.core.security import is_safe_next
-from circle.db import unit_of_work
 from circle.extensions import db, limiter
 from circle.models import User
 from circle.web.boundary import attempt, current_member, form_error, redirect_next
@@ -138,11 +137,24 @@ def setup():
     return _render_enrol(EnableForm(formdata=None), 200)
 
 
+#: The browser session's key of the secret being enrolled (encrypted).
+ENROLMENT = "two_factor_enrolment"
+
+
+def _enrolment_secret() -> str:
+    """The secret of this enrolment: kept (encrypted) in the session so the QR code stays
+    the same on every visit until confirmed; nothing is stored in the database before."""
+    secret = twofactor.unseal(session.get(ENROLMENT))
+    if secret is None:
+        secret = twofactor.new_secret()
+        session[ENROLMENT] = twofactor.seal(secret)
+    return secret
+
+
 def _render_enrol(form: EnableForm, status: int):
     """Show the enrolment page with the QR code, the secret and the ``otpauth://`` URI."""
     user = current_member()
-    with unit_of_work(db.session):
-        secret = twofactor.enrolment_secret(user)
+    secret = _enrolment_secret()
     uri = twofactor.provisioning_uri(user, secret)
     body = render_template(
         "auth/twofactor_setup.html",
@@ -189,11 +201,13 @@ def enable():
     form = EnableForm()
     if not form.validate_on_submit():
         return _render_enrol(form, 422)
-    codes, refusal = attempt(lambda: twofactor.enable(current_member(), form.code.data))
+    secret = twofactor.unseal(session.get(ENROLMENT))
+    codes, refusal = attempt(lambda: twofactor.enable(current_member(), secret, form.code.data))
     if refusal is not None:
         form_error(form, refusal)
         form.code.data = ""
         return _render_enrol(form, refusal.status)
+    session.pop(ENROLMENT, None)
     flash(_("Two-factor login is on."), "success")
     return _render_codes(codes)
 

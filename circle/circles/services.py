@@ -19,7 +19,7 @@ from circle.core.errors import ValidationFailed
 from circle.core.permissions import require
 from circle.db import utcnow
 from circle.extensions import db
-from circle.meetings.schedule import reschedule_upcoming
+from circle.meetings.schedule import ensure_meetings, reschedule_upcoming
 from circle.membership.professions import get_or_create_profession
 from circle.models import Circle, Membership, User
 from circle.models.circle import MAX_SEATS
@@ -215,6 +215,7 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
         )
     )
     db.session.flush()
+    ensure_meetings(circle)
     return circle
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from circle.core.security import new_token, token_hash
 from circle.core.weeks import today_for
 from circle.extensions import db
-from circle.meetings.schedule import ensure_meetings
 from circle.models import Circle, Meeting, Membership
 
 #: How far back the feed lists past meetings.
@@ -97,7 +96,6 @@ def _event(circle: Circle, meeting: Meeting, host: str, stamp: datetime) -> list
 def feed(circle: Circle, host: str, now: datetime, today: date | None = None) -> str:
     """The circle's meetings (the last three months and those ahead) as an iCalendar text."""
     today = today or today_for(circle, now)
-    ensure_meetings(circle, today)
     meetings = db.session.execute(
         select(Meeting)
         .where(Meeting.circle_id == circle.id, Meeting.held_on >= today - timedelta(days=PAST_DAYS))

@@ -24,7 +24,7 @@ from circle.core.permissions import require
 from circle.core.weeks import today_for, week_of
 from circle.extensions import db
 from circle.meetings.locks import lock_of
-from circle.meetings.schedule import meeting_on
+from circle.meetings.schedule import ensure_meetings, meeting_on
 from circle.meetings.services import attendance_sheet
 from circle.models import (
     ATTENDANCE_CODES,
@@ -167,5 +167,6 @@ def lock_week(circle: Circle, actor: Membership, day: date) -> WeeklyReport:
         actor.user,
         after={"week_start": start.isoformat()},
     )
+    ensure_meetings(circle)  # the weekly moment to plan the coming meetings
     db.session.flush()
     return lock

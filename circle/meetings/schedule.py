@@ -1,4 +1,10 @@
-"""The weekly meetings of a circle, generated ahead from its settings."""
+"""The weekly meetings of a circle, generated ahead from its settings.
+
+Meetings are planned ``WEEKS_AHEAD`` weeks ahead on write requests only, never while a
+page is read: when a circle is created or its settings change, when a member logs in
+(``plan_for_user``, for their circles), when the vice president locks a week, and daily by
+``flask circle send-reminders``. Pages show the meetings that exist.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from circle.core.weeks import today_for, week_start
 from circle.db import utcnow
 from circle.extensions import db
-from circle.models import Attendance, Circle, Meeting, VisitorVisit
+from circle.models import Attendance, Circle, Meeting, Membership, User, VisitorVisit
 
 #: How many weeks ahead meetings exist, so they can be cancelled (holidays) in advance.
 WEEKS_AHEAD = 12
@@ -54,10 +61,25 @@ def ensure_meetings(
                 video_link=circle.meeting_link,
                 status="scheduled",
             )
-            db.session.add(meeting)
+            try:  # two requests may plan the same circle at once: the unique index decides
+                with db.session.begin_nested():
+                    db.session.add(meeting)
+            except IntegrityError:
+                meeting = meeting_on(circle, day)
             existing[day] = meeting
     db.session.flush()
     return [existing[d] for d in days]
+
+
+def plan_for_user(user: User) -> None:
+    """Plan the coming meetings of every circle the user holds a seat in (at login)."""
+    circles = db.session.execute(
+        select(Circle)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .where(Membership.user_id == user.id, Membership.status == "active")
+    ).scalars()
+    for circle in circles:
+        ensure_meetings(circle)
 
 
 def meeting_on(circle: Circle, day: date) -> Meeting | None:

@@ -27,7 +27,6 @@ from circle.db import utcnow
 from circle.extensions import db
 from circle.meetings import absence
 from circle.meetings.locks import change_action
-from circle.meetings.schedule import ensure_meetings
 from circle.models import ATTENDANCE_CODES, Attendance, Circle, Meeting, Membership
 
 MEETING_FIELDS = ("status", "cancel_reason")
@@ -59,12 +58,8 @@ def meeting_in(circle: Circle, meeting_id: int) -> Meeting:
 
 
 def meetings_overview(circle: Circle, today: date | None = None) -> tuple[list, list]:
-    """Upcoming meetings (today on, oldest first) and past ones (newest first).
-
-    Generates the missing meetings ahead first (only flushes).
-    """
+    """Upcoming meetings (today on, oldest first) and past ones (newest first); reads only."""
     today = today or today_for(circle)
-    ensure_meetings(circle, today)
     upcoming = list(
         db.session.execute(
             select(Meeting)

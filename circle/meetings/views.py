@@ -81,8 +81,7 @@ def _week_title(start: date) -> str:
 def index(circle_id: int):
     """Upcoming and past meetings of the circle (every member)."""
     circle, me = my_circle(circle_id)
-    with unit_of_work(db.session):
-        upcoming, past = services.meetings_overview(circle)
+    upcoming, past = services.meetings_overview(circle)
     return render_template(
         "meetings/index.html",
         circle=circle,
@@ -331,8 +330,7 @@ def feed(token: str):
     member = ical.member_for_token(token)
     if member is None:
         abort(404)
-    with unit_of_work(db.session):
-        text = ical.feed(member.circle, site_host(), utcnow())
+    text = ical.feed(member.circle, site_host(), utcnow())
     response = Response(text, mimetype="text/calendar")
     response.headers["Cache-Control"] = "private, max-age=900"
     return response

@@ -22,7 +22,6 @@ from circle.core.errors import Conflict, NotAMember, NotFound, ValidationFailed
 from circle.core.permissions import require
 from circle.core.weeks import today_for
 from circle.extensions import db
-from circle.meetings.schedule import ensure_meetings
 from circle.membership import invitations
 from circle.models import Circle, Invitation, Meeting, Membership, Visitor, VisitorVisit
 
@@ -68,7 +67,6 @@ def _meeting(circle_id: int, meeting_id: int) -> Meeting:
 
 def meeting_choices(circle: Circle) -> list[Meeting]:
     """Meetings a visit can be recorded at: recent and upcoming ones, newest first."""
-    ensure_meetings(circle)
     today = today_for(circle)
     return list(
         db.session.execute(

@@ -13,8 +13,6 @@ from flask_login import login_required
 
 from circle.circles.access import roster
 from circle.core.permissions import require
-from circle.db import unit_of_work
-from circle.extensions import db
 from circle.membership import invitations
 from circle.membership.forms import ActionForm
 from circle.models import Circle, Membership
@@ -85,9 +83,7 @@ def _host_circle(circle_id: int) -> tuple[Circle, Membership]:
 def index(circle_id: int):
     """Visitors with their visits and inviters, and the form for a new one."""
     circle, _me = _host_circle(circle_id)
-    with unit_of_work(db.session):  # meetings ahead may be generated
-        page = _render(circle)
-    return page
+    return _render(circle)
 
 
 @bp.post("/circles/<int:circle_id>/visitors")

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from circle.circles.access import roster
-from circle.core.permissions import require
 from circle.membership import invitations
 from circle.membership.forms import ActionForm
 from circle.models import Circle, Membership
 from circle.visitors import services
 from circle.visitors.forms import VisitForm, VisitorForm, visit_prefix
-from circle.web.boundary import attempt, form_error, my_circle
+from circle.web.boundary import attempt, circle_page, form_error
 
 bp = Blueprint("visitors", __name__)
 
@@ -71,26 +69,17 @@ def _render(
     return page, status
 
 
-def _host_circle(circle_id: int) -> tuple[Circle, Membership]:
-    """The circle and my membership, which must hold ``manage_visitors``."""
-    circle, me = my_circle(circle_id)
-    require(me, "manage_visitors")
-    return circle, me
-
-
 @bp.get("/circles/<int:circle_id>/visitors")
-@login_required
-def index(circle_id: int):
+@circle_page("manage_visitors")
+def index(circle: Circle, me: Membership):
     """Visitors with their visits and inviters, and the form for a new one."""
-    circle, _me = _host_circle(circle_id)
     return _render(circle)
 
 
 @bp.post("/circles/<int:circle_id>/visitors")
-@login_required
-def create(circle_id: int):
+@circle_page("manage_visitors")
+def create(circle: Circle, me: Membership):
     """Record a new visitor at a meeting."""
-    circle, me = _host_circle(circle_id)
     form = VisitorForm(circle, services.meeting_choices(circle), roster(circle.id))
     if not form.validate_on_submit():
         return _render(circle, form=form, status=422)
@@ -111,14 +100,13 @@ def create(circle_id: int):
         form_error(form, error)
         return _render(circle, form=form, status=error.status)
     flash(_("%(name)s was recorded as a visitor.", name=visitor.name), "success")
-    return redirect(_page_url(circle_id))
+    return redirect(_page_url(circle.id))
 
 
 @bp.post("/circles/<int:circle_id>/visitors/<int:visitor_id>/visits")
-@login_required
-def visit(circle_id: int, visitor_id: int):
+@circle_page("manage_visitors")
+def visit(circle: Circle, me: Membership, visitor_id: int):
     """Record a returning visitor at another meeting."""
-    circle, me = _host_circle(circle_id)
     services.visitor_in_circle(circle.id, visitor_id)  # another circle's id: 404
     form = VisitForm(circle, services.meeting_choices(circle), prefix=visit_prefix(visitor_id))
     if not form.validate_on_submit():
@@ -130,14 +118,13 @@ def visit(circle_id: int, visitor_id: int):
         form_error(form, error)
         return _render(circle, failed_visit=(visitor_id, form), status=error.status)
     flash(_("Another visit of %(name)s was recorded.", name=visitor.name), "success")
-    return redirect(_page_url(circle_id))
+    return redirect(_page_url(circle.id))
 
 
 @bp.post("/circles/<int:circle_id>/visitors/<int:visitor_id>/applicant")
-@login_required
-def applicant(circle_id: int, visitor_id: int):
+@circle_page("manage_visitors")
+def applicant(circle: Circle, me: Membership, visitor_id: int):
     """Mail a visitor the invitation to apply (sponsored by the inviting member)."""
-    circle, me = _host_circle(circle_id)
     services.visitor_in_circle(circle.id, visitor_id)
     if not ActionForm().validate_on_submit():
         return _render(
@@ -157,4 +144,4 @@ def applicant(circle_id: int, visitor_id: int):
         ),
         "success",
     )
-    return redirect(_page_url(circle_id))
+    return redirect(_page_url(circle.id))

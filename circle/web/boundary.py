@@ -1,16 +1,28 @@
-"""Small helpers shared by the HTML views."""
+"""The request boundary of the HTML views, and the small helpers they share.
+
+``circle_page`` is to a circle's HTML pages what ``circle.api.endpoint`` is to the API:
+it logs in, loads the circle and ``me`` (the current Membership; another circle answers
+404), checks the permission named in ``circle.core.permissions`` (403), and runs the view
+in one transaction: a GET only reads; any other request is committed once when the view
+answers below 400 and rolled back when it answers a refusal (4xx) or raises. Inside it,
+``attempt`` runs a service in a savepoint and hands a refusal back to show on the form.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
 from typing import TypeVar
 
-from flask import redirect, request, url_for
+from flask import Response, g, make_response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from circle.circles.access import circle_for_user, require_admin
 from circle.core.errors import DomainError, Forbidden, NotFound
+from circle.core.permissions import require
 from circle.core.security import is_safe_next
 from circle.db import unit_of_work
 from circle.extensions import db
@@ -18,6 +30,51 @@ from circle.models import Circle, Membership, User
 from circle.web.forms import FlaskForm
 
 T = TypeVar("T")
+#: ``flask.g`` flag: the request runs inside ``circle_page`` (which commits once).
+IN_BOUNDARY = "circle_boundary"
+READS = frozenset({"GET", "HEAD"})
+
+
+def circle_page(
+    permission: str | None = None, *, admin: bool = False
+) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., Response]]:
+    """Decorate a view of one circle's page: ``view(circle, me, **route_args)``.
+
+    Login required; ``me`` is the user's active membership in the route's ``circle_id``
+    (404 for anyone else); ``permission`` (a key of ``PERMISSIONS``) or ``admin`` is
+    checked before the view runs (403). A GET runs as it is (it must not write: see
+    tests/test_get_never_writes.py); other methods run in one transaction committed once
+    when the answer is below 400, rolled back otherwise.
+    """
+
+    def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:
+        @wraps(view)
+        @login_required
+        def run(circle_id: int, **route_args) -> Response:
+            circle, me = my_circle(circle_id)
+            if admin:
+                require_admin(me)
+            elif permission is not None:
+                require(me, permission)
+            if request.method in READS:
+                return make_response(view(circle, me, **route_args))
+            g.setdefault(IN_BOUNDARY, True)
+            try:
+                response = make_response(view(circle, me, **route_args))
+                if response.status_code < HTTPStatus.BAD_REQUEST:
+                    db.session.commit()
+                else:
+                    db.session.rollback()
+            except BaseException:
+                db.session.rollback()
+                raise
+            finally:
+                g.pop(IN_BOUNDARY, None)
+            return response
+
+        return run
+
+    return decorate
 
 
 def form_error(form: FlaskForm, error: DomainError) -> None:
@@ -38,13 +95,16 @@ def redirect_next(default_endpoint: str, **values):
 
 
 def attempt(action: Callable[[], T]) -> tuple[T | None, DomainError | None]:
-    """Run a service call in one transaction: ``(result, None)`` or ``(None, refusal)``.
+    """Run a service call: ``(result, None)`` or ``(None, refusal)``, nothing half-written.
 
-    The refusal is shown on the form. NotFound and Forbidden are not refusals to show:
-    they go on to the error pages (404 / 403), so nothing hints at another circle's objects.
+    Inside ``circle_page`` the call runs in a savepoint (the page commits once at its
+    end); elsewhere in its own unit of work. The refusal is shown on the form. NotFound
+    and Forbidden are not refusals to show: they go on to the error pages (404 / 403), so
+    nothing hints at another circle's objects.
     """
+    scope = db.session.begin_nested() if g.get(IN_BOUNDARY) else unit_of_work(db.session)
     try:
-        with unit_of_work(db.session):
+        with scope:
             return action(), None
     except (NotFound, Forbidden):
         raise

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from circle.core.errors import Conflict, DomainError, NotFound
-from circle.dues.services import current_plan
+from circle.dues.services import current_plan, subscription_of
 from circle.dues.stripe_client import get_client, stripe_configured
 from circle.extensions import db
 from circle.models import Circle, DuesPlan, DuesSubscription, Membership, Payment
@@ -79,16 +79,6 @@ def ensure_price(circle: Circle, plan: DuesPlan, client: stripe.StripeClient | N
     return price.id
 
 
-def subscription_of(member: Membership) -> DuesSubscription | None:
-    """The member's Stripe customer/subscription record, if any."""
-    return db.session.execute(
-        select(DuesSubscription).where(
-            DuesSubscription.circle_id == member.circle_id,
-            DuesSubscription.membership_id == member.id,
-        )
-    ).scalar_one_or_none()
-
-
 def _has_paid_before(member: Membership) -> bool:
     """True when the member has any payment (then no joining fee is charged)."""
     return (
@@ -145,7 +135,7 @@ def start_checkout(
         "cancel_url": cancel_url,
         "locale": "auto",
     }
-    record = subscription_of(member)
+    record = subscription_of(member.circle, member.id)
     if record is not None and record.stripe_customer_id:
         params["customer"] = record.stripe_customer_id
     else:
@@ -169,7 +159,7 @@ def portal_url(
     client = client or _client()
     if member.circle_id != circle.id:
         raise NotFound(_("This member was not found."))
-    record = subscription_of(member)
+    record = subscription_of(member.circle, member.id)
     if record is None or not record.stripe_customer_id:
         raise NotFound(_("You have not paid online yet."))
     try:

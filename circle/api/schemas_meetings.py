@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 from circle.api.fields import Day, Id, Length, OneOf, Text
 from circle.api.schemas import In
 from circle.core.money import plain_amount
-from circle.meetings.services import MAX_REASON, MAX_SUBSTITUTE
+from circle.meetings.services import MAX_CANCEL_REASON, MAX_SUBSTITUTE
 from circle.models import ATTENDANCE_CODES, MEETING_STATUSES
 
 
@@ -68,7 +68,7 @@ class AttendanceOut(Schema):
 class CancelIn(In):
     """Why the meeting is cancelled (e.g. a public holiday)."""
 
-    reason = Text(required=True, validate=Length(min=1, max=MAX_REASON))
+    reason = Text(required=True, validate=Length(min=1, max=MAX_CANCEL_REASON))
 
 
 class WeekTotalsOut(Schema):

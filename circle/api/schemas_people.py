@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 
 from circle.api.fields import Id, Length, OneOf, OptionalEmail, Text
 from circle.api.schemas import In, ProfessionOut
-from circle.membership.applications import MAX_REASON
+from circle.core.checks import MAX_REASON
 from circle.models import OFFICER_ROLES
 from circle.visitors.services import LIMITS
 

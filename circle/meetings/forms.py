@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
-from circle.meetings.services import MAX_REASON, MAX_SUBSTITUTE
+from circle.meetings.services import MAX_CANCEL_REASON, MAX_SUBSTITUTE
 from circle.models import Attendance, Membership
 from circle.web.forms import FlaskForm
 
@@ -41,7 +41,7 @@ class CancelMeetingForm(FlaskForm):
         _l("Reason"),
         validators=[
             InputRequired(message=_l("Please give a reason.")),
-            Length(max=MAX_REASON, message=_l("At most %(max)d characters.")),
+            Length(max=MAX_CANCEL_REASON, message=_l("At most %(max)d characters.")),
         ],
     )
 

@@ -31,7 +31,7 @@ from circle.models import ATTENDANCE_CODES, Attendance, Circle, Meeting, Members
 
 MEETING_FIELDS = ("status", "cancel_reason")
 ATTENDANCE_FIELDS = ("membership_id", "code", "substitute_name")
-MAX_REASON = 200
+MAX_CANCEL_REASON = 200
 MAX_SUBSTITUTE = 200
 #: How many past meetings the meetings page lists.
 PAST_SHOWN = 26
@@ -98,7 +98,7 @@ def cancel_meeting(circle: Circle, actor: Membership, meeting_id: int, reason: s
     meeting = meeting_in(circle, meeting_id)
     if meeting.is_cancelled:
         raise Conflict(_("This meeting is already cancelled."))
-    reason = check_reason(reason, MAX_REASON)
+    reason = check_reason(reason, MAX_CANCEL_REASON)
     before = audit.snapshot(meeting, MEETING_FIELDS)
     meeting.status = "cancelled"
     meeting.cancel_reason = reason

@@ -18,6 +18,7 @@ from circle.auditlog.record import record
 from circle.auth.services import normalise_email
 from circle.auth.verification import require_confirmed
 from circle.circles.access import lock_circle
+from circle.core.checks import MAX_REASON
 from circle.core.errors import (
     CircleFull,
     Conflict,
@@ -41,7 +42,6 @@ QUESTIONS = {
 #: Longest answer to one question (characters).
 MAX_ANSWER = 500
 #: Longest reason of a decision (the column's size).
-MAX_REASON = 500
 
 #: Statuses of a request that is still open.
 OPEN_STATUSES = ("applicant", "waitlisted")

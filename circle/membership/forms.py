@@ -12,7 +12,8 @@ from wtforms import EmailField, HiddenField, StringField, SubmitField, TextAreaF
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from circle.circles.forms import ApplyForm
-from circle.membership.applications import MAX_ANSWER, MAX_REASON, QUESTIONS
+from circle.core.checks import MAX_REASON
+from circle.membership.applications import MAX_ANSWER, QUESTIONS
 from circle.membership.professions import MAX_PROFESSION_LENGTH
 from circle.web.forms import FlaskForm
 

@@ -23,7 +23,8 @@ from circle.api.schemas_meetings import (
     week_report_payload,
 )
 from circle.circles.access import circle_for_user
-from circle.core.errors import NotFound, ValidationFailed
+from circle.core.checks import check_range
+from circle.core.errors import NotFound
 from circle.core.permissions import can
 from circle.core.weeks import today_for
 from circle.meetings import report, services
@@ -67,8 +68,7 @@ def list_meetings(circle_id, query):
     today = today_for(circle)
     start = query.get("start") or today - timedelta(weeks=DEFAULT_WEEKS)
     end = query.get("end") or today + timedelta(weeks=DEFAULT_WEEKS)
-    if start > end:
-        raise ValidationFailed(_("The start of the period lies after its end."), field="from")
+    check_range(start, end)
     return {"items": services.meetings_between(circle, start, end)}
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
-
 from circle.api.endpoint import current_user, endpoint
 from circle.api.schemas import (
     BusinessIn,
@@ -23,7 +21,7 @@ from circle.api.schemas import (
     VoidPatch,
 )
 from circle.circles.access import circle_for_user
-from circle.core.errors import ValidationFailed
+from circle.core.checks import check_range
 from circle.core.money import parse_plain_amount
 from circle.core.weeks import shift, today_for
 from circle.models import Circle
@@ -42,8 +40,7 @@ def period(circle: Circle, query: dict) -> tuple[date, date]:
     """The period ``from``..``to`` of a list; defaults: the 30 days ending today."""
     end = query.get("end") or today_for(circle)
     start = query.get("start") or shift(end, -(DEFAULT_DAYS - 1))
-    if start > end:
-        raise ValidationFailed(_("The start of the period lies after its end."), field="from")
+    check_range(start, end)
     return start, end
 
 

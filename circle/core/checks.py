@@ -61,3 +61,9 @@ def check_reason(reason: str | None, limit: int = MAX_REASON) -> str:
     if not reason:
         raise ValidationFailed(_("Please give a reason."), field="reason")
     return reason
+
+
+def check_range(start: date, end: date, field_name: str = "from") -> None:
+    """Refuse a period whose start lies after its end."""
+    if start > end:
+        raise ValidationFailed(_("The start of the period lies after its end."), field=field_name)

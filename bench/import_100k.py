@@ -37,8 +37,9 @@ from bench.support import ensure_database, fresh_schema
 from circle import create_app
 from circle.config import _normalise_database_url
 from circle.core.checks import EARLIEST
+from circle.core.clock import utcnow
 from circle.core.weeks import today_for
-from circle.db import unit_of_work, utcnow
+from circle.db import unit_of_work
 from circle.extensions import db
 from circle.imports import parsers, services
 from circle.membership.professions import get_or_create_profession

@@ -30,11 +30,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime (evaluated per call)."""
-    return datetime.now(UTC)
-
-
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC and always returned timezone-aware.
 

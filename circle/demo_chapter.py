@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from circle.activity import services as activity
+from circle.core.clock import utcnow
 from circle.core.weeks import today_for, week_start
-from circle.db import utcnow
 from circle.dues import services as dues
 from circle.extensions import db
 from circle.meetings import report

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import time
 
+from circle.core.clock import utcnow
 from circle.core.security import hash_password
-from circle.db import utcnow
 from circle.extensions import db
 from circle.models import Circle, Membership, User
 

@@ -15,7 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import Membership
 from tests.conftest import make_test_app

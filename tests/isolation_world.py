@@ -17,9 +17,9 @@ from circle.activity.services import (
 )
 from circle.auth.services import create_api_token, make_reset_token
 from circle.auth.verification import make_confirm_token
+from circle.core.clock import utcnow
 from circle.core.security import new_token, token_hash
 from circle.core.weeks import today_for
-from circle.db import utcnow
 from circle.dues.services import PlanInput, record_manual_payment, set_plan
 from circle.extensions import db
 from circle.meetings import ical

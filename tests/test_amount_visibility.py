@@ -1,6 +1,6 @@
 """Who sees prospects' details and other members' amounts, role by role.
 
-One rule (``circle.core.permissions``): other members' closed business amounts need
+One rule (``circle.roles.permissions``): other members' closed business amounts need
 ``see_amounts`` (admins only) or a circle that opened revenue to its members; prospect
 details need the right to see the slip (its giver, its receiver, an admin). The audit log,
 the scores (page and API), the weekly report and the pay-off page follow it; the HTML of

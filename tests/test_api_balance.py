@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import update
 
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import ApiToken, Circle
 from circle.referrals import services as rs

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from circle.auditlog.record import record
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import User
 from tests.pages import text

@@ -16,8 +16,8 @@ from sqlalchemy import event, insert, text
 
 from circle.balance.periods import period_for
 from circle.balance.services import compute
+from circle.core.clock import utcnow
 from circle.core.weeks import today_for
-from circle.db import utcnow
 from circle.models import Circle, ClosedBusiness, Referral
 
 pytestmark = pytest.mark.postgres_only

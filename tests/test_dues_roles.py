@@ -122,7 +122,7 @@ def test_the_treasurer_sets_the_plan_and_sees_list_csv_but_only_their_own_payoff
     csv_response = client.get(f"/circles/{cid}/dues.csv")
     assert csv_response.status_code == 200 and "Max Mitglied" in csv_response.get_data(True)
     # Pay-off compares dues with the revenue members earned: other members' amounts,
-    # which only ``see_amounts`` shows (circle.core.permissions.sees_amounts).
+    # which only ``see_amounts`` shows (circle.roles.permissions.sees_amounts).
     payoff = text(client.get(f"/circles/{cid}/dues/payoff"))
     assert 'id="payoff-mine"' in payoff and 'id="payoff-table"' not in payoff
     assert "Max Mitglied" not in payoff

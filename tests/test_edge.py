@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 
 from circle import create_app
 from circle.config import ConfigError
-from circle.core.mail import external_url, site_host
+from circle.mail.send import external_url, site_host
 from tests.conftest import csrf_token, make_test_app
 from tests.pages import text
 from tests.test_imports import fixture

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from circle.core.mail import header_value, send_mail
 from circle.extensions import db as _db
+from circle.mail.send import header_value, send_mail
 from circle.models import Circle
 from tests.test_meetings_absence import admin_seat, record
 

@@ -112,9 +112,7 @@ def test_members_see_upcoming_and_past_meetings_generated_ahead(app, client, aut
     assert "Record attendance" not in meeting_page
 
 
-def test_meetings_are_planned_ahead_at_login_and_reading_writes_none(
-    app, client, auth, chapter
-):
+def test_meetings_are_planned_ahead_at_login_and_reading_writes_none(app, client, auth, chapter):
     """Issue 13: a GET never writes, so the coming meetings are planned on a write request."""
     before = rows(app, Meeting, circle_id=chapter.circle.id)
     assert len(before) < 12  # only what the factory made

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import Invitation, Membership, User
 from tests.pages import any_csrf_token, page_forms, submit, text

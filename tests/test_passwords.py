@@ -12,8 +12,8 @@ from sqlalchemy import select
 from circle.auth.passwords import COMMON_PASSWORDS, is_common_password
 from circle.auth.services import UNUSABLE_PASSWORD
 from circle.core import security
+from circle.core.clock import utcnow
 from circle.core.security import hash_password, verify_password
-from circle.db import utcnow
 from circle.extensions import db
 from circle.models import User
 from tests.factories import PASSWORD

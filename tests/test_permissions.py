@@ -1,6 +1,6 @@
 """The permission table, row by row: who may do each thing, through the real pages.
 
-For every permission in ``circle.core.permissions.PERMISSIONS``: each officer role that holds
+For every permission in ``circle.roles.permissions.PERMISSIONS``: each officer role that holds
 it can, each that does not cannot, an admin can, a plain member cannot, and a member
 whose membership ended cannot (not even with the role row still there). Where a page
 guards the permission, the page is asked (200 / 403, and 404 for the ended member,
@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from circle.core.permissions import PERMISSIONS, can
 from circle.extensions import db
 from circle.models import OFFICER_ROLES, Membership, MembershipRole
+from circle.roles.permissions import PERMISSIONS, can
 from tests.pages import any_csrf_token, submit
 
 SUBJECTS = (*OFFICER_ROLES, "admin", "member", "ended")

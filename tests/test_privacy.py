@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import (
     ApiToken,

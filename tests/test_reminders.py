@@ -8,7 +8,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.meetings.schedule import ensure_meetings, meeting_on
 from circle.models import (

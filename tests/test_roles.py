@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from circle.core.permissions import PERMISSIONS
 from circle.extensions import db
 from circle.models import AuditEntry, MembershipRole
+from circle.roles.permissions import PERMISSIONS
 from tests.pages import any_csrf_token, submit, text
 
 

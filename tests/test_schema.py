@@ -8,7 +8,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from circle.db import Base, utcnow
+from circle.core.clock import utcnow
+from circle.db import Base
 from circle.extensions import db as _db
 from circle.models import Circle, Membership, User
 

@@ -9,8 +9,8 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import select
 
+from circle.core.clock import utcnow
 from circle.core.errors import ValidationFailed
-from circle.db import utcnow
 from circle.extensions import db
 from circle.models import (
     Attendance,

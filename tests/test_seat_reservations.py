@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from circle.circles.access import seats_taken
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import Invitation, Membership
 from tests.pages import submit, text

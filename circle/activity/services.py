@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from circle.auditlog import record as audit
 from circle.circles.access import owned
 from circle.core.checks import check_date, check_reason, check_text
+from circle.core.clock import utcnow
 from circle.core.errors import Conflict, NotFound, SelfReferral, ValidationFailed
 from circle.core.ids import MAX_ID, NO_ID
-from circle.db import utcnow
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, EducationCredit, Membership, OneToOne, Referral
 from circle.referrals.services import active_member

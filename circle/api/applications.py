@@ -5,8 +5,8 @@ from __future__ import annotations
 from circle.api.endpoint import current_user, endpoint
 from circle.api.schemas_people import ApplicationList, ApplicationOut, DecisionIn
 from circle.circles.access import circle_for_user
-from circle.core.permissions import require
 from circle.membership import applications
+from circle.roles.permissions import require
 
 
 @endpoint(

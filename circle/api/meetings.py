@@ -1,7 +1,7 @@
 """Meetings, attendance and the weekly report over the API.
 
 The rules live in ``circle.meetings``; these endpoints only translate JSON into their
-inputs. Rights come from the permission table (``circle.core.permissions``).
+inputs. Rights come from the permission table (``circle.roles.permissions``).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from circle.api.schemas_meetings import (
 from circle.circles.access import circle_for_user
 from circle.core.checks import check_range
 from circle.core.errors import NotFound
-from circle.core.permissions import can
 from circle.core.weeks import today_for
 from circle.meetings import report, services
 from circle.meetings.locks import is_locked
+from circle.roles.permissions import can
 
 MEETINGS = "/circles/<int:circle_id>/meetings"
 MEETING = MEETINGS + "/<int:meeting_id>"

@@ -11,8 +11,8 @@ from circle.api.schemas_people import (
     VisitorOut,
 )
 from circle.circles.access import circle_for_user
-from circle.core.permissions import require
 from circle.models import Visitor
+from circle.roles.permissions import require
 from circle.visitors import services as visitors
 
 VISITORS = "/circles/<int:circle_id>/visitors"

@@ -4,7 +4,7 @@ The log follows the visibility rules of the pages it records (``visible_changes`
 referral's prospect details (third parties' personal data) and note only for those who
 may see the slip (``circle.referrals.services.can_see_referral``); a closed business's
 amount and note only for those who may see other members' amounts
-(``circle.core.permissions.sees_amounts``) or that business; a dues payment's amount only for
+(``circle.roles.permissions.sees_amounts``) or that business; a dues payment's amount only for
 ``manage_dues`` or the member who paid; a visitor's e-mail and phone only for
 ``manage_visitors``. Everyone else reads the field as hidden, its values are not sent.
 """
@@ -18,11 +18,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from circle.core.permissions import can, sees_amounts
 from circle.extensions import db
 from circle.models import AuditEntry, ClosedBusiness, Membership, Payment, Referral
 from circle.privacy.prospects import PROSPECT_FIELDS
 from circle.referrals.services import can_see_business, can_see_referral
+from circle.roles.permissions import can, sees_amounts
 
 #: Entries shown per page.
 PER_PAGE = 50

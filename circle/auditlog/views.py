@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from circle.auditlog import services
-from circle.core.permissions import require
+from circle.roles.permissions import require
 from circle.web.boundary import my_circle
 
 bp = Blueprint("auditlog", __name__)

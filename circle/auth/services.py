@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from circle.auth import sessions, throttle, verification
 from circle.auth.events import auth_event
 from circle.auth.passwords import check_password, is_common_password
+from circle.core.clock import utcnow
 from circle.core.errors import EmailTaken, NotFound, ValidationFailed
 from circle.core.security import (
     hash_password,
@@ -18,7 +19,6 @@ from circle.core.security import (
     password_needs_rehash,
     token_hash,
 )
-from circle.db import utcnow
 from circle.extensions import db
 from circle.models import ApiToken, User
 

@@ -36,12 +36,12 @@ from sqlalchemy import delete, select
 from circle.auth.events import auth_event
 from circle.auth.services import require_current_password
 from circle.auth.throttle import too_many_attempts
+from circle.core.clock import utcnow
 from circle.core.errors import Conflict, Forbidden, ValidationFailed
-from circle.core.permissions import can
 from circle.core.security import token_hash
-from circle.db import utcnow
 from circle.extensions import db, limiter
 from circle.models import Circle, Membership, RecoveryCode, User
+from circle.roles.permissions import can
 
 #: The name authenticator apps show next to the account.
 ISSUER = "Circle"

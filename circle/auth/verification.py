@@ -6,7 +6,7 @@ address. The link carries a fingerprint of the account's address state, so it wo
 once: confirming changes the state and every older link stops working. It works only
 for the logged-in owner (mailbox and password both). An unconfirmed
 account may log in, but may not create a circle, apply or take a seat
-(``require_confirmed``). Links come from ``circle.core.mail.external_url``.
+(``require_confirmed``). Links come from ``circle.mail.send.external_url``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from circle.auth.events import auth_event
+from circle.core.clock import utcnow
 from circle.core.errors import EmailNotConfirmed, EmailTaken, NotFound
-from circle.core.mail import external_url, send_mail
 from circle.core.security import token_hash
-from circle.db import utcnow
 from circle.extensions import db
+from circle.mail.send import external_url, send_mail
 from circle.models import User
 
 

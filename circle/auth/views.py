@@ -36,10 +36,10 @@ from circle.auth.throttle import TooManyAttempts, configured, user_or_address
 from circle.auth.twofactor import require_code
 from circle.auth.twofactor_views import ask_code_if_needed
 from circle.core.errors import DomainError
-from circle.core.mail import external_url, send_mail
 from circle.core.security import is_safe_next
 from circle.db import unit_of_work
 from circle.extensions import db, limiter
+from circle.mail.send import external_url, send_mail
 from circle.models import User
 from circle.web.boundary import form_error, redirect_next
 

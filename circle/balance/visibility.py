@@ -2,7 +2,7 @@
 
 - Admins see everything.
 - A member sees every count in the circle, their own revenue, and the revenue of the
-  pairs they are part of; all revenue only with ``circle.core.permissions.sees_amounts``
+  pairs they are part of; all revenue only with ``circle.roles.permissions.sees_amounts``
   (``see_amounts``, or a circle that opened revenue to its members).
 - Flags for scales that tipped in two consecutive periods are for admins only.
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from circle.balance.services import Balance, MemberBalance, PairBalance, Roles
-from circle.core.permissions import sees_amounts
 from circle.models import Membership
+from circle.roles.permissions import sees_amounts
 
 
 def sees_all_revenue(balance: Balance, actor: Membership) -> bool:

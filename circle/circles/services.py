@@ -15,14 +15,14 @@ from flask_babel import gettext as _
 from circle.auth.twofactor import check_requirement
 from circle.auth.verification import require_confirmed
 from circle.circles.access import lock_circle, seats_taken
+from circle.core.clock import utcnow
 from circle.core.errors import ValidationFailed
-from circle.core.permissions import require
-from circle.db import utcnow
 from circle.extensions import db
 from circle.meetings.schedule import ensure_meetings, reschedule_upcoming
 from circle.membership.professions import get_or_create_profession
 from circle.models import Circle, Membership, User
 from circle.models.circle import MAX_SEATS
+from circle.roles.permissions import require
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from circle.circles.forms import (
     weekday_name,
 )
 from circle.core.errors import DomainError
-from circle.core.permissions import require
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.membership.forms import ApplicationForm
 from circle.membership.professions import list_professions
 from circle.membership.services import live_membership
+from circle.roles.permissions import require
 from circle.web.boundary import current_member as _me
 from circle.web.boundary import form_error
 

@@ -1,6 +1,7 @@
-"""The shared core every domain builds on: money, weeks, ids, text checks, CSV writing,
-domain errors, tokens and password hashing, the permission table, mail and the audit
-trail's writer lives beside its reader in ``circle.auditlog``.
+"""The shared core, the bottom layer: the clock, money, weeks, ids, text checks, CSV
+writing with the formula guard, domain errors, tokens and password hashing.
 
-Nothing here imports a domain package (``circle.<domain>``), a view or the API.
+Nothing here imports anything else of the app (models only for type hints); everything
+else may import it. The permission table lives with the roles (``circle.roles.permissions``),
+mail in ``circle.mail``, the audit trail in ``circle.auditlog``.
 """

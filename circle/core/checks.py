@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from circle.core.errors import ValidationFailed
 from circle.core.weeks import today_for
-from circle.models import Circle
+
+if TYPE_CHECKING:  # typing only: the core imports nothing of the app
+    from circle.models import Circle
 
 #: The earliest date an entry (slip, one-to-one, credit) may carry.
 EARLIEST = date(2000, 1, 1)

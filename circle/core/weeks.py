@@ -8,10 +8,13 @@ week at either end of the calendar is cut off there.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from circle.db import utcnow
-from circle.models import Circle
+from circle.core.clock import utcnow
+
+if TYPE_CHECKING:  # typing only: the core imports nothing of the app
+    from circle.models import Circle
 
 
 def today_for(circle: Circle, now: datetime | None = None) -> date:

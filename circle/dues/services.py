@@ -18,13 +18,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from circle.auditlog import record as audit
+from circle.core.clock import utcnow
 from circle.core.errors import ValidationFailed
-from circle.core.permissions import require
 from circle.core.weeks import today_for
-from circle.db import utcnow
 from circle.extensions import db
 from circle.membership.services import member_in_circle
 from circle.models import Circle, DuesPlan, DuesSubscription, Membership, Payment
+from circle.roles.permissions import require
 
 MAX_GRACE_DAYS = 90
 

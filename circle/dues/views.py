@@ -38,9 +38,7 @@ from circle.balance.periods import Period, period_for
 from circle.core.csv_export import csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.ids import id_arg
-from circle.core.mail import external_url
 from circle.core.money import minor_units, parse_amount, to_decimal
-from circle.core.permissions import can, require, sees_amounts
 from circle.core.weeks import shift, today_for
 from circle.db import unit_of_work
 from circle.dues import checkout as stripe_checkout
@@ -48,7 +46,9 @@ from circle.dues import payoff as payoff_queries
 from circle.dues import services
 from circle.dues.forms import ManualPaymentForm, PlanForm
 from circle.extensions import db
+from circle.mail.send import external_url
 from circle.models import Circle, Membership
+from circle.roles.permissions import can, require, sees_amounts
 from circle.web.boundary import form_error
 from circle.web.boundary import my_circle as _member_of
 from circle.web.boundary import ui_locale as _locale

@@ -31,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlalchemy import insert, select
 
 from circle.activity.services import MAX_MINUTES, MAX_TOPIC
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.imports.parsers import OTHER, SlipRow
 from circle.models import EducationCredit, OneToOne

@@ -37,9 +37,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from circle.auditlog import record as audit
 from circle.circles.access import circle_for_user, lock_circle, owned, require_admin
 from circle.core.checks import EARLIEST
+from circle.core.clock import utcnow
 from circle.core.errors import DomainError, NotFound, ValidationFailed
 from circle.core.weeks import today_for
-from circle.db import utcnow
 from circle.extensions import db
 from circle.imports import activity, parsers
 from circle.imports.parsers import CLOSED_BUSINESS, OTHER, REFERRAL, Progress, RowError, SlipRow

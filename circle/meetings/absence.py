@@ -24,9 +24,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
 from circle.circles.access import roster
-from circle.core.mail import external_url, send_mail
 from circle.core.weeks import today_for
 from circle.extensions import db
+from circle.mail.send import external_url, send_mail
 from circle.models import Attendance, Circle, Meeting, Membership
 
 #: A member is mailed at these absences within the window, once each.

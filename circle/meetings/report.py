@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from circle.auditlog import record as audit
 from circle.core.checks import EARLIEST
 from circle.core.errors import Conflict, ValidationFailed
-from circle.core.permissions import require
 from circle.core.weeks import today_for, week_of
 from circle.extensions import db
 from circle.meetings.locks import lock_of
@@ -36,6 +35,7 @@ from circle.models import (
     Referral,
     WeeklyReport,
 )
+from circle.roles.permissions import require
 
 
 @dataclass

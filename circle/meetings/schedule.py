@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from circle.core.clock import utcnow
 from circle.core.weeks import today_for, week_start
-from circle.db import utcnow
 from circle.extensions import db
 from circle.models import Attendance, Circle, Meeting, Membership, User, VisitorVisit
 

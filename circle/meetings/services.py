@@ -20,14 +20,14 @@ from sqlalchemy import select
 from circle.auditlog import record as audit
 from circle.circles.access import owned, roster, zone
 from circle.core.checks import check_reason
+from circle.core.clock import utcnow
 from circle.core.errors import Conflict, NotFound, ValidationFailed
-from circle.core.permissions import require
 from circle.core.weeks import today_for
-from circle.db import utcnow
 from circle.extensions import db
 from circle.meetings import absence
 from circle.meetings.locks import change_action
 from circle.models import ATTENDANCE_CODES, Attendance, Circle, Meeting, Membership
+from circle.roles.permissions import require
 
 MEETING_FIELDS = ("status", "cancel_reason")
 ATTENDANCE_FIELDS = ("membership_id", "code", "substitute_name")

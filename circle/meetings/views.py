@@ -2,7 +2,7 @@
 who is at risk, the weekly report and its lock, and the calendar feed.
 
 Views stay thin: a form parses, a service decides inside one unit of work, and a refusal
-comes back on its field (or as the 403/404 page). Rights come from ``circle.core.permissions``.
+comes back on its field (or as the 403/404 page). Rights come from ``circle.roles.permissions``.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from circle.circles.forms import meeting_time_label, weekday_name
+from circle.core.clock import utcnow
 from circle.core.errors import DomainError
-from circle.core.mail import external_url, site_host
-from circle.core.permissions import require, sees_amounts
 from circle.core.weeks import today_for, week_start
-from circle.db import unit_of_work, utcnow
+from circle.db import unit_of_work
 from circle.extensions import db
+from circle.mail.send import external_url, site_host
 from circle.meetings import absence, ical, report, services
 from circle.meetings.forms import (
     CancelMeetingForm,
@@ -34,6 +34,7 @@ from circle.meetings.forms import (
 )
 from circle.meetings.locks import is_locked
 from circle.meetings.services import AttendanceInput
+from circle.roles.permissions import require, sees_amounts
 from circle.web.boundary import attempt, form_error, my_circle
 from circle.web.boundary import ui_locale as _locale
 

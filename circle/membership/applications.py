@@ -1,6 +1,6 @@
 """Applications: sponsor and short answers, and the decision of the membership committee.
 
-Who decides is the permission ``approve_applications`` (``circle.core.permissions``): admins,
+Who decides is the permission ``approve_applications`` (``circle.roles.permissions``): admins,
 the president, the vice president and the membership committee. An approval takes the
 seat through the same race-safe path as every other seat (lock the circle, check, flush in
 a savepoint); when the profession's seat is taken, an applicant moves to its waitlist. A
@@ -19,6 +19,7 @@ from circle.auth.services import normalise_email
 from circle.auth.verification import require_confirmed
 from circle.circles.access import lock_circle
 from circle.core.checks import MAX_REASON
+from circle.core.clock import utcnow
 from circle.core.errors import (
     CircleFull,
     Conflict,
@@ -26,12 +27,11 @@ from circle.core.errors import (
     ProfessionTaken,
     ValidationFailed,
 )
-from circle.core.mail import external_url, send_mail
-from circle.core.permissions import require
-from circle.db import utcnow
 from circle.extensions import db
+from circle.mail.send import external_url, send_mail
 from circle.membership import services
 from circle.models import Circle, Membership, User
+from circle.roles.permissions import require
 
 #: The short questions of the application form, in the order they are asked.
 QUESTIONS = {

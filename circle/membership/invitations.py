@@ -28,12 +28,11 @@ from circle.auditlog.record import record
 from circle.auth.services import find_user_by_email, normalise_email
 from circle.auth.verification import mark_confirmed
 from circle.circles.access import find_circle, lock_circle, owned, require_admin
+from circle.core.clock import utcnow
 from circle.core.errors import AlreadyMember, Conflict, Forbidden, NotFound, ValidationFailed
-from circle.core.mail import external_url, send_mail
-from circle.core.permissions import require
 from circle.core.security import new_token, token_hash
-from circle.db import utcnow
 from circle.extensions import db
+from circle.mail.send import external_url, send_mail
 from circle.membership.professions import get_or_create_profession
 from circle.membership.services import (
     apply,
@@ -45,6 +44,7 @@ from circle.membership.services import (
 )
 from circle.models import Circle, Invitation, Membership, Profession, User, Visitor
 from circle.models.invitation import reserving
+from circle.roles.permissions import require
 
 
 def add_member(

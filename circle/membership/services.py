@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from circle.auth.services import create_invited_user, find_user_by_email
 from circle.auth.verification import require_confirmed
 from circle.circles.access import lock_circle, owned, require_admin, seats_taken
+from circle.core.clock import utcnow
 from circle.core.errors import (
     AlreadyMember,
     CircleFull,
@@ -22,10 +23,8 @@ from circle.core.errors import (
     ProfessionTaken,
     ValidationFailed,
 )
-from circle.core.mail import external_url, send_mail
-from circle.core.permissions import PERMISSIONS
-from circle.db import utcnow
 from circle.extensions import db
+from circle.mail.send import external_url, send_mail
 from circle.membership.professions import get_or_create_profession
 from circle.models import (
     LIVE_STATUSES,
@@ -37,6 +36,7 @@ from circle.models import (
     User,
 )
 from circle.models.invitation import reserving
+from circle.roles.permissions import PERMISSIONS
 
 # --- seat checks -------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ from flask_login import login_required
 
 from circle.circles.access import roster, seats_taken
 from circle.core.errors import DomainError
-from circle.core.permissions import require
 from circle.membership import applications, invitations, member_pages, services
 from circle.membership.forms import (
     ADD_PREFIX,
@@ -31,6 +30,7 @@ from circle.membership.forms import (
     profession_prefix,
 )
 from circle.models import Circle, Membership
+from circle.roles.permissions import require
 from circle.web.boundary import attempt, form_error, my_circle
 from circle.web.boundary import my_admin_circle as _admin_circle
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, SmallInteger, String, Time, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circle.db import Base, UTCDateTime, utcnow
+from circle.core.clock import utcnow
+from circle.db import Base, UTCDateTime
 
 MAX_SEATS = 40
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, ForeignKeyConstraint, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from circle.db import Base, UTCDateTime, utcnow
+from circle.core.clock import utcnow
+from circle.db import Base, UTCDateTime
 from circle.models.profession import Profession
 
 

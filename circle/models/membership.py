@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from circle.db import Base, UTCDateTime, utcnow
+from circle.core.clock import utcnow
+from circle.db import Base, UTCDateTime
 from circle.models.circle import Circle
 from circle.models.profession import Profession
 from circle.models.user import User

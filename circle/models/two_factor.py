@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circle.db import Base, UTCDateTime, utcnow
+from circle.core.clock import utcnow
+from circle.db import Base, UTCDateTime
 
 
 class RecoveryCode(Base):

@@ -10,7 +10,8 @@ from sqlalchemy import CheckConstraint, Index, String, func, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
-from circle.db import Base, UTCDateTime, utcnow
+from circle.core.clock import utcnow
+from circle.db import Base, UTCDateTime
 
 
 class User(UserMixin, Base):

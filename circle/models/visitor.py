@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from circle.db import Base, UTCDateTime, utcnow
+from circle.core.clock import utcnow
+from circle.db import Base, UTCDateTime
 from circle.models.meeting import Meeting, meeting_fk, member_fk
 from circle.models.membership import Membership
 

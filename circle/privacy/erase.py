@@ -20,8 +20,8 @@ from circle.auditlog import record as audit
 from circle.auth import sessions
 from circle.auth.passwords import check_password
 from circle.auth.services import UNUSABLE_PASSWORD, normalise_email
+from circle.core.clock import utcnow
 from circle.core.errors import Conflict, ValidationFailed
-from circle.db import utcnow
 from circle.dues.checkout import PaymentProviderError
 from circle.dues.stripe_client import get_client, stripe_configured
 from circle.extensions import db

@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
+from circle.core.clock import utcnow
 from circle.core.money import to_decimal
-from circle.db import utcnow
 from circle.extensions import db
 from circle.models import (
     ApiToken,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import AuditEntry, Referral
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select
 from circle.auditlog import record as audit
 from circle.circles.access import owned
 from circle.core.checks import check_date, check_reason, check_text
+from circle.core.clock import utcnow
 from circle.core.errors import (
     Conflict,
     Forbidden,
@@ -32,10 +33,9 @@ from circle.core.errors import (
     ValidationFailed,
 )
 from circle.core.ids import is_id
-from circle.core.mail import external_url, send_mail
 from circle.core.money import format_money
-from circle.db import utcnow
 from circle.extensions import db
+from circle.mail.send import external_url, send_mail
 from circle.meetings.locks import change_action, first_open_day, is_locked
 from circle.membership.services import member_in_circle
 from circle.models import (

@@ -22,10 +22,10 @@ from sqlalchemy.exc import IntegrityError
 
 from circle.activity.services import WeekCounts, logged_between
 from circle.circles.access import roster
-from circle.core.mail import external_url, send_mail
 from circle.core.weeks import today_for, week_start
 from circle.db import unit_of_work
 from circle.extensions import db
+from circle.mail.send import external_url, send_mail
 from circle.meetings.schedule import ensure_meetings, meeting_on
 from circle.models import Circle, Membership, ReminderSent
 

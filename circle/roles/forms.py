@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, SubmitField
 from wtforms.validators import InputRequired
 
-from circle.core.permissions import ROLE_LABELS
 from circle.models import OFFICER_ROLES, Membership
+from circle.roles.permissions import ROLE_LABELS
 from circle.web.forms import FlaskForm
 
 

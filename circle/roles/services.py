@@ -2,7 +2,7 @@
 
 A role row is configuration: revoking deletes it, and the audit trail keeps the history
 (``grant`` / ``revoke`` entries on the membership). Only active members hold roles; the
-permission table (``circle.core.permissions``) ignores the roles of an ended membership.
+permission table (``circle.roles.permissions``) ignores the roles of an ended membership.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from sqlalchemy.exc import IntegrityError
 
 from circle.auditlog.record import record
 from circle.core.errors import Conflict, NotFound, ValidationFailed
-from circle.core.permissions import (
+from circle.extensions import db
+from circle.membership.services import member_in_circle
+from circle.models import OFFICER_ROLES, Circle, Membership, MembershipRole
+from circle.roles.permissions import (
     PERMISSION_LABELS,
     PERMISSIONS,
     ROLE_LABELS,
     forget_roles,
     require,
 )
-from circle.extensions import db
-from circle.membership.services import member_in_circle
-from circle.models import OFFICER_ROLES, Circle, Membership, MembershipRole
 
 
 def roles_by_member(circle_id: int) -> dict[int, list[str]]:

@@ -12,13 +12,13 @@ from flask_login import login_required
 
 from circle.circles.access import roster
 from circle.core.errors import NotFound
-from circle.core.permissions import ROLE_LABELS, can, require
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.membership.forms import ActionForm
 from circle.models import OFFICER_ROLES, Circle, Membership
 from circle.roles import services
 from circle.roles.forms import GrantRoleForm
+from circle.roles.permissions import ROLE_LABELS, can, require
 from circle.web.boundary import attempt, form_error, my_circle
 
 bp = Blueprint("roles", __name__)

@@ -34,7 +34,6 @@ from circle.balance.periods import Period, period_for
 from circle.circles.access import owned, roster
 from circle.core.errors import Forbidden, NotFound
 from circle.core.money import minor_units
-from circle.core.permissions import roles_of, sees_amounts
 from circle.extensions import db
 from circle.models import (
     Attendance,
@@ -48,6 +47,7 @@ from circle.models import (
     Visitor,
     VisitorVisit,
 )
+from circle.roles.permissions import roles_of, sees_amounts
 from circle.scores.table import AREA_LABELS, AREAS, MAX_TOTAL, table_for, tier_reached
 
 COLOURS = ("green", "yellow", "red", "grey")

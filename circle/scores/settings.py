@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 
 from circle.auditlog import record as audit
 from circle.core.errors import ValidationFailed
-from circle.core.permissions import require
 from circle.extensions import db
 from circle.models import Circle, Membership
+from circle.roles.permissions import require
 from circle.scores.table import DEFAULT_TABLE, validate_table
 
 FIELDS = ("score_table", "score_green_min", "score_yellow_min", "score_red_min")

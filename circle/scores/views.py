@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from circle.core.errors import DomainError, Forbidden, NotFound
-from circle.core.permissions import can, require
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.models import Circle, Membership
+from circle.roles.permissions import can, require
 from circle.scores import services
 from circle.scores.explain import explain, number, threshold_text
 from circle.scores.forms import PointTableForm

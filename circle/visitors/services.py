@@ -19,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from circle.auditlog.record import record, snapshot
 from circle.circles.access import owned
 from circle.core.errors import Conflict, NotAMember, NotFound, ValidationFailed
-from circle.core.permissions import require
 from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.membership import invitations
 from circle.models import Circle, Invitation, Meeting, Membership, Visitor, VisitorVisit
+from circle.roles.permissions import require
 
 #: Meetings offered when recording a visit: this many weeks back and ahead of today.
 WEEKS_BACK = 8

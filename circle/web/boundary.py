@@ -2,7 +2,7 @@
 
 ``circle_page`` is to a circle's HTML pages what ``circle.api.endpoint`` is to the API:
 it logs in, loads the circle and ``me`` (the current Membership; another circle answers
-404), checks the permission named in ``circle.core.permissions`` (403), and runs the view
+404), checks the permission named in ``circle.roles.permissions`` (403), and runs the view
 in one transaction: a GET only reads; any other request is committed once when the view
 answers below 400 and rolled back when it answers a refusal (4xx) or raises. Inside it,
 ``attempt`` runs a service in a savepoint and hands a refusal back to show on the form.
@@ -22,11 +22,11 @@ from flask_login import current_user, login_required
 
 from circle.circles.access import circle_for_user, require_admin
 from circle.core.errors import DomainError, Forbidden, NotFound
-from circle.core.permissions import require
 from circle.core.security import is_safe_next
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.models import Circle, Membership, User
+from circle.roles.permissions import require
 from circle.web.forms import FlaskForm
 
 T = TypeVar("T")

@@ -2,7 +2,7 @@
 
 - **Host.** A request must name ``BASE_URL``'s host or one of ``TRUSTED_HOSTS``
   (``ALLOWED_HOSTS`` in the config); any other host answers 400 before a view runs.
-  Links in mails never come from the request anyway (``circle.core.mail.external_url``).
+  Links in mails never come from the request anyway (``circle.mail.send.external_url``).
   ``/healthz`` answers any host: load balancers probe it by the instance's address, and
   it reveals nothing.
 - **Body size.** Every request body may hold ``MAX_CONTENT_LENGTH`` bytes

@@ -15,7 +15,7 @@ from flask import current_app, url_for
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from circle.db import utcnow
+from circle.core.clock import utcnow
 from circle.extensions import db
 
 log = logging.getLogger("circle.mail")

@@ -1,0 +1,1 @@
+"""Mail: composed in the reader's language, sent after the commit that caused it (``send``)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email
 import os
-import re
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -19,10 +18,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from circle import create_app
+from circle.auth import passwords
 from circle.config import _normalise_database_url
+from circle.core import security
 from circle.db import Base
 from circle.extensions import db as _db
-from tests.factories import PASSWORD, Factory
+from circle.extensions import limiter
+from tests.factories import CHEAP_DUMMY_HASH, CHEAP_HASHER, PASSWORD, Factory
+from tests.pages import Forms
 
 BACKEND_URL = _normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))
 
@@ -32,7 +35,10 @@ def _is_postgres(url: str) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Leave PostgreSQL-only tests out of the SQLite run (they run in the PostgreSQL run)."""
+    """Browser tests are slow too; PostgreSQL-only tests stay out of the SQLite run."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
     if _is_postgres(BACKEND_URL):
         return
     selected, deselected = [], []
@@ -76,10 +82,42 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides):
     return create_app(config)
 
 
+@pytest.fixture(autouse=True)
+def password_cost(request, monkeypatch):
+    """argon2id at minimal cost for every test not marked ``real_password_cost``.
+
+    A login with the production parameters spends 0.2 s of CPU; hundreds of tests log in
+    to test what comes after. The tests of the parameters themselves, of rehashing and of
+    equal work per login branch are marked and run with the real hasher.
+    """
+    if request.node.get_closest_marker("real_password_cost"):
+        return
+    monkeypatch.setattr(security, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: CHEAP_DUMMY_HASH)
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url, tmp_path_factory):
+    """The one app of the test session (creating an app compiles ~770 URL rules: 0.3 s)."""
+    app = make_test_app(database_url, tmp_path_factory.mktemp("app"))
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
 @pytest.fixture
-def app(database_url, tmp_path):
-    """An app whose every request runs inside one transaction that is rolled back afterwards."""
-    app = make_test_app(database_url, tmp_path)
+def app(shared_app, tmp_path):
+    """The session's app, fresh for this test: its own transaction, outbox and rate limits.
+
+    Every request and factory of the test runs inside one transaction on one connection
+    (sessions join it through savepoints) that is rolled back at the end; the app's
+    configuration and extensions are restored, so a test may change them freely.
+    """
+    app = shared_app
+    config, extensions = dict(app.config), dict(app.extensions)
+    app.config["MAIL_OUTBOX"] = str(tmp_path / "outbox")
+    # Fresh in-memory counters under this app's settings (another app may have been made).
+    limiter.init_app(app)
     with app.app_context():
         engine = _db.engine
         connection = engine.connect()
@@ -92,7 +130,20 @@ def app(database_url, tmp_path):
         transaction.rollback()
         connection.close()
         _db.engines[None] = engine
-        engine.dispose()
+    app.config.clear()
+    app.config.update(config)
+    app.extensions.clear()
+    app.extensions.update(extensions)
+
+
+@pytest.fixture
+def own_app(database_url, tmp_path):
+    """An app of its own, for a test that changes what ``create_app`` set up (routes)."""
+    app = make_test_app(database_url, tmp_path)
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 @pytest.fixture
@@ -137,31 +188,6 @@ def outbox(app):
         ]
 
     return read
-
-
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = CSRF_RE.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-class Forms:
-    """Submit HTML forms the way a browser does: fetch the page, keep its CSRF token."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def submit(self, page: str, data: dict, action: str | None = None, **kwargs):
-        """GET ``page``, then POST ``data`` with its CSRF token to ``action`` (or ``page``)."""
-        response = self.client.get(page)
-        assert response.status_code == 200, (page, response.status_code)
-        payload = {"csrf_token": csrf_token(response.get_data(as_text=True))}
-        payload.update(data)
-        return self.client.post(action or page, data=payload, **kwargs)
 
 
 @pytest.fixture

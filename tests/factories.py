@@ -5,21 +5,32 @@ from __future__ import annotations
 import itertools
 from datetime import time
 
+from argon2 import PasswordHasher
+
+from circle.core import security
 from circle.core.clock import utcnow
 from circle.core.security import hash_password
 from circle.extensions import db
 from circle.models import Circle, Membership, User
 
 PASSWORD = "correct horse battery"
-_hash_cache: dict[str, str] = {}
+_hash_cache: dict[tuple, str] = {}
 _seq = itertools.count(1)
 
 
+#: argon2id at its minimal cost. Tests run with it unless marked ``real_password_cost``
+#: (see tests/conftest.py): they test what a password opens, not what a guess costs.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP_DUMMY_HASH = CHEAP_HASHER.hash("dummy")
+
+
 def password_hash(password: str = PASSWORD) -> str:
-    """Hash once per password and run: argon2 is deliberately slow."""
-    if password not in _hash_cache:
-        _hash_cache[password] = hash_password(password)
-    return _hash_cache[password]
+    """Hash once per password, run and hashing cost: argon2 is deliberately slow."""
+    hasher = security._hasher
+    key = (password, hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in _hash_cache:
+        _hash_cache[key] = hash_password(password)
+    return _hash_cache[key]
 
 
 class Factory:

@@ -12,33 +12,23 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from circle.auth import passwords
+from circle.core import security
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import Membership
 from tests.conftest import make_test_app
-from tests.factories import Factory
+from tests.factories import CHEAP_DUMMY_HASH, CHEAP_HASHER, Factory
 
 
 @pytest.fixture(scope="module")
 def cheap_hashing():
-    """Argon2 with minimal cost while fuzzing: the cases test input handling, not hash cost.
-
-    (Logins and sign-ups would otherwise spend half a second each on the real parameters.)
-    """
-    import circle.auth.passwords as passwords
-    import circle.core.security as security
-    import tests.factories as factories
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    """argon2id at minimal cost for the module's world, made before any test's own fixtures."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(security, "_hasher", cheap)
-        dummy = cheap.hash("dummy")
-        patch.setattr(passwords, "_dummy_hash", lambda: dummy)
-        # The factories' cached hash must stay the real one for the other tests.
-        patch.setattr(factories, "_hash_cache", {})
+        patch.setattr(security, "_hasher", CHEAP_HASHER)
+        patch.setattr(passwords, "_dummy_hash", lambda: CHEAP_DUMMY_HASH)
         yield
 
 

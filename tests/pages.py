@@ -56,17 +56,36 @@ def submit(client, page: str, action: str, data: dict | None = None):
     return client.post(action, data=payload)
 
 
-TOKEN_RE = re.compile(
+CSRF_TOKEN = re.compile(
     r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="[\w-]*csrf_token"'
 )
 
 
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = CSRF_TOKEN.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
 def any_csrf_token(client, page: str = "/account") -> str:
     """A valid CSRF token of the logged-in session (for posts no page of this user offers)."""
-    html = client.get(page).get_data(as_text=True)
-    match = TOKEN_RE.search(html)
-    assert match, "no CSRF token on " + page
-    return match.group(1) or match.group(2)
+    return csrf_token(client.get(page).get_data(as_text=True))
+
+
+class Forms:
+    """Submit HTML forms the way a browser does: fetch the page, keep its CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def submit(self, page: str, data: dict, action: str | None = None, **kwargs):
+        """GET ``page``, then POST ``data`` with its CSRF token to ``action`` (or ``page``)."""
+        response = self.client.get(page)
+        assert response.status_code == 200, (page, response.status_code)
+        payload = {"csrf_token": csrf_token(response.get_data(as_text=True))}
+        payload.update(data)
+        return self.client.post(action or page, data=payload, **kwargs)
 
 
 def text(response) -> str:

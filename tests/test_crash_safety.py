@@ -43,7 +43,7 @@ from circle.models import AuditEntry, Circle, ClosedBusiness, Membership, Referr
 from tests import crash_helpers as crash
 from tests.conftest import BACKEND_URL
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
 CLIENTS = 6  # members posting at the same time, one thread each
 KILLS = 4  # workers SIGKILLed (and respawned) before the final kill of everything

@@ -2,11 +2,14 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from circle.demo import DEMO_CIRCLE, DEMO_PASSWORD
 from circle.extensions import db
 from circle.models import Circle, Membership, User
+
+pytestmark = pytest.mark.slow
 
 
 def _counts(app):

@@ -15,8 +15,8 @@ from werkzeug.test import encode_multipart
 from circle import create_app
 from circle.config import ConfigError
 from circle.mail.send import external_url, site_host
-from tests.conftest import csrf_token, make_test_app
-from tests.pages import text
+from tests.conftest import make_test_app
+from tests.pages import csrf_token, text
 from tests.test_imports import fixture
 from tests.test_imports_web import world
 

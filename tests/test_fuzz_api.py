@@ -44,6 +44,8 @@ from tests.fuzzing import (
     world,
 )
 
+pytestmark = pytest.mark.slow
+
 #: Cases per operation; about 45 operations x 30 cases take about half a minute of CPU.
 #: A deeper run: CIRCLE_FUZZ_EXAMPLES=300 .venv/bin/pytest tests/test_fuzz_api.py
 EXAMPLES = int(os.environ.get("CIRCLE_FUZZ_EXAMPLES", "30"))

@@ -11,8 +11,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import csrf_token
-from tests.pages import page_forms, text
+from tests.pages import csrf_token, page_forms, text
 from tests.test_imports_web import counts as import_counts
 from tests.test_imports_web import upload, world
 from tests.test_stripe_webhooks import deliver, dues, state

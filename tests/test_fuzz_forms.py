@@ -31,8 +31,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import csrf_token
 from tests.fuzzing import EDGES, as_bytes, cheap_hashing, fuzz_app, savepoint, world
+from tests.pages import csrf_token
+
+pytestmark = pytest.mark.slow
 
 #: Generated cases per form, after the explicit ones (every field the same hostile value).
 #: A deeper run: CIRCLE_FUZZ_FORM_EXAMPLES=50 .venv/bin/pytest tests/test_fuzz_forms.py

@@ -18,9 +18,9 @@ from sqlalchemy import event, inspect
 
 from circle.extensions import db
 from circle.models import ApiToken, Profession
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.fuzzing import cheap_hashing, fuzz_app, world  # noqa: F401 - shared fixtures
+from tests.pages import csrf_token
 
 PARAM = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?(\w+)>")
 #: Routes that are not pages of the app (files served as they are).
@@ -85,9 +85,10 @@ def _get_routes(app, values: dict) -> list[str]:
     return sorted(set(urls))
 
 
-def test_the_guard_sees_a_write(app):
+def test_the_guard_sees_a_write(own_app):
     """The guard itself works: a flush made in a view answering a GET is caught."""
     writes: list[str] = []
+    app = own_app  # not the session's: a route is added below
 
     @app.get("/__write_on_get")  # registered before the app's first request, test-only
     def _write_on_get():

@@ -22,7 +22,7 @@ from circle.models import (
     Visitor,
     VisitorVisit,
 )
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 
 LONG_AGO = datetime(2024, 1, 1, tzinfo=UTC)
 

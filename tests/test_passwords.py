@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select
 
@@ -120,6 +121,7 @@ def test_password_change_refuses_a_common_password(app, make, auth, forms):
 # --- hashing -----------------------------------------------------------------------------
 
 
+@pytest.mark.real_password_cost
 def test_hashes_are_argon2id_with_at_least_the_asvs_parameters():
     match = ARGON2_PARAMS.match(hash_password("ein langes Geheimnis"))
     assert match, "not an argon2id hash"
@@ -128,6 +130,7 @@ def test_hashes_are_argon2id_with_at_least_the_asvs_parameters():
     assert passes >= 2
 
 
+@pytest.mark.real_password_cost
 def test_login_upgrades_a_hash_made_with_weaker_parameters(app, client, make, auth):
     user = make.user()
     weak = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1).hash(PASSWORD)
@@ -163,6 +166,7 @@ class CountingHasher(PasswordHasher):
         return super().verify(hash, password)
 
 
+@pytest.mark.real_password_cost
 def test_every_login_branch_spends_one_full_argon2_check(app, make, forms, monkeypatch):
     real = security._hasher
     hasher = CountingHasher(real)

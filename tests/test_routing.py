@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.pages import csrf_token
 
 HUGE = ["2147483648", "99999999999999999999999999"]
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -96,6 +98,28 @@ def password_cost(request, monkeypatch):
     monkeypatch.setattr(passwords, "_dummy_hash", lambda: CHEAP_DUMMY_HASH)
 
 
+@pytest.fixture(scope="module")
+def cheap_hashing():
+    """argon2id at minimal cost for a module's shared world, made before the tests' fixtures."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "_hasher", CHEAP_HASHER)
+        patch.setattr(passwords, "_dummy_hash", lambda: CHEAP_DUMMY_HASH)
+        yield
+
+
+@pytest.fixture(scope="module")
+def demo_app(database_url, tmp_path_factory, cheap_hashing):
+    """An app with the demo loaded (``flask circle demo``) once for the module, rolled back
+    at its end; the module's tests only read it."""
+    app = make_test_app(database_url, tmp_path_factory.mktemp("demo"), RATELIMIT_ENABLED=False)
+    with in_one_transaction(app):
+        result = app.test_cli_runner().invoke(args=["circle", "demo"])
+        assert result.exit_code == 0, result.output
+        yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def shared_app(database_url, tmp_path_factory):
     """The one app of the test session (creating an app compiles ~770 URL rules: 0.3 s)."""
@@ -105,31 +129,43 @@ def shared_app(database_url, tmp_path_factory):
         _db.engine.dispose()
 
 
+@contextmanager
+def in_one_transaction(app) -> Iterator[None]:
+    """Run everything the app does inside one transaction, rolled back at the end.
+
+    The app's sessions join the transaction through savepoints, so a request's commit or
+    rollback stays inside it and nothing reaches the database.
+    """
+    with app.app_context():
+        engine = _db.engine
+        connection = engine.connect()
+        transaction = connection.begin()
+        _db.engines[None] = connection
+    try:
+        yield
+    finally:
+        with app.app_context():
+            _db.session.remove()
+            transaction.rollback()
+            connection.close()
+            _db.engines[None] = engine
+
+
 @pytest.fixture
 def app(shared_app, tmp_path):
     """The session's app, fresh for this test: its own transaction, outbox and rate limits.
 
-    Every request and factory of the test runs inside one transaction on one connection
-    (sessions join it through savepoints) that is rolled back at the end; the app's
-    configuration and extensions are restored, so a test may change them freely.
+    Every request and factory of the test runs inside one transaction that is rolled back
+    at the end; the app's configuration and extensions are restored afterwards, so a test
+    may change them freely.
     """
     app = shared_app
     config, extensions = dict(app.config), dict(app.extensions)
     app.config["MAIL_OUTBOX"] = str(tmp_path / "outbox")
     # Fresh in-memory counters under this app's settings (another app may have been made).
     limiter.init_app(app)
-    with app.app_context():
-        engine = _db.engine
-        connection = engine.connect()
-        transaction = connection.begin()
-        # Sessions of every app context now join this transaction through savepoints.
-        _db.engines[None] = connection
-    yield app
-    with app.app_context():
-        _db.session.remove()
-        transaction.rollback()
-        connection.close()
-        _db.engines[None] = engine
+    with in_one_transaction(app):
+        yield app
     app.config.clear()
     app.config.update(config)
     app.extensions.clear()

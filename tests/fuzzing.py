@@ -14,40 +14,21 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from circle.auth import passwords
-from circle.core import security
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import Membership
-from tests.conftest import make_test_app
-from tests.factories import CHEAP_DUMMY_HASH, CHEAP_HASHER, Factory
-
-
-@pytest.fixture(scope="module")
-def cheap_hashing():
-    """argon2id at minimal cost for the module's world, made before any test's own fixtures."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(security, "_hasher", CHEAP_HASHER)
-        patch.setattr(passwords, "_dummy_hash", lambda: CHEAP_DUMMY_HASH)
-        yield
+from tests.conftest import in_one_transaction, make_test_app
+from tests.factories import Factory
 
 
 @pytest.fixture(scope="module")
 def fuzz_app(database_url, tmp_path_factory, cheap_hashing):
     """An app for this module whose rows live in one transaction, rolled back at the end."""
     app = make_test_app(database_url, tmp_path_factory.mktemp("fuzz"), RATELIMIT_ENABLED=False)
+    with in_one_transaction(app):
+        yield app
     with app.app_context():
-        engine = db.engine
-        connection = engine.connect()
-        transaction = connection.begin()
-        db.engines[None] = connection
-    yield app
-    with app.app_context():
-        db.session.remove()
-        transaction.rollback()
-        connection.close()
-        db.engines[None] = engine
-        engine.dispose()
+        db.engine.dispose()
 
 
 def _post(client, token: str, url: str, body: dict) -> dict:

@@ -18,13 +18,11 @@ from html import unescape
 
 import pytest
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
 
 from circle.balance.periods import period_for
 from circle.core.money import format_money
-from circle.demo import DEMO_PASSWORD
 from circle.extensions import db
-from circle.models import Circle, Membership, User
+from circle.models import Circle, Membership
 from circle.referrals import services as rs
 from tests.pages import text
 
@@ -496,42 +494,6 @@ def test_csv_hides_what_the_member_may_not_see(client, auth, four):
         "500.00",
         "450.00",
     }
-
-
-# --- the demo ---------------------------------------------------------------------------------
-
-
-def test_the_demo_pair_of_fotograf_and_apotheker_is_the_first_lopsided_line(app, client, auth):
-    result = app.test_cli_runner().invoke(args=["circle", "demo"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        ids = dict(
-            db.session.execute(
-                select(User.email, Membership.id)
-                .join(Membership.user)
-                .where(User.email.in_(["jens@koeln-sued.example", "petra@koeln-sued.example"]))
-            ).all()
-        )
-        circle_id = db.session.execute(
-            select(Membership.circle_id).where(Membership.id == ids["jens@koeln-sued.example"])
-        ).scalar_one()
-        db.session.remove()
-    photo, pharma = ids["jens@koeln-sued.example"], ids["petra@koeln-sued.example"]
-    auth.login("anna@koeln-sued.example", DEMO_PASSWORD)
-    response = client.get(f"/circles/{circle_id}/balance")  # the default period
-    assert response.status_code == 200
-    html = text(response)
-    first = re.search(
-        r'<li class="bal-line" data-pair="([\d-]+)" data-winner="(\d+)">(.*?)</li>',
-        section(html, "lopsided-pairs"),
-        re.S,
-    )
-    assert first.group(1) == f"{min(photo, pharma)}-{max(photo, pharma)}"
-    assert first.group(2) == str(photo)  # the photographer profits
-    line = plain(first.group(3))
-    assert line.startswith("Fotograf (Jens Becker)") and ", Apotheker (Petra Wagner)" in line
-    # The lopsided pairs come before the scales: the first thing on the page.
-    assert html.index('id="lopsided-pairs"') < html.index('id="scales-table"')
 
 
 # --- fixed query counts -----------------------------------------------------------------------

@@ -38,7 +38,6 @@ from tests.fuzzing import (
     EDGE_TEXTS,
     EDGES,
     as_bytes,
-    cheap_hashing,
     fuzz_app,
     savepoint,
     world,

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzzing import EDGES, as_bytes, cheap_hashing, fuzz_app, savepoint, world
+from tests.fuzzing import EDGES, as_bytes, fuzz_app, savepoint, world
 from tests.pages import csrf_token
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ from sqlalchemy import event, inspect
 from circle.extensions import db
 from circle.models import ApiToken, Profession
 from tests.factories import PASSWORD
-from tests.fuzzing import cheap_hashing, fuzz_app, world  # noqa: F401 - shared fixtures
+from tests.fuzzing import fuzz_app, world  # noqa: F401 - shared fixtures
 from tests.pages import csrf_token
 
 PARAM = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?(\w+)>")

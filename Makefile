@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv (from PyPI, into the venv) installs the packages: the same wheels as pip, four times faster.
+UV = $(BIN)/python -m uv pip install --quiet --python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
@@ -28,8 +30,8 @@ $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c 'import ensurepip' 2>/dev/null \
 	  || { echo "Installing python3-venv ..."; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
+	$(UV) $(BIN)/python -e '.[test]'
 	touch $(STAMP)
 
 # Debian packages the tests use: Chromium for the browser tests, redis-server for the test
@@ -51,10 +53,9 @@ export LOCALSTRIPE_PYTHON := $(CURDIR)/$(LOCALSTRIPE_VENV)/bin/python
 
 localstripe: $(LOCALSTRIPE_VENV)/.installed
 
-$(LOCALSTRIPE_VENV)/.installed:
-	test -x $(LOCALSTRIPE_VENV)/bin/python || $(PYTHON) -m venv $(LOCALSTRIPE_VENV)
-	$(LOCALSTRIPE_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LOCALSTRIPE_VENV)/bin/python -m pip install --quiet 'localstripe>=1.15'
+$(LOCALSTRIPE_VENV)/.installed: $(STAMP)
+	test -x $(LOCALSTRIPE_VENV)/bin/python || $(PYTHON) -m venv --without-pip $(LOCALSTRIPE_VENV)
+	$(UV) $(LOCALSTRIPE_VENV)/bin/python 'localstripe>=1.15'
 	touch $@
 
 translations: install

@@ -15,6 +15,7 @@ import pytest
 
 from circle.core.errors import FileTooLarge, ValidationFailed
 from circle.imports import parsers
+from circle.imports.formats.common import MAX_ROWS, Parsed
 from tests.test_imports_web import counts as import_counts
 from tests.test_imports_web import upload, world  # noqa: F401  (fixture)
 
@@ -30,7 +31,7 @@ def workbook(rows: bytes) -> bytes:
     return HEAD + b"<Worksheet><Table>" + HEADER_ROW + rows + b"</Table></Worksheet></Workbook>"
 
 
-def read(data: bytes) -> parsers.Parsed:
+def read(data: bytes) -> Parsed:
     """Parse like a preview dated 2025-03-05."""
     return parsers.parse(
         data,
@@ -65,7 +66,7 @@ def test_a_hostile_shape_is_refused_as_too_large_by_the_parser(shape):
 def test_more_than_250000_rows_are_refused():
     """Row 250,001 is refused even when every row is empty (bounded rows, bounded time)."""
     with pytest.raises(FileTooLarge):
-        read(workbook(b"<Row/>" * (parsers.MAX_ROWS + 1)))
+        read(workbook(b"<Row/>" * (MAX_ROWS + 1)))
 
 
 @pytest.mark.parametrize("encoding", ["UTF-7", "x-unknown", "utf-32", "shift_jis"])

@@ -319,7 +319,8 @@ def test_hostile_or_unreadable_files_are_refused_quickly_with_a_clear_message(
 
 
 def test_amounts_in_bni_files_are_exact_decimals():
-    from circle.imports.parsers import _RowRefused, bni_amount
+    from circle.imports.formats.bni_slips import bni_amount
+    from circle.imports.formats.common import RowRefused
 
     assert bni_amount("1200", "EUR") == 120000
     assert bni_amount("1,200.00", "EUR") == 120000
@@ -328,7 +329,7 @@ def test_amounts_in_bni_files_are_exact_decimals():
     assert bni_amount("0.1", "EUR") + bni_amount("0.2", "EUR") == bni_amount("0.3", "EUR")
     assert bni_amount("1.2E3", "EUR") == 120000
     for bad in ("-5", "(5.00)", "0", "0.00", "1,20", "1.234,50", "abc", "1e400", "1e-999999"):
-        with pytest.raises(_RowRefused):
+        with pytest.raises(RowRefused):
             bni_amount(bad, "EUR")
 
 

@@ -33,7 +33,7 @@ from sqlalchemy import insert, select
 from circle.activity.services import MAX_MINUTES, MAX_TOPIC
 from circle.core.clock import utcnow
 from circle.extensions import db
-from circle.imports.parsers import OTHER, SlipRow
+from circle.imports.formats.common import OTHER, SlipRow
 from circle.models import EducationCredit, OneToOne
 from circle.scores.services import MINUTES_PER_CREDIT
 

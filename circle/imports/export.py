@@ -1,6 +1,6 @@
 """The CSV export of referrals and closed business for a period.
 
-One UTF-8 file with a header (``parsers.CSV_COLUMNS``): a ``type`` column tells
+One UTF-8 file with a header (``formats.common.CSV_COLUMNS``): a ``type`` column tells
 ``referral`` from ``closed_business``; dates are ISO (``2025-03-05``), amounts plain
 decimals with a dot (``1234.50``) plus the currency, void entries are included with
 ``voided_at`` (ISO, UTC) and ``void_reason``. For closed business ``giver`` is the member
@@ -32,7 +32,7 @@ from circle.core.errors import ValidationFailed
 from circle.core.money import to_decimal
 from circle.core.weeks import today_for
 from circle.extensions import db
-from circle.imports.parsers import CLOSED_BUSINESS, CSV_COLUMNS, REFERRAL
+from circle.imports.formats.common import CLOSED_BUSINESS, CSV_COLUMNS, REFERRAL
 from circle.imports.services import native_key
 from circle.models import Circle, ClosedBusiness, ExternalParty, Membership, Referral, User
 

@@ -42,7 +42,18 @@ from circle.core.errors import DomainError, NotFound, ValidationFailed
 from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.imports import activity, parsers
-from circle.imports.parsers import CLOSED_BUSINESS, OTHER, REFERRAL, Progress, RowError, SlipRow
+from circle.imports.formats.common import (
+    CIRCLE_CSV,
+    CLOSED_BUSINESS,
+    MAX_LISTED_ERRORS,
+    OTHER,
+    REFERRAL,
+    Parsed,
+    Progress,
+    RowError,
+    SlipRow,
+    is_hex_key,
+)
 from circle.models import (
     Circle,
     ClosedBusiness,
@@ -145,7 +156,7 @@ class _Plan:
     """A checked file: its summary and the rows to write with their source keys."""
 
     summary: Summary
-    parsed: parsers.Parsed
+    parsed: Parsed
     new: list[tuple[SlipRow, str]]
     members: dict[str, int]
     externals: dict[str, int]
@@ -269,7 +280,7 @@ def native_key(circle_id: int, entry: str, entry_id: int) -> str:
 def _row_key(circle: Circle, file_format: str, slip_date: date | None, row: SlipRow) -> str:
     """A row's source key: the CSV's own key when it has one, else from its content."""
     if row.key:
-        if parsers.is_hex_key(row.key):
+        if is_hex_key(row.key):
             return row.key
         return hashlib.sha256(f"{file_format}\x1e{row.key}".encode()).hexdigest()
     return source_key(circle.id, file_format, slip_date, row.content)
@@ -315,7 +326,7 @@ def _plan(circle: Circle, data: bytes, slip_date: date | None, progress: Progres
         earliest=EARLIEST,
         progress=progress,
     )
-    if parsed.format == parsers.CIRCLE_CSV:
+    if parsed.format == CIRCLE_CSV:
         slip_date = None  # CSV rows carry their own dates
     summary = Summary(parsed.format, slip_date, rows=parsed.count)
     members, ambiguous = _member_index(circle)
@@ -373,7 +384,7 @@ def _plan(circle: Circle, data: bytes, slip_date: date | None, progress: Progres
     summary.new_external_parties = len(new_externals)
     errors.sort(key=lambda e: e.row)
     summary.error_count = len(errors)
-    summary.errors = errors[: parsers.MAX_LISTED_ERRORS]
+    summary.errors = errors[:MAX_LISTED_ERRORS]
     refs: dict[str, tuple[str | None, int | None, SlipRow]] = {}
     for row, key in keyed:
         if row.entry == REFERRAL and row.file_id:

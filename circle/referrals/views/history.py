@@ -1,0 +1,136 @@
+"""The history of one slip as shown: its audit entries with names, dates and amounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from circle.auditlog import record as audit
+from circle.core.money import format_money
+from circle.models import Circle
+from circle.referrals import services
+from circle.referrals.forms import (
+    business_kind_choices,
+    hotness_choices,
+    kind_choices,
+    sphere_choices,
+)
+from circle.referrals.views.common import label_of, parse_day
+from circle.web.boundary import ui_locale
+
+# --- history -------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One field of an audit entry: its label, the value before and after."""
+
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class HistoryRow:
+    """One audit entry as shown: who, when, what, and the changed fields."""
+
+    actor: str
+    at: object
+    action: str
+    changes: list[Change] = field(default_factory=list)
+
+
+MEMBER_FIELDS = ("giver_id", "receiver_id", "thanked_id", "reporter_id")
+
+
+def _field_labels() -> dict[str, str]:
+    """Translated names of the audited fields."""
+    return {
+        "giver_id": _("Giver"),
+        "receiver_id": _("Receiver"),
+        "thanked_id": _("Thanked"),
+        "reporter_id": _("Reported by"),
+        "given_on": _("Date"),
+        "closed_on": _("Date"),
+        "kind": _("Kind"),
+        "hotness": _("Hotness"),
+        "sphere": _("Sphere"),
+        "prospect_name": _("Contact name"),
+        "prospect_phone": _("Contact phone"),
+        "prospect_email": _("Contact e-mail"),
+        "note": _("Note"),
+        "status": _("Status"),
+        "referral_id": _("For referral"),
+        "amount_minor": _("Amount"),
+        "currency": _("Currency"),
+        "void_reason": _("Reason"),
+    }
+
+
+def _action_labels() -> dict[str, str]:
+    """Translated names of the audit actions."""
+    return {
+        "create": _("entered"),
+        "edit": _("corrected"),
+        "status": _("status changed"),
+        "void": _("voided"),
+        "import": _("imported"),
+        "correct": _("corrected after the week was locked"),
+    }
+
+
+def slip_history(circle: Circle, entity: str, entity_id: int) -> list[HistoryRow]:
+    """The audit entries of one slip, with names, dates and amounts made readable."""
+    entries = audit.history(circle.id, entity, entity_id)
+    ids = set()
+    for entry in entries:
+        for values in (entry.before or {}, entry.after or {}):
+            ids.update(values.get(name) for name in MEMBER_FIELDS)
+    names = {i: m.user.name for i, m in services.members_by_id(circle, ids).items()}
+    labels, actions = _field_labels(), _action_labels()
+    rows = []
+    for entry in entries:
+        before, after = entry.before or {}, entry.after or {}
+        currency = after.get("currency") or before.get("currency") or circle.currency
+        changes = []
+        for name in [k for k in labels if k in before or k in after]:
+            old = _shown(name, before.get(name), names, currency) if name in before else ""
+            new = _shown(name, after.get(name), names, currency) if name in after else ""
+            if entry.action == "create" and not new:
+                continue
+            changes.append(Change(labels[name], old, new))
+        rows.append(
+            HistoryRow(
+                actor=entry.actor.name if entry.actor else _("unknown"),
+                at=entry.created_at,
+                action=actions.get(entry.action, entry.action),
+                changes=changes,
+            )
+        )
+    return rows
+
+
+def _shown(name: str, value, names: dict[int, str], currency: str) -> str:
+    """One audited value as text for the history."""
+    if value is None or value == "":
+        return ""
+    if name in MEMBER_FIELDS:
+        return names.get(value, "#" + str(value))
+    if name in ("given_on", "closed_on"):
+        day = parse_day(str(value))
+        return format_date(day, "medium") if day else str(value)
+    if name == "amount_minor":
+        return format_money(int(value), currency, ui_locale())
+    if name == "status":
+        return services.status_label(value)
+    if name == "kind":
+        return label_of(kind_choices() + business_kind_choices(), value)
+    if name == "hotness":
+        return label_of(hotness_choices(), value)
+    if name == "sphere":
+        return label_of(sphere_choices(), value)
+    if name == "referral_id":
+        return "#" + str(value)
+    return str(value)

@@ -1,0 +1,137 @@
+"""My ledger: what I gave and received, and the business it brought, per week or month."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+from http import HTTPStatus
+
+from babel.dates import format_interval, format_skeleton
+from flask import render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from circle.core.checks import EARLIEST
+from circle.core.weeks import today_for, week_start
+from circle.models import Circle
+from circle.referrals import services
+from circle.referrals.forms import (
+    LedgerForm,
+)
+from circle.referrals.services import Totals
+from circle.referrals.views.common import (
+    MAX_LEDGER_DAYS,
+    add_error,
+    bp,
+    week_url,
+)
+from circle.web.boundary import my_circle, ui_locale
+
+# --- the ledger ----------------------------------------------------------------------
+
+
+@dataclass
+class Period:
+    """A week or month of the ledger with my totals."""
+
+    first: date
+    last: date
+    label: str
+    url: str | None
+    totals: Totals
+
+
+def _month_start(day: date, months_back: int = 0) -> date:
+    """The first day of the month ``months_back`` months before ``day``'s month."""
+    index = day.year * 12 + day.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _periods(circle: Circle, start: date, end: date, by: str) -> list[Period]:
+    """The weeks (circle weeks) or months that cover start..end, oldest first."""
+    periods = []
+    if by == "week":
+        first = week_start(circle, start)
+        current = week_start(circle, today_for(circle))
+        while first <= end:
+            # The calendar ends on 9999-12-31: the last week stops there.
+            last = first + min(timedelta(days=6), date.max - first)
+            label = format_interval(first, last, "yMMMd", locale=ui_locale())
+            url = week_url(circle, first) if first <= current else None
+            periods.append(Period(first, last, label, url, Totals()))
+            if last == date.max:
+                break
+            first = last + timedelta(days=1)
+    else:
+        first = _month_start(start)
+        while first <= end:
+            last = first.replace(day=monthrange(first.year, first.month)[1])
+            label = format_skeleton("yMMMM", first, locale=ui_locale())
+            periods.append(Period(first, last, label, None, Totals()))
+            if last == date.max:
+                break
+            first = last + timedelta(days=1)
+    return periods
+
+
+def _fold(periods: list[Period], daily: dict[date, Totals]) -> Totals:
+    """Add the days into their periods; return the grand total."""
+    grand = Totals()
+    index = 0
+    for day in sorted(daily):
+        while index < len(periods) and periods[index].last < day:
+            index += 1
+        if index == len(periods):
+            break
+        if day < periods[index].first:
+            continue
+        for target in (periods[index].totals, grand):
+            target.given += daily[day].given
+            target.received += daily[day].received
+            target.revenue_generated += daily[day].revenue_generated
+            target.revenue_received += daily[day].revenue_received
+    return grand
+
+
+@bp.get("/circles/<int:circle_id>/ledger")
+@login_required
+def ledger(circle_id: int):
+    """My ledger per week or month: referrals given and received, revenue both ways."""
+    circle, me = my_circle(circle_id)
+    form = LedgerForm(request.args)
+    today = today_for(circle)
+    valid = form.validate()
+    by = form.by.data if form.by.data in ("week", "month") else "month"
+    end = form.end.data or today
+    start = form.start.data or _month_start(end, 11)
+    if valid and start > end:
+        add_error(form.start, _("The start must not be after the end."))
+        valid = False
+    if valid and start < EARLIEST:
+        add_error(
+            form.start,
+            _("The date cannot be before %(day)s.", day=format_date(EARLIEST)),
+        )
+        valid = False
+    if valid and (end - start).days > MAX_LEDGER_DAYS:
+        add_error(form.end, _("Choose a period of at most ten years."))
+        valid = False
+    if not valid:
+        return render_template(
+            "referrals/ledger.html", circle=circle, me=me, form=form, periods=None
+        ), HTTPStatus.UNPROCESSABLE_ENTITY
+    form.start.data, form.end.data, form.by.data = start, end, by
+    periods = _periods(circle, start, end, by)
+    daily = services.daily_totals(circle, me.id, periods[0].first, periods[-1].last)
+    grand = _fold(periods, daily)
+    return render_template(
+        "referrals/ledger.html",
+        circle=circle,
+        me=me,
+        form=form,
+        periods=periods,
+        grand=grand,
+        balance=grand.revenue_generated - grand.revenue_received,
+    )

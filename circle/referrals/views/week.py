@@ -1,0 +1,242 @@
+"""The week page: the referrals I gave and the business I was thanked for, and the two
+forms that enter them (several referrals at once; closed business with its amount)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from http import HTTPStatus
+
+from babel.dates import format_interval
+from flask import abort, flash, redirect, render_template
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from circle.circles.access import roster
+from circle.core.checks import EARLIEST
+from circle.core.errors import DomainError
+from circle.core.money import format_money, parse_amount
+from circle.core.weeks import today_for, week_start
+from circle.models import Circle, ClosedBusiness, Membership
+from circle.referrals import services
+from circle.referrals.forms import (
+    GIVE_PREFIX,
+    THANK_PREFIX,
+    GiveReferralsForm,
+    StatusForm,
+    ThankForm,
+    referral_choices,
+)
+from circle.referrals.services import ReferralInput
+from circle.referrals.views.common import (
+    LINK_DAYS,
+    add_error,
+    bp,
+    business_input,
+    day_label,
+    parse_day,
+    party_name,
+    shown_week,
+    week_url,
+)
+from circle.web.boundary import attempt, form_error, my_circle, ui_locale
+
+# --- forms with their choices --------------------------------------------------------
+
+
+def _give_form(circle: Circle, me: Membership, members: list[Membership], **kwargs):
+    """The several-referrals form with members to choose (admins also choose the giver)."""
+    form = GiveReferralsForm(prefix=GIVE_PREFIX, **kwargs)
+    receivers = members if me.is_admin else [m for m in members if m.id != me.id]
+    form.set_choices(members, receivers, me, today_for(circle))
+    return form
+
+
+def _linkable(circle: Circle, me: Membership):
+    """The referrals I received that closed business can be linked to, as select options."""
+    since = today_for(circle) - timedelta(days=LINK_DAYS)
+    return referral_choices(services.received_for_linking(circle, me, since), day_label)
+
+
+def _thank_form(circle: Circle, me: Membership, members: list[Membership], **kwargs):
+    """The closed-business form: givers to thank and my received referrals to link."""
+    form = ThankForm(prefix=THANK_PREFIX, **kwargs)
+    form.set_choices(
+        [m for m in members if m.id != me.id], _linkable(circle, me), today_for(circle)
+    )
+    return form
+
+
+# --- the week view -------------------------------------------------------------------
+
+
+@bp.get("/circles/<int:circle_id>/week")
+@bp.get("/circles/<int:circle_id>/week/<day>")
+@login_required
+def week(circle_id: int, day: str | None = None):
+    """One circle week: my referrals and closed business, my totals, and the entry forms."""
+    circle, me = my_circle(circle_id)
+    if day is None:
+        start = week_start(circle, today_for(circle))
+    else:
+        parsed = parse_day(day)
+        if parsed is None or parsed < EARLIEST:
+            abort(404)
+        start = week_start(circle, parsed)
+        if start > week_start(circle, today_for(circle)):
+            abort(404)
+    return _week_page(circle, me, start)
+
+
+def _week_page(
+    circle: Circle,
+    me: Membership,
+    start: date,
+    *,
+    give_form: GiveReferralsForm | None = None,
+    thank_form: ThankForm | None = None,
+    status: int = 200,
+):
+    """Render the week that starts on ``start``; a form that was sent keeps its input."""
+    end = start + timedelta(days=6)
+    current = week_start(circle, today_for(circle))
+    members = roster(circle.id)
+    if give_form is None:
+        give_form = _give_form(circle, me, members, formdata=None)
+        give_form.week.data = start.isoformat()
+    if thank_form is None:
+        thank_form = _thank_form(circle, me, members, formdata=None)
+        thank_form.week.data = start.isoformat()
+    referrals = services.referrals_between(circle, me, start, end, mine_only=True)
+    business = services.business_between(circle, me, start, end, mine_only=True)
+    page = render_template(
+        "referrals/week.html",
+        circle=circle,
+        me=me,
+        start=start,
+        end=end,
+        title=format_interval(start, end, "yMMMd", locale=ui_locale()),
+        days=[start + timedelta(days=i) for i in range(7)],
+        is_current=start == current,
+        prev_url=week_url(circle, start - timedelta(days=7))
+        if start - timedelta(days=7) >= week_start(circle, EARLIEST)
+        else None,
+        next_url=week_url(circle, start + timedelta(days=7)) if start < current else None,
+        current_url=week_url(circle, current),
+        totals=services.totals(circle, me.id, start, end),
+        given=[r for r in referrals if r.giver_id == me.id],
+        received=[r for r in referrals if r.receiver_id == me.id],
+        thanked=[b for b in business if b.thanked_id == me.id],
+        reported=[b for b in business if b.reporter_id == me.id],
+        open_received=services.open_received(circle, me.id),
+        give_form=give_form,
+        thank_form=thank_form,
+        status_form=StatusForm(formdata=None),
+        here=week_url(circle, start),
+    )
+    return page, status
+
+
+@bp.post("/circles/<int:circle_id>/referrals")
+@login_required
+def give(circle_id: int):
+    """Give the referrals of every filled row at once: all of them, or none."""
+    circle, me = my_circle(circle_id)
+    members = roster(circle.id)
+    form = _give_form(circle, me, members)
+    start = shown_week(circle, form.week.data)
+    if not form.validate_on_submit():
+        return _week_page(circle, me, start, give_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    rows = form.filled_rows()
+    if not rows:
+        form.form_errors.append(_("Choose a receiver for at least one referral."))
+        return _week_page(circle, me, start, give_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    giver_id = form.giver_id.data if me.is_admin else None
+    items = [
+        ReferralInput(
+            receiver_id=row.receiver_id.data,
+            given_on=row.given_on.data,
+            kind=row.kind.data,
+            hotness=row.hotness.data,
+            sphere=row.sphere.data,
+            prospect_name=row.prospect_name.data or "",
+            prospect_phone=row.prospect_phone.data or "",
+            prospect_email=row.prospect_email.data or "",
+            note=row.note.data or "",
+            giver_id=giver_id,
+        )
+        for _index, row in rows
+    ]
+    given, error = attempt(lambda: services.give_referrals(circle, me, items))
+    if error is not None:
+        _row_error(form, rows, error)
+        return _week_page(circle, me, start, give_form=form, status=error.status)
+    flash(
+        ngettext("%(num)s referral given.", "%(num)s referrals given.", len(given)),
+        "success",
+    )
+    _flash_moved([r.given_on for r in given], [item.given_on for item in items])
+    return redirect(week_url(circle, start))
+
+
+def _flash_moved(saved: list[date], entered: list[date]) -> None:
+    """Say so when a locked week moved entries to the first day of the next open week."""
+    for day in sorted({s for s, e in zip(saved, entered, strict=True) if s != e}):
+        flash(
+            _(
+                "That week's report is already locked: the entry now counts in the week "
+                "starting %(day)s.",
+                day=format_date(day, "medium"),
+            ),
+            "info",
+        )
+
+
+def _row_error(form: GiveReferralsForm, rows, error: DomainError) -> None:
+    """Show a refusal on the row and field it names (``"<index>.<field>"``)."""
+    index_text, _dot, name = (error.field or "").rpartition(".")
+    if index_text.isdigit() and int(index_text) < len(rows):
+        row = rows[int(index_text)][1]
+    elif not index_text and len(rows) == 1:
+        row = rows[0][1]
+    else:
+        row = None
+    if name == "giver_id" and hasattr(form.giver_id, "choices"):
+        add_error(form.giver_id, error.message)
+    elif row is not None and name in row:
+        add_error(row[name], error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.post("/circles/<int:circle_id>/closed-business")
+@login_required
+def thank(circle_id: int):
+    """Report closed business: revenue I earned, credited to (and thanking) the giver."""
+    circle, me = my_circle(circle_id)
+    members = roster(circle.id)
+    form = _thank_form(circle, me, members)
+    start = shown_week(circle, form.week.data)
+    if not form.validate_on_submit():
+        return _week_page(
+            circle, me, start, thank_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY
+        )
+
+    def report() -> ClosedBusiness:
+        amount = parse_amount(form.amount.data, circle.currency, ui_locale())
+        return services.report_closed_business(circle, me, business_input(form, amount))
+
+    business, error = attempt(report)
+    if error is not None:
+        form_error(form, error)
+        return _week_page(circle, me, start, thank_form=form, status=error.status)
+    flash(
+        _(
+            "Thank you noted: %(amount)s credited to %(name)s.",
+            amount=format_money(business.amount_minor, business.currency, ui_locale()),
+            name=party_name(business.thanked, business.thanked_external),
+        ),
+        "success",
+    )
+    _flash_moved([business.closed_on], [form.closed_on.data])
+    return redirect(week_url(circle, start))

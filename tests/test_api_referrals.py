@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.models import AuditEntry, Circle, ClosedBusiness, Referral
-from circle.referrals import services
+from circle.referrals import reading
 from tests.conftest import ApiClient
 from tests.test_api_members import admin_membership
 from tests.test_api_tokens import assert_problem
@@ -128,10 +128,10 @@ def stored_referral(app, referral_id: int) -> Referral:
         return db.session.get(Referral, referral_id)
 
 
-def member_totals(app, circle, member_id: int, start: date, end: date) -> services.Totals:
-    """``services.totals`` for a member, read in a fresh request context."""
+def member_totals(app, circle, member_id: int, start: date, end: date) -> reading.Totals:
+    """``reading.totals`` for a member, read in a fresh request context."""
     with app.test_request_context():
-        totals = services.totals(db.session.get(Circle, circle.id), member_id, start, end)
+        totals = reading.totals(db.session.get(Circle, circle.id), member_id, start, end)
         db.session.remove()
     return totals
 

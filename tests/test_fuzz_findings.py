@@ -62,7 +62,7 @@ def test_an_id_beyond_the_database_range_names_no_member(ctx, make, db, huge):
     from circle.circles.access import owned
     from circle.core.errors import NotAMember
     from circle.models import Membership
-    from circle.referrals.services import active_member
+    from circle.referrals.reading import active_member
 
     circle = db.session.merge(make.circle())
     assert owned(Membership, circle.id, huge) is None

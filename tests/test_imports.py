@@ -27,6 +27,7 @@ from circle.models import (
     OtherSlip,
     Referral,
 )
+from circle.referrals import reading
 from circle.referrals import services as rs
 
 
@@ -174,7 +175,7 @@ def test_commit_stores_slips_credits_tyfcb_and_records_unmatched_names(ctx, db, 
     ]
     assert outbox() == []  # imports never send mails
     # TYFCB without a known reporter counts for the member thanked.
-    totals = rs.totals(circle, anna, SLIP_DATE, SLIP_DATE)
+    totals = reading.totals(circle, anna, SLIP_DATE, SLIP_DATE)
     assert (totals.given, totals.revenue_generated) == (2, 120000)
 
 

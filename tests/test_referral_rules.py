@@ -20,6 +20,7 @@ from circle.core.errors import (
 from circle.core.money import parse_plain_amount
 from circle.core.weeks import today_for, week_of
 from circle.models import ClosedBusiness, Referral
+from circle.referrals import reading
 from circle.referrals import services as rs
 
 
@@ -170,8 +171,8 @@ def test_closed_business_is_credited_to_the_giver(ctx, db, pair, outbox):
     )
     assert db.session.get(Referral, referral.id).status == "won"
     today = _today()
-    giver = rs.totals(circle, pharma.id, today, today)
-    receiver = rs.totals(circle, photo.id, today, today)
+    giver = reading.totals(circle, pharma.id, today, today)
+    receiver = reading.totals(circle, photo.id, today, today)
     assert (giver.given, giver.revenue_generated, giver.revenue_received) == (1, 120_000, 0)
     assert (receiver.received, receiver.revenue_received, receiver.revenue_generated) == (
         1,
@@ -227,7 +228,7 @@ def test_sums_of_many_amounts_are_exact(ctx, db, pair):
             notify=False,
         )
     exact = sum(Decimal(t) for t in texts)
-    total = rs.totals(circle, pharma.id, _today(), _today()).revenue_generated
+    total = reading.totals(circle, pharma.id, _today(), _today()).revenue_generated
     assert Decimal(total).scaleb(-2) == exact
     stored = db.session.execute(select(func.sum(ClosedBusiness.amount_minor))).scalar_one()
     assert stored == total
@@ -246,7 +247,7 @@ def test_voided_entries_leave_the_totals_and_keep_their_reason(ctx, db, pair):
     with pytest.raises(Conflict):
         rs.void_referral(circle, photo, referral.id, "again")
     db.session.commit()
-    t = rs.totals(circle, photo.id, _today(), _today())
+    t = reading.totals(circle, photo.id, _today(), _today())
     assert (t.given, t.revenue_generated) == (0, 0)
     assert _count(db, Referral) == 1  # kept, not deleted
     assert db.session.get(Referral, referral.id).void_reason == "Doppelt erfasst"
@@ -270,5 +271,5 @@ def test_a_plain_member_cannot_see_another_pairs_slip(ctx, pair):
     circle, admin, photo, pharma = pair
     referral = rs.give_referral(circle, admin, _ref(pharma))
     with pytest.raises(NotFound):
-        rs.visible_referral(circle, photo, referral.id)
-    assert rs.visible_referral(circle, pharma, referral.id).id == referral.id
+        reading.visible_referral(circle, photo, referral.id)
+    assert reading.visible_referral(circle, pharma, referral.id).id == referral.id

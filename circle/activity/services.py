@@ -28,7 +28,7 @@ from circle.core.errors import Conflict, NotFound, SelfReferral, ValidationFaile
 from circle.core.ids import MAX_ID, NO_ID
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, EducationCredit, Membership, OneToOne, Referral
-from circle.referrals.services import active_member
+from circle.referrals.reading import active_member
 
 MAX_NOTE = 2000
 MAX_TOPIC = 200

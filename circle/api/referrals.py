@@ -25,7 +25,7 @@ from circle.core.checks import check_range
 from circle.core.money import parse_plain_amount
 from circle.core.weeks import shift, today_for
 from circle.models import Circle
-from circle.referrals import services
+from circle.referrals import reading, services
 
 REFERRALS = "/circles/<int:circle_id>/referrals"
 REFERRAL = REFERRALS + "/<int:referral_id>"
@@ -101,7 +101,7 @@ def list_referrals(circle_id, query):
     """
     circle, actor = circle_for_user(current_user(), circle_id)
     start, end = period(circle, query)
-    return {"items": services.referrals_between(circle, actor, start, end)}
+    return {"items": reading.referrals_between(circle, actor, start, end)}
 
 
 @endpoint(
@@ -179,7 +179,7 @@ def list_business(circle_id, query):
     """
     circle, actor = circle_for_user(current_user(), circle_id)
     start, end = period(circle, query)
-    return {"items": services.business_between(circle, actor, start, end)}
+    return {"items": reading.business_between(circle, actor, start, end)}
 
 
 @endpoint(

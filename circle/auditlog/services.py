@@ -21,7 +21,7 @@ from sqlalchemy.orm import lazyload
 from circle.extensions import db
 from circle.models import AuditEntry, ClosedBusiness, Membership, Payment, Referral
 from circle.privacy.prospects import PROSPECT_FIELDS
-from circle.referrals.services import can_see_business, can_see_referral
+from circle.referrals.reading import can_see_business, can_see_referral
 from circle.roles.permissions import can, sees_amounts
 
 #: Entries shown per page.

@@ -16,28 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
 
 from circle.auditlog import record as audit
-from circle.circles.access import owned
 from circle.core.checks import check_date, check_reason, check_text
 from circle.core.clock import utcnow
 from circle.core.errors import (
     Conflict,
     Forbidden,
     NotAMember,
-    NotFound,
     SelfReferral,
     ValidationFailed,
 )
-from circle.core.ids import is_id
-from circle.core.money import format_money
 from circle.extensions import db
-from circle.mail.send import external_url, send_mail
 from circle.meetings.locks import change_action, first_open_day, is_locked
-from circle.membership.services import member_in_circle
 from circle.models import (
     BUSINESS_KINDS,
     REFERRAL_KINDS,
@@ -46,6 +38,19 @@ from circle.models import (
     ClosedBusiness,
     Membership,
     Referral,
+)
+from circle.referrals.mails import mail_new_referral, mail_thanks
+from circle.referrals.reading import (
+    active_member,
+    may_correct_business,
+    may_correct_referral,
+    may_set_status,
+    may_void_business,
+    may_void_referral,
+    referral_in,
+    status_label,
+    visible_business,
+    visible_referral,
 )
 
 #: No slip is dated before this day (also guards against typos such as year 0202).
@@ -109,77 +114,6 @@ class BusinessInput:
     referral_id: int | None = None
     note: str = ""
     reporter_id: int | None = None
-
-
-@dataclass
-class Totals:
-    """A member's numbers for a period (void entries never count)."""
-
-    given: int = 0
-    received: int = 0
-    revenue_generated: int = 0  # closed business credited to the member (others earned it)
-    revenue_received: int = 0  # closed business the member reported (the member earned it)
-
-
-# --- lookups -----------------------------------------------------------------------
-
-
-def active_member(circle: Circle, membership_id: int | None, field_name: str) -> Membership:
-    """An active member of this circle, else NotAMember (the same answer for any other id)."""
-    member = None
-    if is_id(membership_id):
-        member = db.session.execute(
-            select(Membership).where(
-                Membership.circle_id == circle.id,
-                Membership.id == membership_id,
-                Membership.status == "active",
-            )
-        ).scalar_one_or_none()
-    if member is None:
-        raise NotAMember(_("This person is not an active member of this circle."), field=field_name)
-    return member
-
-
-def referral_in(circle: Circle, referral_id: int) -> Referral:
-    """A referral of this circle; another circle's id is NotFound."""
-    referral = owned(Referral, circle.id, referral_id)
-    if referral is None:
-        raise NotFound(_("Referral not found."))
-    return referral
-
-
-def business_in(circle: Circle, business_id: int) -> ClosedBusiness:
-    """A closed business of this circle; another circle's id is NotFound."""
-    business = owned(ClosedBusiness, circle.id, business_id)
-    if business is None:
-        raise NotFound(_("Closed business not found."))
-    return business
-
-
-def can_see_referral(actor: Membership, referral: Referral) -> bool:
-    """Admins see every slip; a member sees the slips they gave or received."""
-    return actor.is_admin or actor.id in (referral.giver_id, referral.receiver_id)
-
-
-def can_see_business(actor: Membership, business: ClosedBusiness) -> bool:
-    """Admins see everything; a member sees what they reported or were thanked for."""
-    return actor.is_admin or actor.id in (business.thanked_id, business.reporter_id)
-
-
-def visible_referral(circle: Circle, actor: Membership, referral_id: int) -> Referral:
-    """A referral the actor may see; others answer NotFound, as if they did not exist."""
-    referral = referral_in(circle, referral_id)
-    if not can_see_referral(actor, referral):
-        raise NotFound(_("Referral not found."))
-    return referral
-
-
-def visible_business(circle: Circle, actor: Membership, business_id: int) -> ClosedBusiness:
-    """A closed business the actor may see; others answer NotFound."""
-    business = business_in(circle, business_id)
-    if not can_see_business(actor, business):
-        raise NotFound(_("Closed business not found."))
-    return business
 
 
 # --- checks ------------------------------------------------------------------------
@@ -256,7 +190,7 @@ def give_referrals(
             after=audit.snapshot(referral, REFERRAL_FIELDS),
         )
         if notify:
-            _mail_new_referral(circle, referral)
+            mail_new_referral(circle, referral)
     db.session.flush()
     return referrals
 
@@ -464,7 +398,7 @@ def report_closed_business(
             )
     db.session.flush()
     if notify:
-        _mail_thanks(circle, business)
+        mail_thanks(circle, business)
     return business
 
 
@@ -513,247 +447,4 @@ def void_business(
         allowed=may_void_business(actor, business),
         already=_("This closed business was already voided."),
         forbidden=_("Only the reporter or an admin may void this entry."),
-    )
-
-
-# --- reading -----------------------------------------------------------------------
-
-
-def referrals_between(
-    circle: Circle, actor: Membership, start: date, end: date, *, mine_only: bool = False
-) -> list[Referral]:
-    """Referrals dated start..end (inclusive) the actor may see, void ones included."""
-    query = select(Referral).where(
-        Referral.circle_id == circle.id, Referral.given_on >= start, Referral.given_on <= end
-    )
-    if mine_only or not actor.is_admin:
-        query = query.where(or_(Referral.giver_id == actor.id, Referral.receiver_id == actor.id))
-    return list(
-        db.session.execute(query.order_by(Referral.given_on, Referral.id)).unique().scalars()
-    )
-
-
-def business_between(
-    circle: Circle, actor: Membership, start: date, end: date, *, mine_only: bool = False
-) -> list[ClosedBusiness]:
-    """Closed business dated start..end the actor may see, void ones included."""
-    query = select(ClosedBusiness).where(
-        ClosedBusiness.circle_id == circle.id,
-        ClosedBusiness.closed_on >= start,
-        ClosedBusiness.closed_on <= end,
-    )
-    if mine_only or not actor.is_admin:
-        query = query.where(
-            or_(ClosedBusiness.thanked_id == actor.id, ClosedBusiness.reporter_id == actor.id)
-        )
-    return list(
-        db.session.execute(query.order_by(ClosedBusiness.closed_on, ClosedBusiness.id))
-        .unique()
-        .scalars()
-    )
-
-
-def totals(circle: Circle, member_id: int, start: date, end: date) -> Totals:
-    """A member's counts and revenue for start..end; void entries never count."""
-    total = Totals()
-    for day in daily_totals(circle, member_id, start, end).values():
-        total.given += day.given
-        total.received += day.received
-        total.revenue_generated += day.revenue_generated
-        total.revenue_received += day.revenue_received
-    return total
-
-
-def _sum_where(condition) -> object:
-    """``SUM(amount_minor) FILTER (WHERE condition)``, 0 when nothing matches."""
-    return func.coalesce(func.sum(ClosedBusiness.amount_minor).filter(condition), 0)
-
-
-def daily_totals(circle: Circle, member_id: int, start: date, end: date) -> dict[date, Totals]:
-    """A member's totals per day, grouped in SQL, for the week view, weeks and months."""
-    days: dict[date, Totals] = {}
-    referral_rows = db.session.execute(
-        select(
-            Referral.given_on,
-            func.count(Referral.id).filter(Referral.giver_id == member_id),
-            func.count(Referral.id).filter(Referral.receiver_id == member_id),
-        )
-        .where(
-            Referral.circle_id == circle.id,
-            Referral.voided_at.is_(None),
-            Referral.given_on >= start,
-            Referral.given_on <= end,
-            or_(Referral.giver_id == member_id, Referral.receiver_id == member_id),
-        )
-        .group_by(Referral.given_on)
-    ).all()
-    for day, given, received in referral_rows:
-        entry = days.setdefault(day, Totals())
-        entry.given += given
-        entry.received += received
-    business_rows = db.session.execute(
-        select(
-            ClosedBusiness.closed_on,
-            _sum_where(ClosedBusiness.thanked_id == member_id),
-            _sum_where(ClosedBusiness.reporter_id == member_id),
-        )
-        .where(
-            ClosedBusiness.circle_id == circle.id,
-            ClosedBusiness.voided_at.is_(None),
-            ClosedBusiness.closed_on >= start,
-            ClosedBusiness.closed_on <= end,
-            or_(ClosedBusiness.thanked_id == member_id, ClosedBusiness.reporter_id == member_id),
-        )
-        .group_by(ClosedBusiness.closed_on)
-    ).all()
-    for day, generated, earned in business_rows:
-        entry = days.setdefault(day, Totals())
-        entry.revenue_generated += int(generated)
-        entry.revenue_received += int(earned)
-    return days
-
-
-def open_received(circle: Circle, member_id: int) -> list[Referral]:
-    """Referrals the member received that are still new or contacted, oldest first."""
-    return list(
-        db.session.execute(
-            select(Referral)
-            .where(
-                Referral.circle_id == circle.id,
-                Referral.receiver_id == member_id,
-                Referral.voided_at.is_(None),
-                Referral.status.in_(("new", "contacted")),
-            )
-            .order_by(Referral.given_on, Referral.id)
-        )
-        .unique()
-        .scalars()
-    )
-
-
-def status_label(status: str) -> str:
-    """The translated name of a referral status."""
-    return {
-        "new": _("new"),
-        "contacted": _("contacted"),
-        "won": _("won"),
-        "lost": _("lost"),
-    }.get(status, status)
-
-
-# --- mail --------------------------------------------------------------------------
-
-
-def _mail_new_referral(circle: Circle, referral: Referral) -> None:
-    """Tell the receiver about a new referral (in the receiver's language)."""
-    receiver = referral.receiver or member_in_circle(circle.id, referral.receiver_id)
-    giver = referral.giver or member_in_circle(circle.id, referral.giver_id)
-    with force_locale(receiver.user.locale):
-        lines = [
-            _(
-                "%(giver)s gave you a referral in %(circle)s.",
-                giver=giver.user.name,
-                circle=circle.name,
-            )
-        ]
-        if referral.prospect_name:
-            lines.append(_("Contact: %(name)s", name=referral.prospect_name))
-        if referral.prospect_phone:
-            lines.append(_("Phone: %(phone)s", phone=referral.prospect_phone))
-        if referral.prospect_email:
-            lines.append(_("E-mail: %(email)s", email=referral.prospect_email))
-        if referral.note:
-            lines.append(_("Note: %(note)s", note=referral.note))
-        lines.append("")
-        lines.append(external_url("referrals.week", circle_id=circle.id))
-        send_mail(
-            receiver.user.email,
-            _("New referral from %(giver)s", giver=giver.user.name),
-            "\n".join(lines),
-        )
-
-
-def _mail_thanks(circle: Circle, business: ClosedBusiness) -> None:
-    """Tell the giver they were thanked; the amount only where the circle shows it."""
-    thanked = business.thanked or member_in_circle(circle.id, business.thanked_id)
-    reporter = business.reporter or member_in_circle(circle.id, business.reporter_id)
-    with force_locale(thanked.user.locale):
-        if circle.show_thank_amount:
-            body = _(
-                "%(reporter)s thanks you for closed business worth %(amount)s.",
-                reporter=reporter.user.name,
-                amount=format_money(business.amount_minor, business.currency, thanked.user.locale),
-            )
-        else:
-            body = _("%(reporter)s thanks you for closed business.", reporter=reporter.user.name)
-        send_mail(
-            thanked.user.email,
-            _("You were thanked for closed business"),
-            body + "\n\n" + external_url("referrals.ledger", circle_id=circle.id),
-        )
-
-
-# --- for the HTML pages ------------------------------------------------------------
-
-
-def members_by_id(circle: Circle, member_ids: set[int]) -> dict[int, Membership]:
-    """Memberships of this circle by id (any status), e.g. to name people in a slip's history."""
-    ids = {i for i in member_ids if isinstance(i, int)}
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Membership).where(Membership.circle_id == circle.id, Membership.id.in_(ids))
-    ).scalars()
-    return {m.id: m for m in rows}
-
-
-def may_correct_referral(actor: Membership, referral: Referral) -> bool:
-    """The rule: the giver or an admin corrects a live slip between two members."""
-    internal = referral.giver_id is not None and referral.receiver_id is not None
-    return not referral.is_void and internal and (actor.is_admin or actor.id == referral.giver_id)
-
-
-def may_void_referral(actor: Membership, referral: Referral) -> bool:
-    """The rule: whoever gave or entered a live slip, or an admin, may void it."""
-    own = actor.id == referral.giver_id or actor.user_id == referral.created_by_id
-    return not referral.is_void and (own or actor.is_admin)
-
-
-def may_set_status(actor: Membership, referral: Referral) -> bool:
-    """The rule: the receiver (or an admin) moves a live referral's status."""
-    return not referral.is_void and (actor.id == referral.receiver_id or actor.is_admin)
-
-
-def may_correct_business(actor: Membership, business: ClosedBusiness) -> bool:
-    """The rule: the reporter or an admin corrects a live entry between two members."""
-    internal = business.thanked_id is not None and business.reporter_id is not None
-    return (
-        not business.is_void and internal and (actor.is_admin or actor.id == business.reporter_id)
-    )
-
-
-def may_void_business(actor: Membership, business: ClosedBusiness) -> bool:
-    """The rule: whoever reported or entered a live entry, or an admin, may void it."""
-    own = actor.id == business.reporter_id or actor.user_id == business.created_by_id
-    return not business.is_void and (own or actor.is_admin)
-
-
-def received_for_linking(circle: Circle, actor: Membership, since: date) -> list[Referral]:
-    """Referrals the actor received since ``since`` and not voided, newest first (to link
-    closed business to one of them)."""
-    return list(
-        db.session.execute(
-            select(Referral)
-            .where(
-                Referral.circle_id == circle.id,
-                Referral.receiver_id == actor.id,
-                Referral.giver_id.is_not(None),
-                Referral.voided_at.is_(None),
-                Referral.given_on >= since,
-            )
-            .order_by(Referral.given_on.desc(), Referral.id.desc())
-            .limit(200)
-        )
-        .unique()
-        .scalars()
     )

@@ -14,7 +14,7 @@ from circle.core.checks import EARLIEST
 from circle.core.money import minor_units, to_decimal
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, Membership
-from circle.referrals import services
+from circle.referrals import reading, services
 from circle.referrals.forms import (
     business_kind_choices,
     hotness_choices,
@@ -102,7 +102,7 @@ def _template_helpers() -> dict:
     return {
         "day_label": day_label,
         "party_name": party_name,
-        "status_label": services.status_label,
+        "status_label": reading.status_label,
         "kind_label": lambda v: label_of(kind_choices(), v),
         "hotness_label": lambda v: label_of(hotness_choices(), v),
         "sphere_label": lambda v: label_of(sphere_choices(), v) if v else "",

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from circle.auditlog import record as audit
 from circle.core.money import format_money
 from circle.models import Circle
-from circle.referrals import services
+from circle.referrals import reading
 from circle.referrals.forms import (
     business_kind_choices,
     hotness_choices,
@@ -88,7 +88,7 @@ def slip_history(circle: Circle, entity: str, entity_id: int) -> list[HistoryRow
     for entry in entries:
         for values in (entry.before or {}, entry.after or {}):
             ids.update(values.get(name) for name in MEMBER_FIELDS)
-    names = {i: m.user.name for i, m in services.members_by_id(circle, ids).items()}
+    names = {i: m.user.name for i, m in reading.members_by_id(circle, ids).items()}
     labels, actions = _field_labels(), _action_labels()
     rows = []
     for entry in entries:
@@ -124,7 +124,7 @@ def _shown(name: str, value, names: dict[int, str], currency: str) -> str:
     if name == "amount_minor":
         return format_money(int(value), currency, ui_locale())
     if name == "status":
-        return services.status_label(value)
+        return reading.status_label(value)
     if name == "kind":
         return label_of(kind_choices() + business_kind_choices(), value)
     if name == "hotness":

@@ -16,11 +16,11 @@ from flask_login import login_required
 from circle.core.checks import EARLIEST
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle
-from circle.referrals import services
+from circle.referrals import reading
 from circle.referrals.forms import (
     LedgerForm,
 )
-from circle.referrals.services import Totals
+from circle.referrals.reading import Totals
 from circle.referrals.views.common import (
     MAX_LEDGER_DAYS,
     add_error,
@@ -124,7 +124,7 @@ def ledger(circle_id: int):
         ), HTTPStatus.UNPROCESSABLE_ENTITY
     form.start.data, form.end.data, form.by.data = start, end, by
     periods = _periods(circle, start, end, by)
-    daily = services.daily_totals(circle, me.id, periods[0].first, periods[-1].last)
+    daily = reading.daily_totals(circle, me.id, periods[0].first, periods[-1].last)
     grand = _fold(periods, daily)
     return render_template(
         "referrals/ledger.html",

@@ -13,7 +13,7 @@ from circle.core.checks import EARLIEST
 from circle.core.money import parse_amount
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, ClosedBusiness, Membership, Referral
-from circle.referrals import services
+from circle.referrals import reading, services
 from circle.referrals.forms import (
     EDIT_PREFIX,
     VOID_PREFIX,
@@ -48,7 +48,7 @@ def _referral_page(
     status: int = 200,
 ):
     """Render a referral slip with its history and the forms the member may use."""
-    may_edit = services.may_correct_referral(me, referral)
+    may_edit = reading.may_correct_referral(me, referral)
     if edit_form is None and may_edit:
         edit_form = _correct_referral_form(circle, me, formdata=None, obj=referral)
     page = render_template(
@@ -58,8 +58,8 @@ def _referral_page(
         referral=referral,
         history=slip_history(circle, "referral", referral.id),
         may_edit=may_edit,
-        may_void=services.may_void_referral(me, referral),
-        may_set_status=services.may_set_status(me, referral),
+        may_void=reading.may_void_referral(me, referral),
+        may_set_status=reading.may_set_status(me, referral),
         edit_form=edit_form,
         void_form=void_form or VoidForm(formdata=None, prefix=VOID_PREFIX),
         status_form=StatusForm(formdata=None),
@@ -83,7 +83,7 @@ def _correct_referral_form(circle: Circle, me: Membership, **kwargs) -> CorrectR
 def referral(circle_id: int, referral_id: int):
     """A referral slip: details and history (the members involved and admins only)."""
     circle, me = my_circle(circle_id)
-    slip = services.visible_referral(circle, me, referral_id)
+    slip = reading.visible_referral(circle, me, referral_id)
     return _referral_page(circle, me, slip)
 
 
@@ -92,7 +92,7 @@ def referral(circle_id: int, referral_id: int):
 def correct_referral(circle_id: int, referral_id: int):
     """Correct a referral (its giver or an admin); the change is audited."""
     circle, me = my_circle(circle_id)
-    slip = services.visible_referral(circle, me, referral_id)
+    slip = reading.visible_referral(circle, me, referral_id)
     form = _correct_referral_form(circle, me)
     if not form.validate_on_submit():
         return _referral_page(
@@ -113,7 +113,7 @@ def correct_referral(circle_id: int, referral_id: int):
     _result, error = attempt(lambda: services.correct_referral(circle, me, referral_id, data))
     if error is not None:
         form_error(form, error)
-        slip = services.visible_referral(circle, me, referral_id)
+        slip = reading.visible_referral(circle, me, referral_id)
         return _referral_page(circle, me, slip, edit_form=form, status=error.status)
     flash(_("The referral was corrected."), "success")
     return redirect(url_for("referrals.referral", circle_id=circle_id, referral_id=referral_id))
@@ -124,17 +124,17 @@ def correct_referral(circle_id: int, referral_id: int):
 def set_status(circle_id: int, referral_id: int):
     """Move a received referral on: contacted, won or lost."""
     circle, me = my_circle(circle_id)
-    slip = services.visible_referral(circle, me, referral_id)
+    slip = reading.visible_referral(circle, me, referral_id)
     form = StatusForm()
     if not form.validate_on_submit():
         return _referral_page(circle, me, slip, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     wanted = form.status.data or ""
     result, error = attempt(lambda: services.set_status(circle, me, referral_id, wanted))
     if error is not None:
-        slip = services.visible_referral(circle, me, referral_id)
+        slip = reading.visible_referral(circle, me, referral_id)
         return _referral_page(circle, me, slip, action_error=error.message, status=error.status)
     flash(
-        _("The referral is now: %(status)s.", status=services.status_label(result.status)),
+        _("The referral is now: %(status)s.", status=reading.status_label(result.status)),
         "success",
     )
     return redirect_next("referrals.referral", circle_id=circle_id, referral_id=referral_id)
@@ -145,7 +145,7 @@ def set_status(circle_id: int, referral_id: int):
 def void_referral(circle_id: int, referral_id: int):
     """Void a referral with a reason; it stays visible, struck through, and counts nowhere."""
     circle, me = my_circle(circle_id)
-    slip = services.visible_referral(circle, me, referral_id)
+    slip = reading.visible_referral(circle, me, referral_id)
     form = VoidForm(prefix=VOID_PREFIX)
     if not form.validate_on_submit():
         return _referral_page(
@@ -155,7 +155,7 @@ def void_referral(circle_id: int, referral_id: int):
     _result, error = attempt(lambda: services.void_referral(circle, me, referral_id, reason))
     if error is not None:
         form_error(form, error)
-        slip = services.visible_referral(circle, me, referral_id)
+        slip = reading.visible_referral(circle, me, referral_id)
         return _referral_page(circle, me, slip, void_form=form, status=error.status)
     flash(_("The referral was voided."), "success")
     return redirect(url_for("referrals.referral", circle_id=circle_id, referral_id=referral_id))
@@ -174,7 +174,7 @@ def _business_page(
     status: int = 200,
 ):
     """Render a closed business with its history and the forms the member may use."""
-    may_edit = services.may_correct_business(me, business)
+    may_edit = reading.may_correct_business(me, business)
     if edit_form is None and may_edit:
         edit_form = _correct_business_form(
             circle,
@@ -198,7 +198,7 @@ def _business_page(
         business=business,
         history=slip_history(circle, "closed_business", business.id),
         may_edit=may_edit,
-        may_void=services.may_void_business(me, business),
+        may_void=reading.may_void_business(me, business),
         edit_form=edit_form,
         void_form=void_form or VoidForm(formdata=None, prefix=VOID_PREFIX),
         week_url=week_url(circle, week_start(circle, business.closed_on)),
@@ -212,10 +212,10 @@ def _correct_business_form(
     """The correction form of closed business with its choices."""
     form = CorrectBusinessForm(prefix=EDIT_PREFIX, **kwargs)
     members = roster(circle.id)
-    reporter = services.members_by_id(circle, {business.reporter_id}).get(business.reporter_id)
-    linkable = services.received_for_linking(circle, reporter, EARLIEST) if reporter else []
+    reporter = reading.members_by_id(circle, {business.reporter_id}).get(business.reporter_id)
+    linkable = reading.received_for_linking(circle, reporter, EARLIEST) if reporter else []
     if business.referral_id is not None and business.referral_id not in {r.id for r in linkable}:
-        linkable.append(services.referral_in(circle, business.referral_id))
+        linkable.append(reading.referral_in(circle, business.referral_id))
     form.set_choices(members, referral_choices(linkable, day_label), today_for(circle))
     form.reporter_id.choices = form.giver_id.choices[1:]
     return form
@@ -226,7 +226,7 @@ def _correct_business_form(
 def business(circle_id: int, business_id: int):
     """A closed business: details and history (the members involved and admins only)."""
     circle, me = my_circle(circle_id)
-    entry = services.visible_business(circle, me, business_id)
+    entry = reading.visible_business(circle, me, business_id)
     return _business_page(circle, me, entry)
 
 
@@ -235,7 +235,7 @@ def business(circle_id: int, business_id: int):
 def correct_business(circle_id: int, business_id: int):
     """Correct closed business (its reporter or an admin); the change is audited."""
     circle, me = my_circle(circle_id)
-    entry = services.visible_business(circle, me, business_id)
+    entry = reading.visible_business(circle, me, business_id)
     form = _correct_business_form(circle, me, entry)
     if not form.validate_on_submit():
         return _business_page(
@@ -251,7 +251,7 @@ def correct_business(circle_id: int, business_id: int):
     _result, error = attempt(correct)
     if error is not None:
         form_error(form, error)
-        entry = services.visible_business(circle, me, business_id)
+        entry = reading.visible_business(circle, me, business_id)
         return _business_page(circle, me, entry, edit_form=form, status=error.status)
     flash(_("The closed business was corrected."), "success")
     return redirect(url_for("referrals.business", circle_id=circle_id, business_id=business_id))
@@ -262,7 +262,7 @@ def correct_business(circle_id: int, business_id: int):
 def void_business(circle_id: int, business_id: int):
     """Void closed business with a reason; it then counts nowhere."""
     circle, me = my_circle(circle_id)
-    entry = services.visible_business(circle, me, business_id)
+    entry = reading.visible_business(circle, me, business_id)
     form = VoidForm(prefix=VOID_PREFIX)
     if not form.validate_on_submit():
         return _business_page(
@@ -272,7 +272,7 @@ def void_business(circle_id: int, business_id: int):
     _result, error = attempt(lambda: services.void_business(circle, me, business_id, reason))
     if error is not None:
         form_error(form, error)
-        entry = services.visible_business(circle, me, business_id)
+        entry = reading.visible_business(circle, me, business_id)
         return _business_page(circle, me, entry, void_form=form, status=error.status)
     flash(_("The closed business was voided."), "success")
     return redirect(url_for("referrals.business", circle_id=circle_id, business_id=business_id))

@@ -18,7 +18,7 @@ from circle.core.errors import DomainError
 from circle.core.money import format_money, parse_amount
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, ClosedBusiness, Membership
-from circle.referrals import services
+from circle.referrals import reading, services
 from circle.referrals.forms import (
     GIVE_PREFIX,
     THANK_PREFIX,
@@ -55,7 +55,7 @@ def _give_form(circle: Circle, me: Membership, members: list[Membership], **kwar
 def _linkable(circle: Circle, me: Membership):
     """The referrals I received that closed business can be linked to, as select options."""
     since = today_for(circle) - timedelta(days=LINK_DAYS)
-    return referral_choices(services.received_for_linking(circle, me, since), day_label)
+    return referral_choices(reading.received_for_linking(circle, me, since), day_label)
 
 
 def _thank_form(circle: Circle, me: Membership, members: list[Membership], **kwargs):
@@ -107,8 +107,8 @@ def _week_page(
     if thank_form is None:
         thank_form = _thank_form(circle, me, members, formdata=None)
         thank_form.week.data = start.isoformat()
-    referrals = services.referrals_between(circle, me, start, end, mine_only=True)
-    business = services.business_between(circle, me, start, end, mine_only=True)
+    referrals = reading.referrals_between(circle, me, start, end, mine_only=True)
+    business = reading.business_between(circle, me, start, end, mine_only=True)
     page = render_template(
         "referrals/week.html",
         circle=circle,
@@ -123,12 +123,12 @@ def _week_page(
         else None,
         next_url=week_url(circle, start + timedelta(days=7)) if start < current else None,
         current_url=week_url(circle, current),
-        totals=services.totals(circle, me.id, start, end),
+        totals=reading.totals(circle, me.id, start, end),
         given=[r for r in referrals if r.giver_id == me.id],
         received=[r for r in referrals if r.receiver_id == me.id],
         thanked=[b for b in business if b.thanked_id == me.id],
         reported=[b for b in business if b.reporter_id == me.id],
-        open_received=services.open_received(circle, me.id),
+        open_received=reading.open_received(circle, me.id),
         give_form=give_form,
         thank_form=thank_form,
         status_form=StatusForm(formdata=None),

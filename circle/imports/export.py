@@ -33,7 +33,7 @@ from circle.core.money import to_decimal
 from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.imports.formats.common import CLOSED_BUSINESS, CSV_COLUMNS, REFERRAL
-from circle.imports.services import native_key
+from circle.imports.planning import native_key
 from circle.models import Circle, ClosedBusiness, ExternalParty, Membership, Referral, User
 
 

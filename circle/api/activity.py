@@ -8,7 +8,6 @@ from __future__ import annotations
 from circle.activity import services
 from circle.api.endpoint import current_user, endpoint
 from circle.api.referrals import period
-from circle.api.schemas import PeriodQuery
 from circle.api.schemas_activity import (
     CreditIn,
     CreditList,
@@ -17,6 +16,7 @@ from circle.api.schemas_activity import (
     OneToOneList,
     OneToOneOut,
 )
+from circle.api.schemas_referrals import PeriodQuery
 from circle.circles.access import circle_for_user
 
 ONE_TO_ONES = "/circles/<int:circle_id>/one-to-ones"

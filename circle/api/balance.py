@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from circle.api.endpoint import current_user, endpoint
-from circle.api.schemas import BalanceOut, BalanceQuery
+from circle.api.schemas_balance import BalanceOut, BalanceQuery
 from circle.balance.periods import Period, period_for
 from circle.balance.services import Balance, compute
 from circle.balance.visibility import visible_balance

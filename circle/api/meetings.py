@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 
 from circle.api.endpoint import current_user, endpoint
-from circle.api.schemas import PeriodQuery
 from circle.api.schemas_meetings import (
     AttendanceIn,
     AttendanceOut,
@@ -22,6 +21,7 @@ from circle.api.schemas_meetings import (
     WeekReportOut,
     week_report_payload,
 )
+from circle.api.schemas_referrals import PeriodQuery
 from circle.circles.access import circle_for_user
 from circle.core.checks import check_range
 from circle.core.errors import NotFound

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from circle.api.endpoint import current_user, endpoint
-from circle.api.schemas import (
+from circle.api.schemas_referrals import (
     BusinessIn,
     BusinessList,
     BusinessOut,

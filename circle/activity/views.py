@@ -8,6 +8,8 @@ on the field it concerns.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -28,9 +30,6 @@ from circle.referrals.views import day_label
 from circle.web.boundary import attempt, form_error, my_circle
 
 bp = Blueprint("activity", __name__)
-
-#: Status of a page re-rendered because a form did not validate.
-INVALID = 422
 
 
 def _met_form(circle: Circle, me: Membership, **kwargs) -> OneToOneForm:
@@ -90,7 +89,7 @@ def record_one_to_one(circle_id: int):
     circle, me = my_circle(circle_id)
     form = _met_form(circle, me)
     if not form.validate_on_submit():
-        return _page(circle, me, met_form=form, status=INVALID)
+        return _page(circle, me, met_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     data = services.OneToOneInput(
         other_id=form.other_id.data, met_on=form.met_on.data, note=form.note.data or ""
     )
@@ -124,7 +123,7 @@ def add_credit(circle_id: int):
     circle, me = my_circle(circle_id)
     form = _credit_form(circle)
     if not form.validate_on_submit():
-        return _page(circle, me, credit_form=form, status=INVALID)
+        return _page(circle, me, credit_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     data = services.CreditInput(
         topic=form.topic.data or "", minutes=form.minutes.data, completed_on=form.completed_on.data
     )
@@ -149,7 +148,9 @@ def _void(circle: Circle, me: Membership, target: str, action, entry_id: int):
     """Void an entry with the posted reason; a refusal shows on that row's form."""
     form = VoidForm(prefix=VOID_PREFIX)
     if not form.validate_on_submit():
-        return _page(circle, me, void_form=form, void_target=target, status=INVALID)
+        return _page(
+            circle, me, void_form=form, void_target=target, status=HTTPStatus.UNPROCESSABLE_ENTITY
+        )
     reason = form.reason.data or ""
     _result, error = attempt(lambda: action(circle, me, entry_id, reason))
     if error is not None:

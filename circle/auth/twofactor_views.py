@@ -31,7 +31,7 @@ from circle.circles.access import active_membership
 from circle.core.security import is_safe_next
 from circle.extensions import db, limiter
 from circle.models import User
-from circle.web.boundary import attempt, current_member, form_error, redirect_next
+from circle.web.boundary import attempt, form_error, logged_in_user, redirect_next
 
 bp = Blueprint("twofactor", __name__)
 
@@ -131,7 +131,7 @@ def _render_login_code(form: LoginCodeForm, status: int):
 @login_required
 def setup():
     """Two-factor login on the account: enrol (QR code and secret) or manage it."""
-    user = current_member()
+    user = logged_in_user()
     if twofactor.is_enabled(user):
         return _render_manage()
     return _render_enrol(EnableForm(formdata=None), 200)
@@ -153,7 +153,7 @@ def _enrolment_secret() -> str:
 
 def _render_enrol(form: EnableForm, status: int):
     """Show the enrolment page with the QR code, the secret and the ``otpauth://`` URI."""
-    user = current_member()
+    user = logged_in_user()
     secret = _enrolment_secret()
     uri = twofactor.provisioning_uri(user, secret)
     body = render_template(
@@ -173,7 +173,7 @@ def _render_manage(
     status: int = 200,
 ):
     """Show the page of a user with two-factor login: new recovery codes, switch off."""
-    user = current_member()
+    user = logged_in_user()
     body = render_template(
         "auth/twofactor_manage.html",
         codes_form=codes_form or PasswordAndCodeForm(formdata=None, prefix="codes"),
@@ -202,7 +202,7 @@ def enable():
     if not form.validate_on_submit():
         return _render_enrol(form, 422)
     secret = twofactor.unseal(session.get(ENROLMENT))
-    codes, refusal = attempt(lambda: twofactor.enable(current_member(), secret, form.code.data))
+    codes, refusal = attempt(lambda: twofactor.enable(logged_in_user(), secret, form.code.data))
     if refusal is not None:
         form_error(form, refusal)
         form.code.data = ""
@@ -221,7 +221,7 @@ def _with_password_and_code(prefix: str, action):
     if not form.validate_on_submit():
         return None, _render_manage(**{f"{prefix}_form": form}, status=422)
     result, refusal = attempt(
-        lambda: action(current_member(), form.current_password.data, form.code.data)
+        lambda: action(logged_in_user(), form.current_password.data, form.code.data)
     )
     if refusal is not None:
         form_error(form, refusal)
@@ -270,7 +270,7 @@ def require_where_circle_demands():
         return None
     if not current_user.is_authenticated:
         return None
-    membership = active_membership(current_member(), circle_id)
+    membership = active_membership(logged_in_user(), circle_id)
     if not twofactor.must_enrol(membership):
         return None
     flash(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from http import HTTPStatus
 
 from babel.dates import format_interval
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
@@ -35,8 +36,6 @@ from circle.web.boundary import ui_locale as _locale
 
 bp = Blueprint("balance", __name__)
 
-#: Status of a page whose period did not parse.
-INVALID = 422
 #: Heat buckets of the matrix cells (CSS classes .heat-0 ... .heat-9).
 HEAT_BUCKETS = 10
 #: How many lopsided pairs the overview lists before folding the rest away.
@@ -218,7 +217,7 @@ def _render(template: str, analysis: Analysis, keep: dict | None = None, **conte
         presets=presets(keep),
         **context,
     )
-    return page, (200 if period is not None else INVALID)
+    return page, (200 if period is not None else HTTPStatus.UNPROCESSABLE_ENTITY)
 
 
 # --- the overview ------------------------------------------------------------------------

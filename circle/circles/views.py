@@ -26,8 +26,7 @@ from circle.membership.forms import ApplicationForm
 from circle.membership.professions import list_professions
 from circle.membership.services import live_membership
 from circle.roles.permissions import require
-from circle.web.boundary import current_member as _me
-from circle.web.boundary import form_error
+from circle.web.boundary import form_error, logged_in_user
 
 bp = Blueprint("circles", __name__)
 
@@ -52,7 +51,7 @@ def _seat_numbers(limit: int, taken: int) -> dict[str, int]:
 @login_required
 def index():
     """My circles with my role, and my open applications and waitlist places."""
-    memberships = access.circles_of(_me())
+    memberships = access.circles_of(logged_in_user())
     counts = access.seats_taken_by_circle([m.circle_id for m in memberships])
     seats = {
         m.circle_id: _seat_numbers(m.circle.seat_limit, counts[m.circle_id]) for m in memberships
@@ -72,7 +71,7 @@ def create():
         try:
             with unit_of_work(db.session):
                 circle = services.create_circle(
-                    _me(), form.to_settings(), profession_name=form.profession.data or ""
+                    logged_in_user(), form.to_settings(), profession_name=form.profession.data or ""
                 )
                 circle_id, name = circle.id, circle.name
         except DomainError as error:
@@ -90,7 +89,7 @@ def create():
 @login_required
 def show(circle_id: int):
     """The roster of a circle and its open seats (members only; others get 404)."""
-    circle, me = access.circle_for_user(_me(), circle_id)
+    circle, me = access.circle_for_user(logged_in_user(), circle_id)
     members = access.roster(circle.id)
     taken = access.seats_taken(circle.id)  # seats reserved for invitees count too
     return render_template(
@@ -106,7 +105,7 @@ def show(circle_id: int):
 @login_required
 def settings(circle_id: int):
     """Edit a circle's settings (``edit_settings``; other members 403, other circles 404)."""
-    circle, me = access.circle_for_user(_me(), circle_id)
+    circle, me = access.circle_for_user(logged_in_user(), circle_id)
     require(me, "edit_settings")
     form = CircleSettingsForm(circle=circle)
     status = 200
@@ -135,7 +134,7 @@ def settings(circle_id: int):
 @login_required
 def directory():
     """Every circle with its open seats, for users looking for one to join."""
-    mine = {m.circle_id: m for m in access.circles_of(_me())}
+    mine = {m.circle_id: m for m in access.circles_of(logged_in_user())}
     rows = [
         (circle, _seat_numbers(circle.seat_limit, taken)) for circle, taken in access.directory()
     ]
@@ -155,7 +154,7 @@ def show_public(circle_id: int):
         (m.profession.name for m in access.roster(circle.id) if m.holds_seat),
         key=str.casefold,
     )
-    membership = live_membership(circle.id, _me().id)
+    membership = live_membership(circle.id, logged_in_user().id)
     return render_template(
         "circles/public.html",
         circle=circle,

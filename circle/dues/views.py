@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from http import HTTPStatus
 
 from babel.numbers import format_currency, format_decimal, get_currency_name
 from flask import (
@@ -55,8 +56,6 @@ from circle.web.boundary import ui_locale as _locale
 
 bp = Blueprint("dues", __name__)
 
-#: Status of a page re-rendered because a form did not validate.
-INVALID = 422
 #: Where the member page's forms continue: Stripe Checkout and the Billing Portal (303).
 STRIPE_PAGES = ("https://checkout.stripe.com", "https://billing.stripe.com")
 #: The filters of the dues list.
@@ -321,7 +320,7 @@ def set_plan(circle_id: int):
     circle, me = _admin_of(circle_id)
     form = PlanForm()
     if not form.validate():
-        return _render_admin(circle, me, plan_form=form, status=INVALID)
+        return _render_admin(circle, me, plan_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     try:
         with unit_of_work(db.session):
             amount = parse_amount(form.amount.data, circle.currency, _locale(), field="amount")
@@ -357,7 +356,7 @@ def record_payment(circle_id: int):
     form = ManualPaymentForm()
     _member_choices(form, services.dues_list(circle))
     if not form.validate():
-        return _render_admin(circle, me, payment_form=form, status=INVALID)
+        return _render_admin(circle, me, payment_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     try:
         with unit_of_work(db.session):
             services.record_manual_payment(
@@ -423,7 +422,7 @@ def payoff(circle_id: int):
             target = {"from": form.start, "to": form.end}.get(error.field or "", form.period)
             target.errors = [*target.errors, error.message]
     if period is None:
-        status = INVALID
+        status = HTTPStatus.UNPROCESSABLE_ENTITY
         rows = []
     else:
         form.period.data, form.start.data, form.end.data = period.kind, period.start, period.end

@@ -31,8 +31,7 @@ from circle.db import unit_of_work
 from circle.extensions import db, limiter
 from circle.imports import export, services, storage
 from circle.imports.forms import ConfirmForm, ExportForm, UploadForm
-from circle.web.boundary import current_member as _me
-from circle.web.boundary import form_error
+from circle.web.boundary import form_error, logged_in_user
 from circle.web.edge import larger_body
 
 bp = Blueprint("imports", __name__)
@@ -56,7 +55,7 @@ def _upload_page(circle, form, status: int):
 @limiter.limit(configured("IMPORTS"), key_func=user_or_address, methods=["POST"])
 def upload(circle_id: int):
     """Upload a file and see what it would import (admins; nothing is written yet)."""
-    circle, _me_member = services.admin_circle(_me(), circle_id)
+    circle, _me_member = services.admin_circle(logged_in_user(), circle_id)
     _limit_upload()
     form = UploadForm()
     if request.method == "GET":
@@ -95,7 +94,7 @@ def upload(circle_id: int):
 @limiter.limit(configured("IMPORTS"), key_func=user_or_address)
 def confirm(circle_id: int):
     """Import the previewed file: all rows or none."""
-    circle, _me_member = services.admin_circle(_me(), circle_id)
+    circle, _me_member = services.admin_circle(logged_in_user(), circle_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The upload has expired. Please upload the file again."), "error")
@@ -110,11 +109,15 @@ def confirm(circle_id: int):
         data = storage.load(circle.id, form.sha.data)
         with unit_of_work(db.session):
             summary = services.commit(
-                circle, _me(), data, filename=form.filename.data or "", slip_date=slip_date
+                circle,
+                logged_in_user(),
+                data,
+                filename=form.filename.data or "",
+                slip_date=slip_date,
             )
             import_id, added = summary.import_id, summary.added
     except services.ImportRejected as error:
-        circle, _me_member = services.admin_circle(_me(), circle_id)
+        circle, _me_member = services.admin_circle(logged_in_user(), circle_id)
         return render_template(
             "imports/preview.html",
             circle=circle,
@@ -134,7 +137,7 @@ def confirm(circle_id: int):
 @login_required
 def result(circle_id: int, import_id: int):
     """What one import added (admins)."""
-    circle, _me_member = services.admin_circle(_me(), circle_id)
+    circle, _me_member = services.admin_circle(logged_in_user(), circle_id)
     record = services.import_in(circle, import_id)
     return render_template("imports/result.html", circle=circle, record=record)
 
@@ -148,7 +151,7 @@ def _export_page(circle, me, form, status: int):
 @login_required
 def export_page(circle_id: int):
     """Choose the period of a CSV export (admins: every entry; members: their own)."""
-    circle, me = circle_for_user(_me(), circle_id)
+    circle, me = circle_for_user(logged_in_user(), circle_id)
     form = ExportForm(formdata=None)
     form.end.data = today_for(circle)
     return _export_page(circle, me, form, 200)
@@ -158,7 +161,7 @@ def export_page(circle_id: int):
 @login_required
 def export_csv(circle_id: int):
     """Download referrals and closed business of a period as CSV (``?from=&to=``)."""
-    circle, me = circle_for_user(_me(), circle_id)
+    circle, me = circle_for_user(logged_in_user(), circle_id)
     form = ExportForm(request.args)
     if not form.validate():
         return _export_page(circle, me, form, 422)

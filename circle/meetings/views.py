@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from http import HTTPStatus
 
 from babel.dates import format_interval
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
@@ -40,7 +41,6 @@ from circle.web.boundary import ui_locale as _locale
 
 bp = Blueprint("meetings", __name__)
 
-INVALID = 422
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -124,7 +124,7 @@ def cancel(circle_id: int, meeting_id: int):
     require(me, "manage_meetings")
     form = CancelMeetingForm()
     if not form.validate_on_submit():
-        return _meeting_page(circle, me, meeting, form, INVALID)
+        return _meeting_page(circle, me, meeting, form, HTTPStatus.UNPROCESSABLE_ENTITY)
     _done, error = attempt(
         lambda: services.cancel_meeting(circle, me, meeting_id, form.reason.data)
     )
@@ -186,7 +186,7 @@ def attendance(circle_id: int, meeting_id: int):
                 url_for("meetings.attendance", circle_id=circle.id, meeting_id=meeting.id)
             )
     elif form.is_submitted():
-        status = INVALID
+        status = HTTPStatus.UNPROCESSABLE_ENTITY
     return render_template(
         "meetings/attendance.html",
         circle=circle,

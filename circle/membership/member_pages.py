@@ -18,7 +18,7 @@ from circle.extensions import limiter
 from circle.membership import applications, invitations, services
 from circle.membership.forms import ActionForm, ApplicationForm
 from circle.models import Membership
-from circle.web.boundary import attempt, current_member
+from circle.web.boundary import attempt, logged_in_user
 
 
 def checked_action_form() -> bool:
@@ -109,7 +109,7 @@ def apply(circle_id: int):
     membership, error = attempt(
         lambda: applications.submit_application(
             circle,
-            current_member(),
+            logged_in_user(),
             form.profession.data,
             waitlist=bool(form.waitlist.data),
             sponsor_email=form.sponsor_email.data or "",

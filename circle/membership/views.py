@@ -9,6 +9,7 @@ members get 403 on the admin pages.
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -37,9 +38,6 @@ from circle.web.boundary import my_admin_circle as _admin_circle
 bp = Blueprint("membership", __name__)
 
 T = TypeVar("T")
-
-#: Status of a page re-rendered because a form did not validate.
-INVALID = 422
 
 
 def _manage_url(circle_id: int) -> str:
@@ -111,7 +109,7 @@ def _admin_action(
     """
     circle, actor = _admin_circle(circle_id)
     if not member_pages.checked_action_form():
-        return _render_manage(circle, status=INVALID)
+        return _render_manage(circle, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     result, error = attempt(lambda: action(circle, actor))
     if error is not None:
         return _action_refused(circle, section, error)
@@ -134,7 +132,7 @@ def add(circle_id: int):
     circle, actor = _admin_circle(circle_id)
     form = AddMemberForm(prefix=ADD_PREFIX)
     if not form.validate_on_submit():
-        return _render_manage(circle, add_form=form, status=INVALID)
+        return _render_manage(circle, add_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     invitation, error = attempt(
         lambda: invitations.add_member(
             circle, actor, form.email.data, form.name.data, form.profession.data
@@ -163,7 +161,7 @@ def invite(circle_id: int):
     circle, actor = _admin_circle(circle_id)
     form = InviteForm(prefix=INVITE_PREFIX)
     if not form.validate_on_submit():
-        return _render_manage(circle, invite_form=form, status=INVALID)
+        return _render_manage(circle, invite_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     result, error = attempt(
         lambda: invitations.invite(
             circle, actor, form.email.data, form.name.data, form.profession.data
@@ -197,7 +195,9 @@ def change_profession(circle_id: int, member_id: int):
     form = ProfessionForm(prefix=profession_prefix(member_id))
     if not form.validate_on_submit():
         services.member_in_circle(circle.id, member_id)  # another circle's id: 404
-        return _render_manage(circle, failed_profession=(member_id, form), status=INVALID)
+        return _render_manage(
+            circle, failed_profession=(member_id, form), status=HTTPStatus.UNPROCESSABLE_ENTITY
+        )
     membership, error = attempt(
         lambda: services.change_profession(circle, actor, member_id, form.profession.data)
     )
@@ -224,7 +224,9 @@ def set_role(circle_id: int, member_id: int):
     if not form.validate_on_submit():
         services.member_in_circle(circle.id, member_id)
         message = "; ".join(form.role.errors) or _("The form could not be read.")
-        return _render_manage(circle, action_error=("members", message), status=INVALID)
+        return _render_manage(
+            circle, action_error=("members", message), status=HTTPStatus.UNPROCESSABLE_ENTITY
+        )
     membership, error = attempt(lambda: services.set_role(circle, actor, member_id, form.role.data))
     if error is not None:
         return _action_refused(circle, "members", error)
@@ -293,7 +295,7 @@ def _decision_refused(
     failed_decline: tuple[int, DeclineForm] | None = None,
 ):
     """Re-render the page the decision was sent from with the refusal."""
-    status = error.status if error is not None else INVALID
+    status = error.status if error is not None else HTTPStatus.UNPROCESSABLE_ENTITY
     message = None
     if failed_decline is None:
         message = error.message if error else _("The form could not be read. Please try again.")

@@ -23,7 +23,7 @@ from circle.extensions import db, limiter
 from circle.privacy import erase
 from circle.privacy.export import export_data
 from circle.privacy.forms import EraseForm, ExportForm
-from circle.web.boundary import current_member, form_error
+from circle.web.boundary import form_error, logged_in_user
 
 bp = Blueprint("privacy", __name__)
 
@@ -37,7 +37,7 @@ def index():
 
 def _render(form: EraseForm, status: int):
     """Show the privacy page with the deletion form."""
-    user = current_member()
+    user = logged_in_user()
     body = render_template(
         "privacy/index.html",
         export_form=ExportForm(formdata=None),
@@ -62,7 +62,7 @@ def export():
     if not form.validate_on_submit():
         flash(_("The download has expired. Please try again."), "error")
         return redirect(url_for("privacy.index"))
-    data = export_data(current_member())
+    data = export_data(logged_in_user())
     day = data["exported_at"][:10]
     response = current_app.response_class(
         json.dumps(data, ensure_ascii=False, indent=2),
@@ -82,8 +82,8 @@ def delete():
         return _render(form, 422)
     try:
         with unit_of_work(db.session):
-            require_code(current_member(), form.code.data)
-            erase.erase_account(current_member(), form.password.data, form.confirmation.data)
+            require_code(logged_in_user(), form.code.data)
+            erase.erase_account(logged_in_user(), form.password.data, form.confirmation.data)
     except DomainError as error:
         form_error(form, error)
         form.password.data = ""

@@ -3,6 +3,8 @@ chapter's traffic lights, and the point table editor (permission ``edit_settings
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -20,8 +22,6 @@ from circle.scores.table import AREA_LABELS, AREAS, THRESHOLD_LABELS, table_for
 from circle.web.boundary import form_error, my_circle
 
 bp = Blueprint("scores", __name__)
-
-INVALID = 422
 
 
 def _score_page(circle: Circle, me: Membership, member: Membership):
@@ -104,7 +104,7 @@ def table(circle_id: int):
         form.red_min.data = circle.score_red_min
         return _table_page(circle, me, form)
     if not form.validate_on_submit():
-        return _table_page(circle, me, form, INVALID)
+        return _table_page(circle, me, form, HTTPStatus.UNPROCESSABLE_ENTITY)
     try:
         with unit_of_work(db.session):
             update_score_settings(

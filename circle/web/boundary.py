@@ -112,14 +112,14 @@ def attempt(action: Callable[[], T]) -> tuple[T | None, DomainError | None]:
         return None, error
 
 
-def current_member() -> User:
+def logged_in_user() -> User:
     """The logged-in user as a model object (not Flask-Login's proxy)."""
     return current_user._get_current_object()
 
 
 def my_circle(circle_id: int) -> tuple[Circle, Membership]:
     """The circle and my active membership in it; anyone else gets 404."""
-    return circle_for_user(current_member(), circle_id)
+    return circle_for_user(logged_in_user(), circle_id)
 
 
 def my_admin_circle(circle_id: int) -> tuple[Circle, Membership]:

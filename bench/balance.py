@@ -56,13 +56,13 @@ from bench.support import ensure_database, fresh_schema  # noqa: E402
 from circle import create_app  # noqa: E402
 from circle.auth.services import create_api_token  # noqa: E402
 from circle.config import _normalise_database_url  # noqa: E402
+from circle.core.checks import EARLIEST  # noqa: E402
 from circle.core.security import hash_password  # noqa: E402
 from circle.core.weeks import today_for  # noqa: E402
 from circle.db import unit_of_work, utcnow  # noqa: E402
 from circle.extensions import db  # noqa: E402
 from circle.membership.services import get_or_create_profession  # noqa: E402
 from circle.models import Circle, ClosedBusiness, Membership, Referral, User  # noqa: E402
-from circle.referrals.services import EARLIEST  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/circle_bench_balance"
 PASSWORD = "bench password 2026"

@@ -5,8 +5,9 @@ from fractions import Fraction
 
 import pytest
 
-from circle.balance.periods import Period, period_for
+from circle.balance.periods import period_for
 from circle.balance.services import compute, lopsidedness
+from circle.core.periods import Period
 from circle.referrals import services as rs
 
 JUNE = Period(date(2026, 6, 1), date(2026, 6, 30))

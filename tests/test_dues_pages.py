@@ -507,7 +507,7 @@ def test_payoff_for_the_admin_lists_every_member(app, client, auth, payoff_data)
 
 
 def test_payoff_queries_group_by_member(app, payoff_data):
-    from circle.balance.periods import Period
+    from circle.core.periods import Period
     from circle.dues import payoff
 
     c = payoff_data

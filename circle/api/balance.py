@@ -12,11 +12,12 @@ from fractions import Fraction
 
 from circle.api.endpoint import current_user, endpoint
 from circle.api.schemas_balance import BalanceOut, BalanceQuery
-from circle.balance.periods import Period, period_for
+from circle.balance.periods import period_for
 from circle.balance.services import Balance, compute
 from circle.balance.visibility import visible_balance
 from circle.circles.access import circle_for_user
 from circle.core.money import plain_amount
+from circle.core.periods import Period
 from circle.models import Circle
 
 #: Decimals of the lopsidedness in JSON.

@@ -1,47 +1,18 @@
-"""Periods of the analyses, in the circle's calendar."""
+"""The periods the analyses offer, in the circle's calendar (``circle.core.periods.Period``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
+from circle.core.checks import EARLIEST
 from circle.core.errors import ValidationFailed
-from circle.core.weeks import shift, today_for
+from circle.core.periods import Period, add_months
+from circle.core.weeks import today_for
 from circle.models import Circle
 
-#: The analyses never look before this day (no slip can be older).
-EARLIEST = date(2000, 1, 1)
 PERIOD_KINDS = ("six_months", "twelve_months", "all", "custom")
-
-
-@dataclass(frozen=True)
-class Period:
-    """An inclusive range of days, and the kind it was chosen as."""
-
-    start: date
-    end: date
-    kind: str = "custom"
-
-    @property
-    def days(self) -> int:
-        """How many days the period covers."""
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Period:
-        """The period of the same length just before this one."""
-        end = shift(self.start, -1)
-        if self.kind in ("six_months", "twelve_months"):
-            months = 6 if self.kind == "six_months" else 12
-            return Period(_add_months(self.start, -months), end, self.kind)
-        return Period(max(EARLIEST, shift(end, -(self.days - 1))), end, self.kind)
-
-
-def _add_months(day: date, months: int) -> date:
-    """The first of the month ``months`` away from ``day``'s month."""
-    index = day.year * 12 + (day.month - 1) + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def period_for(
@@ -61,9 +32,7 @@ def period_for(
     first_of_month = today.replace(day=1)
     if kind in ("six_months", "twelve_months"):
         months = 6 if kind == "six_months" else 12
-        return Period(
-            _add_months(first_of_month, -months), first_of_month - timedelta(days=1), kind
-        )
+        return Period(add_months(first_of_month, -months), first_of_month - timedelta(days=1), kind)
     if kind == "all":
         return Period(EARLIEST, today, kind)
     if kind != "custom":

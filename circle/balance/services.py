@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from sqlalchemy import case, func, select
 
-from circle.balance.periods import Period
+from circle.core.periods import Period
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, Membership, Referral
 

@@ -24,13 +24,14 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from circle.balance.forms import PeriodForm, period_choices
-from circle.balance.periods import Period, period_for
+from circle.balance.periods import period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
 from circle.circles.access import circle_for_user
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.money import format_money, to_decimal
+from circle.core.periods import Period
 from circle.models import Circle, Membership
 from circle.web.boundary import ui_locale as _locale
 

@@ -1,6 +1,6 @@
 """Does membership pay off? Dues paid vs revenue received through circle referrals.
 
-For a period (``circle.balance.periods.Period``) and each member: the dues paid
+For a period (``circle.core.periods.Period``) and each member: the dues paid
 (payments whose ``paid_on`` lies in the period) and the revenue the member received
 through referrals (closed business the member reported, not voided, closed in the
 period). Each side is one GROUP BY query, whatever the size of the circle.
@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from sqlalchemy import func, select
 
-from circle.balance.periods import Period
+from circle.core.periods import Period
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, Membership, Payment
 

@@ -35,11 +35,12 @@ from wtforms import SelectChoice
 
 from circle import CONTENT_SECURITY_POLICY
 from circle.balance.forms import PeriodForm
-from circle.balance.periods import Period, period_for
+from circle.balance.periods import period_for
 from circle.core.csv_export import csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.ids import id_arg
 from circle.core.money import minor_units, parse_amount, to_decimal
+from circle.core.periods import Period
 from circle.core.weeks import shift, today_for
 from circle.db import unit_of_work
 from circle.dues import checkout as stripe_checkout

@@ -30,10 +30,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from circle.balance.periods import Period, period_for
+from circle.balance.periods import period_for
 from circle.circles.access import owned, roster
 from circle.core.errors import Forbidden, NotFound
 from circle.core.money import minor_units
+from circle.core.periods import Period
 from circle.extensions import db
 from circle.models import (
     Attendance,

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from circle.core.checks import EARLIEST
+from circle.core.periods import Period, add_months
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle
 from circle.referrals import reading
@@ -33,23 +34,16 @@ from circle.web.boundary import my_circle, ui_locale
 
 
 @dataclass
-class Period:
+class LedgerRow:
     """A week or month of the ledger with my totals."""
 
-    first: date
-    last: date
+    period: Period
     label: str
     url: str | None
     totals: Totals
 
 
-def _month_start(day: date, months_back: int = 0) -> date:
-    """The first day of the month ``months_back`` months before ``day``'s month."""
-    index = day.year * 12 + day.month - 1 - months_back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _periods(circle: Circle, start: date, end: date, by: str) -> list[Period]:
+def _periods(circle: Circle, start: date, end: date, by: str) -> list[LedgerRow]:
     """The weeks (circle weeks) or months that cover start..end, oldest first."""
     periods = []
     if by == "week":
@@ -60,32 +54,32 @@ def _periods(circle: Circle, start: date, end: date, by: str) -> list[Period]:
             last = first + min(timedelta(days=6), date.max - first)
             label = format_interval(first, last, "yMMMd", locale=ui_locale())
             url = week_url(circle, first) if first <= current else None
-            periods.append(Period(first, last, label, url, Totals()))
+            periods.append(LedgerRow(Period(first, last), label, url, Totals()))
             if last == date.max:
                 break
             first = last + timedelta(days=1)
     else:
-        first = _month_start(start)
+        first = add_months(start, 0)
         while first <= end:
             last = first.replace(day=monthrange(first.year, first.month)[1])
             label = format_skeleton("yMMMM", first, locale=ui_locale())
-            periods.append(Period(first, last, label, None, Totals()))
+            periods.append(LedgerRow(Period(first, last), label, None, Totals()))
             if last == date.max:
                 break
             first = last + timedelta(days=1)
     return periods
 
 
-def _fold(periods: list[Period], daily: dict[date, Totals]) -> Totals:
+def _fold(periods: list[LedgerRow], daily: dict[date, Totals]) -> Totals:
     """Add the days into their periods; return the grand total."""
     grand = Totals()
     index = 0
     for day in sorted(daily):
-        while index < len(periods) and periods[index].last < day:
+        while index < len(periods) and periods[index].period.end < day:
             index += 1
         if index == len(periods):
             break
-        if day < periods[index].first:
+        if day < periods[index].period.start:
             continue
         for target in (periods[index].totals, grand):
             target.given += daily[day].given
@@ -105,7 +99,7 @@ def ledger(circle_id: int):
     valid = form.validate()
     by = form.by.data if form.by.data in ("week", "month") else "month"
     end = form.end.data or today
-    start = form.start.data or _month_start(end, 11)
+    start = form.start.data or add_months(end, -11)
     if valid and start > end:
         add_error(form.start, _("The start must not be after the end."))
         valid = False
@@ -124,7 +118,7 @@ def ledger(circle_id: int):
         ), HTTPStatus.UNPROCESSABLE_ENTITY
     form.start.data, form.end.data, form.by.data = start, end, by
     periods = _periods(circle, start, end, by)
-    daily = reading.daily_totals(circle, me.id, periods[0].first, periods[-1].last)
+    daily = reading.daily_totals(circle, me.id, periods[0].period.start, periods[-1].period.end)
     grand = _fold(periods, daily)
     return render_template(
         "referrals/ledger.html",

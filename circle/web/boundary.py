@@ -43,7 +43,7 @@ def circle_page(
     Login required; ``me`` is the user's active membership in the route's ``circle_id``
     (404 for anyone else); ``permission`` (a key of ``PERMISSIONS``) or ``admin`` is
     checked before the view runs (403). A GET runs as it is (it must not write: see
-    tests/test_get_never_writes.py); other methods run in one transaction committed once
+    tests/security/test_get_never_writes.py); other methods run in one transaction committed once
     when the answer is below 400, rolled back otherwise.
     """
 

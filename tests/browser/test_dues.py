@@ -11,8 +11,8 @@ import pytest
 from babel.dates import format_date
 from playwright.sync_api import expect
 
+from tests.dues.test_stripe_checkout import API_VERSION, RecordingHTTPClient
 from tests.factories import PASSWORD
-from tests.test_stripe_checkout import API_VERSION, RecordingHTTPClient
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,350 @@
+"""Import and export through the pages, the API and the CLI: rights, previews, refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from circle.extensions import db as _db
+from circle.models import ClosedBusiness, ExternalParty, Import, OtherSlip, Referral
+from tests.imports.test_imports import BILLION_LAUGHS, METADATA_PREVIEW, fixture
+from tests.pages import page_forms, text
+
+NAMES = ("Bernd Meyer", "Clara Wolf", "Dieter Koch")
+
+
+@pytest.fixture
+def world(app, make, tmp_path):
+    """The fixtures' circle (admin Anna Schmidt), a plain member, and another circle's admin."""
+    app.config["IMPORT_FOLDER"] = str(tmp_path / "uploads")
+    admin = make.user(name="Anna Schmidt", locale="en")
+    circle = make.circle(admin=admin)
+    members = [make.member(circle, make.user(name=n, locale="en")) for n in NAMES]
+    outsider = make.user(name="Otto Anders", locale="en")
+    make.circle(admin=outsider)
+    return {"circle": circle, "admin": admin, "member": members[0].user, "outsider": outsider}
+
+
+def counts(app) -> tuple[int, ...]:
+    """Rows of the import tables."""
+    with app.app_context():
+        return tuple(
+            _db.session.execute(select(func.count()).select_from(m)).scalar_one()
+            for m in (Referral, ClosedBusiness, OtherSlip, ExternalParty, Import)
+        )
+
+
+def upload(client, circle_id, name="bni_slips_metadata.xls", day="2025-03-05", data=None):
+    """Send the upload form (with the page's CSRF token)."""
+    page = client.get(f"/circles/{circle_id}/import")
+    assert page.status_code == 200
+    form = next(f for f in page_forms(page.get_data(as_text=True)) if "file" in f["fields"])
+    payload = {
+        "csrf_token": form["fields"]["csrf_token"],
+        "date": day,
+        "file": (io.BytesIO(data if data is not None else fixture(name)), name),
+    }
+    return client.post(
+        f"/circles/{circle_id}/import", data=payload, content_type="multipart/form-data"
+    )
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def test_admin_previews_then_confirms_an_import(app, client, auth, world):
+    circle = world["circle"]
+    auth.login(world["admin"])
+    show = text(client.get(f"/circles/{circle.id}"))
+    assert f"/circles/{circle.id}/import" in show and f"/circles/{circle.id}/export" in show
+
+    preview = upload(client, circle.id)
+    body = text(preview)
+    assert preview.status_code == 200
+    assert "Gerda Extern" in body and "Import preview" in body
+    assert counts(app) == (0, 0, 0, 0, 0)
+    confirm = next(
+        f for f in page_forms(body) if f["action"] == f"/circles/{circle.id}/import/confirm"
+    )
+    assert confirm["fields"]["date"] == "2025-03-05"
+
+    done = client.post(confirm["action"], data=confirm["fields"])
+    assert done.status_code == 302
+    assert counts(app) == (4, 4, 3, 1, 1)
+    result = client.get(done.headers["Location"])
+    assert result.status_code == 200
+    assert "11 entries were added" in text(result)
+
+    # Confirming the same upload again finds nothing new to add (and the file is gone).
+    again = client.post(confirm["action"], data=confirm["fields"])
+    assert again.status_code == 302 and again.headers["Location"].endswith("/import")
+    assert counts(app) == (4, 4, 3, 1, 1)
+    second = text(upload(client, circle.id))
+    assert "Nothing new to import" in second
+    assert not [f for f in page_forms(second) if f["action"].endswith("/import/confirm")]
+
+
+def test_preview_lists_row_errors_and_offers_no_confirmation(app, client, auth, world):
+    auth.login(world["admin"])
+    response = upload(client, world["circle"].id, name="bni_slips_bad.xls")
+    body = text(response)
+    assert response.status_code == 200
+    assert "6 rows have errors; nothing was imported." in body
+    assert "zwölf is not an amount." in body
+    assert not [f for f in page_forms(body) if f["action"].endswith("/import/confirm")]
+    assert counts(app) == (0, 0, 0, 0, 0)
+
+
+def test_unreadable_uploads_are_refused_on_the_form(app, client, auth, world):
+    auth.login(world["admin"])
+    response = upload(client, world["circle"].id, data=BILLION_LAUGHS)
+    assert response.status_code == 422
+    assert "The file declares XML entities or a DTD, which are not allowed." in text(response)
+    garbage = upload(client, world["circle"].id, data=b"\xff\xfe\x00garbage" * 50)
+    assert garbage.status_code == 422
+    assert "nor a CSV file in UTF-8" in text(garbage)
+    missing_date = upload(client, world["circle"].id, day="")
+    assert missing_date.status_code == 422
+    assert "BNI slips carry no date" in text(missing_date)
+    assert counts(app) == (0, 0, 0, 0, 0)
+
+
+def test_a_tampered_confirmation_imports_nothing(app, client, auth, world):
+    circle = world["circle"]
+    auth.login(world["admin"])
+    body = text(upload(client, circle.id))
+    confirm = next(f for f in page_forms(body) if f["action"].endswith("/import/confirm"))
+    for sha in ("../../etc/passwd", "0" * 64):
+        response = client.post(confirm["action"], data={**confirm["fields"], "sha": sha})
+        assert response.status_code == 302
+    assert counts(app) == (0, 0, 0, 0, 0)
+
+
+def test_plain_members_get_403_and_other_circles_404(app, client, auth, world, make):
+    circle = world["circle"]
+    auth.login(world["admin"])
+    body = text(upload(client, circle.id))
+    confirm = next(f for f in page_forms(body) if f["action"].endswith("/import/confirm"))
+    auth.logout()
+
+    auth.login(world["member"])
+    assert client.get(f"/circles/{circle.id}/import").status_code == 403
+    assert client.post(confirm["action"], data=confirm["fields"]).status_code in (400, 403)
+    assert f'/circles/{circle.id}/import"' not in text(client.get(f"/circles/{circle.id}"))
+    auth.logout()
+
+    auth.login(world["outsider"])
+    for url in (
+        f"/circles/{circle.id}/import",
+        f"/circles/{circle.id}/imports/1",
+        f"/circles/{circle.id}/export",
+        f"/circles/{circle.id}/export.csv",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert counts(app) == (0, 0, 0, 0, 0)
+
+
+def test_import_results_of_another_circle_are_404(app, client, auth, world, make):
+    auth.login(world["admin"])
+    body = text(upload(client, world["circle"].id))
+    confirm = next(f for f in page_forms(body) if f["action"].endswith("/import/confirm"))
+    location = client.post(confirm["action"], data=confirm["fields"]).headers["Location"]
+    import_id = int(location.rsplit("/", 1)[1])
+    own = make.circle(admin=world["admin"], admin_profession="Steuerberatung")
+    assert client.get(f"/circles/{own.id}/imports/{import_id}").status_code == 404
+
+
+def test_export_download_for_admins_and_members(app, client, auth, world):
+    circle = world["circle"]
+    auth.login(world["admin"])
+    body = text(upload(client, circle.id))
+    confirm = next(f for f in page_forms(body) if f["action"].endswith("/import/confirm"))
+    client.post(confirm["action"], data=confirm["fields"])
+
+    page = client.get(f"/circles/{circle.id}/export")
+    assert page.status_code == 200 and "every entry of the circle" in text(page)
+    response = client.get(f"/circles/{circle.id}/export.csv?from=2025-03-01&to=2025-03-31")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 8
+    assert sorted(r["amount"] for r in rows if r["type"] == "closed_business") == [
+        "1200.00",
+        "1200.00",
+        "300.00",
+        "5.50",
+    ]
+    bad = client.get(f"/circles/{circle.id}/export.csv?from=2025-03-31&to=2025-03-01")
+    assert bad.status_code == 422 and "after its end" in text(bad)
+    nonsense = client.get(f"/circles/{circle.id}/export.csv?from=yesterday")
+    assert nonsense.status_code == 422
+    auth.logout()
+
+    auth.login(world["member"])  # Bernd Meyer
+    mine = client.get(f"/circles/{circle.id}/export.csv")
+    rows = list(csv.DictReader(io.StringIO(mine.get_data(as_text=True))))
+    assert len(rows) == 4
+    assert all("Bernd Meyer" in (r["giver"], r["receiver"]) for r in rows)
+
+
+# --- API ---------------------------------------------------------------------------------
+
+
+def api_upload(api, circle_id, data, *, name="slips.xls", **fields):
+    """POST a multipart upload to the imports endpoint."""
+    form = {"file": (io.BytesIO(data), name), **fields}
+    return api.client.post(
+        f"/api/v1/circles/{circle_id}/imports",
+        data=form,
+        content_type="multipart/form-data",
+        headers=api._headers(),
+    )
+
+
+def test_api_preview_200_commit_201_same_file_twice_adds_nothing(app, api, world):
+    circle = world["circle"]
+    api.as_user(world["admin"])
+    data = fixture("bni_slips_metadata.xls")
+    preview = api_upload(api, circle.id, data, date="2025-03-05")
+    assert preview.status_code == 200
+    assert preview.get_json() == METADATA_PREVIEW
+    assert counts(app) == (0, 0, 0, 0, 0)
+
+    done = api_upload(api, circle.id, data, date="2025-03-05", dry_run="false")
+    assert done.status_code == 201
+    body = done.get_json()
+    assert body["import_id"] and {**body, "import_id": None} == METADATA_PREVIEW
+    assert counts(app) == (4, 4, 3, 1, 1)
+
+    again = api_upload(api, circle.id, data, date="2025-03-05", dry_run="false")
+    assert again.status_code == 201
+    assert (again.get_json()["already_imported"], again.get_json()["referrals"]) == (11, 0)
+    assert counts(app)[:4] == (4, 4, 3, 1)
+
+
+def test_api_commit_with_row_errors_is_422_and_writes_nothing(app, api, world):
+    api.as_user(world["admin"])
+    response = api_upload(
+        api, world["circle"].id, fixture("bni_slips_bad.xls"), date="2025-03-05", dry_run="false"
+    )
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["code"] == "import_rejected"
+    assert body["errors"]["6"] == ["zwölf is not an amount."]
+    assert [e["row"] for e in body["preview"]["errors"]] == [4, 5, 6, 7, 8, 10]
+    assert counts(app) == (0, 0, 0, 0, 0)
+    preview = api_upload(api, world["circle"].id, fixture("bni_slips_bad.xls"), date="2025-03-05")
+    assert preview.status_code == 200 and preview.get_json()["error_count"] == 6
+
+
+@pytest.mark.parametrize(
+    ("data", "fields", "field", "message"),
+    [
+        (BILLION_LAUGHS, {"date": "2025-03-05"}, "file", "DTD, which are not allowed"),
+        (b"\x00\x01garbage\xff" * 100, {}, "file", "nor a CSV file in UTF-8"),
+        (fixture("bni_slips_plain.xls"), {}, "date", "BNI slips carry no date"),
+        (fixture("bni_slips_plain.xls"), {"date": "5.3.2025"}, "date", "YYYY-MM-DD"),
+        (fixture("bni_slips_plain.xls"), {"dry_run": "maybe"}, "dry_run", "boolean"),
+    ],
+)
+def test_api_refuses_unreadable_uploads_with_422(app, api, world, data, fields, field, message):
+    api.as_user(world["admin"])
+    response = api_upload(api, world["circle"].id, data, **fields)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert message in response.get_json()["errors"][field][0]
+    assert counts(app) == (0, 0, 0, 0, 0)
+
+
+def test_api_import_needs_multipart_a_file_an_admin_and_a_circle_of_ones_own(app, api, world):
+    circle = world["circle"]
+    url = f"/api/v1/circles/{circle.id}/imports"
+    api.as_user(world["admin"])
+    as_json = api.post(url, json={"file": "x"})
+    assert as_json.status_code == 415 and as_json.get_json()["code"] == "unsupported_media_type"
+    no_file = api.client.post(
+        url, data={"date": "2025-03-05"}, content_type="multipart/form-data", headers=api._headers()
+    )
+    assert no_file.status_code == 422 and "file" in no_file.get_json()["errors"]
+
+    api.as_user(world["member"])
+    forbidden = api_upload(api, circle.id, fixture("bni_slips_plain.xls"), date="2025-03-05")
+    assert forbidden.status_code == 403
+    api.as_user(world["outsider"])
+    hidden = api_upload(api, circle.id, fixture("bni_slips_plain.xls"), date="2025-03-05")
+    assert hidden.status_code == 404
+    assert api.get(f"/api/v1/circles/{circle.id}/export.csv").status_code == 404
+    assert counts(app) == (0, 0, 0, 0, 0)
+
+
+def test_api_export_csv_round_trips_through_the_import(app, api, world, make):
+    circle = world["circle"]
+    api.as_user(world["admin"])
+    api_upload(api, circle.id, fixture("bni_slips_metadata.xls"), date="2025-03-05", dry_run="0")
+    response = api.get(f"/api/v1/circles/{circle.id}/export.csv?from=2025-03-05&to=2025-03-05")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    exported = response.get_data()
+    again = api_upload(api, circle.id, exported, name="export.csv", dry_run="false")
+    assert again.status_code == 201
+    assert again.get_json()["already_imported"] == 8 and again.get_json()["referrals"] == 0
+    bad = api.get(f"/api/v1/circles/{circle.id}/export.csv?from=2025-02-30")
+    assert bad.status_code == 422
+
+
+def test_openapi_documents_the_upload_and_the_csv(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    upload_op = paths["/api/v1/circles/{circle_id}/imports"]["post"]
+    schema = upload_op["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/ImportForm"}
+    assert {"200", "201", "403", "404", "415", "422"} <= set(upload_op["responses"])
+    assert "`import_rejected`" in upload_op["responses"]["422"]["description"]
+    export_op = paths["/api/v1/circles/{circle_id}/export.csv"]["get"]
+    assert "text/csv" in export_op["responses"]["200"]["content"]
+    assert {p["name"] for p in export_op["parameters"]} == {"circle_id", "from", "to"}
+
+
+# --- CLI ---------------------------------------------------------------------------------
+
+
+def test_cli_previews_and_commits_with_progress(app, world, tmp_path):
+    path = tmp_path / "slips.xls"
+    path.write_bytes(fixture("bni_slips_metadata.xls"))
+    runner = app.test_cli_runner()
+    circle_id = str(world["circle"].id)
+    dry = runner.invoke(args=["circle", "import", circle_id, str(path), "--date", "2025-03-05"])
+    assert dry.exit_code == 0, dry.output
+    assert "Referrals: 4" in dry.output and "Gerda Extern" in dry.output
+    assert "nothing was written" in dry.output
+    assert counts(app) == (0, 0, 0, 0, 0)
+
+    done = runner.invoke(
+        args=["circle", "import", circle_id, str(path), "--date", "2025-03-05", "--commit"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "written 11/11 rows" in done.output and "Imported (import" in done.output
+    assert counts(app) == (4, 4, 3, 1, 1)
+
+
+def test_cli_refuses_bad_files_and_unknown_circles(app, world, tmp_path):
+    runner = app.test_cli_runner()
+    bad = tmp_path / "bad.xls"
+    bad.write_bytes(fixture("bni_slips_bad.xls"))
+    circle_id = str(world["circle"].id)
+    result = runner.invoke(
+        args=["circle", "import", circle_id, str(bad), "--date", "2025-03-05", "--commit"]
+    )
+    assert result.exit_code == 1
+    assert "Row 6: zwölf is not an amount." in result.output
+    assert "6 rows have errors; nothing was imported." in result.output
+    missing = runner.invoke(args=["circle", "import", "999999", str(bad), "--date", "2025-03-05"])
+    assert missing.exit_code == 1 and "Circle 999999 not found." in missing.output
+    future = runner.invoke(
+        args=["circle", "import", circle_id, str(bad), "--date", str(date(2999, 1, 1))]
+    )
+    assert future.exit_code == 1 and "future" in future.output
+    assert counts(app) == (0, 0, 0, 0, 0)

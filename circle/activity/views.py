@@ -12,7 +12,6 @@ from http import HTTPStatus
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from circle.activity import services
 from circle.activity.forms import (
@@ -27,7 +26,7 @@ from circle.circles.access import roster
 from circle.core.weeks import today_for
 from circle.models import Circle, Membership
 from circle.referrals.views import day_label
-from circle.web.boundary import attempt, form_error, my_circle
+from circle.web.boundary import attempt, circle_page, form_error
 
 bp = Blueprint("activity", __name__)
 
@@ -75,18 +74,16 @@ def _page(
 
 
 @bp.get("/circles/<int:circle_id>/activity")
-@login_required
-def index(circle_id: int):
+@circle_page()
+def index(circle: Circle, me: Membership):
     """My one-to-ones and education credits, with the forms to record more."""
-    circle, me = my_circle(circle_id)
     return _page(circle, me)
 
 
 @bp.post("/circles/<int:circle_id>/one-to-ones")
-@login_required
-def record_one_to_one(circle_id: int):
+@circle_page()
+def record_one_to_one(circle: Circle, me: Membership):
     """Record a one-to-one with another member (once per pair and day)."""
-    circle, me = my_circle(circle_id)
     form = _met_form(circle, me)
     if not form.validate_on_submit():
         return _page(circle, me, met_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
@@ -104,23 +101,21 @@ def record_one_to_one(circle_id: int):
         ),
         "success",
     )
-    return redirect(url_for("activity.index", circle_id=circle_id))
+    return redirect(url_for("activity.index", circle_id=circle.id))
 
 
 @bp.post("/circles/<int:circle_id>/one-to-ones/<int:entry_id>/void")
-@login_required
-def void_one_to_one(circle_id: int, entry_id: int):
+@circle_page()
+def void_one_to_one(circle: Circle, me: Membership, entry_id: int):
     """Void one of my one-to-ones with a reason."""
-    circle, me = my_circle(circle_id)
     services.one_to_one_in(circle, me, entry_id)
     return _void(circle, me, f"one-to-one-{entry_id}", services.void_one_to_one, entry_id)
 
 
 @bp.post("/circles/<int:circle_id>/education")
-@login_required
-def add_credit(circle_id: int):
+@circle_page()
+def add_credit(circle: Circle, me: Membership):
     """Record an education credit (what, how many minutes, when)."""
-    circle, me = my_circle(circle_id)
     form = _credit_form(circle)
     if not form.validate_on_submit():
         return _page(circle, me, credit_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
@@ -132,14 +127,13 @@ def add_credit(circle_id: int):
         form_error(form, error)
         return _page(circle, me, credit_form=form, status=error.status)
     flash(_("Education credit recorded."), "success")
-    return redirect(url_for("activity.index", circle_id=circle_id))
+    return redirect(url_for("activity.index", circle_id=circle.id))
 
 
 @bp.post("/circles/<int:circle_id>/education/<int:entry_id>/void")
-@login_required
-def void_credit(circle_id: int, entry_id: int):
+@circle_page()
+def void_credit(circle: Circle, me: Membership, entry_id: int):
     """Void one of my education credits with a reason."""
-    circle, me = my_circle(circle_id)
     services.credit_in(circle, me, entry_id)
     return _void(circle, me, f"credit-{entry_id}", services.void_education_credit, entry_id)
 

@@ -6,21 +6,18 @@ Other circles answer 404, members without the right 403.
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_login import login_required
 
 from circle.auditlog import services
-from circle.roles.permissions import require
-from circle.web.boundary import my_circle
+from circle.models import Circle, Membership
+from circle.web.boundary import circle_page
 
 bp = Blueprint("auditlog", __name__)
 
 
 @bp.get("/circles/<int:circle_id>/audit")
-@login_required
-def index(circle_id: int):
+@circle_page("edit_settings")
+def index(circle: Circle, me: Membership):
     """The circle's audit entries, newest first, 50 per page, filterable by entity type."""
-    circle, me = my_circle(circle_id)
-    require(me, "edit_settings")
     entity = request.args.get("entity") or None
     page = services.log_page(circle.id, entity, _page_number(request.args.get("page")))
     return render_template(

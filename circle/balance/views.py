@@ -21,19 +21,17 @@ from http import HTTPStatus
 from babel.dates import format_interval
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
 
 from circle.balance.forms import PeriodForm, period_choices
 from circle.balance.periods import period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
-from circle.circles.access import circle_for_user
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.money import format_money, to_decimal
 from circle.core.periods import Period
 from circle.models import Circle, Membership
-from circle.web.boundary import ui_locale as _locale
+from circle.web.boundary import circle_page, ui_locale
 
 bp = Blueprint("balance", __name__)
 
@@ -95,9 +93,8 @@ class Analysis:
         return out
 
 
-def _analyse(circle_id: int) -> Analysis:
-    """Check membership (404 for anyone else), parse the period and compute the balance."""
-    circle, me = circle_for_user(current_user._get_current_object(), circle_id)
+def _analyse(circle: Circle, me: Membership) -> Analysis:
+    """Parse the period and compute the balance as ``me`` may see it."""
     form = PeriodForm(request.args)
     period = None
     if form.validate():
@@ -121,7 +118,7 @@ def money(amount: int | None, currency: str) -> str:
     """An amount in the user's locale, or a dash when it is hidden from the viewer."""
     if amount is None:
         return NO_VALUE
-    return format_money(amount, currency, _locale())
+    return format_money(amount, currency, ui_locale())
 
 
 def percent(value: Fraction | None) -> str:
@@ -131,7 +128,7 @@ def percent(value: Fraction | None) -> str:
     rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
         Decimal("0.001"), rounding=ROUND_HALF_EVEN
     )
-    return format_percent(rounded, locale=_locale(), decimal_quantization=False)
+    return format_percent(rounded, locale=ui_locale(), decimal_quantization=False)
 
 
 def compact(amount: int, currency: str) -> str:
@@ -139,8 +136,8 @@ def compact(amount: int, currency: str) -> str:
     amount goes into the cell's title."""
     value = to_decimal(amount, currency).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if value >= 1_000_000:
-        return format_compact_decimal(value, locale=_locale(), fraction_digits=1)
-    return format_decimal(value, locale=_locale())
+        return format_compact_decimal(value, locale=ui_locale(), fraction_digits=1)
+    return format_decimal(value, locale=ui_locale())
 
 
 def ratio(value: Fraction | None) -> Decimal | None:
@@ -209,7 +206,7 @@ def _render(template: str, analysis: Analysis, keep: dict | None = None, **conte
         form=analysis.form,
         period=period,
         period_label=(
-            format_interval(period.start, period.end, "yMMMd", locale=_locale()) if period else ""
+            format_interval(period.start, period.end, "yMMMd", locale=ui_locale()) if period else ""
         ),
         balance=analysis.balance,
         all_revenue=analysis.all_revenue,
@@ -301,10 +298,10 @@ def scales(members: list[MemberBalance]) -> list[Scale]:
 
 
 @bp.get("/circles/<int:circle_id>/balance")
-@login_required
-def overview(circle_id: int):
+@circle_page()
+def overview(circle: Circle, me: Membership):
     """The balance: lopsided pairs first, then the members' scales, then network roles."""
-    analysis = _analyse(circle_id)
+    analysis = _analyse(circle, me)
     balance = analysis.balance
     if balance is None:
         return _render("balance/overview.html", analysis)
@@ -348,10 +345,10 @@ def pair_rows(balance: Balance) -> list[PairBalance]:
 
 
 @bp.get("/circles/<int:circle_id>/balance/pairs")
-@login_required
-def pairs(circle_id: int):
+@circle_page()
+def pairs(circle: Circle, me: Membership):
     """The pair balance of every pair that exchanged anything in the period."""
-    analysis = _analyse(circle_id)
+    analysis = _analyse(circle, me)
     balance = analysis.balance
     if balance is None:
         return _render("balance/pairs.html", analysis)
@@ -408,10 +405,10 @@ def matrix_cells(
 
 
 @bp.get("/circles/<int:circle_id>/balance/matrix")
-@login_required
-def matrix(circle_id: int):
+@circle_page()
+def matrix(circle: Circle, me: Membership):
     """Who gives to whom: givers in rows, receivers in columns, by count or by revenue."""
-    analysis = _analyse(circle_id)
+    analysis = _analyse(circle, me)
     by = "revenue" if request.args.get("by") == "revenue" else "count"
     balance = analysis.balance
     keep = {"by": by} if by == "revenue" else {}
@@ -483,10 +480,10 @@ def csv_rows(balance: Balance) -> list[list[CsvCell]]:
 
 
 @bp.get("/circles/<int:circle_id>/balance.csv")
-@login_required
-def export_csv(circle_id: int):
+@circle_page()
+def export_csv(circle: Circle, me: Membership):
     """The members' scales and the pair balances as CSV (``?period=&from=&to=``)."""
-    analysis = _analyse(circle_id)
+    analysis = _analyse(circle, me)
     balance = analysis.balance
     if balance is None:
         return _render("balance/overview.html", analysis)

@@ -6,6 +6,8 @@ domain error becomes a form error (or the 403/404 page through the error handler
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -25,8 +27,8 @@ from circle.extensions import db
 from circle.membership.forms import ApplicationForm
 from circle.membership.professions import list_professions
 from circle.membership.services import live_membership
-from circle.roles.permissions import require
-from circle.web.boundary import form_error, logged_in_user
+from circle.models import Circle, Membership
+from circle.web.boundary import attempt, circle_page, form_error, logged_in_user
 
 bp = Blueprint("circles", __name__)
 
@@ -86,10 +88,9 @@ def create():
 
 
 @bp.get("/circles/<int:circle_id>")
-@login_required
-def show(circle_id: int):
+@circle_page()
+def show(circle: Circle, me: Membership):
     """The roster of a circle and its open seats (members only; others get 404)."""
-    circle, me = access.circle_for_user(logged_in_user(), circle_id)
     members = access.roster(circle.id)
     taken = access.seats_taken(circle.id)  # seats reserved for invitees count too
     return render_template(
@@ -102,26 +103,22 @@ def show(circle_id: int):
 
 
 @bp.route("/circles/<int:circle_id>/settings", methods=["GET", "POST"])
-@login_required
-def settings(circle_id: int):
+@circle_page("edit_settings")
+def settings(circle: Circle, me: Membership):
     """Edit a circle's settings (``edit_settings``; other members 403, other circles 404)."""
-    circle, me = access.circle_for_user(logged_in_user(), circle_id)
-    require(me, "edit_settings")
     form = CircleSettingsForm(circle=circle)
     status = 200
     if form.validate_on_submit():
-        try:
-            with unit_of_work(db.session):
-                services.update_circle(circle, me, form.to_settings())
-        except DomainError as error:
+        _saved, error = attempt(lambda: services.update_circle(circle, me, form.to_settings()))
+        if error is not None:
             form_error(form, error)
             status = error.status
         else:
             flash(_("The settings were saved."), "success")
-            return redirect(url_for("circles.show", circle_id=circle_id))
+            return redirect(url_for("circles.show", circle_id=circle.id))
     elif form.is_submitted():
-        status = 422
-    taken = access.seats_taken(circle_id)
+        status = HTTPStatus.UNPROCESSABLE_ENTITY
+    taken = access.seats_taken(circle.id)
     return render_template(
         "circles/settings.html",
         form=form,

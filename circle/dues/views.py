@@ -30,19 +30,17 @@ from flask import (
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import login_required
 from wtforms import SelectChoice
 
 from circle import CONTENT_SECURITY_POLICY
 from circle.balance.forms import PeriodForm
 from circle.balance.periods import period_for
 from circle.core.csv_export import csv_download, csv_text
-from circle.core.errors import DomainError
+from circle.core.errors import DomainError, NotFound
 from circle.core.ids import id_arg
 from circle.core.money import minor_units, parse_amount, to_decimal
 from circle.core.periods import Period
 from circle.core.weeks import shift, today_for
-from circle.db import unit_of_work
 from circle.dues import checkout as stripe_checkout
 from circle.dues import payoff as payoff_queries
 from circle.dues import services
@@ -50,10 +48,8 @@ from circle.dues.forms import ManualPaymentForm, PlanForm
 from circle.extensions import db
 from circle.mail.send import external_url
 from circle.models import Circle, Membership
-from circle.roles.permissions import can, require, sees_amounts
-from circle.web.boundary import form_error
-from circle.web.boundary import my_circle as _member_of
-from circle.web.boundary import ui_locale as _locale
+from circle.roles.permissions import can, sees_amounts
+from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 
 bp = Blueprint("dues", __name__)
 
@@ -102,8 +98,8 @@ def ratio_text(ratio: Fraction | None, currency: str) -> str:
     )
     return _(
         "Each %(unit)s of dues brought %(amount)s of revenue.",
-        unit=get_currency_name(currency, count=1, locale=_locale()),
-        amount=format_currency(value, currency, locale=_locale()),
+        unit=get_currency_name(currency, count=1, locale=ui_locale()),
+        amount=format_currency(value, currency, locale=ui_locale()),
     )
 
 
@@ -111,13 +107,6 @@ def ratio_text(ratio: Fraction | None, currency: str) -> str:
 def dues_state_label(state: str) -> str:
     """Template helper: a dues state in words."""
     return state_label(state)
-
-
-def _admin_of(circle_id: int) -> tuple[Circle, Membership]:
-    """The circle and my membership, which must hold ``manage_dues`` (404 outside, 403 else)."""
-    circle, me = _member_of(circle_id)
-    require(me, "manage_dues")
-    return circle, me
 
 
 # --- member view -----------------------------------------------------------------------
@@ -160,60 +149,59 @@ def _render_member(circle: Circle, me: Membership, processing: bool = False):
 
 
 @bp.get("/circles/<int:circle_id>/dues")
-@login_required
-def member(circle_id: int):
+@circle_page()
+def member(circle: Circle, me: Membership):
     """My dues: status, payments, the plan and the "Pay online" button."""
-    circle, me = _member_of(circle_id)
     return _render_member(circle, me)
 
 
 @bp.get("/circles/<int:circle_id>/dues/return")
-@login_required
-def checkout_return(circle_id: int):
+@circle_page()
+def checkout_return(circle: Circle, me: Membership):
     """Back from Stripe Checkout: "processing" until the webhook confirms. Marks nothing."""
-    circle, me = _member_of(circle_id)
     return _render_member(circle, me, processing=bool(request.args.get("session_id")))
 
 
-def _online(circle_id: int, action: str):
+def _online(circle: Circle, me: Membership, action: str):
     """Run a Stripe call (``start_checkout`` or ``portal_url``) and redirect (303) to Stripe."""
-    circle, me = _member_of(circle_id)
     back = url_for("dues.member", circle_id=circle.id)
     if not online_payment_configured():
         flash(_("Online payment is not configured."), "error")
         return redirect(back)
     page = external_url("dues.member", circle_id=circle.id)
+
+    def stripe_page() -> str:
+        if action == "checkout":
+            # Stripe fills in {CHECKOUT_SESSION_ID}; the braces must stay unencoded.
+            success = (
+                external_url("dues.checkout_return", circle_id=circle.id)
+                + "?session_id={CHECKOUT_SESSION_ID}"
+            )
+            return stripe_checkout.start_checkout(circle, me, success_url=success, cancel_url=page)
+        return stripe_checkout.portal_url(circle, me, return_url=page)
+
     try:
-        with unit_of_work(db.session):
-            if action == "checkout":
-                # Stripe fills in {CHECKOUT_SESSION_ID}; the braces must stay unencoded.
-                success = (
-                    external_url("dues.checkout_return", circle_id=circle.id)
-                    + "?session_id={CHECKOUT_SESSION_ID}"
-                )
-                url = stripe_checkout.start_checkout(
-                    circle, me, success_url=success, cancel_url=page
-                )
-            else:
-                url = stripe_checkout.portal_url(circle, me, return_url=page)
-    except DomainError as error:
+        url, error = attempt(stripe_page)
+    except NotFound as missing:  # no online payment yet: said on the page, not a 404
+        url, error = None, missing
+    if error is not None:
         flash(error.message, "error")
         return redirect(back)
     return redirect(url, code=303)
 
 
 @bp.post("/circles/<int:circle_id>/dues/checkout")
-@login_required
-def checkout(circle_id: int):
+@circle_page()
+def checkout(circle: Circle, me: Membership):
     """Start Stripe Checkout for my dues (303 to Stripe's page)."""
-    return _online(circle_id, "checkout")
+    return _online(circle, me, "checkout")
 
 
 @bp.post("/circles/<int:circle_id>/dues/portal")
-@login_required
-def portal(circle_id: int):
+@circle_page()
+def portal(circle: Circle, me: Membership):
     """Open the Stripe Billing Portal (payment method, cancel)."""
-    return _online(circle_id, "portal")
+    return _online(circle, me, "portal")
 
 
 # --- admin view -------------------------------------------------------------------------
@@ -247,7 +235,7 @@ def _typed(amount_minor: int, currency: str) -> str:
     """An amount as a user types it in their locale (``600,00``)."""
     digits = minor_units(currency)
     pattern = "0." + "0" * digits if digits else "0"
-    return format_decimal(to_decimal(amount_minor, currency), format=pattern, locale=_locale())
+    return format_decimal(to_decimal(amount_minor, currency), format=pattern, locale=ui_locale())
 
 
 def _render_admin(
@@ -307,42 +295,42 @@ def _member_choices(form: ManualPaymentForm, rows) -> None:
 
 
 @bp.get("/circles/<int:circle_id>/dues/admin")
-@login_required
-def admin(circle_id: int):
+@circle_page("manage_dues")
+def admin(circle: Circle, me: Membership):
     """The dues list with filters, the plan form and the manual payment form (treasurer)."""
-    circle, me = _admin_of(circle_id)
     return _render_admin(circle, me)
 
 
 @bp.post("/circles/<int:circle_id>/dues/plan")
-@login_required
-def set_plan(circle_id: int):
+@circle_page("manage_dues")
+def set_plan(circle: Circle, me: Membership):
     """Put a new dues plan in force (treasurer)."""
-    circle, me = _admin_of(circle_id)
     form = PlanForm()
     if not form.validate():
         return _render_admin(circle, me, plan_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
-    try:
-        with unit_of_work(db.session):
-            amount = parse_amount(form.amount.data, circle.currency, _locale(), field="amount")
-            fee_text = (form.joining_fee.data or "").strip()
-            fee = (
-                parse_amount(fee_text, circle.currency, _locale(), field="joining_fee")
-                if fee_text and fee_text.strip("0,.") != ""
-                else 0
-            )
-            services.set_plan(
-                circle,
-                me,
-                services.PlanInput(
-                    amount_minor=amount,
-                    interval=form.interval.data,
-                    joining_fee_minor=fee,
-                    grace_days=form.grace_days.data,
-                    stripe_price_id=(form.stripe_price_id.data or "").strip() or None,
-                ),
-            )
-    except DomainError as error:
+
+    def save() -> None:
+        amount = parse_amount(form.amount.data, circle.currency, ui_locale(), field="amount")
+        fee_text = (form.joining_fee.data or "").strip()
+        fee = (
+            parse_amount(fee_text, circle.currency, ui_locale(), field="joining_fee")
+            if fee_text and fee_text.strip("0,.") != ""
+            else 0
+        )
+        services.set_plan(
+            circle,
+            me,
+            services.PlanInput(
+                amount_minor=amount,
+                interval=form.interval.data,
+                joining_fee_minor=fee,
+                grace_days=form.grace_days.data,
+                stripe_price_id=(form.stripe_price_id.data or "").strip() or None,
+            ),
+        )
+
+    _saved, error = attempt(save)
+    if error is not None:
         form_error(form, error)
         return _render_admin(circle, me, plan_form=form, status=error.status)
     flash(_("The dues plan is saved."), "success")
@@ -350,28 +338,27 @@ def set_plan(circle_id: int):
 
 
 @bp.post("/circles/<int:circle_id>/dues/payments")
-@login_required
-def record_payment(circle_id: int):
+@circle_page("manage_dues")
+def record_payment(circle: Circle, me: Membership):
     """Record a manual payment (bank transfer, cash) for a member (treasurer)."""
-    circle, me = _admin_of(circle_id)
     form = ManualPaymentForm()
     _member_choices(form, services.dues_list(circle))
     if not form.validate():
         return _render_admin(circle, me, payment_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
-    try:
-        with unit_of_work(db.session):
-            services.record_manual_payment(
-                circle,
-                me,
-                form.member.data,
-                parse_amount(form.amount.data, circle.currency, _locale(), field="amount"),
-                form.period_start.data,
-                form.period_end.data,
-                form.paid_on.data,
-                reference=form.reference.data or "",
-                note=form.note.data or "",
-            )
-    except DomainError as error:
+    _payment, error = attempt(
+        lambda: services.record_manual_payment(
+            circle,
+            me,
+            form.member.data,
+            parse_amount(form.amount.data, circle.currency, ui_locale(), field="amount"),
+            form.period_start.data,
+            form.period_end.data,
+            form.paid_on.data,
+            reference=form.reference.data or "",
+            note=form.note.data or "",
+        )
+    )
+    if error is not None:
         form_error(form, error)
         return _render_admin(circle, me, payment_form=form, status=error.status)
     flash(_("The payment is recorded."), "success")
@@ -379,10 +366,9 @@ def record_payment(circle_id: int):
 
 
 @bp.get("/circles/<int:circle_id>/dues.csv")
-@login_required
-def export_csv(circle_id: int):
+@circle_page("manage_dues")
+def export_csv(circle: Circle, me: Membership):
     """The dues list as CSV (treasurer): status, paid through, last payment, total paid."""
-    circle, _me = _admin_of(circle_id)
     rows = services.dues_list(circle)
     summaries = payoff_queries.payment_summaries(circle)
     lines = []
@@ -407,11 +393,10 @@ def export_csv(circle_id: int):
 
 
 @bp.get("/circles/<int:circle_id>/dues/payoff")
-@login_required
-def payoff(circle_id: int):
+@circle_page()
+def payoff(circle: Circle, me: Membership):
     """Dues paid vs referral revenue received in a period: mine, or everyone's (for the
     treasurer who may also see other members' amounts: ``manage_dues`` and ``sees_amounts``)."""
-    circle, me = _member_of(circle_id)
     everyone = can(me, "manage_dues") and sees_amounts(me)
     form = PeriodForm(request.args)
     period: Period | None = None

@@ -15,14 +15,11 @@ from babel.dates import format_interval
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from circle.circles.forms import meeting_time_label, weekday_name
 from circle.core.clock import utcnow
 from circle.core.errors import DomainError
 from circle.core.weeks import today_for, week_start
-from circle.db import unit_of_work
-from circle.extensions import db
 from circle.mail.send import external_url, site_host
 from circle.meetings import absence, ical, report, services
 from circle.meetings.forms import (
@@ -35,9 +32,9 @@ from circle.meetings.forms import (
 )
 from circle.meetings.locks import is_locked
 from circle.meetings.services import AttendanceInput
+from circle.models import Circle, Membership
 from circle.roles.permissions import require, sees_amounts
-from circle.web.boundary import attempt, form_error, my_circle
-from circle.web.boundary import ui_locale as _locale
+from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 
 bp = Blueprint("meetings", __name__)
 
@@ -53,7 +50,7 @@ def _template_helpers() -> dict:
         "meeting_time_label": meeting_time_label,
         "day_label": lambda day: format_date(day, "full"),
         "short_day": lambda day: format_date(day, "medium"),
-        "absence_count": lambda count: absence.format_count(count, _locale()),
+        "absence_count": lambda count: absence.format_count(count, ui_locale()),
         "code_field": code_field,
         "substitute_field": substitute_field,
     }
@@ -71,17 +68,16 @@ def _parse_day(text: str) -> date:
 
 def _week_title(start: date) -> str:
     """A week as a date interval in the UI's language."""
-    return format_interval(start, start + timedelta(days=6), "yMMMd", locale=_locale())
+    return format_interval(start, start + timedelta(days=6), "yMMMd", locale=ui_locale())
 
 
 # --- meetings ----------------------------------------------------------------------
 
 
 @bp.get("/circles/<int:circle_id>/meetings")
-@login_required
-def index(circle_id: int):
+@circle_page()
+def index(circle: Circle, me: Membership):
     """Upcoming and past meetings of the circle (every member)."""
-    circle, me = my_circle(circle_id)
     upcoming, past = services.meetings_overview(circle)
     return render_template(
         "meetings/index.html",
@@ -108,18 +104,16 @@ def _meeting_page(circle, me, meeting, cancel_form=None, status: int = 200):
 
 
 @bp.get("/circles/<int:circle_id>/meetings/<int:meeting_id>")
-@login_required
-def show(circle_id: int, meeting_id: int):
+@circle_page()
+def show(circle: Circle, me: Membership, meeting_id: int):
     """One meeting of the circle."""
-    circle, me = my_circle(circle_id)
     return _meeting_page(circle, me, services.meeting_in(circle, meeting_id))
 
 
 @bp.post("/circles/<int:circle_id>/meetings/<int:meeting_id>/cancel")
-@login_required
-def cancel(circle_id: int, meeting_id: int):
+@circle_page()
+def cancel(circle: Circle, me: Membership, meeting_id: int):
     """Cancel a meeting with a reason (``manage_meetings``)."""
-    circle, me = my_circle(circle_id)
     meeting = services.meeting_in(circle, meeting_id)
     require(me, "manage_meetings")
     form = CancelMeetingForm()
@@ -137,10 +131,9 @@ def cancel(circle_id: int, meeting_id: int):
 
 
 @bp.post("/circles/<int:circle_id>/meetings/<int:meeting_id>/restore")
-@login_required
-def restore(circle_id: int, meeting_id: int):
+@circle_page()
+def restore(circle: Circle, me: Membership, meeting_id: int):
     """Undo a cancellation (``manage_meetings``)."""
-    circle, me = my_circle(circle_id)
     meeting = services.meeting_in(circle, meeting_id)
     require(me, "manage_meetings")
     form = ConfirmForm()
@@ -158,10 +151,9 @@ def restore(circle_id: int, meeting_id: int):
 
 
 @bp.route("/circles/<int:circle_id>/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
-@login_required
-def attendance(circle_id: int, meeting_id: int):
+@circle_page()
+def attendance(circle: Circle, me: Membership, meeting_id: int):
     """Record the attendance of a meeting for every member at once (``record_attendance``)."""
-    circle, me = my_circle(circle_id)
     meeting = services.meeting_in(circle, meeting_id)
     require(me, "record_attendance")
     sheet = services.attendance_sheet(circle, meeting)
@@ -213,10 +205,9 @@ def _attendance_error(form, sheet, error: DomainError) -> None:
 
 
 @bp.get("/circles/<int:circle_id>/attendance")
-@login_required
-def my_attendance(circle_id: int):
+@circle_page()
+def my_attendance(circle: Circle, me: Membership):
     """My attendance over the last year and my absences in the circle's window."""
-    circle, me = my_circle(circle_id)
     count = absence.count_for(circle, me.id)
     return render_template(
         "meetings/my_attendance.html",
@@ -230,11 +221,9 @@ def my_attendance(circle_id: int):
 
 
 @bp.get("/circles/<int:circle_id>/absences")
-@login_required
-def absences(circle_id: int):
+@circle_page("view_absence_risk")
+def absences(circle: Circle, me: Membership):
     """Who is at risk, or close to it, under the absence rule (``view_absence_risk``)."""
-    circle, me = my_circle(circle_id)
-    require(me, "view_absence_risk")
     return render_template(
         "meetings/absences.html",
         circle=circle,
@@ -249,20 +238,17 @@ def absences(circle_id: int):
 
 
 @bp.get("/circles/<int:circle_id>/report")
-@login_required
-def current_report(circle_id: int):
+@circle_page("lock_weekly_report")
+def current_report(circle: Circle, me: Membership):
     """The report of the current week (``lock_weekly_report``; other members 403)."""
-    circle, me = my_circle(circle_id)
-    require(me, "lock_weekly_report")
     start = week_start(circle, today_for(circle))
     return redirect(url_for("meetings.week_report", circle_id=circle.id, day=start.isoformat()))
 
 
 @bp.get("/circles/<int:circle_id>/weeks/<day>/report")
-@login_required
-def week_report(circle_id: int, day: str):
+@circle_page()
+def week_report(circle: Circle, me: Membership, day: str):
     """One week's slips, closed business and attendance; provisional until locked."""
-    circle, me = my_circle(circle_id)
     data = report.week_report(circle, me, _parse_day(day))
     current = week_start(circle, today_for(circle))
     previous = data.start - timedelta(weeks=1)
@@ -281,10 +267,9 @@ def week_report(circle_id: int, day: str):
 
 
 @bp.post("/circles/<int:circle_id>/weeks/<day>/lock")
-@login_required
-def lock(circle_id: int, day: str):
+@circle_page()
+def lock(circle: Circle, me: Membership, day: str):
     """Lock a week's report (``lock_weekly_report``): its totals are final."""
-    circle, me = my_circle(circle_id)
     parsed = _parse_day(day)
     require(me, "lock_weekly_report")
     form = ConfirmForm()
@@ -303,15 +288,13 @@ def lock(circle_id: int, day: str):
 
 
 @bp.route("/circles/<int:circle_id>/calendar", methods=["GET", "POST"])
-@login_required
-def calendar(circle_id: int):
+@circle_page()
+def calendar(circle: Circle, me: Membership):
     """My secret calendar link: create one, or replace it (the old link stops working)."""
-    circle, me = my_circle(circle_id)
     form = ConfirmForm()
     url = None
     if form.validate_on_submit():
-        with unit_of_work(db.session):
-            token = ical.issue_token(me)
+        token = ical.issue_token(me)
         url = external_url("meetings.feed", token=token)
     elif form.is_submitted():
         abort(400)

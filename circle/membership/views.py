@@ -14,7 +14,6 @@ from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from circle.circles.access import roster, seats_taken
 from circle.core.errors import DomainError
@@ -31,9 +30,7 @@ from circle.membership.forms import (
     profession_prefix,
 )
 from circle.models import Circle, Membership
-from circle.roles.permissions import require
-from circle.web.boundary import attempt, form_error, my_circle
-from circle.web.boundary import my_admin_circle as _admin_circle
+from circle.web.boundary import attempt, circle_page, form_error
 
 bp = Blueprint("membership", __name__)
 
@@ -99,43 +96,41 @@ def _action_refused(circle: Circle, section: str, error: DomainError):
 
 
 def _admin_action(
-    circle_id: int,
+    circle: Circle,
+    me: Membership,
     section: str,
     action: Callable[[Circle, Membership], T],
     done: Callable[[T], str],
 ):
-    """The steps every one-button admin action shares: rights, CSRF, one unit of work,
+    """The steps every one-button admin action shares: CSRF, the action in a savepoint,
     a refusal shown in its section of the page, or a success message and back to the page.
     """
-    circle, actor = _admin_circle(circle_id)
     if not member_pages.checked_action_form():
         return _render_manage(circle, status=HTTPStatus.UNPROCESSABLE_ENTITY)
-    result, error = attempt(lambda: action(circle, actor))
+    result, error = attempt(lambda: action(circle, me))
     if error is not None:
         return _action_refused(circle, section, error)
     flash(done(result), "success")
-    return redirect(_manage_url(circle_id))
+    return redirect(_manage_url(circle.id))
 
 
 @bp.get("/circles/<int:circle_id>/members/manage")
-@login_required
-def manage(circle_id: int):
+@circle_page(admin=True)
+def manage(circle: Circle, me: Membership):
     """The admin page: seats, members, invitations, applications and the waitlist."""
-    circle, _actor = _admin_circle(circle_id)
     return _render_manage(circle)
 
 
 @bp.post("/circles/<int:circle_id>/members")
-@login_required
-def add(circle_id: int):
+@circle_page(admin=True)
+def add(circle: Circle, me: Membership):
     """Reserve a seat for a person and mail them an invitation; they join on accepting."""
-    circle, actor = _admin_circle(circle_id)
     form = AddMemberForm(prefix=ADD_PREFIX)
     if not form.validate_on_submit():
         return _render_manage(circle, add_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     invitation, error = attempt(
         lambda: invitations.add_member(
-            circle, actor, form.email.data, form.name.data, form.profession.data
+            circle, me, form.email.data, form.name.data, form.profession.data
         )
     )
     if error is not None:
@@ -151,20 +146,19 @@ def add(circle_id: int):
         ),
         "success",
     )
-    return redirect(_manage_url(circle_id))
+    return redirect(_manage_url(circle.id))
 
 
 @bp.post("/circles/<int:circle_id>/invitations")
-@login_required
-def invite(circle_id: int):
+@circle_page(admin=True)
+def invite(circle: Circle, me: Membership):
     """Invite a person by e-mail to a profession's seat."""
-    circle, actor = _admin_circle(circle_id)
     form = InviteForm(prefix=INVITE_PREFIX)
     if not form.validate_on_submit():
         return _render_manage(circle, invite_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     result, error = attempt(
         lambda: invitations.invite(
-            circle, actor, form.email.data, form.name.data, form.profession.data
+            circle, me, form.email.data, form.name.data, form.profession.data
         )
     )
     if error is not None:
@@ -172,15 +166,16 @@ def invite(circle_id: int):
         return _render_manage(circle, invite_form=form, status=error.status)
     invitation, _token = result
     flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
-    return redirect(_manage_url(circle_id))
+    return redirect(_manage_url(circle.id))
 
 
 @bp.post("/circles/<int:circle_id>/invitations/<int:invitation_id>/revoke")
-@login_required
-def revoke_invitation(circle_id: int, invitation_id: int):
+@circle_page(admin=True)
+def revoke_invitation(circle: Circle, me: Membership, invitation_id: int):
     """Withdraw an open invitation."""
     return _admin_action(
-        circle_id,
+        circle,
+        me,
         "invitations",
         lambda circle, actor: invitations.revoke_invitation(circle, actor, invitation_id),
         lambda invitation: _("The invitation to %(email)s was revoked.", email=invitation.email),
@@ -188,10 +183,9 @@ def revoke_invitation(circle_id: int, invitation_id: int):
 
 
 @bp.post("/circles/<int:circle_id>/members/<int:member_id>/profession")
-@login_required
-def change_profession(circle_id: int, member_id: int):
+@circle_page(admin=True)
+def change_profession(circle: Circle, me: Membership, member_id: int):
     """Move a member to another profession; the seat rules apply."""
-    circle, actor = _admin_circle(circle_id)
     form = ProfessionForm(prefix=profession_prefix(member_id))
     if not form.validate_on_submit():
         services.member_in_circle(circle.id, member_id)  # another circle's id: 404
@@ -199,7 +193,7 @@ def change_profession(circle_id: int, member_id: int):
             circle, failed_profession=(member_id, form), status=HTTPStatus.UNPROCESSABLE_ENTITY
         )
     membership, error = attempt(
-        lambda: services.change_profession(circle, actor, member_id, form.profession.data)
+        lambda: services.change_profession(circle, me, member_id, form.profession.data)
     )
     if error is not None:
         form_error(form, error)
@@ -212,14 +206,13 @@ def change_profession(circle_id: int, member_id: int):
         ),
         "success",
     )
-    return redirect(_manage_url(circle_id))
+    return redirect(_manage_url(circle.id))
 
 
 @bp.post("/circles/<int:circle_id>/members/<int:member_id>/role")
-@login_required
-def set_role(circle_id: int, member_id: int):
+@circle_page(admin=True)
+def set_role(circle: Circle, me: Membership, member_id: int):
     """Appoint an admin or make an admin a plain member (a circle keeps one admin)."""
-    circle, actor = _admin_circle(circle_id)
     form = RoleForm()
     if not form.validate_on_submit():
         services.member_in_circle(circle.id, member_id)
@@ -227,7 +220,7 @@ def set_role(circle_id: int, member_id: int):
         return _render_manage(
             circle, action_error=("members", message), status=HTTPStatus.UNPROCESSABLE_ENTITY
         )
-    membership, error = attempt(lambda: services.set_role(circle, actor, member_id, form.role.data))
+    membership, error = attempt(lambda: services.set_role(circle, me, member_id, form.role.data))
     if error is not None:
         return _action_refused(circle, "members", error)
     if membership.role == "admin":
@@ -237,15 +230,16 @@ def set_role(circle_id: int, member_id: int):
             _("%(name)s is now a member without admin rights.", name=membership.user.name),
             "success",
         )
-    return redirect(_manage_url(circle_id))
+    return redirect(_manage_url(circle.id))
 
 
 @bp.post("/circles/<int:circle_id>/members/<int:member_id>/remove")
-@login_required
-def remove(circle_id: int, member_id: int):
+@circle_page(admin=True)
+def remove(circle: Circle, me: Membership, member_id: int):
     """Remove a member: the seat is freed (and offered to the waitlist), history kept."""
     return _admin_action(
-        circle_id,
+        circle,
+        me,
         "members",
         lambda circle, actor: services.remove(circle, actor, member_id),
         lambda m: _("%(name)s was removed from the circle.", name=m.user.name),
@@ -319,27 +313,23 @@ def _after_decision(circle_id: int, page: str, actor: Membership):
 
 
 @bp.get("/circles/<int:circle_id>/applications", endpoint="applications")
-@login_required
-def applications_page(circle_id: int):
+@circle_page("approve_applications")
+def applications_page(circle: Circle, me: Membership):
     """Open applications and the waitlist with sponsor and answers (``approve_applications``)."""
-    circle, actor = my_circle(circle_id)
-    require(actor, "approve_applications")
-    return _render_applications(circle, actor)
+    return _render_applications(circle, me)
 
 
 @bp.post("/circles/<int:circle_id>/applications/<int:member_id>/approve")
-@login_required
-def approve(circle_id: int, member_id: int):
+@circle_page("approve_applications")
+def approve(circle: Circle, me: Membership, member_id: int):
     """Admit an applicant or someone on the waitlist; a taken seat puts an applicant in line."""
-    circle, actor = my_circle(circle_id)
-    require(actor, "approve_applications")
     page = request.form.get("page", "")
     if not member_pages.checked_action_form():
         services.member_in_circle(circle.id, member_id)
-        return _decision_refused(circle, actor, page)
-    membership, error = attempt(lambda: applications.approve(circle, actor, member_id))
+        return _decision_refused(circle, me, page)
+    membership, error = attempt(lambda: applications.approve(circle, me, member_id))
     if error is not None:
-        return _decision_refused(circle, actor, page, error)
+        return _decision_refused(circle, me, page, error)
     if membership.status == "waitlisted":
         flash(
             _(
@@ -358,30 +348,28 @@ def approve(circle_id: int, member_id: int):
             ),
             "success",
         )
-    return _after_decision(circle_id, page, actor)
+    return _after_decision(circle.id, page, me)
 
 
 @bp.post("/circles/<int:circle_id>/applications/<int:member_id>/decline")
-@login_required
-def decline(circle_id: int, member_id: int):
+@circle_page("approve_applications")
+def decline(circle: Circle, me: Membership, member_id: int):
     """Decline an application or take someone off the waitlist; the reason is mailed."""
-    circle, actor = my_circle(circle_id)
-    require(actor, "approve_applications")
     services.member_in_circle(circle.id, member_id)  # another circle's id: 404
     form = DeclineForm(prefix=decline_prefix(member_id))
     page = form.page.data or ""
     if not form.validate_on_submit():
-        return _decision_refused(circle, actor, page, failed_decline=(member_id, form))
+        return _decision_refused(circle, me, page, failed_decline=(member_id, form))
     membership, error = attempt(
-        lambda: applications.decline(circle, actor, member_id, form.reason.data)
+        lambda: applications.decline(circle, me, member_id, form.reason.data)
     )
     if error is not None:
         if error.field == "reason":
             form_error(form, error)
-            return _decision_refused(circle, actor, page, error, (member_id, form))
-        return _decision_refused(circle, actor, page, error)
+            return _decision_refused(circle, me, page, error, (member_id, form))
+        return _decision_refused(circle, me, page, error)
     flash(_("The application of %(name)s was declined.", name=membership.user.name), "success")
-    return _after_decision(circle_id, page, actor)
+    return _after_decision(circle.id, page, me)
 
 
 # --- pages about a user's own seat (circle.membership.member_pages) ---------------

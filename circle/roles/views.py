@@ -8,18 +8,15 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from circle.circles.access import roster
 from circle.core.errors import NotFound
-from circle.db import unit_of_work
-from circle.extensions import db
 from circle.membership.forms import ActionForm
 from circle.models import OFFICER_ROLES, Circle, Membership
 from circle.roles import services
 from circle.roles.forms import GrantRoleForm
-from circle.roles.permissions import ROLE_LABELS, can, require
-from circle.web.boundary import attempt, form_error, my_circle
+from circle.roles.permissions import ROLE_LABELS, can
+from circle.web.boundary import attempt, circle_page, form_error
 
 bp = Blueprint("roles", __name__)
 
@@ -52,19 +49,16 @@ def _render(circle: Circle, me: Membership, form: GrantRoleForm | None = None, s
 
 
 @bp.get("/circles/<int:circle_id>/roles")
-@login_required
-def index(circle_id: int):
+@circle_page()
+def index(circle: Circle, me: Membership):
     """Officers of the circle and the permission table; the grant form for ``manage_roles``."""
-    circle, me = my_circle(circle_id)
     return _render(circle, me)
 
 
 @bp.post("/circles/<int:circle_id>/roles")
-@login_required
-def grant(circle_id: int):
+@circle_page("manage_roles")
+def grant(circle: Circle, me: Membership):
     """Give an active member an officer role."""
-    circle, me = my_circle(circle_id)
-    require(me, "manage_roles")
     form = GrantRoleForm(roster(circle.id))
     if not form.validate_on_submit():
         return _render(circle, me, form, 422)
@@ -78,25 +72,21 @@ def grant(circle_id: int):
         _("%(name)s is now %(role)s.", name=name, role=ROLE_LABELS[form.role.data]),
         "success",
     )
-    return redirect(url_for("roles.index", circle_id=circle_id))
+    return redirect(url_for("roles.index", circle_id=circle.id))
 
 
 @bp.post("/circles/<int:circle_id>/members/<int:member_id>/roles/<role>/revoke")
-@login_required
-def revoke(circle_id: int, member_id: int, role: str):
+@circle_page("manage_roles")
+def revoke(circle: Circle, me: Membership, member_id: int, role: str):
     """Take an officer role away from a member."""
-    circle, me = my_circle(circle_id)
-    require(me, "manage_roles")
     if role not in OFFICER_ROLES:
         raise NotFound(_("Unknown role."))
     if not ActionForm().validate_on_submit():
         flash(_("The form could not be read. Please try again."), "error")
-        return redirect(url_for("roles.index", circle_id=circle_id))
-    with unit_of_work(db.session):
-        member = services.revoke(circle, me, member_id, role)
-        name = member.user.name
+        return redirect(url_for("roles.index", circle_id=circle.id))
+    name = services.revoke(circle, me, member_id, role).user.name
     flash(
         _("%(name)s is no longer %(role)s.", name=name, role=ROLE_LABELS[role]),
         "success",
     )
-    return redirect(url_for("roles.index", circle_id=circle_id))
+    return redirect(url_for("roles.index", circle_id=circle.id))

@@ -7,19 +7,16 @@ from http import HTTPStatus
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
-from circle.core.errors import DomainError, Forbidden, NotFound
-from circle.db import unit_of_work
 from circle.extensions import db
 from circle.models import Circle, Membership
-from circle.roles.permissions import can, require
+from circle.roles.permissions import can
 from circle.scores import services
 from circle.scores.explain import explain, number, threshold_text
 from circle.scores.forms import PointTableForm
 from circle.scores.settings import update_score_settings
 from circle.scores.table import AREA_LABELS, AREAS, THRESHOLD_LABELS, table_for
-from circle.web.boundary import form_error, my_circle
+from circle.web.boundary import attempt, circle_page, form_error
 
 bp = Blueprint("scores", __name__)
 
@@ -39,26 +36,23 @@ def _score_page(circle: Circle, me: Membership, member: Membership):
 
 
 @bp.get("/circles/<int:circle_id>/score")
-@login_required
-def mine(circle_id: int):
+@circle_page()
+def mine(circle: Circle, me: Membership):
     """My score over the last completed six months, and why."""
-    circle, me = my_circle(circle_id)
     return _score_page(circle, me, me)
 
 
 @bp.get("/circles/<int:circle_id>/scores/<int:member_id>")
-@login_required
-def member(circle_id: int, member_id: int):
+@circle_page()
+def member(circle: Circle, me: Membership, member_id: int):
     """One member's score (leadership; a member sees only their own)."""
-    circle, me = my_circle(circle_id)
     return _score_page(circle, me, services.scored_member(circle, me, member_id))
 
 
 @bp.get("/circles/<int:circle_id>/scores")
-@login_required
-def chapter(circle_id: int):
+@circle_page()
+def chapter(circle: Circle, me: Membership):
     """Everyone's traffic light and the distribution (the circle's leadership)."""
-    circle, me = my_circle(circle_id)
     services.require_leader(me)
     scores = services.chapter_scores(circle)
     return render_template(
@@ -91,11 +85,9 @@ def _table_page(circle: Circle, me: Membership, form: PointTableForm, status: in
 
 
 @bp.route("/circles/<int:circle_id>/scores/table", methods=["GET", "POST"])
-@login_required
-def table(circle_id: int):
+@circle_page("edit_settings")
+def table(circle: Circle, me: Membership):
     """Edit the point table and the colour thresholds."""
-    circle, me = my_circle(circle_id)
-    require(me, "edit_settings")
     form = PointTableForm()
     if not form.is_submitted():
         form.fill(table_for(circle))
@@ -105,19 +97,17 @@ def table(circle_id: int):
         return _table_page(circle, me, form)
     if not form.validate_on_submit():
         return _table_page(circle, me, form, HTTPStatus.UNPROCESSABLE_ENTITY)
-    try:
-        with unit_of_work(db.session):
-            update_score_settings(
-                circle,
-                me,
-                form.table(),
-                form.green_min.data,
-                form.yellow_min.data,
-                form.red_min.data,
-            )
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
+    _result, error = attempt(
+        lambda: update_score_settings(
+            circle,
+            me,
+            form.table(),
+            form.green_min.data,
+            form.yellow_min.data,
+            form.red_min.data,
+        )
+    )
+    if error is not None:
         db.session.refresh(circle)
         if error.field in AREAS:
             form.form_errors.append(error.message)
@@ -125,7 +115,7 @@ def table(circle_id: int):
             form_error(form, error)
         return _table_page(circle, me, form, error.status)
     flash(_("The point table was saved."), "success")
-    return redirect(url_for("scores.chapter", circle_id=circle_id))
+    return redirect(url_for("scores.chapter", circle_id=circle.id))
 
 
 @bp.app_context_processor

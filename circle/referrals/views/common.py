@@ -21,7 +21,7 @@ from circle.referrals.forms import (
     kind_choices,
     sphere_choices,
 )
-from circle.referrals.services import BusinessInput
+from circle.referrals.services import BusinessInput, ReferralInput
 from circle.web.boundary import ui_locale
 
 bp = Blueprint("referrals", __name__)
@@ -121,4 +121,21 @@ def business_input(form, amount: int, reporter_id: int | None = None) -> Busines
         referral_id=form.referral_id.data,
         note=form.note.data or "",
         reporter_id=reporter_id,
+    )
+
+
+def referral_input(fields, giver_id: int | None = None) -> ReferralInput:
+    """The referral a form holds (the correction form, or one row of the week's form):
+    the one mapping from form fields to ``ReferralInput``; empty texts become ""."""
+    return ReferralInput(
+        receiver_id=fields.receiver_id.data,
+        given_on=fields.given_on.data,
+        kind=fields.kind.data,
+        hotness=fields.hotness.data,
+        sphere=fields.sphere.data,
+        prospect_name=fields.prospect_name.data or "",
+        prospect_phone=fields.prospect_phone.data or "",
+        prospect_email=fields.prospect_email.data or "",
+        note=fields.note.data or "",
+        giver_id=giver_id,
     )

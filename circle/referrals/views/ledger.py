@@ -11,12 +11,11 @@ from babel.dates import format_interval, format_skeleton
 from flask import render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from circle.core.checks import EARLIEST
 from circle.core.periods import Period, add_months
 from circle.core.weeks import today_for, week_start
-from circle.models import Circle
+from circle.models import Circle, Membership
 from circle.referrals import reading
 from circle.referrals.forms import (
     LedgerForm,
@@ -28,7 +27,7 @@ from circle.referrals.views.common import (
     bp,
     week_url,
 )
-from circle.web.boundary import my_circle, ui_locale
+from circle.web.boundary import circle_page, ui_locale
 
 # --- the ledger ----------------------------------------------------------------------
 
@@ -90,10 +89,9 @@ def _fold(periods: list[LedgerRow], daily: dict[date, Totals]) -> Totals:
 
 
 @bp.get("/circles/<int:circle_id>/ledger")
-@login_required
-def ledger(circle_id: int):
+@circle_page()
+def ledger(circle: Circle, me: Membership):
     """My ledger per week or month: referrals given and received, revenue both ways."""
-    circle, me = my_circle(circle_id)
     form = LedgerForm(request.args)
     today = today_for(circle)
     valid = form.validate()

@@ -6,7 +6,6 @@ from http import HTTPStatus
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from circle.circles.access import roster
 from circle.core.checks import EARLIEST
@@ -23,16 +22,22 @@ from circle.referrals.forms import (
     VoidForm,
     referral_choices,
 )
-from circle.referrals.services import ReferralInput
 from circle.referrals.views.common import (
     amount_text,
     bp,
     business_input,
     day_label,
+    referral_input,
     week_url,
 )
 from circle.referrals.views.history import slip_history
-from circle.web.boundary import attempt, form_error, my_circle, redirect_next, ui_locale
+from circle.web.boundary import (
+    attempt,
+    circle_page,
+    form_error,
+    redirect_next,
+    ui_locale,
+)
 
 # --- referral slips ------------------------------------------------------------------
 
@@ -79,51 +84,37 @@ def _correct_referral_form(circle: Circle, me: Membership, **kwargs) -> CorrectR
 
 
 @bp.get("/circles/<int:circle_id>/referrals/<int:referral_id>")
-@login_required
-def referral(circle_id: int, referral_id: int):
+@circle_page()
+def referral(circle: Circle, me: Membership, referral_id: int):
     """A referral slip: details and history (the members involved and admins only)."""
-    circle, me = my_circle(circle_id)
     slip = reading.visible_referral(circle, me, referral_id)
     return _referral_page(circle, me, slip)
 
 
 @bp.post("/circles/<int:circle_id>/referrals/<int:referral_id>/edit")
-@login_required
-def correct_referral(circle_id: int, referral_id: int):
+@circle_page()
+def correct_referral(circle: Circle, me: Membership, referral_id: int):
     """Correct a referral (its giver or an admin); the change is audited."""
-    circle, me = my_circle(circle_id)
     slip = reading.visible_referral(circle, me, referral_id)
     form = _correct_referral_form(circle, me)
     if not form.validate_on_submit():
         return _referral_page(
             circle, me, slip, edit_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY
         )
-    data = ReferralInput(
-        receiver_id=form.receiver_id.data,
-        given_on=form.given_on.data,
-        kind=form.kind.data,
-        hotness=form.hotness.data,
-        sphere=form.sphere.data,
-        prospect_name=form.prospect_name.data or "",
-        prospect_phone=form.prospect_phone.data or "",
-        prospect_email=form.prospect_email.data or "",
-        note=form.note.data or "",
-        giver_id=form.giver_id.data if me.is_admin else None,
-    )
+    data = referral_input(form, form.giver_id.data if me.is_admin else None)
     _result, error = attempt(lambda: services.correct_referral(circle, me, referral_id, data))
     if error is not None:
         form_error(form, error)
         slip = reading.visible_referral(circle, me, referral_id)
         return _referral_page(circle, me, slip, edit_form=form, status=error.status)
     flash(_("The referral was corrected."), "success")
-    return redirect(url_for("referrals.referral", circle_id=circle_id, referral_id=referral_id))
+    return redirect(url_for("referrals.referral", circle_id=circle.id, referral_id=referral_id))
 
 
 @bp.post("/circles/<int:circle_id>/referrals/<int:referral_id>/status")
-@login_required
-def set_status(circle_id: int, referral_id: int):
+@circle_page()
+def set_status(circle: Circle, me: Membership, referral_id: int):
     """Move a received referral on: contacted, won or lost."""
-    circle, me = my_circle(circle_id)
     slip = reading.visible_referral(circle, me, referral_id)
     form = StatusForm()
     if not form.validate_on_submit():
@@ -137,14 +128,13 @@ def set_status(circle_id: int, referral_id: int):
         _("The referral is now: %(status)s.", status=reading.status_label(result.status)),
         "success",
     )
-    return redirect_next("referrals.referral", circle_id=circle_id, referral_id=referral_id)
+    return redirect_next("referrals.referral", circle_id=circle.id, referral_id=referral_id)
 
 
 @bp.post("/circles/<int:circle_id>/referrals/<int:referral_id>/void")
-@login_required
-def void_referral(circle_id: int, referral_id: int):
+@circle_page()
+def void_referral(circle: Circle, me: Membership, referral_id: int):
     """Void a referral with a reason; it stays visible, struck through, and counts nowhere."""
-    circle, me = my_circle(circle_id)
     slip = reading.visible_referral(circle, me, referral_id)
     form = VoidForm(prefix=VOID_PREFIX)
     if not form.validate_on_submit():
@@ -158,7 +148,7 @@ def void_referral(circle_id: int, referral_id: int):
         slip = reading.visible_referral(circle, me, referral_id)
         return _referral_page(circle, me, slip, void_form=form, status=error.status)
     flash(_("The referral was voided."), "success")
-    return redirect(url_for("referrals.referral", circle_id=circle_id, referral_id=referral_id))
+    return redirect(url_for("referrals.referral", circle_id=circle.id, referral_id=referral_id))
 
 
 # --- closed business -----------------------------------------------------------------
@@ -222,19 +212,17 @@ def _correct_business_form(
 
 
 @bp.get("/circles/<int:circle_id>/closed-business/<int:business_id>")
-@login_required
-def business(circle_id: int, business_id: int):
+@circle_page()
+def business(circle: Circle, me: Membership, business_id: int):
     """A closed business: details and history (the members involved and admins only)."""
-    circle, me = my_circle(circle_id)
     entry = reading.visible_business(circle, me, business_id)
     return _business_page(circle, me, entry)
 
 
 @bp.post("/circles/<int:circle_id>/closed-business/<int:business_id>/edit")
-@login_required
-def correct_business(circle_id: int, business_id: int):
+@circle_page()
+def correct_business(circle: Circle, me: Membership, business_id: int):
     """Correct closed business (its reporter or an admin); the change is audited."""
-    circle, me = my_circle(circle_id)
     entry = reading.visible_business(circle, me, business_id)
     form = _correct_business_form(circle, me, entry)
     if not form.validate_on_submit():
@@ -254,14 +242,13 @@ def correct_business(circle_id: int, business_id: int):
         entry = reading.visible_business(circle, me, business_id)
         return _business_page(circle, me, entry, edit_form=form, status=error.status)
     flash(_("The closed business was corrected."), "success")
-    return redirect(url_for("referrals.business", circle_id=circle_id, business_id=business_id))
+    return redirect(url_for("referrals.business", circle_id=circle.id, business_id=business_id))
 
 
 @bp.post("/circles/<int:circle_id>/closed-business/<int:business_id>/void")
-@login_required
-def void_business(circle_id: int, business_id: int):
+@circle_page()
+def void_business(circle: Circle, me: Membership, business_id: int):
     """Void closed business with a reason; it then counts nowhere."""
-    circle, me = my_circle(circle_id)
     entry = reading.visible_business(circle, me, business_id)
     form = VoidForm(prefix=VOID_PREFIX)
     if not form.validate_on_submit():
@@ -275,4 +262,4 @@ def void_business(circle_id: int, business_id: int):
         entry = reading.visible_business(circle, me, business_id)
         return _business_page(circle, me, entry, void_form=form, status=error.status)
     flash(_("The closed business was voided."), "success")
-    return redirect(url_for("referrals.business", circle_id=circle_id, business_id=business_id))
+    return redirect(url_for("referrals.business", circle_id=circle.id, business_id=business_id))

@@ -10,7 +10,6 @@ from babel.dates import format_interval
 from flask import abort, flash, redirect, render_template
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from circle.circles.access import roster
 from circle.core.checks import EARLIEST
@@ -27,7 +26,6 @@ from circle.referrals.forms import (
     ThankForm,
     referral_choices,
 )
-from circle.referrals.services import ReferralInput
 from circle.referrals.views.common import (
     LINK_DAYS,
     add_error,
@@ -36,10 +34,11 @@ from circle.referrals.views.common import (
     day_label,
     parse_day,
     party_name,
+    referral_input,
     shown_week,
     week_url,
 )
-from circle.web.boundary import attempt, form_error, my_circle, ui_locale
+from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 
 # --- forms with their choices --------------------------------------------------------
 
@@ -72,10 +71,9 @@ def _thank_form(circle: Circle, me: Membership, members: list[Membership], **kwa
 
 @bp.get("/circles/<int:circle_id>/week")
 @bp.get("/circles/<int:circle_id>/week/<day>")
-@login_required
-def week(circle_id: int, day: str | None = None):
+@circle_page()
+def week(circle: Circle, me: Membership, day: str | None = None):
     """One circle week: my referrals and closed business, my totals, and the entry forms."""
-    circle, me = my_circle(circle_id)
     if day is None:
         start = week_start(circle, today_for(circle))
     else:
@@ -138,10 +136,9 @@ def _week_page(
 
 
 @bp.post("/circles/<int:circle_id>/referrals")
-@login_required
-def give(circle_id: int):
+@circle_page()
+def give(circle: Circle, me: Membership):
     """Give the referrals of every filled row at once: all of them, or none."""
-    circle, me = my_circle(circle_id)
     members = roster(circle.id)
     form = _give_form(circle, me, members)
     start = shown_week(circle, form.week.data)
@@ -152,21 +149,7 @@ def give(circle_id: int):
         form.form_errors.append(_("Choose a receiver for at least one referral."))
         return _week_page(circle, me, start, give_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     giver_id = form.giver_id.data if me.is_admin else None
-    items = [
-        ReferralInput(
-            receiver_id=row.receiver_id.data,
-            given_on=row.given_on.data,
-            kind=row.kind.data,
-            hotness=row.hotness.data,
-            sphere=row.sphere.data,
-            prospect_name=row.prospect_name.data or "",
-            prospect_phone=row.prospect_phone.data or "",
-            prospect_email=row.prospect_email.data or "",
-            note=row.note.data or "",
-            giver_id=giver_id,
-        )
-        for _index, row in rows
-    ]
+    items = [referral_input(row, giver_id) for _index, row in rows]
     given, error = attempt(lambda: services.give_referrals(circle, me, items))
     if error is not None:
         _row_error(form, rows, error)
@@ -210,10 +193,9 @@ def _row_error(form: GiveReferralsForm, rows, error: DomainError) -> None:
 
 
 @bp.post("/circles/<int:circle_id>/closed-business")
-@login_required
-def thank(circle_id: int):
+@circle_page()
+def thank(circle: Circle, me: Membership):
     """Report closed business: revenue I earned, credited to (and thanking) the giver."""
-    circle, me = my_circle(circle_id)
     members = roster(circle.id)
     form = _thank_form(circle, me, members)
     start = shown_week(circle, form.week.data)

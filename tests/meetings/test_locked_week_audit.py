@@ -13,7 +13,7 @@ from circle.meetings import report
 from circle.meetings import services as meetings
 from circle.models import AuditEntry, Circle, Membership
 from circle.referrals import services as referrals
-from tests.meetings.test_meetings_pages import Chapter, make_chapter, this_week_start
+from tests.meetings.chapter import Chapter, make_chapter, this_week_start
 from tests.meetings.test_weekly_report import LAST_WEEK, slip
 
 

@@ -9,7 +9,7 @@ import pytest
 from circle.extensions import db
 from circle.meetings.schedule import ensure_meetings
 from circle.models import Attendance, Circle, Meeting, WeeklyReport
-from tests.meetings.test_meetings_pages import Chapter, make_chapter, rows, this_week_start
+from tests.meetings.chapter import Chapter, make_chapter, rows, this_week_start
 
 
 @pytest.fixture

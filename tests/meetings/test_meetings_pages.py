@@ -3,8 +3,7 @@ the calendar feed, and the meeting settings of a circle."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,79 +17,16 @@ from circle.models import (
     Circle,
     Meeting,
     Membership,
-    User,
     Visitor,
     VisitorVisit,
 )
+from tests.meetings.chapter import (
+    Chapter,
+    rows,
+    this_week_start,
+    url,
+)
 from tests.pages import csrf_token
-
-LONG_AGO = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def today() -> date:
-    """Today where the test circles meet."""
-    return datetime.now(ZoneInfo("Europe/Berlin")).date()
-
-
-def this_week_start(weekday: int = 2) -> date:
-    """The first day of the current circle week (the meeting weekday)."""
-    day = today()
-    return day - timedelta(days=(day.weekday() - weekday) % 7)
-
-
-@dataclass
-class Chapter:
-    circle: Circle
-    admin: User
-    vp: Membership
-    secretary: Membership
-    committee: Membership
-    fritz: Membership
-    paula: Membership
-    meeting: Meeting
-
-
-@pytest.fixture
-def chapter(app, make) -> Chapter:
-    """A circle with officers, two plain members and this week's meeting."""
-    return make_chapter(app, make)
-
-
-def make_chapter(app, make) -> Chapter:
-    """A circle with officers, two plain members and this week's meeting; all joined long ago."""
-    admin = make.user(name="Anna Admin", locale="en")
-    circle = make.circle(admin=admin)
-
-    def seat(name, profession, role=None):
-        member = make.member(circle, make.user(name=name, locale="en"), profession=profession)
-        if role:
-            make.officer(member, role)
-        return make.joined(member, LONG_AGO)
-
-    vp = seat("Viktor Vize", "Vertrieb", "vice_president")
-    secretary = seat("Sarah Sekretär", "Steuerberatung", "secretary_treasurer")
-    committee = seat("Carla Komitee", "Coaching", "membership_committee")
-    fritz = seat("Fritz Foto", "Fotograf")
-    paula = seat("Paula Pharma", "Apotheker")
-    with app.test_request_context():
-        for m in db.session.scalars(select(Membership).where(Membership.circle_id == circle.id)):
-            m.joined_at = LONG_AGO
-        db.session.commit()
-        db.session.remove()
-    meeting = make.meeting(circle, this_week_start())
-    return Chapter(circle, admin, vp, secretary, committee, fritz, paula, meeting)
-
-
-def url(ch: Chapter, path: str = "") -> str:
-    return f"/circles/{ch.circle.id}{path}"
-
-
-def rows(app, model, **where):
-    with app.app_context():
-        out = list(db.session.scalars(select(model).filter_by(**where)))
-        db.session.remove()
-    return out
-
 
 # --- the meetings page and cancelling --------------------------------------------------
 

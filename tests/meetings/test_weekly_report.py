@@ -13,7 +13,7 @@ from circle.extensions import db
 from circle.meetings.locks import first_open_day, is_locked
 from circle.models import AuditEntry, Circle, ClosedBusiness, Membership, Referral, WeeklyReport
 from circle.referrals import services as referrals
-from tests.meetings.test_meetings_pages import Chapter, make_chapter, rows, this_week_start, url
+from tests.meetings.chapter import Chapter, make_chapter, rows, this_week_start, url
 from tests.pages import csrf_token
 
 LAST_WEEK = this_week_start() - timedelta(weeks=1)

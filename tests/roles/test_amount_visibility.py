@@ -19,7 +19,7 @@ from circle.dues import services as dues
 from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.referrals import services as referrals
-from tests.meetings.test_meetings_pages import Chapter, make_chapter, today
+from tests.meetings.chapter import Chapter, make_chapter, today
 from tests.meetings.test_weekly_report import slip
 from tests.pages import text
 

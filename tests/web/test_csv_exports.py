@@ -17,7 +17,7 @@ import pytest
 
 from circle.core.csv_export import csv_text, guard, unguard
 from tests.dues.test_dues_pages import pay
-from tests.meetings.test_meetings_pages import this_week_start
+from tests.meetings.chapter import this_week_start
 from tests.meetings.test_weekly_report import slip
 
 LINK = '=HYPERLINK("http://x")'

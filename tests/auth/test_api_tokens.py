@@ -12,21 +12,9 @@ from circle.api.endpoint import OPERATIONS
 from circle.api.openapi import openapi_path
 from circle.extensions import db
 from circle.models import ApiToken, User
+from tests.api.support import assert_problem, from_address
 from tests.conftest import ApiClient
 from tests.factories import PASSWORD
-
-PROBLEM_KEYS = {"type", "title", "status", "code", "detail"}
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    """The response is a problem+json with this status and code; returns its body."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert set(body) >= PROBLEM_KEYS
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
 
 
 def tokens_in_db(app, user) -> list[ApiToken]:
@@ -43,11 +31,6 @@ def count_users(app) -> int:
     """How many accounts exist."""
     with app.app_context():
         return db.session.execute(select(func.count(User.id))).scalar_one()
-
-
-def from_address(n: int) -> dict:
-    """A distinct client address, so a loop of requests is not throttled."""
-    return {"environ_base": {"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250 + 1}"}}
 
 
 # --- tokens --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import ApiToken, Circle
 from circle.referrals import services as rs
-from tests.auth.test_api_tokens import assert_problem
+from tests.api.support import assert_problem
 
 JUNE = "from=2026-06-01&to=2026-06-30"
 

@@ -11,7 +11,7 @@ import pytest
 from babel.dates import format_date
 from playwright.sync_api import expect
 
-from tests.dues.test_stripe_checkout import API_VERSION, RecordingHTTPClient
+from tests.dues.stripe_http import API_VERSION, RecordingHTTPClient
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from circle.extensions import db
 from circle.models import Circle, Membership
-from tests.auth.test_api_tokens import assert_problem
+from tests.api.support import assert_problem
 
 
 def circle_row(app, circle_id: int) -> Circle:

@@ -535,7 +535,7 @@ def test_payoff_with_a_bad_period_is_refused(app, client, auth, payoff_data):
 @pytest.fixture
 def stripe_http(app):
     """Stripe configured, answered by an in-process recording HTTP client."""
-    from tests.dues.test_stripe_checkout import RecordingHTTPClient
+    from tests.dues.stripe_http import RecordingHTTPClient
 
     recorder = RecordingHTTPClient()
     app.config.update(STRIPE_SECRET_KEY="sk_test_circle")

@@ -272,7 +272,7 @@ def test_a_one_off_invoice_is_acknowledged_and_changes_nothing(app, client, dues
 
 def test_an_invoice_of_a_subscription_stripe_knows_without_a_member_is_not_dues(app, client, dues):
     """With the API key the app asks Stripe; a subscription without our metadata is not ours."""
-    from tests.dues.test_stripe_checkout import RecordingHTTPClient
+    from tests.dues.stripe_http import RecordingHTTPClient
 
     recorder = RecordingHTTPClient()
     app.config.update(STRIPE_SECRET_KEY="sk_test_circle")

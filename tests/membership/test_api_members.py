@@ -10,7 +10,7 @@ from circle.api.endpoint import OPERATIONS
 from circle.api.openapi import openapi_path
 from circle.extensions import db
 from circle.models import ApiToken, Membership, Profession, User
-from tests.auth.test_api_tokens import assert_problem
+from tests.api.support import assert_problem
 
 
 def members_path(circle) -> str:

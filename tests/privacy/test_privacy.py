@@ -27,7 +27,7 @@ from circle.models import (
 )
 from circle.privacy import erase
 from circle.referrals import services as rs
-from tests.dues.test_stripe_checkout import API_VERSION, RecordingHTTPClient
+from tests.dues.stripe_http import API_VERSION, RecordingHTTPClient
 from tests.pages import submit, text
 
 TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()

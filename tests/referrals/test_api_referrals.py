@@ -15,7 +15,7 @@ from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.models import AuditEntry, Circle, ClosedBusiness, Referral
 from circle.referrals import reading
-from tests.auth.test_api_tokens import assert_problem
+from tests.api.support import assert_problem
 from tests.conftest import ApiClient
 from tests.membership.test_api_members import admin_membership
 

@@ -14,7 +14,7 @@ from circle.api.endpoint import MAX_BODY, OPERATIONS
 from circle.api.openapi import openapi_path
 from circle.extensions import db
 from circle.models import Circle, Membership, User
-from tests.auth.test_api_tokens import assert_problem, from_address
+from tests.api.support import assert_problem, from_address
 from tests.membership.test_api_members import OTHER_IDS, VALID_BODIES
 
 #: Raw bodies sent with Content-Type: application/json.

@@ -16,8 +16,8 @@ import pytest
 from circle.core.errors import FileTooLarge, ValidationFailed
 from circle.imports import parsers
 from circle.imports.formats.common import MAX_ROWS, Parsed
-from tests.imports.test_imports_web import counts as import_counts
-from tests.imports.test_imports_web import upload, world  # noqa: F401  (fixture)
+from tests.imports.support import counts as import_counts
+from tests.imports.support import upload, world  # noqa: F401  (fixture)
 
 HEAD = b'<?xml version="1.0"?><Workbook xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
 HEADER_ROW = (

@@ -8,7 +8,6 @@ import random
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,58 +22,23 @@ from circle.models import (
     ClosedBusiness,
     ExternalParty,
     Import,
-    Membership,
     OtherSlip,
     Referral,
 )
 from circle.referrals import reading
 from circle.referrals import services as rs
+from tests.imports.support import (
+    BILLION_LAUGHS,
+    METADATA_PREVIEW,
+    SLIP_DATE,
+    fixture,
+    make_people,
+)
 
 
 def berlin_today() -> date:
     """Today where the factories' circles meet (Europe/Berlin)."""
     return datetime.now(ZoneInfo("Europe/Berlin")).date()
-
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-SLIP_DATE = date(2025, 3, 5)
-NAMES = ("Bernd Meyer", "Clara Wolf", "Dieter Koch")
-
-#: The exact preview of tests/fixtures/bni_slips_metadata.xls for the circle of ``people``.
-METADATA_PREVIEW = {
-    "format": "bni_slips",
-    "date": "2025-03-05",
-    "rows": 11,
-    "referrals": 4,
-    "closed_business": 4,
-    "other_slips": {"CEU": 1, "One-to-One": 1, "Visitor": 1},
-    "one_to_ones": 1,
-    "education_credits": 1,
-    "already_imported": 0,
-    "unmatched_names": ["Gerda Extern"],
-    "new_external_parties": 1,
-    "errors": [],
-    "error_count": 0,
-    "import_id": None,
-}
-
-
-def fixture(name: str) -> bytes:
-    """The bytes of a file in tests/fixtures."""
-    return (FIXTURES / name).read_bytes()
-
-
-def make_people(make, db, names=NAMES, admin_name="Anna Schmidt"):
-    """A circle whose admin is ``admin_name`` with members ``names``; merged into ctx."""
-    admin = make.user(name=admin_name)
-    circle = make.circle(admin=admin)
-    members = [make.member(circle, make.user(name=n)) for n in names]
-    admin_seat = db.session.execute(
-        select(Membership).where(Membership.circle_id == circle.id, Membership.role == "admin")
-    ).scalar_one()
-    seats = {admin_name: db.session.merge(admin_seat)}
-    seats.update({m.user.name: db.session.merge(m) for m in members})
-    return db.session.merge(circle), seats
 
 
 @pytest.fixture
@@ -252,27 +216,6 @@ def test_the_slips_date_is_required_for_bni_and_not_in_the_future(ctx, people):
         "The date cannot be in the future.",
     )
 
-
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [
- <!ENTITY lol "lol">
- <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet><Table>
-<Row><Cell><Data>From</Data></Cell><Cell><Data>To</Data></Cell>
-<Cell><Data>Slip Type</Data></Cell></Row>
-<Row><Cell><Data>&lol9;</Data></Cell><Cell><Data>x</Data></Cell>
-<Cell><Data>Referral</Data></Cell></Row>
-</Table></Worksheet></Workbook>
-"""
 
 EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 <!DOCTYPE Workbook [<!ENTITY secret SYSTEM "file:///etc/passwd">]>

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from circle.activity import services as activity_services
 from circle.imports import activity, services
 from circle.models import EducationCredit, OneToOne, OtherSlip
-from tests.imports.test_imports import SLIP_DATE, fixture, make_people
+from tests.imports.support import SLIP_DATE, fixture, make_people
 from tests.pages import page_forms, text
 
 FILE = "bni_slips_activity.xls"

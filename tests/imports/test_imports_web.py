@@ -7,50 +7,13 @@ import io
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
-from circle.extensions import db as _db
-from circle.models import ClosedBusiness, ExternalParty, Import, OtherSlip, Referral
-from tests.imports.test_imports import BILLION_LAUGHS, METADATA_PREVIEW, fixture
+from tests.imports.support import BILLION_LAUGHS, METADATA_PREVIEW, counts, fixture, upload, world
 from tests.pages import page_forms, text
 
+__all__ = ["world"]  # the fixture, from tests/imports/support.py
+
 NAMES = ("Bernd Meyer", "Clara Wolf", "Dieter Koch")
-
-
-@pytest.fixture
-def world(app, make, tmp_path):
-    """The fixtures' circle (admin Anna Schmidt), a plain member, and another circle's admin."""
-    app.config["IMPORT_FOLDER"] = str(tmp_path / "uploads")
-    admin = make.user(name="Anna Schmidt", locale="en")
-    circle = make.circle(admin=admin)
-    members = [make.member(circle, make.user(name=n, locale="en")) for n in NAMES]
-    outsider = make.user(name="Otto Anders", locale="en")
-    make.circle(admin=outsider)
-    return {"circle": circle, "admin": admin, "member": members[0].user, "outsider": outsider}
-
-
-def counts(app) -> tuple[int, ...]:
-    """Rows of the import tables."""
-    with app.app_context():
-        return tuple(
-            _db.session.execute(select(func.count()).select_from(m)).scalar_one()
-            for m in (Referral, ClosedBusiness, OtherSlip, ExternalParty, Import)
-        )
-
-
-def upload(client, circle_id, name="bni_slips_metadata.xls", day="2025-03-05", data=None):
-    """Send the upload form (with the page's CSRF token)."""
-    page = client.get(f"/circles/{circle_id}/import")
-    assert page.status_code == 200
-    form = next(f for f in page_forms(page.get_data(as_text=True)) if "file" in f["fields"])
-    payload = {
-        "csrf_token": form["fields"]["csrf_token"],
-        "date": day,
-        "file": (io.BytesIO(data if data is not None else fixture(name)), name),
-    }
-    return client.post(
-        f"/circles/{circle_id}/import", data=payload, content_type="multipart/form-data"
-    )
 
 
 # --- pages -----------------------------------------------------------------------------

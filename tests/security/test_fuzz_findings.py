@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 
 from tests.dues.test_stripe_webhooks import deliver, dues, state
-from tests.imports.test_imports_web import counts as import_counts
-from tests.imports.test_imports_web import upload, world
+from tests.imports.support import counts as import_counts
+from tests.imports.support import upload, world
 from tests.pages import csrf_token, page_forms, text
 
 __all__ = ["dues", "world"]  # fixtures of the import and webhook tests, shared here

@@ -16,8 +16,7 @@ from circle import create_app
 from circle.config import ConfigError
 from circle.mail.send import external_url, site_host
 from tests.conftest import make_test_app
-from tests.imports.test_imports import fixture
-from tests.imports.test_imports_web import world
+from tests.imports.support import fixture, world
 from tests.pages import csrf_token, text
 
 __all__ = ["world"]

@@ -12,12 +12,12 @@ amount and note only for those who may see other members' amounts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
+from circle.auditlog.history import Change, changes
 from circle.extensions import db
 from circle.models import AuditEntry, ClosedBusiness, Membership, Payment, Referral
 from circle.privacy.prospects import PROSPECT_FIELDS
@@ -69,19 +69,6 @@ SENSITIVE_FIELDS = {
     "payment": frozenset({"amount_minor", "reference", "note"}),
     "visitor": frozenset({"email", "phone"}),
 }
-
-
-@dataclass(frozen=True)
-class Change:
-    """One field of an entry: its value before and after (None when absent).
-
-    ``hidden``: the reader may not see this field; before and after are then None.
-    """
-
-    field: str
-    before: Any
-    after: Any
-    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,13 +129,6 @@ def log_page(circle_id: int, entity: str | None, page: int | None) -> LogPage:
     return LogPage(
         entries=entries, page=page, pages=pages, total=total, entity=entity, entity_types=types
     )
-
-
-def changes(entry: AuditEntry) -> list[Change]:
-    """The fields an entry touched, with their values before and after, by field name."""
-    before = entry.before if isinstance(entry.before, dict) else {}
-    after = entry.after if isinstance(entry.after, dict) else {}
-    return [Change(name, before.get(name), after.get(name)) for name in sorted({*before, *after})]
 
 
 def visible_changes(entries: list[AuditEntry], actor: Membership) -> dict[int, list[Change]]:

@@ -1,13 +1,16 @@
-"""The history of one slip as shown: its audit entries with names, dates and amounts."""
+"""The history of one slip as shown: its audit entries with names, dates and amounts.
+
+The rows come from the one audit-history presenter (``circle.auditlog.history``); this
+module holds what only slips know: the labels of their fields and how a value reads.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from circle.auditlog import record as audit
+from circle.auditlog.history import HistoryRow, history_rows, member_ids
 from circle.core.money import format_money
 from circle.models import Circle
 from circle.referrals import reading
@@ -19,28 +22,6 @@ from circle.referrals.forms import (
 )
 from circle.referrals.views.common import label_of, parse_day
 from circle.web.boundary import ui_locale
-
-# --- history -------------------------------------------------------------------------
-
-
-@dataclass
-class Change:
-    """One field of an audit entry: its label, the value before and after."""
-
-    label: str
-    before: str
-    after: str
-
-
-@dataclass
-class HistoryRow:
-    """One audit entry as shown: who, when, what, and the changed fields."""
-
-    actor: str
-    at: object
-    action: str
-    changes: list[Change] = field(default_factory=list)
-
 
 MEMBER_FIELDS = ("giver_id", "receiver_id", "thanked_id", "reporter_id")
 
@@ -84,32 +65,15 @@ def _action_labels() -> dict[str, str]:
 def slip_history(circle: Circle, entity: str, entity_id: int) -> list[HistoryRow]:
     """The audit entries of one slip, with names, dates and amounts made readable."""
     entries = audit.history(circle.id, entity, entity_id)
-    ids = set()
-    for entry in entries:
-        for values in (entry.before or {}, entry.after or {}):
-            ids.update(values.get(name) for name in MEMBER_FIELDS)
-    names = {i: m.user.name for i, m in reading.members_by_id(circle, ids).items()}
-    labels, actions = _field_labels(), _action_labels()
-    rows = []
-    for entry in entries:
+    members = reading.members_by_id(circle, member_ids(entries, MEMBER_FIELDS))
+    names = {i: m.user.name for i, m in members.items()}
+
+    def shown(entry, name: str, value) -> str:
         before, after = entry.before or {}, entry.after or {}
         currency = after.get("currency") or before.get("currency") or circle.currency
-        changes = []
-        for name in [k for k in labels if k in before or k in after]:
-            old = _shown(name, before.get(name), names, currency) if name in before else ""
-            new = _shown(name, after.get(name), names, currency) if name in after else ""
-            if entry.action == "create" and not new:
-                continue
-            changes.append(Change(labels[name], old, new))
-        rows.append(
-            HistoryRow(
-                actor=entry.actor.name if entry.actor else _("unknown"),
-                at=entry.created_at,
-                action=actions.get(entry.action, entry.action),
-                changes=changes,
-            )
-        )
-    return rows
+        return _shown(name, value, names, currency)
+
+    return history_rows(entries, _field_labels(), _action_labels(), shown)
 
 
 def _shown(name: str, value, names: dict[int, str], currency: str) -> str:

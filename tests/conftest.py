@@ -8,32 +8,28 @@ revisions, exactly as ``flask db upgrade`` does in production.
 from __future__ import annotations
 
 import email
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from circle import create_app
 from circle.auth import passwords
-from circle.config import _normalise_database_url
 from circle.core import security
-from circle.db import Base
 from circle.extensions import db as _db
 from circle.extensions import limiter
-from tests.factories import CHEAP_DUMMY_HASH, CHEAP_HASHER, PASSWORD, Factory
+from tests.apps import (
+    BACKEND_URL,
+    in_one_transaction,
+    is_postgres_url,
+    make_test_app,
+    wipe,
+)
+from tests.clients import ApiClient, AuthActions
+from tests.factories import CHEAP_DUMMY_HASH, CHEAP_HASHER, Factory
 from tests.pages import Forms
-
-BACKEND_URL = _normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))
-
-
-def _is_postgres(url: str) -> bool:
-    return url.startswith("postgresql")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,7 +37,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
-    if _is_postgres(BACKEND_URL):
+    if is_postgres_url(BACKEND_URL):
         return
     selected, deselected = [], []
     for item in items:
@@ -54,7 +50,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     """A database with the schema of the newest revision, made fresh for this run."""
-    if _is_postgres(BACKEND_URL):
+    if is_postgres_url(BACKEND_URL):
         engine = create_engine(BACKEND_URL)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -68,20 +64,6 @@ def database_url(tmp_path_factory) -> str:
         upgrade()
         _db.engine.dispose()
     return url
-
-
-def make_test_app(database_url: str, tmp_path: Path, **overrides):
-    """Create an app configured for tests on ``database_url``."""
-    config = {
-        "CIRCLE_ENV": "test",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "MAIL_OUTBOX": str(tmp_path / "outbox"),
-        "SERVER_NAME": "circle.test",
-        "BASE_URL": "http://circle.test",
-        "PREFERRED_URL_SCHEME": "http",
-    }
-    config.update(overrides)
-    return create_app(config)
 
 
 @pytest.fixture(autouse=True)
@@ -127,28 +109,6 @@ def shared_app(database_url, tmp_path_factory):
     yield app
     with app.app_context():
         _db.engine.dispose()
-
-
-@contextmanager
-def in_one_transaction(app) -> Iterator[None]:
-    """Run everything the app does inside one transaction, rolled back at the end.
-
-    The app's sessions join the transaction through savepoints, so a request's commit or
-    rollback stays inside it and nothing reaches the database.
-    """
-    with app.app_context():
-        engine = _db.engine
-        connection = engine.connect()
-        transaction = connection.begin()
-        _db.engines[None] = connection
-    try:
-        yield
-    finally:
-        with app.app_context():
-            _db.session.remove()
-            transaction.rollback()
-            connection.close()
-            _db.engines[None] = engine
 
 
 @pytest.fixture
@@ -232,73 +192,10 @@ def forms(client) -> Forms:
     return Forms(client)
 
 
-class AuthActions:
-    """Log in and out through the real login form."""
-
-    def __init__(self, client):
-        self.client = client
-        self.forms = Forms(client)
-
-    def login(self, user_or_email, password: str = PASSWORD, next_url: str | None = None):
-        """Log in with the login form."""
-        address = getattr(user_or_email, "email", user_or_email)
-        page = "/login" + (f"?next={next_url}" if next_url else "")
-        return self.forms.submit(page, {"email": address, "password": password})
-
-    def logout(self):
-        """Log out with the logout form."""
-        return self.forms.submit("/account", {}, action="/logout")
-
-
 @pytest.fixture
 def auth(client) -> AuthActions:
     """Login helper bound to ``client``."""
     return AuthActions(client)
-
-
-class ApiClient:
-    """JSON requests with a bearer token."""
-
-    def __init__(self, app, client):
-        self.app = app
-        self.client = client
-        self.token: str | None = None
-
-    def as_user(self, user) -> ApiClient:
-        """Issue a token for ``user`` and use it for the following requests."""
-        from circle.auth.services import create_api_token
-
-        with self.app.test_request_context():
-            _, self.token = create_api_token(_db.session.merge(user), "test")
-            _db.session.commit()
-        return self
-
-    def _headers(self, headers=None):
-        out = {"Accept": "application/json"}
-        if self.token:
-            out["Authorization"] = f"Bearer {self.token}"
-        out.update(headers or {})
-        return out
-
-    def get(self, url, **kw):
-        """GET with the token."""
-        return self.client.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
-
-    def post(self, url, json=None, **kw):
-        """POST JSON with the token."""
-        return self.client.post(
-            url, json=json, headers=self._headers(kw.pop("headers", None)), **kw
-        )
-
-    def patch(self, url, json=None, **kw):
-        """PATCH JSON with the token."""
-        return self.client.patch(
-            url, json=json, headers=self._headers(kw.pop("headers", None)), **kw
-        )
-
-    def delete(self, url, **kw):
-        """DELETE with the token."""
-        return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
 
 
 @pytest.fixture
@@ -310,17 +207,6 @@ def api(app, client) -> ApiClient:
 # --- committed data (concurrency and browser tests) --------------------------------
 
 
-def wipe(engine) -> None:
-    """Delete every row so committed tests leave the database as they found it."""
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-
-
 @pytest.fixture
 def committed_app(database_url, tmp_path):
     """An app that really commits (no wrapping transaction); every row is wiped afterwards."""
@@ -330,11 +216,6 @@ def committed_app(database_url, tmp_path):
         _db.session.remove()
         wipe(_db.engine)
         _db.engine.dispose()
-
-
-def is_postgres(app) -> bool:
-    """True when the app talks to PostgreSQL."""
-    return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"
 
 
 class QueryCounter:

@@ -6,6 +6,7 @@ import itertools
 from datetime import time
 
 from argon2 import PasswordHasher
+from sqlalchemy import select
 
 from circle.core import security
 from circle.core.clock import utcnow
@@ -34,7 +35,8 @@ def password_hash(password: str = PASSWORD) -> str:
 
 
 class Factory:
-    """Make users, circles and members; each call commits and returns a detached object."""
+    """Make users, circles, members, meetings and slips; each call commits (into the test's
+    transaction) and returns a detached object or, for slips, the new id."""
 
     def __init__(self, app):
         self.app = app
@@ -131,6 +133,18 @@ class Factory:
         )
         return self.reload_membership(membership.id)
 
+    def admin_seat(self, circle: Circle) -> Membership:
+        """The membership of the circle's (first) admin, as ``circle`` made it."""
+        with self.app.test_request_context():
+            seat_id = db.session.execute(
+                select(Membership.id)
+                .where(Membership.circle_id == circle.id, Membership.role == "admin")
+                .order_by(Membership.id)
+                .limit(1)
+            ).scalar_one()
+            db.session.remove()
+        return self.reload_membership(seat_id)
+
     def reload_membership(self, membership_id: int) -> Membership:
         """Load a membership with its user, circle and profession."""
         with self.app.test_request_context():
@@ -174,6 +188,49 @@ class Factory:
                 membership_id=member.id,
                 code=code,
                 substitute_name=substitute_name or ("Sam Stellvertreter" if code == "S" else ""),
+            )
+        )
+
+    def slip(self, giver: Membership, receiver: Membership, day, amount=None) -> int:
+        """A referral from ``giver`` to ``receiver`` given on ``day``, or with ``amount``
+        (minor units) closed business ``giver`` reports, thanking ``receiver``; entered
+        through the services as ``giver``, so every rule of a slip applies. Returns its id."""
+        from circle.referrals import services as referrals
+
+        with self.app.test_request_context():
+            circle = db.session.get(Circle, giver.circle_id)
+            actor = db.session.get(Membership, giver.id)
+            if amount is None:
+                entry = referrals.give_referral(
+                    circle, actor, referrals.ReferralInput(receiver_id=receiver.id, given_on=day)
+                )
+            else:
+                entry = referrals.report_closed_business(
+                    circle,
+                    actor,
+                    referrals.BusinessInput(
+                        thanked_id=receiver.id, amount_minor=amount, closed_on=day
+                    ),
+                )
+            db.session.commit()
+            entry_id = entry.id
+            db.session.remove()
+        return entry_id
+
+    def payment(self, member: Membership, start, end, paid_on, amount: int = 60_000):
+        """A manual dues payment of ``member`` for ``start``..``end`` (minor units, EUR)."""
+        from circle.models import Payment
+
+        return self._save(
+            Payment(
+                circle_id=member.circle_id,
+                membership_id=member.id,
+                source="manual",
+                amount_minor=amount,
+                currency="EUR",
+                period_start=start,
+                period_end=end,
+                paid_on=paid_on,
             )
         )
 

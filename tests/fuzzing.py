@@ -12,12 +12,10 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from circle.core.clock import utcnow
 from circle.extensions import db
-from circle.models import Membership
-from tests.conftest import in_one_transaction, make_test_app
+from tests.apps import in_one_transaction, make_test_app
 from tests.factories import Factory
 
 
@@ -55,7 +53,7 @@ def world(fuzz_app) -> dict:
     make.meeting(circle, today - timedelta(days=14), status="cancelled", reason="Feiertag")
     make.officer(pharmacist, "secretary_treasurer")
     long_ago = utcnow() - timedelta(days=365)  # seated on the meeting days, too
-    for seat in (_admin_seat(fuzz_app, circle.id), photographer.id, pharmacist.id):
+    for seat in (make.admin_seat(circle).id, photographer.id, pharmacist.id):
         make.joined(make.reload_membership(seat), long_ago)
     with fuzz_app.test_request_context():
         api_token, token = create_api_token(db.session.merge(admin), "fuzz")
@@ -65,7 +63,7 @@ def world(fuzz_app) -> dict:
     client = fuzz_app.test_client()
     base = f"/api/v1/circles/{circle.id}"
     day = past.held_on.isoformat()
-    admin_seat = _admin_seat(fuzz_app, circle.id)
+    admin_seat = make.admin_seat(circle).id
     referral = _post(
         client,
         token,
@@ -118,18 +116,6 @@ def world(fuzz_app) -> dict:
 def _id(created) -> int:
     """The id of a created object (a list endpoint answers a list of one)."""
     return (created[0] if isinstance(created, list) else created)["id"]
-
-
-def _admin_seat(app, circle_id: int) -> int:
-    """The admin's membership id in ``circle_id``."""
-    with app.app_context():
-        seat = db.session.execute(
-            select(Membership.id).where(
-                Membership.circle_id == circle_id, Membership.role == "admin"
-            )
-        ).scalar_one()
-        db.session.remove()
-    return seat
 
 
 @contextmanager

@@ -1,8 +1,10 @@
-"""Reading HTML pages in tests: find a form by its action and send it as a browser would."""
+"""Reading HTML pages in tests: find a form by its action and send it as a browser would;
+cut out an element or a section; the visible text of a fragment."""
 
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 
@@ -91,3 +93,23 @@ class Forms:
 def text(response) -> str:
     """The response body with HTML entities for quotes decoded."""
     return response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
+
+
+def plain(html: str) -> str:
+    """The visible text of an HTML fragment, whitespace squeezed."""
+    return re.sub(r"[ \t\r\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip(" ")
+
+
+def element(html: str, element_id: str) -> str:
+    """The HTML of the element with ``element_id`` up to the first end tag of its name."""
+    match = re.search(r'<(\w+)[^>]*\sid="' + re.escape(element_id) + r'"', html)
+    assert match, f"no element #{element_id}"
+    end = html.find(f"</{match.group(1)}>", match.end())
+    return html[match.start() : end]
+
+
+def section(html: str, element_id: str) -> str:
+    """The element with ``element_id`` up to the end of its section (or of the page)."""
+    start = html.index(f'id="{element_id}"')
+    end = html.find("</section>", start)
+    return html[start : end if end != -1 else len(html)]

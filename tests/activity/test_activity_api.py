@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from circle.extensions import db
 from circle.models import EducationCredit, OneToOne
-from tests.conftest import ApiClient
+from tests.clients import ApiClient
 
 
 @pytest.fixture

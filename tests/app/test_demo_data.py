@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from circle.demo import DEMO_CIRCLE, DEMO_PASSWORD
 from circle.extensions import db
 from circle.models import Circle, Membership, User
-from tests.balance.test_balance_pages import plain, section
-from tests.conftest import AuthActions
-from tests.pages import text
+from tests.clients import AuthActions
+from tests.pages import plain, section, text
 
 pytestmark = pytest.mark.slow
 

@@ -12,6 +12,7 @@ from circle.core.clock import utcnow
 from circle.db import Base
 from circle.extensions import db as _db
 from circle.models import Circle, Membership, User
+from tests.apps import make_test_app
 
 
 def test_migrations_match_the_models(database_url):
@@ -168,8 +169,6 @@ def _row_counts(conn) -> dict[str, int]:
 def test_upgrading_a_database_that_holds_data_keeps_every_row(tmp_path):
     """Later revisions rebuild tables (SQLite batch mode); rows pointing at them must survive."""
     from flask_migrate import downgrade, upgrade
-
-    from tests.conftest import make_test_app
 
     app = make_test_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path)
     with app.app_context():

@@ -13,7 +13,7 @@ from circle.api.openapi import openapi_path
 from circle.extensions import db
 from circle.models import ApiToken, User
 from tests.api.support import assert_problem, from_address
-from tests.conftest import ApiClient
+from tests.clients import ApiClient
 from tests.factories import PASSWORD
 
 

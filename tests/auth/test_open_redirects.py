@@ -17,10 +17,10 @@ from circle.core import security
 from circle.core.security import is_safe_next
 from circle.extensions import db, limiter
 from circle.models import User
-from tests.conftest import AuthActions, Forms
+from tests.clients import AuthActions
 from tests.factories import PASSWORD
 from tests.isolation_world import build_world
-from tests.pages import any_csrf_token
+from tests.pages import Forms, any_csrf_token
 
 CORPUS = [
     "//evil.example",

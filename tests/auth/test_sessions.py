@@ -20,8 +20,9 @@ from circle.auth import services, sessions
 from circle.core.security import token_hash, verify_password
 from circle.extensions import db
 from circle.models import ApiToken, RememberToken, User, UserSession
-from tests.conftest import AuthActions, Forms
+from tests.clients import AuthActions
 from tests.factories import PASSWORD
+from tests.pages import Forms
 
 NEW_PASSWORD = "Apotheke am Dom 1996"
 

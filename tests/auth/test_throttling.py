@@ -22,8 +22,8 @@ import pytest
 from circle.core.security import verify_password
 from circle.extensions import db
 from circle.models import User
-from tests.conftest import Forms
 from tests.factories import PASSWORD
+from tests.pages import Forms
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

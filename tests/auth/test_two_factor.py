@@ -16,6 +16,7 @@ from circle.core.errors import Conflict, ValidationFailed
 from circle.core.security import verify_password
 from circle.extensions import db
 from circle.models import Circle, RecoveryCode, User
+from tests.apps import make_test_app
 from tests.factories import PASSWORD
 from tests.pages import page_forms, submit
 from tests.pages import text as page_text
@@ -377,8 +378,6 @@ def test_two_factor_stays_on_while_a_circle_requires_it(app, make, ctx, clock):
 
 def test_revision_0010_adds_and_removes_the_two_factor_schema(tmp_path):
     from flask_migrate import downgrade, upgrade
-
-    from tests.conftest import make_test_app
 
     app = make_test_app(f"sqlite:///{tmp_path / 'mig.sqlite3'}", tmp_path)
     with app.app_context():

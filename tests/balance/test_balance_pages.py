@@ -14,7 +14,6 @@ import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-from html import unescape
 
 import pytest
 from flask_babel import force_locale, gettext
@@ -24,7 +23,7 @@ from circle.core.money import format_money
 from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.referrals import services as rs
-from tests.pages import text
+from tests.pages import plain, section, text
 
 JUNE = "from=2026-06-01&to=2026-06-30"
 NBSP = "\N{NO-BREAK SPACE}"
@@ -44,11 +43,6 @@ def german(app, message: str, **values) -> str:
 # --- reading the pages ---------------------------------------------------------------
 
 
-def plain(html: str) -> str:
-    """The visible text of an HTML fragment, whitespace squeezed."""
-    return re.sub(r"[ \t\r\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip(" ")
-
-
 def row(html: str, attr: str, value) -> str:
     """The ``<tr>`` or ``<li>`` whose ``attr`` is ``value`` (first match)."""
     match = re.search(
@@ -64,13 +58,6 @@ def cols(fragment: str) -> dict[str, str]:
         name: plain(content)
         for name, content in re.findall(r'data-col="(\w+)"[^>]*>(.*?)</td>', fragment, re.S)
     }
-
-
-def section(html: str, element_id: str) -> str:
-    """The element with ``id`` up to the end of its section (or the page)."""
-    start = html.index(f'id="{element_id}"')
-    end = html.find("</section>", start)
-    return html[start : end if end != -1 else len(html)]
 
 
 def pair_key(x: Membership, y: Membership) -> str:

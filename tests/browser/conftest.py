@@ -12,36 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import Factory
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-#: A phone-sized viewport (``page.set_viewport_size(PHONE)``).
-PHONE = {"width": 360, "height": 780}
-
-
-def assert_accessible(page) -> None:
-    """axe-core finds no serious or critical violation on the page."""
-    results = Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']})"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == [], serious
 
 
 @dataclass

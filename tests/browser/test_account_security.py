@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.test_confirm_address import PHONE, assert_accessible
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PHONE, assert_accessible
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -10,24 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+
+from tests.browser.support import PHONE, assert_accessible
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 780}
 PASSWORD = "a long new password"
-
-
-def assert_accessible(page) -> None:
-    """axe-core finds no serious or critical violation on the page."""
-    results = Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']})"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == [], serious
 
 
 def confirm_link(outbox: Path, address: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from circle.auth import twofactor
-from tests.browser.conftest import PHONE, assert_accessible
+from tests.browser.support import PHONE, assert_accessible
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser

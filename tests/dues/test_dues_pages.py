@@ -17,6 +17,7 @@ from circle.core.weeks import today_for
 from circle.dues import services as ds
 from circle.extensions import db
 from circle.models import AuditEntry, ClosedBusiness, DuesPlan, Membership, Payment
+from tests.dues.stripe_http import RecordingHTTPClient
 from tests.pages import any_csrf_token, text
 
 
@@ -72,23 +73,6 @@ def dues_circle(app, make):
     }
 
 
-def pay(app, circle, member, start: date, end: date, paid_on: date, amount=60_000):
-    """A manual payment row."""
-    save(
-        app,
-        Payment(
-            circle_id=circle.id,
-            membership_id=member.id,
-            source="manual",
-            amount_minor=amount,
-            currency="EUR",
-            period_start=start,
-            period_end=end,
-            paid_on=paid_on,
-        ),
-    )
-
-
 def set_joined(app, member, when: datetime) -> None:
     """Move a member's joining day."""
     with app.test_request_context():
@@ -100,7 +84,7 @@ def set_joined(app, member, when: datetime) -> None:
 # --- my status ------------------------------------------------------------------------
 
 
-def test_member_sees_paid_grace_and_overdue_as_the_data_says(app, client, auth, dues_circle):
+def test_member_sees_paid_grace_and_overdue_as_the_data_says(app, client, auth, dues_circle, make):
     c = dues_circle
     circle, now = c["circle"], today(app, c["circle"])
     auth.login(c["max_user"])
@@ -116,7 +100,7 @@ def test_member_sees_paid_grace_and_overdue_as_the_data_says(app, client, auth, 
 
     # paid through next month: paid, with the date in the user's (German) locale
     through = now + timedelta(days=40)
-    pay(app, circle, c["max"], now - timedelta(days=20), through, now, amount=60_000)
+    make.payment(c["max"], now - timedelta(days=20), through, now, amount=60_000)
     page = text(client.get(url))
     assert 'data-state="paid"' in page
     with app.test_request_context(), force_locale("de"):
@@ -277,10 +261,10 @@ def test_plan_form_refusals_change_nothing(app, forms, auth, dues_circle, data, 
 # --- manual payments ----------------------------------------------------------------------
 
 
-def test_manual_payment_form_defaults_to_the_next_period(app, client, auth, dues_circle):
+def test_manual_payment_form_defaults_to_the_next_period(app, client, auth, dues_circle, make):
     c = dues_circle
     circle = c["circle"]
-    pay(app, circle, c["max"], date(2025, 3, 1), date(2026, 2, 28), date(2025, 3, 1))
+    make.payment(c["max"], date(2025, 3, 1), date(2026, 2, 28), date(2025, 3, 1))
     auth.login(c["admin"])
     page = text(client.get(f"/circles/{circle.id}/dues/admin?member={c['max'].id}"))
     assert 'value="2026-03-01"' in page  # the day after paid-through
@@ -391,22 +375,18 @@ def test_dues_list_flags_overdue_and_filters(app, client, auth, dues_circle):
     assert f'data-member="{c["eva"].id}"' not in page
 
 
-def test_csv_has_plain_amounts(app, client, auth, dues_circle):
+def test_csv_has_plain_amounts(app, client, auth, dues_circle, make):
     c = dues_circle
     circle = c["circle"]
     now = today(app, circle)
-    pay(
-        app,
-        circle,
+    make.payment(
         c["max"],
         now - timedelta(days=400),
         now - timedelta(days=36),
         now - timedelta(days=400),
         100_000,
     )
-    pay(
-        app,
-        circle,
+    make.payment(
         c["max"],
         now - timedelta(days=35),
         now + timedelta(days=329),
@@ -446,15 +426,15 @@ def _business(circle, reporter, thanked, amount, closed_on, voided=False):
 
 
 @pytest.fixture
-def payoff_data(app, dues_circle):
+def payoff_data(app, dues_circle, make):
     """Max paid 600,00 € in March 2026 (and 100,00 € outside), received 7.440,00 € in the
     period (plus a voided 1.000,00 € and 500,00 € outside); Eva paid 300,00 €, received
     nothing."""
     c = dues_circle
     circle, max_, eva = c["circle"], c["max"], c["eva"]
-    pay(app, circle, max_, date(2026, 3, 1), date(2027, 2, 28), date(2026, 3, 5), 60_000)
-    pay(app, circle, max_, date(2025, 3, 1), date(2026, 2, 28), date(2025, 12, 1), 10_000)
-    pay(app, circle, eva, date(2026, 3, 1), date(2026, 8, 31), date(2026, 3, 10), 30_000)
+    make.payment(max_, date(2026, 3, 1), date(2027, 2, 28), date(2026, 3, 5), 60_000)
+    make.payment(max_, date(2025, 3, 1), date(2026, 2, 28), date(2025, 12, 1), 10_000)
+    make.payment(eva, date(2026, 3, 1), date(2026, 8, 31), date(2026, 3, 10), 30_000)
     save(
         app,
         _business(circle, max_, eva, 500_000, date(2026, 3, 20)),
@@ -535,8 +515,6 @@ def test_payoff_with_a_bad_period_is_refused(app, client, auth, payoff_data):
 @pytest.fixture
 def stripe_http(app):
     """Stripe configured, answered by an in-process recording HTTP client."""
-    from tests.dues.stripe_http import RecordingHTTPClient
-
     recorder = RecordingHTTPClient()
     app.config.update(STRIPE_SECRET_KEY="sk_test_circle")
     app.extensions["stripe_http_client"] = recorder

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from circle.dues import services as ds
 from circle.extensions import db as _db
 from circle.models import DuesSubscription, Membership, Payment, StripeEvent
-from tests.dues.test_stripe_webhooks import SECRET, deliver, event
+from tests.dues.webhooks import SECRET, deliver, event
 
 CREATED = int(datetime(2026, 3, 1, 10, 0, tzinfo=UTC).timestamp())
 YEAR_LATER = int(datetime(2027, 3, 1, 10, 0, tzinfo=UTC).timestamp())

@@ -10,9 +10,7 @@ import time
 import pytest
 import stripe
 
-from tests.dues.test_stripe_webhooks import SECRET, URL, deliver, dues, event, invoice_obj, state
-
-__all__ = ["dues"]
+from tests.dues.webhooks import SECRET, URL, deliver, event, invoice_obj, state
 
 
 @pytest.mark.parametrize(

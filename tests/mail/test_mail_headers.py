@@ -11,7 +11,7 @@ from sqlalchemy import update
 from circle.extensions import db as _db
 from circle.mail.send import header_value, send_mail
 from circle.models import Circle
-from tests.meetings.test_meetings_absence import admin_seat, record
+from tests.meetings.chapter import record_attendance
 
 HOSTILE = "Löwen\r\nBcc: victim@evil.example\r\n\r\nfake body"
 
@@ -22,14 +22,14 @@ def test_a_circle_name_with_cr_lf_in_the_database_cannot_inject_headers(
     admin = make.user(name="Anna Admin", locale="en")
     circle = make.circle(admin=admin)
     fritz = make.member(circle, make.user(name="Fritz Foto", locale="en"), profession="Fotograf")
-    for member_id in (fritz.id, admin_seat(app, circle).id):
+    for member_id in (fritz.id, make.admin_seat(circle).id):
         make.joined(make.reload_membership(member_id), datetime(2024, 1, 1, tzinfo=UTC))
     with app.app_context():  # as if written before the input check existed
         _db.session.execute(update(Circle).where(Circle.id == circle.id).values(name=HOSTILE))
         _db.session.commit()
     meeting = make.meeting(circle, datetime.now(ZoneInfo("Europe/Berlin")).date() - timedelta(7))
     auth.login(admin)
-    response = record(forms, circle, meeting, {fritz.id: "A"})
+    response = record_attendance(forms, circle, meeting, {fritz.id: "A"})
     assert response.status_code == 302
     (mail,) = [m for m in outbox() if m["To"] == fritz.user.email]
     assert mail["Subject"] == "Absence noted in Löwen Bcc: victim@evil.example fake body"

@@ -1,6 +1,7 @@
 """A chapter for the meeting tests and those built on them: a circle with a vice
 president, a secretary-treasurer, a membership committee member, two plain members who
-joined long ago, and this week's meeting (``make_chapter``; the ``chapter`` fixture)."""
+joined long ago, and this week's meeting (``make_chapter``; the ``chapter`` fixture); and
+sending a meeting's attendance form (``record_attendance``)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def this_week_start(weekday: int = 2) -> date:
     """The first day of the current circle week (the meeting weekday)."""
     day = today()
     return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
+#: The first day of last week (at import: the week the tests lock and report on).
+LAST_WEEK = this_week_start() - timedelta(weeks=1)
 
 
 @dataclass
@@ -77,3 +82,9 @@ def rows(app, model, **where):
         out = list(db.session.scalars(select(model).filter_by(**where)))
         db.session.remove()
     return out
+
+
+def record_attendance(forms, circle, meeting, codes: dict):
+    """Send a meeting's attendance form with ``codes`` (member id -> code; others present)."""
+    data = {f"code_{member_id}": code for member_id, code in codes.items()}
+    return forms.submit(f"/circles/{circle.id}/meetings/{meeting.id}/attendance", data)

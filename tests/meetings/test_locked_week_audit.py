@@ -13,8 +13,7 @@ from circle.meetings import report
 from circle.meetings import services as meetings
 from circle.models import AuditEntry, Circle, Membership
 from circle.referrals import services as referrals
-from tests.meetings.chapter import Chapter, make_chapter, this_week_start
-from tests.meetings.test_weekly_report import LAST_WEEK, slip
+from tests.meetings.chapter import LAST_WEEK, Chapter, make_chapter, this_week_start
 
 
 @pytest.fixture
@@ -38,11 +37,11 @@ def _actions(circle_id: int, entity: str, entity_id: int) -> list[str]:
     )
 
 
-def test_a_status_change_inside_a_locked_week_is_audited_as_a_correction(app, chapter):
+def test_a_status_change_inside_a_locked_week_is_audited_as_a_correction(app, chapter, make):
     locked_day = LAST_WEEK + timedelta(days=1)
-    moved = slip(app, chapter, chapter.fritz, chapter.paula, locked_day)
-    linked = slip(app, chapter, chapter.fritz, chapter.paula, locked_day)
-    open_week = slip(app, chapter, chapter.fritz, chapter.paula, this_week_start())
+    moved = make.slip(chapter.fritz, chapter.paula, locked_day)
+    linked = make.slip(chapter.fritz, chapter.paula, locked_day)
+    open_week = make.slip(chapter.fritz, chapter.paula, this_week_start())
     with app.test_request_context():
         circle = db.session.get(Circle, chapter.circle.id)
         report.lock_week(circle, db.session.get(Membership, chapter.vp.id), LAST_WEEK)

@@ -10,6 +10,7 @@ import pytest
 from circle.extensions import db
 from circle.meetings import absence
 from circle.models import Circle
+from tests.meetings.chapter import record_attendance
 
 # 2025-07-16 is a Wednesday; the circle meets on Wednesdays.
 TODAY = date(2025, 7, 16)
@@ -124,39 +125,19 @@ def test_standings_list_who_is_at_risk_and_who_is_close(app, make, ctx, setting)
 # --- the mails -------------------------------------------------------------------------
 
 
-def admin_seat(app, circle):
-    """The admin's membership of the circle (made by the circle factory)."""
-    from sqlalchemy import select
-
-    from circle.models import Membership
-
-    with app.test_request_context():
-        seat = db.session.execute(
-            select(Membership).where(Membership.circle_id == circle.id, Membership.role == "admin")
-        ).scalar_one()
-        db.session.remove()
-    return seat
-
-
-def record(client_forms, circle, meeting, codes: dict):
-    """Send the attendance form with the given codes (others stay present)."""
-    data = {f"code_{member_id}": code for member_id, code in codes.items()}
-    return client_forms.submit(f"/circles/{circle.id}/meetings/{meeting.id}/attendance", data)
-
-
 def test_members_are_mailed_at_their_first_second_and_third_absence_once(
     app, make, auth, forms, outbox
 ):
     admin = make.user(name="Anna Admin", locale="en")
     circle = make.circle(admin=admin)
     fritz = make.member(circle, make.user(name="Fritz Foto", locale="en"), profession="Fotograf")
-    for member_id in (fritz.id, admin_seat(app, circle).id):
+    for member_id in (fritz.id, make.admin_seat(circle).id):
         make.joined(make.reload_membership(member_id), datetime(2024, 1, 1, tzinfo=UTC))
     today = datetime.now(ZoneInfo("Europe/Berlin")).date()
     meetings = [make.meeting(circle, today - timedelta(weeks=n)) for n in (4, 3, 2, 1)]
     auth.login(admin)
     for meeting in meetings[:4]:
-        response = record(forms, circle, meeting, {fritz.id: "A"})
+        response = record_attendance(forms, circle, meeting, {fritz.id: "A"})
         assert response.status_code == 302, response.get_data(as_text=True)
     mails = [m for m in outbox() if m["To"] == fritz.user.email]
     assert len(mails) == 3
@@ -164,7 +145,7 @@ def test_members_are_mailed_at_their_first_second_and_third_absence_once(
     assert "That makes 3 absences" in mails[2].get_content()
     assert "With more than 3, your seat is at risk." in mails[2].get_content()
     # Saving the same attendance again, or changing it back and forth, mails nobody.
-    record(forms, circle, meetings[1], {fritz.id: "A"})
-    record(forms, circle, meetings[1], {fritz.id: "P"})
-    record(forms, circle, meetings[1], {fritz.id: "A"})
+    record_attendance(forms, circle, meetings[1], {fritz.id: "A"})
+    record_attendance(forms, circle, meetings[1], {fritz.id: "P"})
+    record_attendance(forms, circle, meetings[1], {fritz.id: "A"})
     assert len([m for m in outbox() if m["To"] == fritz.user.email]) == 3

@@ -13,10 +13,8 @@ from circle.extensions import db
 from circle.meetings.locks import first_open_day, is_locked
 from circle.models import AuditEntry, Circle, ClosedBusiness, Membership, Referral, WeeklyReport
 from circle.referrals import services as referrals
-from tests.meetings.chapter import Chapter, make_chapter, rows, this_week_start, url
+from tests.meetings.chapter import LAST_WEEK, Chapter, make_chapter, rows, this_week_start, url
 from tests.pages import csrf_token
-
-LAST_WEEK = this_week_start() - timedelta(weeks=1)
 
 
 @pytest.fixture
@@ -36,32 +34,11 @@ def lock(client, ch: Chapter, day=None):
     )
 
 
-def slip(app, ch: Chapter, giver: Membership, receiver: Membership, day, amount=None):
-    """A referral (and with ``amount`` closed business) entered through the services."""
-    with app.test_request_context():
-        circle = db.session.get(Circle, ch.circle.id)
-        actor = db.session.get(Membership, giver.id)
-        if amount is None:
-            entry = referrals.give_referral(
-                circle, actor, referrals.ReferralInput(receiver_id=receiver.id, given_on=day)
-            )
-        else:
-            entry = referrals.report_closed_business(
-                circle,
-                actor,
-                referrals.BusinessInput(thanked_id=receiver.id, amount_minor=amount, closed_on=day),
-            )
-        db.session.commit()
-        entry_id = entry.id
-        db.session.remove()
-    return entry_id
-
-
 def test_the_vice_president_sees_provisional_totals_and_locks_the_week(
     app, client, auth, make, chapter
 ):
-    slip(app, chapter, chapter.fritz, chapter.paula, LAST_WEEK + timedelta(days=1))
-    slip(app, chapter, chapter.paula, chapter.fritz, LAST_WEEK + timedelta(days=2), amount=123450)
+    make.slip(chapter.fritz, chapter.paula, LAST_WEEK + timedelta(days=1))
+    make.slip(chapter.paula, chapter.fritz, LAST_WEEK + timedelta(days=2), amount=123450)
     meeting = make.meeting(chapter.circle, LAST_WEEK)
     make.attendance(meeting, chapter.fritz, "A")
     make.attendance(meeting, chapter.paula, "S", "Sven Stellvertreter")
@@ -114,11 +91,11 @@ def test_only_the_report_holders_see_or_lock_it(app, client, auth, make, chapter
 
 
 def test_after_the_lock_admin_changes_are_corrections_and_members_are_refused(
-    app, client, auth, chapter
+    app, client, auth, chapter, make
 ):
-    referral_id = slip(app, chapter, chapter.fritz, chapter.paula, LAST_WEEK + timedelta(days=1))
-    business_id = slip(
-        app, chapter, chapter.paula, chapter.fritz, LAST_WEEK + timedelta(days=1), amount=5000
+    referral_id = make.slip(chapter.fritz, chapter.paula, LAST_WEEK + timedelta(days=1))
+    business_id = make.slip(
+        chapter.paula, chapter.fritz, LAST_WEEK + timedelta(days=1), amount=5000
     )
     auth.login(chapter.vp.user)
     lock(client, chapter)

@@ -10,7 +10,7 @@ from circle.api.endpoint import OPERATIONS
 from circle.api.openapi import openapi_path
 from circle.extensions import db
 from circle.models import ApiToken, Membership, Profession, User
-from tests.api.support import assert_problem
+from tests.api.support import OTHER_IDS, VALID_BODIES, assert_problem
 
 
 def members_path(circle) -> str:
@@ -30,20 +30,6 @@ def count_memberships(app, circle) -> int:
         return db.session.execute(
             select(func.count(Membership.id)).where(Membership.circle_id == circle.id)
         ).scalar_one()
-
-
-def admin_membership(app, circle) -> Membership:
-    """The (first) admin membership of a circle."""
-    with app.app_context():
-        return (
-            db.session.execute(
-                select(Membership)
-                .where(Membership.circle_id == circle.id, Membership.role == "admin")
-                .order_by(Membership.id)
-            )
-            .scalars()
-            .first()
-        )
 
 
 @pytest.fixture
@@ -66,7 +52,7 @@ def test_members_are_listed_with_profession_role_and_status(app, api, make, admi
     make.member(circle, make.user(name="Weg"), profession="Apotheker", status="removed")
     make.member(circle, make.user(name="Wartend"), profession="Apotheker", status="waitlisted")
     organiser = make.member(circle, make.user(name="Olga"), role="admin", profession=None)
-    own = admin_membership(app, circle)
+    own = make.admin_seat(circle)
 
     response = api.as_user(admin).get(members_path(circle))
     assert response.status_code == 200
@@ -271,7 +257,7 @@ def test_admin_appoints_and_dismisses_admins_but_keeps_one(app, api, make, admin
     assert api.patch(url, json={"role": "admin"}).get_json()["role"] == "admin"
     assert api.patch(url, json={"role": "member"}).get_json()["role"] == "member"
 
-    own = admin_membership(app, circle)
+    own = make.admin_seat(circle)
     body = assert_problem(
         api.patch(f"{members_path(circle)}/{own.id}", json={"role": "member"}), 409, "conflict"
     )
@@ -310,8 +296,8 @@ def test_admin_removes_a_member_the_seat_is_freed_and_the_history_kept(
     assert_problem(api.delete(f"{members_path(circle)}/{member.id}"), 404, "not_found")
 
 
-def test_the_last_admin_cannot_be_removed(app, api, admin, circle):
-    own = admin_membership(app, circle)
+def test_the_last_admin_cannot_be_removed(app, api, admin, circle, make):
+    own = make.admin_seat(circle)
     body = assert_problem(
         api.as_user(admin).delete(f"{members_path(circle)}/{own.id}"), 409, "conflict"
     )
@@ -344,65 +330,6 @@ def test_plain_members_get_403_on_every_admin_route(app, api, make, circle):
     assert stored(app, other.id).status == "active"
     assert stored(app, mine.id).profession_id == mine.profession_id
 
-
-#: A valid body per operation, so that only the id can make it fail.
-VALID_BODIES = {
-    ("patch", "/circles/<int:circle_id>"): {"name": "Gekapert"},
-    ("post", "/circles/<int:circle_id>/members"): {
-        "email": "spy@example.org",
-        "name": "Spy",
-        "profession": "Spion",
-    },
-    ("patch", "/circles/<int:circle_id>/members/<int:member_id>"): {"role": "admin"},
-    ("post", "/circles/<int:circle_id>/referrals"): {
-        "receiver_id": 1,
-        "given_on": "2024-05-02",
-        "kind": "inside",
-        "hotness": 3,
-    },
-    ("patch", "/circles/<int:circle_id>/referrals/<int:referral_id>"): {"status": "contacted"},
-    ("post", "/circles/<int:circle_id>/closed-business"): {
-        "giver_id": 1,
-        "amount": "100.00",
-        "closed_on": "2024-05-02",
-        "kind": "new",
-    },
-    ("patch", "/circles/<int:circle_id>/closed-business/<int:business_id>"): {
-        "void": True,
-        "reason": "Tippfehler",
-    },
-    ("put", "/circles/<int:circle_id>/members/<int:member_id>/roles"): {"roles": ["president"]},
-    ("post", "/circles/<int:circle_id>/applications/<int:member_id>/decision"): {
-        "decision": "approve"
-    },
-    ("post", "/circles/<int:circle_id>/visitors"): {
-        "name": "Spy",
-        "profession": "Spion",
-        "invited_by_id": 1,
-        "meeting_id": 1,
-    },
-    ("post", "/circles/<int:circle_id>/visitors/<int:visitor_id>/visits"): {"meeting_id": 1},
-    ("put", "/circles/<int:circle_id>/meetings/<int:meeting_id>/attendance"): {
-        "items": [{"member_id": 1, "code": "P"}]
-    },
-    ("post", "/circles/<int:circle_id>/meetings/<int:meeting_id>/cancel"): {"reason": "Feiertag"},
-    ("post", "/circles/<int:circle_id>/one-to-ones"): {"other_id": 1, "met_on": "2024-05-02"},
-    ("post", "/circles/<int:circle_id>/education-credits"): {
-        "topic": "Buch: Networking",
-        "minutes": 60,
-        "completed_on": "2024-05-02",
-    },
-}
-
-#: Ids of objects inside a circle other than members (tests/referrals/test_api_referrals.py
-#: probes them across circles); any value works once the circle itself is foreign.
-OTHER_IDS = {
-    "referral_id": 424242,
-    "business_id": 424242,
-    "visitor_id": 424242,
-    "meeting_id": 424242,
-    "day": "2024-05-01",
-}
 
 ID_OPERATIONS = [op for op in OPERATIONS if "<" in op.rule]
 

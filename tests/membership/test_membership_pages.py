@@ -12,44 +12,11 @@ from sqlalchemy import func, select, update
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import Invitation, Membership, User
+from tests.mail.support import link_in
+from tests.membership.support import active, manage_url, memberships
 from tests.pages import any_csrf_token, page_forms, submit, text
 
 # --- helpers -----------------------------------------------------------------------
-
-
-def manage_url(circle) -> str:
-    """The members page of a circle."""
-    return f"/circles/{circle.id}/members/manage"
-
-
-def link_in(message, path: str) -> str:
-    """The local path of the first link in a mail that contains ``path``."""
-    body = message.get_content()
-    match = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"[^\s]*)", body)
-    assert match, body
-    return match.group(1)
-
-
-def memberships(app, circle_id: int) -> list[Membership]:
-    """Every membership of a circle, fresh from the database."""
-    with app.app_context():
-        rows = list(
-            db.session.execute(
-                select(Membership).where(Membership.circle_id == circle_id).order_by(Membership.id)
-            ).scalars()
-        )
-        db.session.expunge_all()
-        db.session.remove()
-    return rows
-
-
-def active(app, circle_id: int) -> dict[str, str]:
-    """Active members of a circle: user name -> profession name."""
-    return {
-        m.user.name: (m.profession.name if m.profession else "")
-        for m in memberships(app, circle_id)
-        if m.status == "active"
-    }
 
 
 def membership_of(app, membership_id: int) -> Membership:

@@ -13,7 +13,8 @@ from circle.circles.access import seats_taken
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import Invitation, Membership
-from tests.membership.test_membership_pages import active, link_in, manage_url
+from tests.mail.support import link_in
+from tests.membership.support import active, manage_url
 from tests.pages import submit, text
 
 #: What the admin types, and the real account behind the address.

@@ -16,8 +16,7 @@ from circle.extensions import db
 from circle.models import AuditEntry, Circle, ClosedBusiness, Referral
 from circle.referrals import reading
 from tests.api.support import assert_problem
-from tests.conftest import ApiClient
-from tests.membership.test_api_members import admin_membership
+from tests.clients import ApiClient
 
 # --- setting -------------------------------------------------------------------------
 
@@ -43,7 +42,7 @@ def circle(make, people):
 def seats(app, make, people, circle):
     """Membership ids by person in ``circle``."""
     return {
-        "admin": admin_membership(app, circle).id,
+        "admin": make.admin_seat(circle).id,
         "photo": make.member(circle, people["photo"], profession="Fotograf").id,
         "pharma": make.member(circle, people["pharma"], profession="Apotheker").id,
         "tax": make.member(circle, people["tax"], profession="Steuerberater").id,
@@ -186,14 +185,11 @@ def test_optional_fields_may_be_left_out(as_, circle, seats):
     assert (body["giver_id"], body["sphere"], body["hotness"]) == (seats["tax"], None, 3)
 
 
-def test_an_admin_gives_in_another_members_name_a_member_cannot(app, as_, circle, seats):
+def test_an_admin_gives_in_another_members_name_a_member_cannot(app, as_, circle, seats, make):
     body = give(as_("admin"), circle, slip(seats["pharma"], today(circle), giver_id=seats["photo"]))
     assert (body["giver_id"], body["receiver_id"]) == (seats["photo"], seats["pharma"])
     with app.app_context():
-        assert (
-            db.session.get(Referral, body["id"]).created_by_id
-            == admin_membership(app, circle).user_id
-        )
+        assert db.session.get(Referral, body["id"]).created_by_id == make.admin_seat(circle).user_id
 
     before = counts(app)
     response = as_("tax").post(
@@ -414,7 +410,7 @@ def test_slips_of_another_circle_are_not_found_in_mine(
     foreign_business = report(
         their_member,
         theirs,
-        thanks(admin_membership(app, theirs).id, "5.00", today(theirs), referral_id=foreign["id"]),
+        thanks(make.admin_seat(theirs).id, "5.00", today(theirs), referral_id=foreign["id"]),
     )
     before = counts(app)
     url = f"{referrals_url(circle)}/{foreign['id']}"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from circle.extensions import db
 from circle.models import AuditEntry, ClosedBusiness, Referral
-from tests.pages import any_csrf_token, text
+from tests.pages import any_csrf_token, element, text
 
 # --- reading forms as a browser does (selects send their selected option) ----------
 
@@ -198,18 +198,9 @@ def audit_count(app) -> int:
     return count
 
 
-def section(html: str, element_id: str) -> str:
-    """The HTML of the element with ``element_id`` up to the end of its tag name's block."""
-    match = re.search(r'<(\w+)[^>]*\sid="' + re.escape(element_id) + r'"', html)
-    assert match, f"no element #{element_id}"
-    tag = match.group(1)
-    end = html.find(f"</{tag}>", match.end())
-    return html[match.start() : end]
-
-
 def total(html: str, name: str, where: str = "week-totals") -> str:
     """One total shown on the page (``given``, ``revenue_generated`` ...)."""
-    match = re.search(r'data-total="' + name + r'">([^<]*)<', section(html, where))
+    match = re.search(r'data-total="' + name + r'">([^<]*)<', element(html, where))
     assert match, name
     return match.group(1).replace("\xa0", " ").replace("\u202f", " ")
 
@@ -249,7 +240,7 @@ def people(make):
     pharma = make.user(name="Paula Pharma", email="paula@example.org", locale="en")
     tax = make.user(name="Stefan Steuer", email="stefan@example.org", locale="de")
     members = {
-        "admin": make.reload_membership(_admin_membership(make, circle)),
+        "admin": make.admin_seat(circle),
         "me": make.member(circle, me, profession="Fotograf"),
         "pharma": make.member(circle, pharma, profession="Apotheker"),
         "tax": make.member(circle, tax, profession="Steuerberater"),
@@ -258,20 +249,6 @@ def people(make):
     other = make.circle(admin=stranger, name="Kreis Bonn")
     members["other"] = make.member(other, profession="Fotograf")
     return {"circle": circle, "other": other, "stranger": stranger, **members}
-
-
-def _admin_membership(make, circle) -> int:
-    """The id of the circle admin's membership (made by the circle factory)."""
-    from circle.models import Membership
-
-    with make.app.test_request_context():
-        member_id = db.session.execute(
-            select(Membership.id).where(
-                Membership.circle_id == circle.id, Membership.role == "admin"
-            )
-        ).scalar_one()
-        db.session.remove()
-    return member_id
 
 
 def login(auth, membership):
@@ -292,11 +269,11 @@ def test_a_member_gives_three_referrals_in_one_submit(app, client, auth, people,
     # sorted by profession, and not me.
     for index in range(3):
         assert f'id="give-row-{index}"' in page
-    receivers = section(page, "give-rows-0-receiver_id")
+    receivers = element(page, "give-rows-0-receiver_id")
     assert "Paula Pharma \N{EN DASH} Apotheker" in receivers
     assert "Fritz Foto" not in receivers
     assert receivers.index("Apotheker") < receivers.index("Steuerberater")
-    assert 'value="' + today().isoformat() + '"' in section(page, "give-row-0")
+    assert 'value="' + today().isoformat() + '"' in element(page, "give-row-0")
 
     data = {
         **row(0, people["pharma"], hotness=5, kind="inside", prospect_name="Max Kunde"),
@@ -367,8 +344,8 @@ def test_a_bad_row_saves_nothing_and_says_why_on_its_row(
     response = give(client, circle, data)
     assert response.status_code == 422
     page = text(response)
-    assert message in section(page, "give-row-1")
-    assert message not in section(page, "give-row-0")
+    assert message in element(page, "give-row-1")
+    assert message not in element(page, "give-row-0")
     # Nothing was saved, nobody was mailed, and the rows keep what was typed.
     assert referrals(app, circle) == []
     assert audit_count(app) == before
@@ -384,7 +361,7 @@ def test_an_invalid_date_in_a_row_is_refused_on_that_row(app, client, auth, peop
     data = {**row(0, people["pharma"]), "give-rows-0-given_on": "26.03.2025"}
     response = give(client, circle, data)
     assert response.status_code == 422
-    assert "Please enter a date like 2025-03-26." in section(text(response), "give-row-0")
+    assert "Please enter a date like 2025-03-26." in element(text(response), "give-row-0")
     assert referrals(app, circle) == []
 
 
@@ -431,17 +408,17 @@ def test_weeks_start_on_the_meeting_day(app, client, auth, people):
     assert give(client, circle, data, page=week_url(circle, wednesday)).status_code == 302
 
     this_week = text(client.get(week_url(circle, wednesday)))
-    assert "Mittwoch" in section(this_week, "given-list")
+    assert "Mittwoch" in element(this_week, "given-list")
     assert "Dienstag" not in this_week
     assert total(this_week, "given") == "1"
-    assert 'datetime="2025-03-26"' in section(this_week, "week-days")
+    assert 'datetime="2025-03-26"' in element(this_week, "week-days")
     # Any day of the week shows the same week.
     assert "Mittwoch" in text(client.get(week_url(circle, date(2025, 4, 1))))
 
     previous = text(client.get(week_url(circle, tuesday)))
-    assert "Dienstag" in section(previous, "given-list")
+    assert "Dienstag" in element(previous, "given-list")
     assert "Mittwoch" not in previous
-    days = re.findall(r'datetime="([\d-]+)"', section(previous, "week-days"))
+    days = re.findall(r'datetime="([\d-]+)"', element(previous, "week-days"))
     assert days[0] == "2025-03-19" and days[-1] == "2025-03-25"
 
 
@@ -461,7 +438,7 @@ def test_a_week_across_the_dst_change_has_seven_days(
     circle = make.circle(admin=user, meeting_weekday=weekday, timezone="Europe/Berlin")
     auth.login(user)
     page = text(client.get(week_url(circle, day)))
-    days = re.findall(r'datetime="([\d-]+)"', section(page, "week-days"))
+    days = re.findall(r'datetime="([\d-]+)"', element(page, "week-days"))
     assert days == [(first + timedelta(days=i)).isoformat() for i in range(7)]
     assert re.search(r'href="([^"]+)" rel="prev"', page).group(1) == week_url(circle, prev)
     assert re.search(r'href="([^"]+)" rel="next"', page).group(1) == week_url(circle, next_)
@@ -500,7 +477,7 @@ def test_closed_business_is_credited_to_the_giver(app, client, auth, people, out
     assert "Thank you noted: €1,234.50 credited to Paula Pharma." in shown
     assert total(shown, "revenue_received") == "€1,234.50"
     assert total(shown, "revenue_generated") == "€0.00"
-    assert "Paula Pharma" in section(shown, "reported-list")
+    assert "Paula Pharma" in element(shown, "reported-list")
 
     [business] = closed_business(app, circle)
     assert business.amount_minor == 123450
@@ -521,7 +498,7 @@ def test_closed_business_is_credited_to_the_giver(app, client, auth, people, out
     assert "You generated €1,234.50 more for others than you received." in theirs
     week = text(client.get(week_url(circle)))
     assert total(week, "revenue_generated") == "€1,234.50"
-    assert "Fritz Foto" in section(week, "thanked-list")
+    assert "Fritz Foto" in element(week, "thanked-list")
 
     # The giver was thanked with the amount (the circle shows it by default).
     [mail] = [m for m in outbox() if m["To"] == "paula@example.org"]
@@ -561,7 +538,7 @@ def test_bad_amounts_are_refused_in_german(app, client, auth, people, typed, mes
     response = thank(client, circle, thanks(people["pharma"], typed))
     assert response.status_code == 422
     expected = translated(app, "de", message, **values)
-    assert expected in section(text(response), "thank-form")
+    assert expected in element(text(response), "thank-form")
     assert closed_business(app, circle) == []
 
 
@@ -592,7 +569,7 @@ def test_closed_business_refusals_name_the_field(app, client, auth, people):
     for data, message in cases:
         response = thank(client, circle, data)
         assert response.status_code == 422, message
-        assert message in section(text(response), "thank-form")
+        assert message in element(text(response), "thank-form")
     assert closed_business(app, circle) == []
 
 
@@ -605,7 +582,7 @@ def test_closed_business_links_to_a_received_referral_and_wins_it(app, client, a
 
     login(auth, people["me"])
     page = text(client.get(week_url(circle)))
-    assert "Hochzeit Meyer" in section(page, "thank-referral_id")
+    assert "Hochzeit Meyer" in element(page, "thank-referral_id")
     data = thanks(people["pharma"], "2,400.00", referral_id=referral.id)
     assert thank(client, circle, data).status_code == 302
     [business] = closed_business(app, circle)
@@ -628,7 +605,7 @@ def test_the_thank_you_mail_hides_the_amount_when_the_circle_says_so(
     settings = f"/circles/{circle.id}/settings"
     page = text(client.get(settings))
     assert "Tell givers the amount they were thanked for" in page
-    assert 'name="show_thank_amount"' in page and "checked" in section(page, "show_thank_amount")
+    assert 'name="show_thank_amount"' in page and "checked" in element(page, "show_thank_amount")
     form = next(f for f in page_forms(page) if f["action"] in ("", settings))
     data = {k: v for k, v in form["fields"].items() if v is not None}
     data.pop("show_thank_amount", None)  # unticked
@@ -636,7 +613,7 @@ def test_the_thank_you_mail_hides_the_amount_when_the_circle_says_so(
     data.update({"currency": "EUR", "timezone": "Europe/Berlin", "meeting_weekday": "2"})
     response = client.post(settings, data=data)
     assert response.status_code == 302, text(response)
-    assert "checked" not in section(text(client.get(settings)), "show_thank_amount")
+    assert "checked" not in element(text(client.get(settings)), "show_thank_amount")
     auth.logout()
 
     login(auth, people["me"])
@@ -662,7 +639,7 @@ def test_the_receiver_moves_a_referral_through_its_status(app, client, auth, peo
 
     login(auth, people["me"])
     page = text(client.get(week_url(circle)))
-    assert "Max Kunde" in section(page, "open-referrals")
+    assert "Max Kunde" in element(page, "open-referrals")
     response = press_status(client, week_url(circle), referral.id, "contacted")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(week_url(circle))
@@ -673,7 +650,7 @@ def test_the_receiver_moves_a_referral_through_its_status(app, client, auth, peo
         status_form(page, referral.id, "contacted")
     assert press_status(client, week_url(circle), referral.id, "won").status_code == 302
     assert referrals(app, circle)[0].status == "won"
-    assert "Max Kunde" not in section(text(client.get(week_url(circle))), "open-referrals")
+    assert "Max Kunde" not in element(text(client.get(week_url(circle))), "open-referrals")
 
     # Going back is refused with the reason, and nothing changes.
     token = any_csrf_token(client, week_url(circle))
@@ -716,7 +693,7 @@ def test_a_void_referral_is_struck_through_and_not_counted(app, client, auth, pe
     assert response.status_code == 302
     page = text(client.get(week_url(circle)))
     assert total(page, "given") == "1"
-    given = section(page, "given-list")
+    given = element(page, "given-list")
     assert "<s>" in given and "Voided: Doppelt eingetragen" in given
     assert "Voided: Doppelt eingetragen" in text(client.get(slip))
     ledger = text(client.get(ledger_url(circle)))
@@ -747,7 +724,7 @@ def test_void_closed_business_is_not_counted(app, client, auth, people):
     assert response.status_code == 302
     week = text(client.get(week_url(circle)))
     assert total(week, "revenue_received") == "€20.00"
-    assert "Voided: Storniert" in section(week, "reported-list")
+    assert "Voided: Storniert" in element(week, "reported-list")
     ledger = text(client.get(ledger_url(circle)))
     assert total(ledger, "revenue_received", "ledger-balance") == "€20.00"
 
@@ -768,7 +745,7 @@ def test_the_slip_history_shows_a_correction(app, client, auth, people):
     saved = referrals(app, circle)[0]
     assert (saved.hotness, saved.prospect_name) == (4, "Max Kunde")
 
-    history = section(text(client.get(slip)), "history")
+    history = element(text(client.get(slip)), "history")
     assert history.count('class="history-entry"') == 2
     assert "Fritz Foto" in history and "corrected" in history
     dash = "\N{EN DASH}"
@@ -786,7 +763,7 @@ def test_the_slip_history_shows_a_correction(app, client, auth, people):
     # A refused correction shows on its field and changes nothing.
     response = submit(client, slip, f"{slip}/edit", {"edit-receiver_id": str(people["me"].id)})
     assert response.status_code == 422
-    assert "A member cannot refer business to themselves." in section(text(response), "correct")
+    assert "A member cannot refer business to themselves." in element(text(response), "correct")
     assert referrals(app, circle)[0].receiver_id == people["pharma"].id
 
 
@@ -806,11 +783,11 @@ def test_an_admin_corrects_closed_business_and_the_receiver_cannot(app, client, 
 
     login(auth, people["admin"])
     shown = text(client.get(page))
-    assert 'value="100.00"' in section(shown, "edit-amount")
+    assert 'value="100.00"' in element(shown, "edit-amount")
     response = submit(client, page, f"{page}/edit", {"edit-amount": "1,100.00"})
     assert response.status_code == 302
     assert closed_business(app, circle)[0].amount_minor == 110000
-    history = section(text(client.get(page)), "history")
+    history = element(text(client.get(page)), "history")
     assert "Anna Admin" in history
     assert "<del>€100.00</del> → <ins>€1,100.00</ins>" in history
 
@@ -838,7 +815,7 @@ def test_the_ledger_groups_by_month_and_week(app, client, auth, people):
     login(auth, people["me"])
 
     by_month = text(client.get(ledger_url(circle, "from=2025-03-01&to=2025-04-30&by=month")))
-    march = section(by_month, "ledger-table").split('data-period="2025-03-01"')[1]
+    march = element(by_month, "ledger-table").split('data-period="2025-03-01"')[1]
     assert 'data-col="given">2<' in march.split("</tr>")[0]
     april = by_month.split('data-period="2025-04-01"')[1].split("</tr>")[0]
     assert 'data-col="given">1<' in april and 'data-col="received">1<' in april
@@ -900,7 +877,7 @@ def test_a_member_cannot_see_another_pairs_slips(app, client, auth, people):
     ]:
         assert client.post(url, data=data).status_code == 404, url
     # Nor does it show in my week.
-    assert "Stefan Steuer" not in section(text(client.get(week_url(circle))), "this-week")
+    assert "Stefan Steuer" not in element(text(client.get(week_url(circle))), "this-week")
     auth.logout()
 
     # Both members involved and the admin see them.

@@ -1,5 +1,8 @@
-"""Referral and closed-business rules at service level (the pages and the API call these)."""
+"""Referral and closed-business rules at service level (the pages and the API call these),
+and their mails: sent only with the commit, an unreachable mail server loses the mail,
+never the member's entry."""
 
+import logging
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -31,13 +34,8 @@ def pair(make, db):
     circle = make.circle(admin=admin)
     photo = make.member(circle, make.user(name="Jens Fotograf"), profession="Fotograf")
     pharma = make.member(circle, make.user(name="Petra Apotheke"), profession="Apotheker")
-    admin_seat = db.session.execute(
-        select(rs.Membership).where(
-            rs.Membership.circle_id == circle.id, rs.Membership.role == "admin"
-        )
-    ).scalar_one()
     merge = db.session.merge
-    return merge(circle), merge(admin_seat), merge(photo), merge(pharma)
+    return merge(circle), merge(make.admin_seat(circle)), merge(photo), merge(pharma)
 
 
 def _today():
@@ -273,3 +271,29 @@ def test_a_plain_member_cannot_see_another_pairs_slip(ctx, pair):
     with pytest.raises(NotFound):
         reading.visible_referral(circle, photo, referral.id)
     assert reading.visible_referral(circle, pharma, referral.id).id == referral.id
+
+
+# --- mail leaves only with the commit; an outage loses the mail, never the slip ----------
+
+
+def test_a_referral_mail_waits_for_the_commit_and_a_rollback_sends_none(ctx, db, pair, outbox):
+    circle, _admin, photo, pharma = pair
+    rs.give_referral(circle, photo, _ref(pharma, prospect_name="Freund"))
+    assert outbox() == []  # not before the entry is saved
+    db.session.rollback()
+    assert outbox() == []  # the entry is gone, so is its mail
+    assert db.session.execute(select(func.count(Referral.id))).scalar_one() == 0
+
+    rs.give_referral(circle, photo, _ref(pharma, prospect_name="Freund"))
+    db.session.commit()
+    assert [m["To"] for m in outbox()] == [pharma.user.email]
+
+
+def test_an_unreachable_mail_server_does_not_lose_the_referral(app, ctx, db, pair, caplog):
+    circle, _admin, photo, pharma = pair
+    app.config["MAIL_URL"] = "smtp://127.0.0.1:9/?starttls=false"  # discard port: refused
+    with caplog.at_level(logging.ERROR, logger="circle.mail"):
+        referral = rs.give_referral(circle, photo, _ref(pharma))
+        db.session.commit()
+    assert db.session.get(Referral, referral.id) is not None
+    assert "could not be sent" in caplog.text and pharma.user.email in caplog.text

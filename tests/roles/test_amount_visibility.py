@@ -20,7 +20,6 @@ from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.referrals import services as referrals
 from tests.meetings.chapter import Chapter, make_chapter, today
-from tests.meetings.test_weekly_report import slip
 from tests.pages import text
 
 #: Closed business of 9.876,54 € that Paula reported, thanking Fritz (in the score window).
@@ -89,7 +88,7 @@ def world(app, make) -> World:
         dues.record_manual_payment(circle, paid_by, ch.fritz.id, PAID, day, day, day)
         db.session.commit()
         db.session.remove()
-    slip(app, ch, ch.paula, ch.fritz, day, amount=AMOUNT)
+    make.slip(ch.paula, ch.fritz, day, amount=AMOUNT)
     people = {
         "admin": admin,
         "president": president,

@@ -14,8 +14,8 @@ from circle.api.endpoint import MAX_BODY, OPERATIONS
 from circle.api.openapi import openapi_path
 from circle.extensions import db
 from circle.models import Circle, Membership, User
-from tests.api.support import assert_problem, from_address
-from tests.membership.test_api_members import OTHER_IDS, VALID_BODIES
+from tests.api.support import OTHER_IDS, VALID_BODIES, assert_problem, from_address
+from tests.apps import make_test_app
 
 #: Raw bodies sent with Content-Type: application/json.
 RAW_BODIES = [
@@ -186,8 +186,6 @@ def test_messages_are_translated_per_request_from_accept_language(database_url, 
     """Schema messages are defined at import time but must be translated per request."""
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
-
-    from tests.conftest import make_test_app
 
     catalog = Catalog(locale="de")
     catalog.add("This field is required.", "Dieses Feld ist erforderlich.")

@@ -41,7 +41,7 @@ from circle.extensions import db
 from circle.membership.services import seat_directly
 from circle.models import AuditEntry, Circle, ClosedBusiness, Membership, Referral
 from tests import crash_helpers as crash
-from tests.conftest import BACKEND_URL
+from tests.apps import BACKEND_URL
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 

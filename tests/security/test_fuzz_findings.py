@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from tests.dues.test_stripe_webhooks import deliver, dues, state
+from tests.dues.webhooks import deliver, dues, state
 from tests.imports.support import counts as import_counts
 from tests.imports.support import upload, world
 from tests.pages import csrf_token, page_forms, text

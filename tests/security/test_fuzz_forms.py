@@ -31,6 +31,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import PASSWORD
 from tests.fuzzing import EDGES, as_bytes, fuzz_app, savepoint, world
 from tests.pages import csrf_token
 
@@ -313,8 +314,6 @@ def _session_cookie(client) -> str:
 @pytest.fixture(scope="module")
 def admin_forms(fuzz_app, world):
     """The admin's session cookie and every form the admin's pages offer."""
-    from tests.factories import PASSWORD
-
     client = fuzz_app.test_client()
     login = client.post(
         "/login",

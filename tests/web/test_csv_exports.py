@@ -11,14 +11,11 @@ import csv
 import io
 from datetime import timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 
 from circle.core.csv_export import csv_text, guard, unguard
-from tests.dues.test_dues_pages import pay
 from tests.meetings.chapter import this_week_start
-from tests.meetings.test_weekly_report import slip
 
 LINK = '=HYPERLINK("http://x")'
 SUM = "@SUM(1)"
@@ -33,10 +30,9 @@ def hostile(app, make):
     link = make.member(circle, make.user(name=LINK), profession="Fotograf")
     summer = make.member(circle, make.user(name=SUM), profession="Apotheker")
     day = this_week_start()
-    chapter = SimpleNamespace(circle=circle)  # all of a Chapter that ``slip`` reads
-    slip(app, chapter, link, summer, day)
-    slip(app, chapter, summer, link, day, amount=123_450)
-    pay(app, circle, link, day, day + timedelta(days=364), day, 60_000)
+    make.slip(link, summer, day)
+    make.slip(summer, link, day, amount=123_450)
+    make.payment(link, day, day + timedelta(days=364), day, 60_000)
     return admin, circle
 
 

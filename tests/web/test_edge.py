@@ -15,7 +15,7 @@ from werkzeug.test import encode_multipart
 from circle import create_app
 from circle.config import ConfigError
 from circle.mail.send import external_url, site_host
-from tests.conftest import make_test_app
+from tests.apps import make_test_app
 from tests.imports.support import fixture, world
 from tests.pages import csrf_token, text
 

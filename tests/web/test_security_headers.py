@@ -7,7 +7,7 @@ import re
 
 from circle import create_app
 from tests.isolation_world import build_world
-from tests.security.test_isolation_matrix import CASES, IGNORED, Case, login, url_for_side
+from tests.security.route_cases import CASES, IGNORED, Case, login, url_for_side
 
 PUBLIC_PAGES = ["/", "/login", "/register", "/password/forgot", "/healthz"]
 

@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from circle.core.clock import utcnow
 from circle.core.weeks import today_for, week_start
@@ -40,35 +41,51 @@ def ensure_meetings(
     today = today or today_for(circle)
     first = week_start(circle, today)
     days = [first + timedelta(weeks=n) for n in range(weeks_ahead + 1)]
-    existing = {
+    existing = _meetings_between(circle, days[0], days[-1])
+    missing = [day for day in days if day not in existing]
+    if missing:
+        # One statement for every missing week; two requests may plan the same circle at
+        # once, so the unique index (circle, day) decides and a duplicate is skipped.
+        db.session.execute(
+            _insert_skipping_duplicates().values(
+                [
+                    {
+                        "circle_id": circle.id,
+                        "held_on": day,
+                        "starts_at": meeting_start(circle, day),
+                        "duration_minutes": circle.meeting_minutes,
+                        "place": circle.meeting_place,
+                        "video_link": circle.meeting_link,
+                        "status": "scheduled",
+                    }
+                    for day in missing
+                ]
+            )
+        )
+        existing = _meetings_between(circle, days[0], days[-1])
+    return [existing[d] for d in days]
+
+
+def _meetings_between(circle: Circle, first: date, last: date) -> dict[date, Meeting]:
+    """The circle's meetings from ``first`` to ``last`` (inclusive), by day."""
+    return {
         m.held_on: m
         for m in db.session.execute(
             select(Meeting).where(
                 Meeting.circle_id == circle.id,
-                Meeting.held_on >= days[0],
-                Meeting.held_on <= days[-1],
+                Meeting.held_on >= first,
+                Meeting.held_on <= last,
             )
         ).scalars()
     }
-    for day in days:
-        if day not in existing:
-            meeting = Meeting(
-                circle_id=circle.id,
-                held_on=day,
-                starts_at=meeting_start(circle, day),
-                duration_minutes=circle.meeting_minutes,
-                place=circle.meeting_place,
-                video_link=circle.meeting_link,
-                status="scheduled",
-            )
-            try:  # two requests may plan the same circle at once: the unique index decides
-                with db.session.begin_nested():
-                    db.session.add(meeting)
-            except IntegrityError:
-                meeting = meeting_on(circle, day)
-            existing[day] = meeting
-    db.session.flush()
-    return [existing[d] for d in days]
+
+
+def _insert_skipping_duplicates():
+    """``INSERT … ON CONFLICT DO NOTHING`` into meetings, in the session's SQL dialect."""
+    insert = (
+        postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
+    return insert(Meeting).on_conflict_do_nothing()
 
 
 def plan_for_user(user: User) -> None:

@@ -1,4 +1,5 @@
-"""The seat cap holds under concurrent requests (PostgreSQL: row lock on the circle)."""
+"""Under concurrent requests (PostgreSQL): the seat cap holds (row lock on the circle), and
+logins that plan the same circle's meetings at once create each meeting once."""
 
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -9,8 +10,10 @@ from sqlalchemy import func, select
 
 from circle.auth.services import create_api_token
 from circle.extensions import db
-from circle.models import Invitation, Membership, User, profession_key
-from tests.factories import Factory
+from circle.meetings.schedule import WEEKS_AHEAD
+from circle.models import Invitation, Meeting, Membership, User, profession_key
+from tests.factories import PASSWORD, Factory
+from tests.pages import csrf_token
 
 pytestmark = pytest.mark.postgres_only
 
@@ -91,3 +94,36 @@ def test_a_hundred_concurrent_seat_requests_fill_exactly_the_free_seats(committe
         ).scalar_one()
         assert applicants == 0
         db.session.remove()
+
+
+def test_members_logging_in_at_once_plan_each_meeting_once(committed_app):
+    """Every login plans the coming meetings of the member's circles; twelve members of a
+    new circle logging in at the same moment all get in, and each week has one meeting."""
+    make = Factory(committed_app)
+    circle = make.circle(admin=make.user(name="Admin"))
+    members = [make.member(circle, make.user(name=f"Mitglied {i}")) for i in range(12)]
+    barrier = Barrier(len(members))
+
+    def log_in(member) -> int:
+        client = committed_app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        barrier.wait(timeout=30)
+        response = client.post(
+            "/login",
+            data={"email": member.user.email, "password": PASSWORD, "csrf_token": csrf_token(page)},
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=len(members)) as pool:
+        statuses = list(pool.map(log_in, members))
+
+    assert statuses == [302] * len(members)
+    with committed_app.app_context():
+        days = (
+            db.session.execute(select(Meeting.held_on).where(Meeting.circle_id == circle.id))
+            .scalars()
+            .all()
+        )
+        db.session.remove()
+    assert len(days) == WEEKS_AHEAD + 1
+    assert len(set(days)) == len(days)

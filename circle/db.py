@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from flask import g, has_app_context
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -83,12 +84,22 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: ``flask.g`` flag: a request boundary (``circle.web.boundary``) holds the transaction and
+#: commits it once at the end of the request.
+IN_BOUNDARY = "circle_boundary"
+
+
 @contextmanager
 def unit_of_work(session) -> Iterator[None]:
     """Commit once when the block succeeds; roll back everything when it raises.
 
-    This is the single transaction boundary of a request: services only flush.
+    This is the single transaction boundary of a request: services only flush. Inside a
+    request boundary, which commits once at its end, the block is a savepoint instead.
     """
+    if has_app_context() and g.get(IN_BOUNDARY):
+        with session.begin_nested():
+            yield
+        return
     try:
         yield
         session.commit()

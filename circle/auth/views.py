@@ -35,13 +35,11 @@ from circle.auth.forms import (
 from circle.auth.throttle import TooManyAttempts, configured, user_or_address
 from circle.auth.twofactor import require_code
 from circle.auth.twofactor_views import ask_code_if_needed
-from circle.core.errors import DomainError
 from circle.core.security import is_safe_next
-from circle.db import unit_of_work
-from circle.extensions import db, limiter
+from circle.extensions import limiter
 from circle.mail.send import external_url, send_mail
 from circle.models import User
-from circle.web.boundary import form_error, redirect_next
+from circle.web.boundary import attempt, form_error, redirect_next, site_page
 
 bp = Blueprint("auth", __name__)
 
@@ -70,6 +68,7 @@ def index():
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+@site_page(login=False)
 def register():
     """Create an account and mail the link that confirms its address.
 
@@ -84,12 +83,12 @@ def register():
         form.next.data = request.args.get("next", "")
     if not form.validate_on_submit():
         return _render_register(form, 422 if form.is_submitted() else 200)
-    try:
-        with unit_of_work(db.session):
-            services.register_user(
-                form.email.data, form.password.data, form.name.data, form.locale.data
-            )
-    except DomainError as error:
+    _user, error = attempt(
+        lambda: services.register_user(
+            form.email.data, form.password.data, form.name.data, form.locale.data
+        )
+    )
+    if error is not None:
         form_error(form, error)
         return _render_register(form, error.status)
     session["registered_email"] = services.normalise_email(form.email.data)
@@ -112,7 +111,7 @@ def registered():
 
 
 @bp.route("/account/confirm/<token>", methods=["GET", "POST"])
-@login_required
+@site_page()
 def confirm_email(token: str):
     """Confirm an address through the mailed link: GET shows it, the button confirms it.
 
@@ -123,8 +122,7 @@ def confirm_email(token: str):
     address = verification.address_to_confirm(token, user)  # NotFound -> 404 page
     form = ConfirmEmailForm()
     if form.validate_on_submit():
-        with unit_of_work(db.session):
-            verification.confirm(token, user)  # EmailTaken -> error page
+        verification.confirm(token, user)  # EmailTaken -> error page
         flash(_("Thank you: your e-mail address %(email)s is confirmed.", email=address), "success")
         return redirect(url_for(HOME))
     status = 400 if form.is_submitted() else 200
@@ -134,12 +132,12 @@ def confirm_email(token: str):
 @bp.post("/account/confirm/resend")
 @login_required
 @limiter.limit(configured("CONFIRM_RESEND"), key_func=user_or_address)
+@site_page()
 def resend_confirmation():
     """Mail a new confirmation link for the account's unconfirmed or pending address."""
     if not ResendConfirmationForm().validate_on_submit():
         abort(400)
-    with unit_of_work(db.session):
-        sent = verification.resend_confirmation(current_user)
+    sent = verification.resend_confirmation(current_user)
     if sent:
         flash(_("We have sent you a new link. Please check your mailbox."), "info")
     else:
@@ -156,6 +154,7 @@ def _render_register(form: RegisterForm, status: int):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
+@site_page(login=False)
 def login():
     """Log in with e-mail address and password; ``next`` is followed only when local."""
     form = LoginForm()
@@ -163,10 +162,13 @@ def login():
         form.next.data = request.args.get("next", "")
     if not form.validate_on_submit():
         return _render_login(form, 422 if form.is_submitted() else 200)
-    try:
-        with unit_of_work(db.session):  # authenticate may upgrade an outdated hash
-            user = services.check_login(form.email.data, form.password.data, via="web")
-    except TooManyAttempts as error:
+    # Checking may upgrade an outdated hash: kept when the page commits.
+    user, error = attempt(
+        lambda: services.check_login(form.email.data, form.password.data, via="web")
+    )
+    if error is not None:
+        if not isinstance(error, TooManyAttempts):
+            raise error
         form_error(form, error)
         form.password.data = ""
         response = current_app.make_response(_render_login(form, error.status))
@@ -193,6 +195,7 @@ def _render_login(form: LoginForm, status: int):
 
 
 @bp.post("/logout")
+@site_page(login=False)
 def logout():
     """Log out and forget the session and the remember cookie (the chosen language stays)."""
     if current_user.is_authenticated:
@@ -209,6 +212,7 @@ def logout():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 @limiter.limit("3 per hour", key_func=_email_key, methods=["POST"])
+@site_page(login=False)
 def forgot_password():
     """Mail a reset link; the answer is the same whether or not the account exists."""
     form = ForgotPasswordForm()
@@ -255,17 +259,15 @@ def _send_reset_mail(user: User) -> None:
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+@site_page(login=False)
 def reset_password(token: str):
     """Choose a new password through a mailed link; invalid, used or expired links are 404."""
     user = services.user_for_reset_token(token)  # NotFound -> 404 page with its message
     form = ResetPasswordForm()
     if not form.validate_on_submit():
         return _render_reset(form, token, 422 if form.is_submitted() else 200)
-    try:
-        with unit_of_work(db.session):
-            services.set_password(user, form.password.data)
-            verification.mark_confirmed(user)  # the link was mailed to the address
-    except DomainError as error:
+    _done, error = attempt(lambda: _set_new_password(user, form.password.data))
+    if error is not None:
         form_error(form, error)
         return _render_reset(form, token, error.status)
     auth_event("password_reset", "success", user=user)
@@ -275,6 +277,12 @@ def reset_password(token: str):
     sessions.start(user)
     flash(_("Your new password is set and you are logged in."), "success")
     return redirect(url_for(HOME))
+
+
+def _set_new_password(user: User, password: str) -> None:
+    """Set the password chosen through a mailed link, which also confirms the address."""
+    services.set_password(user, password)
+    verification.mark_confirmed(user)
 
 
 def _render_reset(form: ResetPasswordForm, token: str, status: int):
@@ -288,16 +296,16 @@ def _render_reset(form: ResetPasswordForm, token: str, status: int):
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
+@site_page()
 def account():
     """The account page; POST saves the profile (name and language)."""
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
     if not form.validate_on_submit():
         return _render_account(profile=form, status=422 if form.is_submitted() else 200)
-    try:
-        with unit_of_work(db.session):
-            services.update_profile(current_user, form.name.data, form.locale.data)
-    except DomainError as error:
+    _user, error = attempt(
+        lambda: services.update_profile(current_user, form.name.data, form.locale.data)
+    )
+    if error is not None:
         form_error(form, error)
         return _render_account(profile=form, status=error.status)
     session.pop("locale", None)  # the account's language now decides
@@ -308,17 +316,20 @@ def account():
 @bp.post("/account/password")
 @login_required
 @limiter.shared_limit(configured("REAUTH"), scope="reauth", key_func=user_or_address)
+@site_page()
 def change_password():
     """Choose a new password after giving the current one; other sessions end, this one stays."""
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return _render_account(password_form=form, status=422)
     user = current_user._get_current_object()
-    try:
-        with unit_of_work(db.session):
-            require_code(user, form.code.data)
-            services.change_password(user, form.current_password.data, form.password.data)
-    except DomainError as error:
+    _done, error = attempt(
+        lambda: (
+            require_code(user, form.code.data),
+            services.change_password(user, form.current_password.data, form.password.data),
+        )
+    )
+    if error is not None:
         form_error(form, error)
         return _render_account(password_form=form, status=error.status)
     sessions.start(user, remember=sessions.remembered())
@@ -329,16 +340,19 @@ def change_password():
 @bp.post("/account/email")
 @login_required
 @limiter.shared_limit(configured("REAUTH"), scope="reauth", key_func=user_or_address)
+@site_page()
 def change_email():
     """Change the login address after giving the current password."""
     form = EmailChangeForm()
     if not form.validate_on_submit():
         return _render_account(email_form=form, status=422)
-    try:
-        with unit_of_work(db.session):
-            require_code(current_user, form.code.data)
-            services.change_email(current_user, form.current_password.data, form.email.data)
-    except DomainError as error:
+    _done, error = attempt(
+        lambda: (
+            require_code(current_user, form.code.data),
+            services.change_email(current_user, form.current_password.data, form.email.data),
+        )
+    )
+    if error is not None:
         form_error(form, error)
         return _render_account(email_form=form, status=error.status)
     flash(
@@ -353,18 +367,17 @@ def change_email():
 
 
 @bp.post("/account/sessions/end-others")
-@login_required
+@site_page()
 def end_other_sessions():
     """Log out every other browser and device of this account; this session stays."""
     user = current_user._get_current_object()
-    with unit_of_work(db.session):
-        services.end_other_sessions(user)
+    services.end_other_sessions(user)
     flash(_("Your other sessions are logged out."), "success")
     return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/sessions/<int:session_id>/end")
-@login_required
+@site_page()
 def end_session(session_id: int):
     """End one of the user's sessions (another browser or device); another user's is 404."""
     user = current_user._get_current_object()
@@ -373,8 +386,7 @@ def end_session(session_id: int):
         logout_user()
         flash(_("You are logged out."), "info")
         return redirect(url_for("auth.index"))
-    with unit_of_work(db.session):
-        sessions.end_one(user, session_id)
+    sessions.end_one(user, session_id)
     auth_event("session", "ended", user=user)
     flash(_("The session is ended."), "success")
     return redirect(url_for("auth.account"))
@@ -383,24 +395,23 @@ def end_session(session_id: int):
 @bp.post("/account/tokens")
 @login_required
 @limiter.limit("20 per hour", key_func=user_or_address)
+@site_page()
 def create_token():
     """Issue an API token and show it once, on this response only."""
     form = TokenForm()
     if not form.validate_on_submit():
         return _render_account(token_form=form, status=422)
-    with unit_of_work(db.session):
-        _token, plain = services.create_api_token(current_user, form.name.data or "")
+    _token, plain = services.create_api_token(current_user, form.name.data or "")
     response = _render_account(new_token=plain, status=201)
     response.headers["Cache-Control"] = "no-store"  # the plain token must not be cached
     return response
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
-@login_required
+@site_page()
 def revoke_token(token_id: int):
     """Revoke one of the user's own tokens; another user's token answers 404."""
-    with unit_of_work(db.session):
-        token = services.revoke_api_token(current_user, token_id)
+    token = services.revoke_api_token(current_user, token_id)
     flash(_("The token %(prefix)s… is revoked.", prefix=token.prefix), "success")
     return redirect(url_for("auth.account"))
 
@@ -443,6 +454,7 @@ def _render_account(
 
 
 @bp.post("/language")
+@site_page(login=False)
 def set_language():
     """Switch the UI language for this browser (and the account, when logged in)."""
     form = LanguageForm()
@@ -450,6 +462,5 @@ def set_language():
         abort(400)
     session["locale"] = form.locale.data
     if current_user.is_authenticated:
-        with unit_of_work(db.session):
-            services.update_profile(current_user, current_user.name, form.locale.data)
+        services.update_profile(current_user, current_user.name, form.locale.data)
     return redirect_next("auth.index")

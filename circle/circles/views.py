@@ -10,7 +10,6 @@ from http import HTTPStatus
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from circle.circles import access, services
 from circle.circles.forms import (
@@ -21,14 +20,11 @@ from circle.circles.forms import (
     status_label,
     weekday_name,
 )
-from circle.core.errors import DomainError
-from circle.db import unit_of_work
-from circle.extensions import db
 from circle.membership.forms import ApplicationForm
 from circle.membership.professions import list_professions
 from circle.membership.services import live_membership
 from circle.models import Circle, Membership
-from circle.web.boundary import attempt, circle_page, form_error, logged_in_user
+from circle.web.boundary import attempt, circle_page, form_error, logged_in_user, site_page
 
 bp = Blueprint("circles", __name__)
 
@@ -50,7 +46,7 @@ def _seat_numbers(limit: int, taken: int) -> dict[str, int]:
 
 
 @bp.get("/circles")
-@login_required
+@site_page()
 def index():
     """My circles with my role, and my open applications and waitlist places."""
     memberships = access.circles_of(logged_in_user())
@@ -64,24 +60,25 @@ def index():
 
 
 @bp.route("/circles/new", methods=["GET", "POST"])
-@login_required
+@site_page()
 def create():
     """Create a circle; the creator becomes its admin."""
     form = CreateCircleForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            with unit_of_work(db.session):
-                circle = services.create_circle(
-                    logged_in_user(), form.to_settings(), profession_name=form.profession.data or ""
-                )
-                circle_id, name = circle.id, circle.name
-        except DomainError as error:
-            form_error(form, error)
-            status = error.status
-        else:
-            flash(_("The circle %(name)s was created. You are its admin.", name=name), "success")
-            return redirect(url_for("circles.show", circle_id=circle_id))
+        circle, error = attempt(
+            lambda: services.create_circle(
+                logged_in_user(), form.to_settings(), profession_name=form.profession.data or ""
+            )
+        )
+        if error is None:
+            flash(
+                _("The circle %(name)s was created. You are its admin.", name=circle.name),
+                "success",
+            )
+            return redirect(url_for("circles.show", circle_id=circle.id))
+        form_error(form, error)
+        status = error.status
     elif form.is_submitted():
         status = 422
     return render_template("circles/create.html", form=form, professions=list_professions()), status
@@ -128,7 +125,7 @@ def settings(circle: Circle, me: Membership):
 
 
 @bp.get("/directory")
-@login_required
+@site_page()
 def directory():
     """Every circle with its open seats, for users looking for one to join."""
     mine = {m.circle_id: m for m in access.circles_of(logged_in_user())}
@@ -139,7 +136,7 @@ def directory():
 
 
 @bp.get("/directory/<int:circle_id>")
-@login_required
+@site_page()
 def show_public(circle_id: int):
     """What a non-member may see of a circle, and the form to apply for a seat.
 

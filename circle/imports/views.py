@@ -2,7 +2,7 @@
 
 Import: upload a file and a date → a preview with counts, unmatched names and row
 errors (nothing written; the upload is kept under its sha256) → confirm → the import
-runs in one unit of work → the result page. Export: a period → a CSV download.
+runs in the request's one transaction → the result page. Export: a period → a CSV download.
 """
 
 from __future__ import annotations
@@ -23,15 +23,14 @@ from flask_login import login_required
 
 from circle.api.endpoint import MAX_UPLOAD
 from circle.auth.throttle import configured, user_or_address
-from circle.circles.access import circle_for_user
 from circle.core.csv_export import csv_download
 from circle.core.errors import DomainError
 from circle.core.weeks import today_for
-from circle.db import unit_of_work
-from circle.extensions import db, limiter
+from circle.extensions import limiter
 from circle.imports import export, services, storage
 from circle.imports.forms import ConfirmForm, ExportForm, UploadForm
-from circle.web.boundary import form_error, logged_in_user
+from circle.models import Circle, Membership
+from circle.web.boundary import attempt, circle_page, form_error, logged_in_user
 from circle.web.edge import larger_body
 
 bp = Blueprint("imports", __name__)
@@ -53,9 +52,9 @@ def _upload_page(circle, form, status: int):
 @larger_body("MAX_UPLOAD_BYTES")
 @login_required
 @limiter.limit(configured("IMPORTS"), key_func=user_or_address, methods=["POST"])
-def upload(circle_id: int):
+@circle_page(admin=True)
+def upload(circle: Circle, me: Membership):
     """Upload a file and see what it would import (admins; nothing is written yet)."""
-    circle, _me_member = services.admin_circle(logged_in_user(), circle_id)
     _limit_upload()
     form = UploadForm()
     if request.method == "GET":
@@ -64,9 +63,8 @@ def upload(circle_id: int):
         return _upload_page(circle, form, 422 if form.is_submitted() else 200)
     data = form.file.data.read()
     filename = (form.file.data.filename or "")[:255]
-    try:
-        summary = services.preview(circle, data, slip_date=form.date.data)
-    except DomainError as error:
+    summary, error = attempt(lambda: services.preview(circle, data, slip_date=form.date.data))
+    if error is not None:
         form_error(form, error)
         return _upload_page(circle, form, error.status)
     if summary.error_count or not summary.added:
@@ -92,32 +90,29 @@ def upload(circle_id: int):
 @bp.post("/circles/<int:circle_id>/import/confirm")
 @login_required
 @limiter.limit(configured("IMPORTS"), key_func=user_or_address)
-def confirm(circle_id: int):
+@circle_page(admin=True)
+def confirm(circle: Circle, me: Membership):
     """Import the previewed file: all rows or none."""
-    circle, _me_member = services.admin_circle(logged_in_user(), circle_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The upload has expired. Please upload the file again."), "error")
-        return redirect(url_for("imports.upload", circle_id=circle_id))
+        return redirect(url_for("imports.upload", circle_id=circle.id))
     try:
         slip_date = date.fromisoformat(form.date.data) if form.date.data else None
     except ValueError:
         upload_form = UploadForm(formdata=None)
         upload_form.date.errors = [_("This is not a valid date.")]
         return _upload_page(circle, upload_form, 422)
-    try:
-        data = storage.load(circle.id, form.sha.data)
-        with unit_of_work(db.session):
-            summary = services.commit(
-                circle,
-                logged_in_user(),
-                data,
-                filename=form.filename.data or "",
-                slip_date=slip_date,
-            )
-            import_id, added = summary.import_id, summary.added
-    except services.ImportRejected as error:
-        circle, _me_member = services.admin_circle(logged_in_user(), circle_id)
+    summary, error = attempt(
+        lambda: services.commit(
+            circle,
+            logged_in_user(),
+            storage.load(circle.id, form.sha.data),
+            filename=form.filename.data or "",
+            slip_date=slip_date,
+        )
+    )
+    if isinstance(error, services.ImportRejected):
         return render_template(
             "imports/preview.html",
             circle=circle,
@@ -125,19 +120,18 @@ def confirm(circle_id: int):
             confirm=None,
             filename=form.filename.data or "",
         ), 422
-    except DomainError as error:
+    if error is not None:
         flash(error.message, "error")
-        return redirect(url_for("imports.upload", circle_id=circle_id))
-    storage.discard(circle_id, form.sha.data)
-    flash(_("The import is done: %(n)s entries were added.", n=added), "success")
-    return redirect(url_for("imports.result", circle_id=circle_id, import_id=import_id))
+        return redirect(url_for("imports.upload", circle_id=circle.id))
+    storage.discard(circle.id, form.sha.data)
+    flash(_("The import is done: %(n)s entries were added.", n=summary.added), "success")
+    return redirect(url_for("imports.result", circle_id=circle.id, import_id=summary.import_id))
 
 
 @bp.get("/circles/<int:circle_id>/imports/<int:import_id>")
-@login_required
-def result(circle_id: int, import_id: int):
+@circle_page(admin=True)
+def result(circle: Circle, me: Membership, import_id: int):
     """What one import added (admins)."""
-    circle, _me_member = services.admin_circle(logged_in_user(), circle_id)
     record = services.import_in(circle, import_id)
     return render_template("imports/result.html", circle=circle, record=record)
 
@@ -148,20 +142,18 @@ def _export_page(circle, me, form, status: int):
 
 
 @bp.get("/circles/<int:circle_id>/export")
-@login_required
-def export_page(circle_id: int):
+@circle_page()
+def export_page(circle: Circle, me: Membership):
     """Choose the period of a CSV export (admins: every entry; members: their own)."""
-    circle, me = circle_for_user(logged_in_user(), circle_id)
     form = ExportForm(formdata=None)
     form.end.data = today_for(circle)
     return _export_page(circle, me, form, 200)
 
 
 @bp.get("/circles/<int:circle_id>/export.csv")
-@login_required
-def export_csv(circle_id: int):
+@circle_page()
+def export_csv(circle: Circle, me: Membership):
     """Download referrals and closed business of a period as CSV (``?from=&to=``)."""
-    circle, me = circle_for_user(logged_in_user(), circle_id)
     form = ExportForm(request.args)
     if not form.validate():
         return _export_page(circle, me, form, 422)

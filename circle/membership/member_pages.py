@@ -3,7 +3,8 @@ taking an offered seat and leaving.
 
 The functions are routed on the membership blueprint by ``circle.membership.views``
 (endpoints ``membership.invitation``, ``membership.apply`` ...). Like every view they are
-thin: check the form, call one service in one unit of work, flash the outcome.
+thin: check the form, call one service, flash the outcome; ``site_page`` (``circle_page``
+for leaving) commits once.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from circle.auth.throttle import configured, user_or_address
-from circle.circles.access import circle_for_user, find_circle
+from circle.circles.access import find_circle
 from circle.extensions import limiter
 from circle.membership import applications, invitations, services
 from circle.membership.forms import ActionForm, ApplicationForm
-from circle.models import Membership
-from circle.web.boundary import attempt, logged_in_user
+from circle.models import Circle, Membership
+from circle.web.boundary import attempt, circle_page, logged_in_user, site_page
 
 
 def checked_action_form() -> bool:
@@ -29,6 +30,7 @@ def checked_action_form() -> bool:
 # --- invitations -------------------------------------------------------------------
 
 
+@site_page(login=False)
 def invitation(token: str):
     """Show an invitation; a logged-in invitee accepts it with one button."""
     found = invitations.invitation_by_token(token)  # invalid, used or expired: 404
@@ -71,7 +73,7 @@ def invitation(token: str):
     return page, (error.status if error else 200)
 
 
-@login_required
+@site_page()
 def decline_invitation(token: str):
     """The invitee declines through the mailed link (logged in with the invited address)."""
     if not checked_action_form():
@@ -93,6 +95,7 @@ def _public_page(circle_id: int):
 
 @login_required
 @limiter.limit(configured("APPLICATIONS"), key_func=user_or_address)
+@site_page()
 def apply(circle_id: int):
     """Apply for a profession's seat, or join its waitlist when the box is ticked.
 
@@ -152,7 +155,7 @@ def _flash_application(membership: Membership) -> None:
         )
 
 
-@login_required
+@site_page()
 def withdraw(circle_id: int):
     """Withdraw one's own application or waitlist place."""
     circle = find_circle(circle_id)
@@ -167,7 +170,7 @@ def withdraw(circle_id: int):
     return _public_page(circle.id)
 
 
-@login_required
+@site_page()
 def accept_offer(circle_id: int):
     """Take the seat offered to the first person on the waitlist."""
     circle = find_circle(circle_id)
@@ -189,10 +192,9 @@ def accept_offer(circle_id: int):
     return redirect(url_for("circles.show", circle_id=circle.id))
 
 
-@login_required
-def leave(circle_id: int):
+@circle_page()
+def leave(circle: Circle, me: Membership):
     """Give up one's own seat; the last admin is refused until another admin exists."""
-    circle, _membership = circle_for_user(current_user, circle_id)
     if not checked_action_form():
         flash(_("The form could not be read. Please try again."), "error")
         return redirect(url_for("circles.show", circle_id=circle.id))

@@ -1,6 +1,6 @@
 """HTML pages for seats: the admin's members page, invitations, applications, leaving.
 
-Every view is thin: it checks the form, calls one service inside ``unit_of_work`` and
+Every view is thin: it checks the form, calls one service (``circle_page`` commits once) and
 either redirects (PRG) or re-renders the page with the service's refusal on the form
 that was sent. Objects of another circle are 404 (the services raise NotFound); plain
 members get 403 on the admin pages.

@@ -17,19 +17,17 @@ from flask_login import login_required, logout_user
 
 from circle.auth import sessions
 from circle.auth.twofactor import require_code
-from circle.core.errors import DomainError
-from circle.db import unit_of_work
-from circle.extensions import db, limiter
+from circle.extensions import limiter
 from circle.privacy import erase
 from circle.privacy.export import export_data
 from circle.privacy.forms import EraseForm, ExportForm
-from circle.web.boundary import form_error, logged_in_user
+from circle.web.boundary import attempt, form_error, logged_in_user, site_page
 
 bp = Blueprint("privacy", __name__)
 
 
 @bp.get("/account/privacy")
-@login_required
+@site_page()
 def index():
     """Your data: download it as JSON, or delete the account (with what is kept and why)."""
     return _render(EraseForm(formdata=None), 200)
@@ -75,16 +73,14 @@ def export():
 @bp.post("/account/delete")
 @login_required
 @limiter.limit("5 per minute")
+@site_page()
 def delete():
     """Delete my account after the password and the typed confirmation; then log out."""
     form = EraseForm()
     if not form.validate_on_submit():
         return _render(form, 422)
-    try:
-        with unit_of_work(db.session):
-            require_code(logged_in_user(), form.code.data)
-            erase.erase_account(logged_in_user(), form.password.data, form.confirmation.data)
-    except DomainError as error:
+    _done, error = attempt(lambda: _erase(form))
+    if error is not None:
         form_error(form, error)
         form.password.data = ""
         return _render(form, error.status)
@@ -92,3 +88,10 @@ def delete():
     sessions.end()
     flash(_("Your account has been deleted. Thank you for being part of Circle."), "success")
     return redirect(url_for("auth.index"))
+
+
+def _erase(form: EraseForm) -> None:
+    """Erase the logged-in account after the two-factor code, password and confirmation."""
+    user = logged_in_user()
+    require_code(user, form.code.data)
+    erase.erase_account(user, form.password.data, form.confirmation.data)

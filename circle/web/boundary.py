@@ -4,8 +4,10 @@
 it logs in, loads the circle and ``me`` (the current Membership; another circle answers
 404), checks the permission named in ``circle.roles.permissions`` (403), and runs the view
 in one transaction: a GET only reads; any other request is committed once when the view
-answers below 400 and rolled back when it answers a refusal (4xx) or raises. Inside it,
-``attempt`` runs a service in a savepoint and hands a refusal back to show on the form.
+answers below 400 and rolled back when it answers a refusal (4xx) or raises.
+``site_page`` does the same for the pages outside one circle (sign-up, login, account,
+privacy, the circle list, invitations). Inside either, ``attempt`` runs a service in a
+savepoint and hands a refusal back to show on the form.
 """
 
 from __future__ import annotations
@@ -23,15 +25,13 @@ from flask_login import current_user, login_required
 from circle.circles.access import circle_for_user, require_admin
 from circle.core.errors import DomainError, Forbidden, NotFound
 from circle.core.security import is_safe_next
-from circle.db import unit_of_work
+from circle.db import IN_BOUNDARY, unit_of_work
 from circle.extensions import db
 from circle.models import Circle, Membership, User
 from circle.roles.permissions import require
 from circle.web.forms import FlaskForm
 
 T = TypeVar("T")
-#: ``flask.g`` flag: the request runs inside ``circle_page`` (which commits once).
-IN_BOUNDARY = "circle_boundary"
 READS = frozenset({"GET", "HEAD"})
 
 
@@ -56,25 +56,48 @@ def circle_page(
                 require_admin(me)
             elif permission is not None:
                 require(me, permission)
-            if request.method in READS:
-                return make_response(view(circle, me, **route_args))
-            g.setdefault(IN_BOUNDARY, True)
-            try:
-                response = make_response(view(circle, me, **route_args))
-                if response.status_code < HTTPStatus.BAD_REQUEST:
-                    db.session.commit()
-                else:
-                    db.session.rollback()
-            except BaseException:
-                db.session.rollback()
-                raise
-            finally:
-                g.pop(IN_BOUNDARY, None)
-            return response
+            return _in_one_transaction(lambda: view(circle, me, **route_args))
 
         return run
 
     return decorate
+
+
+def site_page(
+    *, login: bool = True
+) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., Response]]:
+    """Decorate a page outside one circle: ``view(**route_args)``, login required unless
+    ``login=False``; the same transaction as ``circle_page`` (a GET only reads, other
+    methods commit once below 400 and roll back otherwise)."""
+
+    def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:
+        @wraps(view)
+        def run(**route_args) -> Response:
+            return _in_one_transaction(lambda: view(**route_args))
+
+        return login_required(run) if login else run
+
+    return decorate
+
+
+def _in_one_transaction(call: Callable[[], ResponseReturnValue]) -> Response:
+    """Answer a GET as the view does; run any other request in one transaction, committed
+    when the answer is below 400 and rolled back on a refusal (4xx) or an exception."""
+    if request.method in READS:
+        return make_response(call())
+    g.setdefault(IN_BOUNDARY, True)
+    try:
+        response = make_response(call())
+        if response.status_code < HTTPStatus.BAD_REQUEST:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        g.pop(IN_BOUNDARY, None)
+    return response
 
 
 def form_error(form: FlaskForm, error: DomainError) -> None:
@@ -97,14 +120,13 @@ def redirect_next(default_endpoint: str, **values):
 def attempt(action: Callable[[], T]) -> tuple[T | None, DomainError | None]:
     """Run a service call: ``(result, None)`` or ``(None, refusal)``, nothing half-written.
 
-    Inside ``circle_page`` the call runs in a savepoint (the page commits once at its
-    end); elsewhere in its own unit of work. The refusal is shown on the form. NotFound
+    Inside ``circle_page`` or ``site_page`` the call runs in a savepoint (the page commits
+    once at its end); elsewhere in its own unit of work. The refusal is shown on the form. NotFound
     and Forbidden are not refusals to show: they go on to the error pages (404 / 403), so
     nothing hints at another circle's objects.
     """
-    scope = db.session.begin_nested() if g.get(IN_BOUNDARY) else unit_of_work(db.session)
     try:
-        with scope:
+        with unit_of_work(db.session):
             return action(), None
     except (NotFound, Forbidden):
         raise

@@ -8,11 +8,12 @@ headless by Playwright; no browser is ever downloaded.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS
@@ -49,26 +50,42 @@ def live_server(committed_app) -> Iterator[LiveServer]:
         server.server_close()
 
 
-@pytest.fixture
-def browser_page():
-    """A fresh English-speaking Chromium page; browser and Playwright are closed cleanly."""
-    from playwright.sync_api import sync_playwright
-
+@pytest.fixture(scope="package")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, started once for the browser tests and closed after them."""
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            context = browser.new_context(locale="en-US")
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            try:
-                yield page
-            finally:
-                page.close()
-                context.close()
+            yield browser
         finally:
             browser.close()
     finally:
         playwright.stop()
+
+
+@pytest.fixture
+def new_page(chromium) -> Iterator[Callable[[], Page]]:
+    """Make pages in fresh English-speaking browser contexts (own cookies and storage, like
+    separate devices); every context is closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        context = chromium.new_context(locale="en-US")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def browser_page(new_page) -> Page:
+    """A page in a fresh browser context (no cookies of another test)."""
+    return new_page()

@@ -6,35 +6,18 @@ session cookie, and after logout a copy of its cookie no longer logs in."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PHONE, assert_accessible
+from tests.browser.support import PHONE, assert_accessible
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def two_pages():
+def two_pages(new_page):
     """Two pages in separate browser contexts (separate cookies), like two devices."""
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            contexts = [browser.new_context(locale="en-US") for _ in range(2)]
-            for context in contexts:
-                context.set_default_timeout(15_000)
-            try:
-                yield [context.new_page() for context in contexts]
-            finally:
-                for context in contexts:
-                    context.close()
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
+    return [new_page(), new_page()]
 
 
 def _log_in(page, live_server, email: str) -> None:

@@ -31,7 +31,7 @@ from circle.circles.access import active_membership
 from circle.core.security import is_safe_next
 from circle.extensions import db, limiter
 from circle.models import User
-from circle.web.boundary import attempt, form_error, logged_in_user, redirect_next
+from circle.web.boundary import attempt, form_error, logged_in_user, redirect_next, site_page
 
 bp = Blueprint("twofactor", __name__)
 
@@ -77,6 +77,7 @@ def _pending() -> tuple[User, bool] | None:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
+@site_page(login=False)
 def login_code():
     """The second step of a login: a code from the app or a recovery code."""
     pending = _pending()
@@ -128,7 +129,7 @@ def _render_login_code(form: LoginCodeForm, status: int):
 
 
 @bp.get("/account/two-factor")
-@login_required
+@site_page()
 def setup():
     """Two-factor login on the account: enrol (QR code and secret) or manage it."""
     user = logged_in_user()
@@ -196,6 +197,7 @@ def _render_codes(codes: list[str], status: int = 200):
 @bp.post("/account/two-factor/enable")
 @login_required
 @limiter.limit("10 per minute", key_func=user_or_address)
+@site_page()
 def enable():
     """Switch two-factor login on with a first code; shows the recovery codes once."""
     form = EnableForm()
@@ -232,6 +234,7 @@ def _with_password_and_code(prefix: str, action):
 @bp.post("/account/two-factor/recovery-codes")
 @login_required
 @limiter.shared_limit(configured("REAUTH"), scope="reauth", key_func=user_or_address)
+@site_page()
 def new_recovery_codes():
     """Make new recovery codes after password and code; the old ones stop working."""
     codes, refused = _with_password_and_code("codes", twofactor.regenerate_recovery_codes)
@@ -244,6 +247,7 @@ def new_recovery_codes():
 @bp.post("/account/two-factor/disable")
 @login_required
 @limiter.shared_limit(configured("REAUTH"), scope="reauth", key_func=user_or_address)
+@site_page()
 def disable():
     """Switch two-factor login off after password and code."""
     _done, refused = _with_password_and_code("off", twofactor.disable)

@@ -50,6 +50,7 @@ def _render(form: EraseForm, status: int):
 @bp.post("/account/export")
 @login_required
 @limiter.limit("10 per hour")
+@site_page()
 def export():
     """Download everything about me as ``circle-export-<date>.json``.
 

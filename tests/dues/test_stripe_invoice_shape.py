@@ -13,34 +13,16 @@ from __future__ import annotations
 import copy
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlalchemy import select
 
 from circle.dues import services as ds
 from circle.extensions import db as _db
 from circle.models import DuesSubscription, Membership, Payment, StripeEvent
-from tests.dues.webhooks import SECRET, deliver, event
+from tests.dues.webhooks import deliver, event
 
 CREATED = int(datetime(2026, 3, 1, 10, 0, tzinfo=UTC).timestamp())
 YEAR_LATER = int(datetime(2027, 3, 1, 10, 0, tzinfo=UTC).timestamp())
 TWO_YEARS_LATER = int(datetime(2028, 3, 1, 10, 0, tzinfo=UTC).timestamp())
-
-
-@pytest.fixture
-def member(app, make, db):
-    """(circle id, membership id) of a member in a circle with a yearly plan of 600 €."""
-    app.config["STRIPE_WEBHOOK_SECRET"] = SECRET
-    with app.test_request_context():
-        circle = db.session.merge(make.circle(admin=make.user(name="Tina Treasurer")))
-        actor = db.session.execute(
-            select(Membership).where(Membership.circle_id == circle.id, Membership.role == "admin")
-        ).scalar_one()
-        member = db.session.merge(make.member(circle, make.user(name="Max Mitglied")))
-        ds.set_plan(circle, actor, ds.PlanInput(amount_minor=60_000, interval="year"))
-        db.session.commit()
-        ids = circle.id, member.id
-        db.session.remove()
-    return ids
 
 
 def clover_invoice(
@@ -250,8 +232,8 @@ def status_on(app, member_id: int, day: date) -> str:
     return state
 
 
-def test_a_clover_invoice_paid_before_checkout_pays_the_member(app, client, member):
-    circle_id, member_id = member
+def test_a_clover_invoice_paid_before_checkout_pays_the_member(app, client, dues):
+    circle_id, member_id = dues
     invoice = clover_invoice(circle_id, member_id)
     response = deliver(client, clover_event("evt_1", "invoice.paid", invoice, CREATED + 6))
     assert response.status_code == 200 and response.json["duplicate"] is False
@@ -270,8 +252,8 @@ def test_a_clover_invoice_paid_before_checkout_pays_the_member(app, client, memb
     assert status_on(app, member_id, date(2027, 2, 28)) == "paid"
 
 
-def test_a_joining_fee_line_does_not_stretch_the_period(app, client, member):
-    invoice = clover_invoice(*member, joining_fee=10_000)
+def test_a_joining_fee_line_does_not_stretch_the_period(app, client, dues):
+    invoice = clover_invoice(*dues, joining_fee=10_000)
     assert (
         deliver(client, clover_event("evt_1", "invoice.paid", invoice, CREATED)).status_code == 200
     )
@@ -280,11 +262,11 @@ def test_a_joining_fee_line_does_not_stretch_the_period(app, client, member):
     assert payment.amount_minor == 70_000
 
 
-def test_the_subscription_is_found_on_the_line_items_too(app, client, member):
+def test_the_subscription_is_found_on_the_line_items_too(app, client, dues):
     """A known subscription is matched from ``lines.data[].parent`` when the invoice's own
     parent names none (e.g. an expanded or trimmed payload)."""
-    circle_id, member_id = member
-    deliver(client, clover_event("evt_1", "invoice.paid", clover_invoice(*member), CREATED))
+    circle_id, member_id = dues
+    deliver(client, clover_event("evt_1", "invoice.paid", clover_invoice(*dues), CREATED))
     renewal = clover_invoice(
         circle_id,
         member_id,
@@ -304,9 +286,9 @@ def test_the_subscription_is_found_on_the_line_items_too(app, client, member):
     assert record.stripe_subscription_id == "sub_1SCoVaLkdIwHu7ixq8YzNm2b"
 
 
-def test_a_failed_renewal_then_its_retry(app, client, member):
-    circle_id, member_id = member
-    deliver(client, clover_event("evt_1", "invoice.paid", clover_invoice(*member), CREATED))
+def test_a_failed_renewal_then_its_retry(app, client, dues):
+    circle_id, member_id = dues
+    deliver(client, clover_event("evt_1", "invoice.paid", clover_invoice(*dues), CREATED))
     renewal = clover_invoice(
         circle_id,
         member_id,
@@ -342,8 +324,8 @@ def test_a_failed_renewal_then_its_retry(app, client, member):
     assert status_on(app, member_id, date(2027, 3, 5)) == "paid"
 
 
-def test_a_failed_invoice_of_an_unknown_subscription_changes_nothing(app, client, member):
-    invoice = clover_invoice(*member, paid=False)
+def test_a_failed_invoice_of_an_unknown_subscription_changes_nothing(app, client, dues):
+    invoice = clover_invoice(*dues, paid=False)
     invoice["parent"]["subscription_details"]["metadata"] = {}
     response = deliver(client, clover_event("evt_1", "invoice.payment_failed", invoice, CREATED))
     assert response.status_code == 200
@@ -369,10 +351,10 @@ def clover_refunded_charge(amount_refunded: int = 60_000) -> dict:
     }
 
 
-def test_a_refund_is_stored_and_acknowledged_but_the_payment_stays(app, client, member, caplog):
+def test_a_refund_is_stored_and_acknowledged_but_the_payment_stays(app, client, dues, caplog):
     """Refunds need a place on the payment (schema); until then they are logged only."""
-    _circle_id, member_id = member
-    deliver(client, clover_event("evt_1", "invoice.paid", clover_invoice(*member), CREATED))
+    _circle_id, member_id = dues
+    deliver(client, clover_event("evt_1", "invoice.paid", clover_invoice(*dues), CREATED))
     refund = clover_event("evt_2", "charge.refunded", clover_refunded_charge(), CREATED + 86_400)
     response = deliver(client, refund)
     assert response.status_code == 200 and response.json["duplicate"] is False

@@ -53,8 +53,9 @@ from circle.referrals.reading import (
     visible_referral,
 )
 
-#: No slip is dated before this day (also guards against typos such as year 0202).
+#: The longest note a slip may carry (characters).
 MAX_NOTE = 2000
+#: The fields of a referral and of a closed business that the audit trail records.
 REFERRAL_FIELDS = (
     "giver_id",
     "receiver_id",

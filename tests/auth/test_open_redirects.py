@@ -19,8 +19,8 @@ from circle.extensions import db, limiter
 from circle.models import User
 from tests.clients import AuthActions
 from tests.factories import PASSWORD
-from tests.isolation_world import build_world
 from tests.pages import Forms, any_csrf_token
+from tests.security.isolation_world import build_world
 
 CORPUS = [
     "//evil.example",

@@ -40,8 +40,8 @@ from circle.db import unit_of_work
 from circle.extensions import db
 from circle.membership.services import seat_directly
 from circle.models import AuditEntry, Circle, ClosedBusiness, Membership, Referral
-from tests import crash_helpers as crash
 from tests.apps import BACKEND_URL
+from tests.security import crash_helpers as crash
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 from circle.api.endpoint import OPERATIONS
 from circle.api.fields import Day, Int, Text
 from circle.api.openapi import _PATH_PARAM, openapi_path
-from tests.fuzzing import (
+from tests.security.fuzzing import (
     EDGE_DAYS,
     EDGE_INTS,
     EDGE_TEXTS,

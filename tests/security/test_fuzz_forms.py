@@ -11,7 +11,7 @@ script would), huge and negative numbers, ``1e309``, days in year 1 and 9999,
 not UTF-8, empty and blank values, or the field left out.
 
 The query parameters of every GET page crawled (``period``, ``from``, ``to``, ``member``,
-``week`` ...) get the same treatment, with the edges of ``tests.fuzzing`` first.
+``week`` ...) get the same treatment, with the edges of ``tests.security.fuzzing`` first.
 
 Every case runs on a fresh client that carries the persona's session cookie, inside a
 SAVEPOINT that is rolled back: destructive forms (log out, delete the account, leave the
@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import PASSWORD
-from tests.fuzzing import EDGES, as_bytes, fuzz_app, savepoint, world
 from tests.pages import csrf_token
+from tests.security.fuzzing import EDGES, as_bytes, fuzz_app, savepoint, world
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ from sqlalchemy import event, inspect
 from circle.extensions import db
 from circle.models import ApiToken, Profession
 from tests.factories import PASSWORD
-from tests.fuzzing import fuzz_app, world  # noqa: F401 - shared fixtures
 from tests.pages import csrf_token
+from tests.security.fuzzing import fuzz_app, world  # noqa: F401 - shared fixtures
 
 PARAM = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?(\w+)>")
 #: Routes that are not pages of the app (files served as they are).
@@ -102,7 +102,7 @@ def test_the_guard_sees_a_write(own_app):
     assert writes == ["GET /__write_on_get: Profession"]
 
 
-def test_no_get_route_writes(fuzz_app, world):  # noqa: F811 - fixtures from tests.fuzzing
+def test_no_get_route_writes(fuzz_app, world):  # noqa: F811 - fixtures from tests.security.fuzzing
     values = dict(world["path"])
     values["filename"] = "app.css"
     urls = _get_routes(fuzz_app, values)

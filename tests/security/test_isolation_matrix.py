@@ -24,8 +24,8 @@ from circle.core.security import is_safe_next
 from circle.db import Base
 from circle.extensions import db
 from tests.api.support import VALID_BODIES
-from tests.isolation_world import SECRETS, build_world
 from tests.pages import any_csrf_token
+from tests.security.isolation_world import SECRETS, build_world
 from tests.security.route_cases import CASES, id_rules, login, url_for_side
 
 #: Fields whose values move on every request (bookkeeping, not data a member entered).

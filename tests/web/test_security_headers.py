@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from circle import create_app
-from tests.isolation_world import build_world
+from tests.security.isolation_world import build_world
 from tests.security.route_cases import CASES, IGNORED, Case, login, url_for_side
 
 PUBLIC_PAGES = ["/", "/login", "/register", "/password/forgot", "/healthz"]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from circle.api.endpoint import MAX_BODY, OPERATIONS
 from circle.api.openapi import openapi_path
-from circle.extensions import db
+from circle.extensions import babel, db
 from circle.models import Circle, Membership, User
 from tests.api.support import OTHER_IDS, VALID_BODIES, assert_problem, from_address
 from tests.apps import make_test_app
@@ -195,17 +195,26 @@ def test_messages_are_translated_per_request_from_accept_language(database_url, 
     folder.mkdir(parents=True)
     with (folder / "messages.mo").open("wb") as mo:
         write_mo(mo, catalog)
-    app = make_test_app(
-        database_url, tmp_path, BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "translations")
-    )
-    client = app.test_client()
-    payload = {"email": "a@example.org", "password": "long enough", "locale": "fr", "x": 1}
-    for language, expected in [
-        ("de-DE,de;q=0.9", ["Dieses Feld ist erforderlich.", "Unbekanntes Feld."]),
-        ("en", ["This field is required.", "Unknown field."]),
-        ("de", ["Dieses Feld ist erforderlich.", "Unbekanntes Feld."]),
-    ]:
-        response = client.post("/api/v1/users", json=payload, headers={"Accept-Language": language})
-        errors = assert_problem(response, 422, "validation_error")["errors"]
-        assert [errors["name"][0], errors["x"][0]] == expected
-        assert errors["locale"][0].endswith("de, en.")
+    # Flask-Babel keeps one translation cache per locale for every app of the process:
+    # this app's small catalog must neither meet nor leave cached German.
+    translations = babel.domain_instance.cache
+    translations.clear()
+    try:
+        app = make_test_app(
+            database_url, tmp_path, BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "translations")
+        )
+        client = app.test_client()
+        payload = {"email": "a@example.org", "password": "long enough", "locale": "fr", "x": 1}
+        for language, expected in [
+            ("de-DE,de;q=0.9", ["Dieses Feld ist erforderlich.", "Unbekanntes Feld."]),
+            ("en", ["This field is required.", "Unknown field."]),
+            ("de", ["Dieses Feld ist erforderlich.", "Unbekanntes Feld."]),
+        ]:
+            response = client.post(
+                "/api/v1/users", json=payload, headers={"Accept-Language": language}
+            )
+            errors = assert_problem(response, 422, "validation_error")["errors"]
+            assert [errors["name"][0], errors["x"][0]] == expected
+            assert errors["locale"][0].endswith("de, en.")
+    finally:
+        translations.clear()

@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from circle.meetings.views import bp as meetings_bp
     from circle.membership.views import bp as membership_bp
     from circle.privacy.views import bp as privacy_bp
+    from circle.profiles.views import bp as profiles_bp
     from circle.referrals.views import bp as referrals_bp
     from circle.roles.views import bp as roles_bp
     from circle.scores.views import bp as scores_bp
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roles_bp)
     app.register_blueprint(visitors_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(profiles_bp)
     app.register_blueprint(auditlog_bp)
     csrf.exempt(api_bp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(api_bp)
@@ -144,10 +146,11 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
     from flask_babel import get_locale
 
-    from circle.web.i18n import local_datetime, money
+    from circle.web.i18n import local_date, local_datetime, money
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals["get_locale"] = get_locale
 
 
@@ -173,7 +176,9 @@ def register_security_headers(app: Flask) -> None:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
-        if _personal(request.path) or current_user.is_authenticated:
+        # A view may allow a private cache itself (a profile picture, versioned by URL).
+        own_private = response.headers.get("Cache-Control", "").startswith("private")
+        if (_personal(request.path) or current_user.is_authenticated) and not own_private:
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -105,6 +105,8 @@ def _edge(env: str, overrides: dict[str, Any]) -> dict[str, Any]:
         ),
         "MAX_CONTENT_LENGTH": max_body,
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
+        # A profile picture of at most 5 MiB, with room for the form around it.
+        "MAX_PICTURE_BODY_BYTES": _int("MAX_PICTURE_BODY_BYTES", 6 * 1024 * 1024),
     }
 
 

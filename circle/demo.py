@@ -16,6 +16,7 @@ from circle.demo_chapter import load_demo_chapter
 from circle.extensions import db
 from circle.membership import services as membership
 from circle.models import Circle, Membership, Referral, User
+from circle.profiles.demo import load_demo_profiles
 from circle.referrals import services as referrals
 
 DEMO_CIRCLE = "Kreis Köln-Süd"
@@ -107,6 +108,8 @@ def load_demo() -> Circle:
     ).first():
         load_demo_year(circle)
     load_demo_chapter(circle, actor)
+    seated = [(_user(person), person.profession) for person in PEOPLE if person.status == "active"]
+    load_demo_profiles(seated)
     return circle
 
 

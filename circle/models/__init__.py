@@ -22,6 +22,17 @@ from circle.models.membership import (
 )
 from circle.models.one_to_one import EducationCredit, OneToOne
 from circle.models.profession import Profession, profession_key
+from circle.models.profile import (
+    IMAGE_KINDS,
+    IMAGE_SIZES,
+    MAX_WISHES,
+    PROFILE_LIMITS,
+    WISH_KINDS,
+    WISH_LIMIT,
+    Profile,
+    ProfileImage,
+    ReferralWish,
+)
 from circle.models.referral import (
     BUSINESS_KINDS,
     REFERRAL_KINDS,
@@ -40,14 +51,20 @@ from circle.models.visitor import Visitor, VisitorVisit
 __all__ = [
     "ATTENDANCE_CODES",
     "BUSINESS_KINDS",
+    "IMAGE_KINDS",
+    "IMAGE_SIZES",
     "LIVE_STATUSES",
+    "MAX_WISHES",
     "MEETING_STATUSES",
     "MEMBERSHIP_STATUSES",
     "OFFICER_ROLES",
+    "PROFILE_LIMITS",
     "REFERRAL_KINDS",
     "REFERRAL_STATUSES",
     "ROLES",
     "SPHERES",
+    "WISH_KINDS",
+    "WISH_LIMIT",
     "ApiToken",
     "Attendance",
     "AuditEntry",
@@ -66,8 +83,11 @@ __all__ = [
     "OtherSlip",
     "Payment",
     "Profession",
+    "Profile",
+    "ProfileImage",
     "RecoveryCode",
     "Referral",
+    "ReferralWish",
     "RememberToken",
     "ReminderSent",
     "StripeEvent",

@@ -38,6 +38,7 @@ from circle.models import (
 )
 from circle.models.membership import LIVE_STATUSES
 from circle.privacy.prospects import erase_prospect_details, has_prospect_details
+from circle.profiles.services import erase_profile
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,8 @@ def erase_account(user: User, password: str, confirmation: str) -> Erasure:
     Ends every live membership through the membership services (a freed seat is offered
     to the waitlist as usual), erases the prospect details of the member's referrals,
     revokes API tokens, clears calendar tokens and application answers, deletes the
-    Stripe customer, replaces e-mail, name and password, ends every session (forgetting
+    member profile with its wishes and pictures, deletes the Stripe customer, replaces
+    e-mail, name and password, ends every session (forgetting
     its browser and address) and records one audit entry per circle without personal
     data. Payments are kept.
     """
@@ -156,6 +158,7 @@ def erase_account(user: User, password: str, confirmation: str) -> Erasure:
     prospects = _erase_own_prospects(user, ids)
     _revoke_tokens(user)
     _forget_invitations(user)
+    erase_profile(user.id)
     now = utcnow()
     for circle_id in sorted({m.circle_id for m in memberships}):
         audit.record(circle_id, "user", user.id, "edit", user, after={"erased": True})

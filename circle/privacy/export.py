@@ -2,7 +2,8 @@
 
 What is in it and what is not:
 
-- the profile (never the password hash), every membership in any status, its officer roles;
+- the account (never the password hash), the member profile with its referral wishes
+  and pictures, every membership in any status, its officer roles;
 - referrals given (with the prospect details: the member entered them) and received
   (without the prospect details, which another member entered — unless the member
   entered that slip themselves);
@@ -17,6 +18,7 @@ Other members appear only by name, never with their e-mail address.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +29,7 @@ from circle.core.clock import utcnow
 from circle.core.money import to_decimal
 from circle.extensions import db
 from circle.models import (
+    PROFILE_LIMITS,
     ApiToken,
     Attendance,
     AuditEntry,
@@ -44,6 +47,7 @@ from circle.models import (
     Visitor,
     VisitorVisit,
 )
+from circle.profiles.services import picture, profile_view
 
 #: Version of the export's layout, for programs reading it.
 FORMAT = "circle-export/1"
@@ -83,6 +87,7 @@ def export_data(user: User) -> dict[str, Any]:
         "format": FORMAT,
         "exported_at": _iso(utcnow()),
         "profile": _profile(user),
+        "member_profile": _member_profile(user),
         "memberships": _memberships(memberships),
         "referrals_given": [_referral(r, given=True, user=user) for r in _referrals(ids, "giver")],
         "referrals_received": [
@@ -117,6 +122,30 @@ def _profile(user: User) -> dict[str, Any]:
         "password_changed_at": _iso(user.password_changed_at),
         "email_confirmed_at": _iso(user.email_verified_at),
         "pending_email": user.pending_email,
+    }
+
+
+def _member_profile(user: User) -> dict[str, Any]:
+    """The member profile: its texts, the referral wishes and the pictures (large size,
+    base64) as stored."""
+    view = profile_view(user.id)
+    pictures = [
+        {
+            "kind": image.kind,
+            "content_type": image.content_type,
+            "width": image.width,
+            "height": image.height,
+            "sha256": image.digest,
+            "data_base64": base64.b64encode(image.data).decode("ascii"),
+        }
+        for image in (picture(user.id, kind, "large") for kind in view.pictures)
+        if image is not None
+    ]
+    return {
+        **{name: view.text(name) for name in PROFILE_LIMITS},
+        "updated_at": _iso(view.profile.updated_at) if view.profile else None,
+        "referral_wishes": view.wishes,
+        "pictures": pictures,
     }
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -38,3 +39,12 @@ def local_datetime(value: datetime | None, timezone: str, fmt: str = "medium") -
     return babel_format_datetime(
         value.astimezone(ZoneInfo(timezone)), format=fmt, locale=str(get_locale())
     )
+
+
+def local_date(value: datetime | None, timezone: str) -> str:
+    """The day of a UTC timestamp in a circle's time zone, in the current locale with the
+    month's short name ("2. Dez. 2024", "Dec 2, 2024"; template filter ``local_date``)."""
+    if value is None:
+        return ""
+    day = value.astimezone(ZoneInfo(timezone)).date()
+    return format_skeleton("yMMMd", day, locale=str(get_locale()))

@@ -124,3 +124,37 @@ def test_the_demo_pair_of_fotograf_and_apotheker_is_the_first_lopsided_line(demo
     assert line.startswith("Fotograf (Jens Becker)") and ", Apotheker (Petra Wagner)" in line
     # The lopsided pairs come before the scales: the first thing on the page.
     assert html.index('id="lopsided-pairs"') < html.index('id="scales-table"')
+
+
+def test_every_seated_demo_member_has_a_profile_with_wishes_and_a_photo(demo_app):
+    """``make run`` shows the profile pages full: a fellow member reads the photographer's."""
+    from circle.models import Profile, ProfileImage, ReferralWish
+
+    with demo_app.app_context():
+        circle = db.session.execute(select(Circle).where(Circle.name == DEMO_CIRCLE)).scalar_one()
+        seated = (
+            db.session.execute(
+                select(Membership).where(
+                    Membership.circle_id == circle.id, Membership.status == "active"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        users = {m.user_id for m in seated}
+        with_profile = set(db.session.execute(select(Profile.user_id)).scalars())
+        with_photo = set(
+            db.session.execute(
+                select(ProfileImage.user_id).where(ProfileImage.kind == "photo")
+            ).scalars()
+        )
+        with_wishes = set(db.session.execute(select(ReferralWish.user_id)).scalars())
+        jens = next(m for m in seated if m.user.email == "jens@koeln-sued.example")
+        circle_id = circle.id
+        db.session.remove()
+    assert users <= with_profile and users <= with_photo and users <= with_wishes
+    client = demo_app.test_client()
+    AuthActions(client).login("petra@koeln-sued.example", DEMO_PASSWORD)
+    page = text(client.get(f"/circles/{circle_id}/members/{jens.id}/profile"))
+    assert "Hochzeits-, Portrait- und Bewerbungsfotos" in page
+    assert "Brautpaare" in page and 'alt="Foto von Jens Becker"' in page

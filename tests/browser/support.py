@@ -1,5 +1,5 @@
-"""What the browser tests share: Debian's Chromium and its flags, the phone viewport, and
-the axe-core check every page of a journey passes."""
+"""What the browser tests share: Debian's Chromium and its flags, the phone viewport, the
+axe-core check every page of a journey passes, and the check that a page fits the phone."""
 
 from __future__ import annotations
 
@@ -29,3 +29,20 @@ def assert_accessible(page) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == [], serious
+
+
+#: The elements that reach past the right edge of the viewport (tag#id.class and edge).
+_TOO_WIDE = """(width) => [...document.querySelectorAll('body *')]
+  .filter((el) => el.getBoundingClientRect().right > width + 1)
+  .slice(0, 12)
+  .map((el) => {
+    const right = Math.round(el.getBoundingClientRect().right);
+    return `${el.tagName}#${el.id}.${el.className} ${right}`;
+  })"""
+
+
+def assert_fits_the_phone(page) -> None:
+    """The page does not scroll sideways at the phone's width; else name what sticks out."""
+    width = PHONE["width"]
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, page.evaluate(_TOO_WIDE, width)

@@ -217,7 +217,7 @@ def _set_joined_at(app, membership_id, when):
 
 @pytest.mark.parametrize(
     ("zone", "shown"),
-    [("Europe/Berlin", "1/16/24, 12:30 AM"), ("America/New_York", "1/15/24, 6:30 PM")],
+    [("Europe/Berlin", "Jan 16, 2024"), ("America/New_York", "Jan 15, 2024")],
 )
 def test_joined_dates_are_shown_in_the_circles_time_zone(app, make, auth, client, zone, shown):
     admin = _en_user(make)
@@ -480,3 +480,19 @@ def test_applying_through_the_public_page_shows_the_application_on_my_circles(
     assert mine.status == "applicant" and mine.profession.name == "Schreiner"
     page = client.get("/circles").get_data(as_text=True)
     assert "Kreis Offen" in page and "Application pending" in page
+
+
+@pytest.mark.parametrize(("locale", "shown"), [("de", "3. Dez. 2024"), ("en", "Dec 3, 2024")])
+def test_the_roster_says_since_when_as_a_day_in_the_readers_language(
+    make, auth, client, locale, shown
+):
+    """Member since is a day ("3. Dez. 2024"), not a timestamp; the circle's zone decides
+    the day (23:30 UTC on 2 December is already the 3rd in Cologne)."""
+    reader = make.user(name="Rita Reader", locale=locale)
+    circle = make.circle(admin=reader)
+    member = make.member(circle, make.user(name="Max Member"), profession="Fotograf")
+    make.joined(member, datetime(2024, 12, 2, 23, 30, tzinfo=UTC))
+    auth.login(reader)
+    roster = client.get(f"/circles/{circle.id}").get_data(as_text=True)
+    row = roster[roster.index("Max Member") :]
+    assert f'">{shown}</time>' in row[: row.index("</tr>")]

@@ -6,8 +6,11 @@ never show up in an answer to someone outside B.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from PIL import Image
 
 from circle.activity.services import (
     CreditInput,
@@ -25,6 +28,7 @@ from circle.extensions import db
 from circle.meetings import ical
 from circle.membership.invitations import invite
 from circle.models import Circle, Import, Membership, UserSession
+from circle.profiles.services import ProfileInput, save_profile, set_picture
 from circle.referrals.services import (
     BusinessInput,
     ReferralInput,
@@ -33,7 +37,17 @@ from circle.referrals.services import (
 )
 from circle.visitors.services import record_visitor
 
+
 #: Strings only circle B's pages contain: they must never reach anyone outside B.
+def _photo() -> bytes:
+    """A small JPEG for the members' profile photos."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40), (10, 120, 60)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+_PHOTO = _photo()
+
 SECRETS = {
     "B": [
         "Zacharias Geheimrat",
@@ -125,6 +139,8 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
             rows=0,
         )
         db.session.add(imported)
+        save_profile(mem.user, ProfileInput(company=f"Firma {key}", wishes={"press": ["WDR"]}))
+        set_picture(mem.user, "photo", _PHOTO)
         invitation, invitation_token = invite(c, adm, f"new-{key}@example.org", "Neu", "Neu")
         token, api_token = create_api_token(adm.user, "probe")
         calendar_token = ical.issue_token(mem)
@@ -141,6 +157,9 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
         side.ids = {
             "circle_id": c.id,
             "member_id": mem.id,
+            "member_user_id": mem.user_id,
+            "picture_kind": "photo",
+            "picture_size": "small",
             "referral_id": referral.id,
             "business_id": business.id,
             "meeting_id": meeting.id,

@@ -42,12 +42,21 @@ INVITATION = Case(
 RESET = Case("ok", {"token": "reset_token"}, cross="token", anon="public", why="mailed link")
 FEED = Case("ok", {"token": "calendar_token"}, cross="token", anon="public", why="feed secret")
 CONFIRM = Case("ok", {"token": "confirm_token"}, cross="token", why="mailed link, logged in")
+OWN_PICTURE = Case(
+    "ok", {"kind": "picture_kind"}, cross="open", why="the user's own profile picture"
+)
 DECLINE = Case("ok", {"token": "invitation_token"}, cross="token", why="invitee, logged in")
 
 CASES: dict[str, Case] = {
     # --- account ---------------------------------------------------------------
     "POST /account/tokens/<int:token_id>/revoke": O(),
     "POST /account/sessions/<int:session_id>/end": O(),
+    "POST /account/profile/pictures/<kind>": OWN_PICTURE,
+    "POST /account/profile/pictures/<kind>/remove": OWN_PICTURE,
+    # A fellow member's picture: members of a shared circle only.
+    "GET /people/<int:user_id>/pictures/<kind>/<size>": M(
+        user_id="member_user_id", kind="picture_kind", size="picture_size"
+    ),
     "GET /password/reset/<token>": RESET,
     "POST /password/reset/<token>": RESET,
     "GET /invitations/<token>": INVITATION,
@@ -73,6 +82,7 @@ CASES: dict[str, Case] = {
     "POST /circles/<int:circle_id>/members/<int:member_id>/profession": O(),
     "POST /circles/<int:circle_id>/members/<int:member_id>/remove": O(),
     "POST /circles/<int:circle_id>/members/<int:member_id>/role": O(),
+    "GET /circles/<int:circle_id>/members/<int:member_id>/profile": M(),
     "GET /circles/<int:circle_id>/applications": O(),
     "POST /circles/<int:circle_id>/applications/<int:member_id>/approve": O(
         member_id="applicant_id"

@@ -1,0 +1,1 @@
+"""Member profiles: what members do, whom they want to meet, their pictures."""

@@ -1,0 +1,153 @@
+"""Profile pages: my own profile to edit, a fellow member's to read, and the pictures.
+
+``/account/profile`` edits the logged-in person's profile (texts, GAINS, wishes) and its
+photo and logo. ``/circles/<id>/members/<member>/profile`` shows a fellow member's
+profile to the members of that circle (another circle: 404). Pictures are served only to
+those who may see the profile (404 otherwise, so nothing tells whether one exists), with
+an ETag and, when the URL names the current version, a long private cache.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from circle.extensions import db
+from circle.models import IMAGE_KINDS, IMAGE_SIZES, WISH_KINDS, Circle, Membership
+from circle.profiles import services
+from circle.profiles.forms import WISH_LABELS, PictureForm, ProfileForm, RemovePictureForm
+from circle.web.boundary import attempt, circle_page, form_error, logged_in_user, site_page
+from circle.web.edge import larger_body
+
+bp = Blueprint("profiles", __name__)
+
+
+def _render_edit(form: ProfileForm, status: int = HTTPStatus.OK, picture_errors=None):
+    """The edit page: the profile form and the two picture forms."""
+    me = logged_in_user()
+    view = services.profile_view(me.id)
+    return render_template(
+        "profiles/edit.html",
+        form=form,
+        view=view,
+        owner=me,
+        wish_kinds=WISH_KINDS,
+        wish_labels=WISH_LABELS,
+        picture_forms={kind: PictureForm(prefix=kind) for kind in IMAGE_KINDS},
+        picture_errors=picture_errors or {},
+    ), status
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@site_page()
+def edit():
+    """My profile: what I do, whom I want to meet (wishes), GAINS; saved all or nothing."""
+    form = ProfileForm()
+    if request.method == "GET":
+        form.fill(services.profile_view(logged_in_user().id))
+        return _render_edit(form)
+    if not form.validate_on_submit():
+        return _render_edit(form, HTTPStatus.UNPROCESSABLE_ENTITY)
+    _profile, error = attempt(lambda: services.save_profile(logged_in_user(), form.to_input()))
+    if error is not None:
+        form_error(form, error)
+        return _render_edit(form, error.status)
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("profiles.edit"))
+
+
+@bp.post("/account/profile/pictures/<kind>")
+@larger_body("MAX_PICTURE_BODY_BYTES")
+@site_page()
+def upload_picture(kind: str):
+    """Replace my photo or logo; a refused file leaves the old one."""
+    if kind not in IMAGE_KINDS:
+        abort(404)
+    picture_form = PictureForm(prefix=kind)
+    if not picture_form.validate_on_submit():
+        errors = {kind: [str(message) for message in picture_form.picture.errors]}
+        return _render_profile_again(HTTPStatus.UNPROCESSABLE_ENTITY, errors)
+    upload = picture_form.picture.data.read()
+    _digest, error = attempt(lambda: services.set_picture(logged_in_user(), kind, upload))
+    if error is not None:
+        return _render_profile_again(error.status, {kind: [error.message]})
+    flash(_("Your photo is saved.") if kind == "photo" else _("Your logo is saved."), "success")
+    return redirect(url_for("profiles.edit"))
+
+
+def _render_profile_again(status: int, picture_errors: dict):
+    """The edit page with the stored profile and the picture form's errors."""
+    form = ProfileForm(formdata=None)
+    form.fill(services.profile_view(logged_in_user().id))
+    return _render_edit(form, status, picture_errors)
+
+
+@bp.post("/account/profile/pictures/<kind>/remove")
+@site_page()
+def remove_picture(kind: str):
+    """Remove my photo or logo."""
+    if kind not in IMAGE_KINDS:
+        abort(404)
+    if not RemovePictureForm().validate_on_submit():
+        flash(_("The form could not be read. Please try again."), "error")
+        return redirect(url_for("profiles.edit"))
+    services.remove_picture(logged_in_user(), kind)
+    flash(_("The picture is removed."), "info")
+    return redirect(url_for("profiles.edit"))
+
+
+@bp.get("/circles/<int:circle_id>/members/<int:member_id>/profile")
+@circle_page()
+def show(circle: Circle, me: Membership, member_id: int):
+    """A fellow member's profile (active members of this circle only)."""
+    member = db.session.execute(
+        select(Membership).where(
+            Membership.circle_id == circle.id,
+            Membership.id == member_id,
+            Membership.status == "active",
+        )
+    ).scalar_one_or_none()
+    if member is None:
+        abort(404)
+    return render_template(
+        "profiles/show.html",
+        circle=circle,
+        me=me,
+        member=member,
+        view=services.profile_view(member.user_id),
+        wish_kinds=WISH_KINDS,
+        wish_labels=WISH_LABELS,
+    )
+
+
+@bp.get("/people/<int:user_id>/pictures/<kind>/<size>")
+@site_page()
+def picture(user_id: int, kind: str, size: str):
+    """A profile picture, for those who may see the profile (anyone else: 404)."""
+    if kind not in IMAGE_KINDS or size not in IMAGE_SIZES:
+        abort(404)
+    if not services.may_see_profile(logged_in_user(), user_id):
+        abort(404)
+    stored = services.picture(user_id, kind, size)
+    if stored is None:
+        abort(404)
+    response = make_response(stored.data)
+    response.headers["Content-Type"] = stored.content_type
+    response.set_etag(stored.digest)
+    if request.args.get("v") == stored.digest:
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)

@@ -1,0 +1,71 @@
+"""On a phone: a member fills in the profile with a photo and referral wishes; a fellow
+member opens it from the circle's roster and sees the photo and the wishes. Both pages
+fit 360 px and pass axe-core without serious violations."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.support import PHONE, assert_accessible, assert_fits_the_phone
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page, live_server, email: str) -> None:
+    page.goto(live_server("/login"))
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("You are logged in.")).to_be_visible()
+
+
+def test_a_member_fills_in_the_profile_and_a_fellow_member_reads_it(live_server, new_page):
+    make = live_server.make
+    circle = make.circle(admin=make.user(name="Anna Admin", locale="en"), name="Kreis Köln-Süd")
+    fritz = make.user(name="Fritz Foto", email="fritz@example.org", locale="en")
+    make.member(circle, fritz, profession="Fotograf")
+    paula = make.user(name="Paula Pharma", email="paula@example.org", locale="en")
+    make.member(circle, paula, profession="Apotheke")
+    photo = io.BytesIO()
+    Image.new("RGB", (900, 900), (40, 90, 160)).save(photo, format="JPEG")
+
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    _log_in(page, live_server, fritz.email)
+    page.goto(live_server("/account"))
+    page.get_by_role("link", name="My profile: what I do and whom I want to meet").click()
+    expect(page.get_by_role("heading", name="My profile")).to_be_visible()
+    assert_fits_the_phone(page)
+    assert_accessible(page)
+
+    page.get_by_label("Choose a photo").set_input_files(
+        {"name": "fritz.jpg", "mimeType": "image/jpeg", "buffer": photo.getvalue()}
+    )
+    page.get_by_role("button", name="Upload photo").click()
+    expect(page.get_by_text("Your photo is saved.")).to_be_visible()
+    expect(page.get_by_role("img", name="Your photo")).to_be_visible()
+
+    page.get_by_label("Company").fill("Foto Fritz GmbH")
+    page.get_by_label("What I do").fill("Portraits und Hochzeitsfotos in Köln.")
+    page.get_by_label("Industries").fill("Hochzeitsplaner\nBrautmode")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+
+    reader = new_page()
+    reader.set_viewport_size(PHONE)
+    _log_in(reader, live_server, paula.email)
+    reader.goto(live_server(f"/circles/{circle.id}"))
+    reader.locator("#roster").get_by_role("link", name="Fritz Foto").click()
+    expect(reader.get_by_role("heading", name="Fritz Foto")).to_be_visible()
+    expect(reader.get_by_text("Portraits und Hochzeitsfotos in Köln.")).to_be_visible()
+    expect(reader.locator("#wishes")).to_contain_text("Hochzeitsplaner, Brautmode")
+    photo_img = reader.get_by_role("img", name="Photo of Fritz Foto")
+    expect(photo_img).to_be_visible()
+    assert reader.evaluate("(img) => img.naturalWidth", photo_img.element_handle()) == 640
+    assert_fits_the_phone(reader)
+    assert_accessible(reader)

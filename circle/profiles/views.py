@@ -27,6 +27,7 @@ from sqlalchemy import select
 from circle.extensions import db
 from circle.models import IMAGE_KINDS, IMAGE_SIZES, WISH_KINDS, Circle, Membership
 from circle.profiles import services
+from circle.profiles.directory import directory
 from circle.profiles.forms import WISH_LABELS, PictureForm, ProfileForm, RemovePictureForm
 from circle.web.boundary import attempt, circle_page, form_error, logged_in_user, site_page
 from circle.web.edge import larger_body
@@ -106,6 +107,21 @@ def remove_picture(kind: str):
     services.remove_picture(logged_in_user(), kind)
     flash(_("The picture is removed."), "info")
     return redirect(url_for("profiles.edit"))
+
+
+@bp.get("/circles/<int:circle_id>/members")
+@circle_page()
+def members(circle: Circle, me: Membership):
+    """The circle directory: a card per member; ``?q=`` searches names, professions,
+    companies, descriptions and wishes (German and English word forms)."""
+    query = (request.args.get("q") or "")[:200]
+    return render_template(
+        "profiles/directory.html",
+        circle=circle,
+        me=me,
+        query=query,
+        cards=directory(circle, query),
+    )
 
 
 @bp.get("/circles/<int:circle_id>/members/<int:member_id>/profile")

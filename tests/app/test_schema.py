@@ -15,13 +15,21 @@ from circle.models import Circle, Membership, User
 from tests.apps import make_test_app
 
 
+def _mapped(name, type_, _parent_names) -> bool:
+    """Every table but the search index (derived data; an FTS5 table on SQLite, whose
+    shadow tables ``profile_search_*`` come with it), which no model maps."""
+    return not (type_ == "table" and name and name.startswith("profile_search"))
+
+
 def test_migrations_match_the_models(database_url):
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn, warnings.catch_warnings():
             # SQLite cannot reflect the expression index on lower(email); checked below.
             warnings.filterwarnings("ignore", message=".*expression-based index.*")
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": _mapped}
+            )
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()

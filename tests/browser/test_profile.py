@@ -5,6 +5,7 @@ fit 360 px and pass axe-core without serious violations."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -69,3 +70,44 @@ def test_a_member_fills_in_the_profile_and_a_fellow_member_reads_it(live_server,
     assert reader.evaluate("(img) => img.naturalWidth", photo_img.element_handle()) == 640
     assert_fits_the_phone(reader)
     assert_accessible(reader)
+
+
+def test_a_member_finds_a_colleague_by_a_wish_and_gives_a_referral_from_the_card(
+    live_server, new_page
+):
+    make = live_server.make
+    circle = make.circle(admin=make.user(name="Anna Admin", locale="en"), name="Kreis Köln-Süd")
+    fritz = make.user(name="Fritz Foto", email="fritz@example.org", locale="en")
+    make.member(circle, fritz, profession="Fotograf")
+    paula = make.user(name="Paula Pharma", email="paula@example.org", locale="en")
+    make.member(circle, paula, profession="Apotheke")
+    make.member(circle, make.user(name="Stefan Steuer", locale="en"), profession="Steuerberater")
+
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    _log_in(page, live_server, fritz.email)
+    page.goto(live_server("/account/profile"))
+    page.get_by_label("Target groups").fill("Brautpaare\nHochzeitsgäste")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+
+    reader = new_page()
+    reader.set_viewport_size(PHONE)
+    _log_in(reader, live_server, paula.email)
+    reader.goto(live_server(f"/circles/{circle.id}"))
+    reader.get_by_role("link", name="Find a member: who does what, who wants whom").click()
+    reader.get_by_label("Find a member").fill("Brautpaar")
+    reader.get_by_role("button", name="Search").click()
+    expect(reader.get_by_role("status")).to_have_text(re.compile("1 member found"))
+    cards = reader.locator("#member-cards li")
+    expect(cards).to_have_count(1)
+    assert_fits_the_phone(reader)
+    assert_accessible(reader)
+    cards.get_by_role("link", name="Fritz Foto").click()
+    reader.get_by_role("link", name="Give Fritz Foto a referral").click()
+    row = reader.locator("#give-row-0")
+    expect(row.get_by_label("Receiver")).to_have_value(re.compile(r"^\d+$"))
+    row.get_by_label("Contact name").fill("Brautpaar Meier")
+    reader.locator("#give-form").get_by_role("button", name="Give referrals").click()
+    expect(reader.get_by_role("status")).to_contain_text("1 referral given.")
+    expect(reader.locator("#given-list")).to_contain_text("Fritz Foto")

@@ -251,3 +251,19 @@ def test_the_database_holds_the_rules_of_wishes_and_profiles(ctx, db, make):
     # SQLite: the CHECK; PostgreSQL: VARCHAR(120) already.
     with pytest.raises((IntegrityError, DataError)), db.session.begin_nested():
         db.session.execute(insert(Profile).values(user_id=user.id, company="x" * 121))
+
+
+def test_give_a_referral_opens_the_week_with_the_receiver_chosen(client, auth, people):
+    circle, fritz, paula = people["circle"], people["fritz"], people["paula"]
+    auth.login(paula.user)
+    profile = text(client.get(profile_url(circle, fritz)))
+    link = f"/circles/{circle.id}/week?to={fritz.id}#give-form"
+    assert f'href="{link}"' in profile
+    week = text(client.get(link.split("#")[0]))
+    first_row = element(week, "give-row-0")
+    assert f'<option selected value="{fritz.id}">' in first_row
+    # My own seat, another circle's member or nonsense choose nobody and break nothing.
+    for to in (paula.id, people["otto"].id, "x1", "9" * 30):
+        response = client.get(f"/circles/{circle.id}/week", query_string={"to": to})
+        assert response.status_code == 200
+        assert '<option selected value="">' in element(text(response), "give-row-0")

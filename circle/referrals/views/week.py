@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from http import HTTPStatus
 
 from babel.dates import format_interval
-from flask import abort, flash, redirect, render_template
+from flask import abort, flash, redirect, render_template, request
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
@@ -86,6 +86,16 @@ def week(circle: Circle, me: Membership, day: str | None = None):
     return _week_page(circle, me, start)
 
 
+def _preselect_receiver(form: GiveReferralsForm, raw: str | None) -> None:
+    """``?to=<member>`` (the "give a referral" button of a profile) chooses the first row's
+    receiver when that member may receive; anything else is ignored."""
+    if not raw or not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        return
+    row = form.rows[0].form
+    if any(choice.value == int(raw) for choice in row.receiver_id.choices):
+        row.receiver_id.data = int(raw)
+
+
 def _week_page(
     circle: Circle,
     me: Membership,
@@ -102,6 +112,7 @@ def _week_page(
     if give_form is None:
         give_form = _give_form(circle, me, members, formdata=None)
         give_form.week.data = start.isoformat()
+        _preselect_receiver(give_form, request.args.get("to"))
     if thank_form is None:
         thank_form = _thank_form(circle, me, members, formdata=None)
         thank_form.week.data = start.isoformat()

@@ -1,0 +1,82 @@
+"""The circle directory: a card per active member, all of them or those a search finds.
+
+Two statements at most: the search (``circle.profiles.search``) and one query for the
+cards (member, name, profession, company, "what I do" and the photo's version).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+
+from circle.extensions import db
+from circle.models import Circle, Membership, Profession, Profile, ProfileImage, User
+from circle.profiles.search import matching_members, parse
+
+
+@dataclass(frozen=True)
+class Card:
+    """One member as the directory shows them."""
+
+    membership_id: int
+    user_id: int
+    name: str
+    profession: str
+    company: str
+    description: str
+    photo: str | None  # the small photo's digest (its URL version), if there is one
+
+
+def directory(circle: Circle, query: str = "") -> list[Card]:
+    """The circle's active members: best matches first for a query, else by name."""
+    parsed = parse(query)
+    found: dict[int, str] | None = None
+    if query.strip():
+        found = matching_members(db.session.connection(), circle.id, parsed)
+        if not found:
+            return []
+    statement = (
+        select(
+            Membership.id,
+            Membership.user_id,
+            User,
+            Profession.name,
+            Profile.company,
+            Profile.description,
+            ProfileImage.digest,
+        )
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Profession, Profession.id == Membership.profession_id)
+        .outerjoin(Profile, Profile.user_id == Membership.user_id)
+        .outerjoin(
+            ProfileImage,
+            and_(
+                ProfileImage.user_id == Membership.user_id,
+                ProfileImage.kind == "photo",
+                ProfileImage.size == "small",
+            ),
+        )
+        .where(Membership.circle_id == circle.id, Membership.status == "active")
+    )
+    if found is not None:
+        statement = statement.where(Membership.id.in_(found))
+    cards = [
+        Card(
+            membership_id=membership_id,
+            user_id=user_id,
+            name=user.name,
+            profession=profession or "",
+            company=company or "",
+            description=description or "",
+            photo=digest,
+        )
+        for membership_id, user_id, user, profession, company, description, digest in (
+            db.session.execute(statement).all()
+        )
+    ]
+    if found is None:
+        return sorted(cards, key=lambda card: card.name.casefold())
+    return sorted(
+        cards, key=lambda card: (-parsed.score(found[card.membership_id]), card.name.casefold())
+    )

@@ -1,0 +1,280 @@
+"""Searching a circle's members: names, professions, companies, descriptions and wishes.
+
+One index row per active membership (``profile_search``) holds a *document*: the words of
+the member's name, profession, company, "what I do", ideal referral, keywords, region,
+networks, skills and referral wishes, each word written as itself and as its German and
+English Snowball stem (the stemmers PostgreSQL's ``german`` and ``english`` configurations
+use), folded to lower-case ASCII. PostgreSQL searches it with full text search (``simple``
+configuration, GIN index), SQLite with FTS5: both see the same plain words, so both find
+the same members, and the order (best first, then by name) is computed here alike.
+Typing "Hochzeiten", "hochzeit" or "Hochz" finds the wedding planner.
+
+The index follows every flush that changes a profile, a wish, a membership or a name
+(``after_flush``), so no service has to remember it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import snowballstemmer
+from sqlalchemy import bindparam, event, inspect, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from circle.models import (
+    Membership,
+    Profession,
+    Profile,
+    ReferralWish,
+    User,
+)
+
+#: The profile fields that are searched (with the name, profession and wishes).
+SEARCHED_FIELDS = (
+    "company",
+    "description",
+    "ideal_referral",
+    "keywords",
+    "region",
+    "networks",
+    "skills",
+)
+#: At most this many words of a query count; longer words are cut.
+MAX_QUERY_WORDS = 8
+MAX_WORD = 40
+
+_GERMAN = snowballstemmer.stemmer("german")
+_ENGLISH = snowballstemmer.stemmer("english")
+_WORD = re.compile(r"\w+")
+
+
+def fold(word: str) -> str:
+    """Lower-case ASCII: "Kölner" -> "kolner", "Straße" -> "strasse"."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if c.isascii() and c.isalnum())
+
+
+def words(value: str) -> list[str]:
+    """The words of a text as they are typed (lower-case, umlauts kept), two letters up."""
+    return [w for w in _WORD.findall(value.casefold().replace("_", " ")) if len(w) > 1]
+
+
+def forms(word: str) -> set[str]:
+    """A word as itself and as its German and English stem, each folded to ASCII."""
+    out = {fold(word), fold(_GERMAN.stemWord(word)), fold(_ENGLISH.stemWord(word))}
+    return {form[:MAX_WORD] for form in out if len(form) > 1}
+
+
+def document(texts: Iterable[str]) -> str:
+    """The index document of some texts: every form of every word, space-separated."""
+    found: list[str] = []
+    seen: set[str] = set()
+    for value in texts:
+        for word in words(value or ""):
+            for form in sorted(forms(word)):
+                if form not in seen:
+                    seen.add(form)
+                    found.append(form)
+    return " ".join(found)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed search: per typed word its forms; the last word also matches as a prefix."""
+
+    groups: list[set[str]]
+    prefix: str | None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing searchable was typed."""
+        return not self.groups
+
+    def postgres(self) -> str:
+        """The ``to_tsquery('simple', …)`` text: every word, any of its forms."""
+        parts = []
+        for index, group in enumerate(self.groups):
+            options = sorted(group)
+            if index == len(self.groups) - 1 and self.prefix:
+                options.append(f"{self.prefix}:*")
+            parts.append("(" + " | ".join(options) + ")")
+        return " & ".join(parts)
+
+    def sqlite(self) -> str:
+        """The FTS5 ``MATCH`` text with the same meaning."""
+        parts = []
+        for index, group in enumerate(self.groups):
+            options = [f'"{form}"' for form in sorted(group)]
+            if index == len(self.groups) - 1 and self.prefix:
+                options.append(f'"{self.prefix}"*')
+            parts.append("(" + " OR ".join(options) + ")")
+        return " AND ".join(parts)
+
+    def score(self, doc: str) -> int:
+        """How well a document fits: two points per exact form, one per prefix match."""
+        tokens = doc.split()
+        exact = set().union(*self.groups) if self.groups else set()
+        points = sum(2 for token in tokens if token in exact)
+        if self.prefix:
+            points += sum(1 for token in tokens if token.startswith(self.prefix))
+        return points
+
+
+def parse(query: str) -> Query:
+    """Parse what a member typed into the search box."""
+    typed = words(query or "")[:MAX_QUERY_WORDS]
+    groups = [forms(word) for word in typed]
+    groups = [group for group in groups if group]
+    prefix = fold(typed[-1])[:MAX_WORD] if typed else None
+    return Query(groups, prefix if prefix and len(prefix) > 1 else None)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def matching_members(connection: Connection, circle_id: int, query: Query) -> dict[int, str]:
+    """Membership id -> document of the circle's members that match every typed word."""
+    if query.is_empty:
+        return {}
+    if connection.dialect.name == "postgresql":
+        statement = text(
+            "SELECT membership_id, document FROM profile_search "
+            "WHERE circle_id = :circle AND "
+            "to_tsvector('simple', document) @@ to_tsquery('simple', :query)"
+        )
+        rows = connection.execute(statement, {"circle": circle_id, "query": query.postgres()})
+    else:
+        statement = text(
+            "SELECT membership_id, document FROM profile_search "
+            "WHERE profile_search MATCH :query AND circle_id = :circle"
+        )
+        rows = connection.execute(statement, {"circle": circle_id, "query": query.sqlite()})
+    return {int(membership_id): doc for membership_id, doc in rows}
+
+
+# --- keeping the index ---------------------------------------------------------------------
+
+
+def documents_of(connection: Connection, user_ids: Iterable[int]) -> list[dict]:
+    """The index rows of the active memberships of these users (all users when None)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    members = connection.execute(
+        select(
+            Membership.id,
+            Membership.circle_id,
+            Membership.user_id,
+            User.stored_name,
+            User.erased_at,
+            Profession.name,
+        )
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Profession, Profession.id == Membership.profession_id)
+        .where(Membership.user_id.in_(ids), Membership.status == "active")
+    ).all()
+    profiles = {
+        row.user_id: row
+        for row in connection.execute(select(Profile).where(Profile.user_id.in_(ids))).all()
+    }
+    wishes: dict[int, list[str]] = {}
+    for user_id, wish in connection.execute(
+        select(ReferralWish.user_id, ReferralWish.text).where(ReferralWish.user_id.in_(ids))
+    ):
+        wishes.setdefault(user_id, []).append(wish)
+    rows = []
+    for membership_id, circle_id, user_id, name, erased_at, profession in members:
+        profile = profiles.get(user_id)
+        texts = [] if erased_at is not None else [name]
+        texts.append(profession or "")
+        if profile is not None:
+            texts += [getattr(profile, field) for field in SEARCHED_FIELDS]
+        texts += wishes.get(user_id, [])
+        rows.append(
+            {
+                "membership_id": membership_id,
+                "circle_id": circle_id,
+                "user_id": user_id,
+                "document": document(texts),
+            }
+        )
+    return rows
+
+
+def refresh(connection: Connection, user_ids: Iterable[int]) -> None:
+    """Write the index rows of these users anew (their active memberships only)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    connection.execute(
+        text("DELETE FROM profile_search WHERE user_id IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        ),
+        {"ids": ids},
+    )
+    rows = documents_of(connection, ids)
+    if not rows:
+        return
+    insert = (
+        "INSERT INTO profile_search (membership_id, circle_id, user_id, document) "
+        "VALUES (:membership_id, :circle_id, :user_id, :document)"
+    )
+    if connection.dialect.name == "postgresql":
+        # Two requests may re-index the same member at once: the later one wins.
+        insert += (
+            " ON CONFLICT (membership_id) DO UPDATE SET circle_id = excluded.circle_id, "
+            "user_id = excluded.user_id, document = excluded.document"
+        )
+    connection.execute(text(insert), rows)
+
+
+def rebuild(connection: Connection) -> int:
+    """Index every active membership anew (after the migration, or to repair); the count."""
+    connection.execute(text("DELETE FROM profile_search"))
+    users = (
+        connection.execute(
+            select(Membership.user_id).where(Membership.status == "active").distinct()
+        )
+        .scalars()
+        .all()
+    )
+    refresh(connection, users)
+    return len(users)
+
+
+#: Per model: the user whose document a row belongs to, and the attributes that matter
+#: (None: any change, a new or a deleted row).
+_FOLLOWED = {
+    Profile: (lambda row: row.user_id, None),
+    ReferralWish: (lambda row: row.user_id, None),
+    Membership: (lambda row: row.user_id, ("status", "profession_id", "circle_id")),
+    User: (lambda row: row.id, ("stored_name", "erased_at")),
+}
+
+
+def _matters(row, attributes: tuple[str, ...] | None, is_dirty: bool) -> bool:
+    """True unless only attributes that are not searched changed on a dirty row."""
+    if attributes is None or not is_dirty:
+        return True
+    state = inspect(row)
+    return any(state.attrs[name].history.has_changes() for name in attributes)
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_changes(session: Session, _context) -> None:
+    """Re-index the users whose profile, wishes, seats or name this flush changed."""
+    changed = set()
+    dirty = set(session.dirty)
+    for row in (*session.new, *dirty, *session.deleted):
+        followed = _FOLLOWED.get(type(row))
+        if followed is None:
+            continue
+        owner, attributes = followed
+        if owner(row) is not None and _matters(row, attributes, row in dirty):
+            changed.add(owner(row))
+    if changed:
+        refresh(session.connection(), changed)

@@ -102,6 +102,26 @@ def profile_view(user_id: int) -> ProfileView:
     return ProfileView(user_id, profile, wishes, pictures)
 
 
+def profile_views(user_ids: list[int]) -> dict[int, ProfileView]:
+    """The profiles of many people at once (two statements; wishes left out)."""
+    ids = sorted(set(user_ids))
+    profiles = {
+        profile.user_id: profile
+        for profile in db.session.execute(select(Profile).where(Profile.user_id.in_(ids))).scalars()
+    }
+    pictures: dict[int, dict[str, str]] = {}
+    for user_id, kind, digest in db.session.execute(
+        select(ProfileImage.user_id, ProfileImage.kind, ProfileImage.digest).where(
+            ProfileImage.user_id.in_(ids), ProfileImage.size == "large"
+        )
+    ):
+        pictures.setdefault(user_id, {})[kind] = digest
+    return {
+        user_id: ProfileView(user_id, profiles.get(user_id), {}, pictures.get(user_id, {}))
+        for user_id in ids
+    }
+
+
 def may_see_profile(viewer: User, owner_id: int) -> bool:
     """The owner, or an active member of a circle in which the owner is active too."""
     if viewer.id == owner_id:

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from circle.extensions import db
 from circle.models import IMAGE_KINDS, IMAGE_SIZES, WISH_KINDS, Circle, Membership
-from circle.profiles import services
+from circle.profiles import services, vcards
 from circle.profiles.directory import directory
 from circle.profiles.forms import WISH_LABELS, PictureForm, ProfileForm, RemovePictureForm
 from circle.web.boundary import attempt, circle_page, form_error, logged_in_user, site_page
@@ -124,10 +124,8 @@ def members(circle: Circle, me: Membership):
     )
 
 
-@bp.get("/circles/<int:circle_id>/members/<int:member_id>/profile")
-@circle_page()
-def show(circle: Circle, me: Membership, member_id: int):
-    """A fellow member's profile (active members of this circle only)."""
+def _active_member(circle: Circle, member_id: int) -> Membership:
+    """An active member of this circle, or 404."""
     member = db.session.execute(
         select(Membership).where(
             Membership.circle_id == circle.id,
@@ -137,6 +135,60 @@ def show(circle: Circle, me: Membership, member_id: int):
     ).scalar_one_or_none()
     if member is None:
         abort(404)
+    return member
+
+
+def _vcard_response(body: str, name: str):
+    """A vCard download."""
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/vcard; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{vcards.filename(name)}"'
+    return response
+
+
+@bp.get("/circles/<int:circle_id>/members/<int:member_id>/vcard")
+@circle_page()
+def vcard(circle: Circle, me: Membership, member_id: int):
+    """One member's contact card (vCard 3.0, with the small photo)."""
+    member = _active_member(circle, member_id)
+    view = services.profile_view(member.user_id)
+    return _vcard_response(vcards.serialize([vcards.card(member, view)]), member.user.name)
+
+
+@bp.get("/circles/<int:circle_id>/members.vcf")
+@circle_page()
+def circle_vcards(circle: Circle, me: Membership):
+    """Every member's contact card in one file (no photos: the file stays small)."""
+    members = list(
+        db.session.execute(
+            select(Membership).where(
+                Membership.circle_id == circle.id, Membership.status == "active"
+            )
+        ).scalars()
+    )
+    views = services.profile_views([m.user_id for m in members])
+    cards = [
+        vcards.card(m, views[m.user_id], photo=False)
+        for m in sorted(members, key=lambda m: m.user.name.casefold())
+    ]
+    return _vcard_response(vcards.serialize(cards), circle.name)
+
+
+@bp.get("/circles/<int:circle_id>/members/<int:member_id>/qr.svg")
+@circle_page()
+def qr_code(circle: Circle, me: Membership, member_id: int):
+    """A QR code of the member's contact card, to scan at the meeting table."""
+    member = _active_member(circle, member_id)
+    response = make_response(vcards.qr_svg(member, services.profile_view(member.user_id)))
+    response.headers["Content-Type"] = "image/svg+xml"
+    return response
+
+
+@bp.get("/circles/<int:circle_id>/members/<int:member_id>/profile")
+@circle_page()
+def show(circle: Circle, me: Membership, member_id: int):
+    """A fellow member's profile (active members of this circle only)."""
+    member = _active_member(circle, member_id)
     return render_template(
         "profiles/show.html",
         circle=circle,

@@ -84,6 +84,9 @@ CASES: dict[str, Case] = {
     "POST /circles/<int:circle_id>/members/<int:member_id>/role": O(),
     "GET /circles/<int:circle_id>/members/<int:member_id>/profile": M(),
     "GET /circles/<int:circle_id>/members": M(),
+    "GET /circles/<int:circle_id>/members.vcf": M(),
+    "GET /circles/<int:circle_id>/members/<int:member_id>/vcard": M(),
+    "GET /circles/<int:circle_id>/members/<int:member_id>/qr.svg": M(),
     "GET /circles/<int:circle_id>/applications": O(),
     "POST /circles/<int:circle_id>/applications/<int:member_id>/approve": O(
         member_id="applicant_id"

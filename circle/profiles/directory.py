@@ -28,11 +28,15 @@ class Card:
     photo: str | None  # the small photo's digest (its URL version), if there is one
 
 
-def directory(circle: Circle, query: str = "") -> list[Card]:
-    """The circle's active members: best matches first for a query, else by name."""
-    parsed = parse(query)
+def directory(circle: Circle, query: str = "", *, fit: bool = False) -> list[Card]:
+    """The circle's active members: best matches first for a query, else by name.
+
+    ``fit``: the query describes what a contact needs ("who fits?"): any of its words may
+    match, members matching more of them first.
+    """
+    parsed = parse(query, any_word=fit)
     found: dict[int, str] | None = None
-    if query.strip():
+    if query.strip() or parsed.groups:
         found = matching_members(db.session.connection(), circle.id, parsed)
         if not found:
             return []
@@ -77,6 +81,9 @@ def directory(circle: Circle, query: str = "") -> list[Card]:
     ]
     if found is None:
         return sorted(cards, key=lambda card: card.name.casefold())
-    return sorted(
-        cards, key=lambda card: (-parsed.score(found[card.membership_id]), card.name.casefold())
-    )
+
+    def rank(card: Card) -> tuple:
+        words_met, hits = parsed.score(found[card.membership_id])
+        return (-words_met, -hits, card.name.casefold())
+
+    return sorted(cards, key=rank)

@@ -82,12 +82,38 @@ def document(texts: Iterable[str]) -> str:
     return " ".join(found)
 
 
+#: Words that say nothing about a need ("Steuerberatung für eine Arztpraxis").
+_STOP_TEXT = (
+    "der die das den dem des ein eine einen einem einer eines und oder für fur mit von"
+    " vom zu zum zur im in am an auf aus bei nach ich wir sie er es ihr mein meine unser"
+    " sucht suche braucht brauche jemand jemanden etwas neue neuen neuer"
+    " the a an and or for with of to in on at by from my our who someone needs need new"
+)
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+#: "Who fits?" also matches words that begin like a typed word's stem, cut to this length:
+#: "Arztpraxis" finds "Arztpraxen", "Steuerberatung" finds "Steuerberater".
+FIT_PREFIX = 7
+
+
+@dataclass(frozen=True)
+class Group:
+    """One typed word: its forms, and a prefix it may also match."""
+
+    forms: frozenset[str]
+    prefix: str | None = None
+
+    def matches(self, token: str) -> bool:
+        """True when a document word is one of the forms or begins with the prefix."""
+        return token in self.forms or bool(self.prefix and token.startswith(self.prefix))
+
+
 @dataclass(frozen=True)
 class Query:
-    """A parsed search: per typed word its forms; the last word also matches as a prefix."""
+    """A parsed search: per typed word its forms (and a prefix); every word must match
+    (the directory) or any word may (``any_word``: "who fits?", best first)."""
 
-    groups: list[set[str]]
-    prefix: str | None
+    groups: list[Group]
+    any_word: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -95,49 +121,61 @@ class Query:
         return not self.groups
 
     def postgres(self) -> str:
-        """The ``to_tsquery('simple', …)`` text: every word, any of its forms."""
+        """The ``to_tsquery('simple', …)`` text."""
         parts = []
-        for index, group in enumerate(self.groups):
-            options = sorted(group)
-            if index == len(self.groups) - 1 and self.prefix:
-                options.append(f"{self.prefix}:*")
+        for group in self.groups:
+            options = sorted(group.forms)
+            if group.prefix:
+                options.append(f"{group.prefix}:*")
             parts.append("(" + " | ".join(options) + ")")
-        return " & ".join(parts)
+        return (" | " if self.any_word else " & ").join(parts)
 
     def sqlite(self) -> str:
         """The FTS5 ``MATCH`` text with the same meaning."""
         parts = []
-        for index, group in enumerate(self.groups):
-            options = [f'"{form}"' for form in sorted(group)]
-            if index == len(self.groups) - 1 and self.prefix:
-                options.append(f'"{self.prefix}"*')
+        for group in self.groups:
+            options = [f'"{form}"' for form in sorted(group.forms)]
+            if group.prefix:
+                options.append(f'"{group.prefix}"*')
             parts.append("(" + " OR ".join(options) + ")")
-        return " AND ".join(parts)
+        return (" OR " if self.any_word else " AND ").join(parts)
 
-    def score(self, doc: str) -> int:
-        """How well a document fits: two points per exact form, one per prefix match."""
+    def score(self, doc: str) -> tuple[int, int]:
+        """How well a document fits: the typed words it matches, then its matching words."""
         tokens = doc.split()
-        exact = set().union(*self.groups) if self.groups else set()
-        points = sum(2 for token in tokens if token in exact)
-        if self.prefix:
-            points += sum(1 for token in tokens if token.startswith(self.prefix))
-        return points
+        words_met = sum(1 for group in self.groups if any(group.matches(t) for t in tokens))
+        hits = sum(1 for token in tokens if any(group.matches(token) for group in self.groups))
+        return words_met, hits
 
 
-def parse(query: str) -> Query:
-    """Parse what a member typed into the search box."""
-    typed = words(query or "")[:MAX_QUERY_WORDS]
-    groups = [forms(word) for word in typed]
-    groups = [group for group in groups if group]
-    prefix = fold(typed[-1])[:MAX_WORD] if typed else None
-    return Query(groups, prefix if prefix and len(prefix) > 1 else None)
+def parse(query: str, *, any_word: bool = False) -> Query:
+    """Parse a search (every word must match; the last one also as a prefix, for typing)
+    or, with ``any_word``, a "who fits?" description (stop words dropped, any word may
+    match, each also by the beginning of its stem)."""
+    typed = words(query or "")
+    if any_word:
+        typed = [word for word in typed if word not in STOP_WORDS]
+    typed = typed[:MAX_QUERY_WORDS]
+    groups = []
+    for index, word in enumerate(typed):
+        found = frozenset(forms(word))
+        if not found:
+            continue
+        prefix = None
+        if any_word:
+            stem = fold(_GERMAN.stemWord(word))
+            prefix = stem[:FIT_PREFIX] if len(stem) >= 4 else None
+        elif index == len(typed) - 1:
+            prefix = fold(word)[:MAX_WORD] if len(fold(word)) > 1 else None
+        groups.append(Group(found, prefix))
+    return Query(groups, any_word)
 
 
 # --- reading -------------------------------------------------------------------------------
 
 
 def matching_members(connection: Connection, circle_id: int, query: Query) -> dict[int, str]:
-    """Membership id -> document of the circle's members that match every typed word."""
+    """Membership id -> document of the circle's members that match the query."""
     if query.is_empty:
         return {}
     if connection.dialect.name == "postgresql":

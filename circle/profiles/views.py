@@ -113,14 +113,21 @@ def remove_picture(kind: str):
 @circle_page()
 def members(circle: Circle, me: Membership):
     """The circle directory: a card per member; ``?q=`` searches names, professions,
-    companies, descriptions and wishes (German and English word forms)."""
+    companies, descriptions and wishes (German and English word forms); ``?fit=`` takes
+    what a contact needs and lists the fellow members who fit, best first."""
     query = (request.args.get("q") or "")[:200]
+    need = (request.args.get("fit") or "")[:200]
+    if need.strip():
+        cards = [card for card in directory(circle, need, fit=True) if card.membership_id != me.id]
+    else:
+        cards = directory(circle, query)
     return render_template(
         "profiles/directory.html",
         circle=circle,
         me=me,
         query=query,
-        cards=directory(circle, query),
+        need=need,
+        cards=cards,
     )
 
 

@@ -110,7 +110,8 @@ def test_search_words_are_plain_ascii_so_both_databases_read_them_alike():
     assert set(document(["Hochzeiten in Köln"]).split()) >= {"hochzeiten", "hochzeit", "koln"}
     query = parse('Ärzte "OR" x; DROP TABLE --')
     for group in query.groups:
-        assert all(word.isascii() and word.isalnum() for word in group)
+        assert all(word.isascii() and word.isalnum() for word in group.forms)
+        assert group.prefix is None or (group.prefix.isascii() and group.prefix.isalnum())
     assert parse("").is_empty and parse("!!! ?").is_empty
 
 
@@ -131,3 +132,27 @@ def test_a_search_takes_a_few_statements_at_4_and_at_40_members(
         assert client.get(url).status_code == 200
     assert small.count == large.count <= 6, large.statements
     assert everyone.count <= 6, everyone.statements
+
+
+def test_who_fits_lists_the_members_a_need_speaks_to_best_first(circle_of, auth, client):
+    """A need in a sentence: stop words ignored, any word may match, "Arztpraxis" meets
+    "Ärzte" and "Arztpraxen" by the stem's beginning; more matching words rank first."""
+    paula, circle = circle_of["paula"], circle_of["circle"]
+    auth.login(paula.user)
+    submit(client, EDIT, EDIT, {"wishes_industry": "Arztpraxen"})
+    auth.logout()
+    auth.login(circle_of["fritz"].user)
+    response = client.get(
+        f"/circles/{circle.id}/members",
+        query_string={"fit": "Steuerberatung für eine Arztpraxis"},
+    )
+    cards = element(text(response), "member-cards")
+    shown = [
+        part.split(">", 1)[1].split("<", 1)[0]
+        for part in cards.split('class="member-card__name"')[1:]
+    ]
+    assert shown == ["Stefan Steuer", "Paula Pharma"]
+    nobody = client.get(f"/circles/{circle.id}/members", query_string={"fit": "für eine"})
+    assert "Nobody in this circle matches" in text(nobody)
+    week = text(client.get(f"/circles/{circle.id}/week"))
+    assert f'href="/circles/{circle.id}/members#fit"' in week

@@ -105,8 +105,10 @@ def register_blueprints(app: Flask) -> None:
     from circle.roles.views import bp as roles_bp
     from circle.scores.views import bp as scores_bp
     from circle.visitors.views import bp as visitors_bp
+    from circle.web.assets import bp as assets_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(assets_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(twofactor_bp)
     app.register_blueprint(circles_bp)
@@ -176,9 +178,10 @@ def register_security_headers(app: Flask) -> None:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
-        # A view may allow a private cache itself (a profile picture, versioned by URL).
-        own_private = response.headers.get("Cache-Control", "").startswith("private")
-        if (_personal(request.path) or current_user.is_authenticated) and not own_private:
+        # A view may allow a cache itself: private (a profile picture, versioned by URL) or
+        # public (the favicon and the web-app manifest, the same for everyone).
+        own_cache = response.headers.get("Cache-Control", "").startswith(("private", "public"))
+        if (_personal(request.path) or current_user.is_authenticated) and not own_cache:
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -55,6 +55,9 @@ def test_every_page_of_a_logged_in_user_has_the_headers_and_is_not_cached(app, m
             # A picture may sit in the browser's own cache (never a shared one): its URL
             # names its version, and it is revalidated without one.
             assert response.headers.get("Cache-Control") == "private, no-cache", url
+        elif rule.endpoint.startswith("assets."):
+            # The favicon and the manifest are the same for everyone.
+            assert response.headers.get("Cache-Control") == "public, max-age=86400", url
         elif url != "/api/v1/openapi.json":
             assert response.headers.get("Cache-Control") == "no-store", url
         if response.mimetype == "text/html":

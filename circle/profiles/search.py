@@ -198,7 +198,7 @@ def matching_members(connection: Connection, circle_id: int, query: Query) -> di
 
 
 def documents_of(connection: Connection, user_ids: Iterable[int]) -> list[dict]:
-    """The index rows of the active memberships of these users (all users when None)."""
+    """The index rows of the active memberships of these users."""
     ids = sorted(set(user_ids))
     if not ids:
         return []
@@ -215,15 +215,21 @@ def documents_of(connection: Connection, user_ids: Iterable[int]) -> list[dict]:
         .outerjoin(Profession, Profession.id == Membership.profession_id)
         .where(Membership.user_id.in_(ids), Membership.status == "active")
     ).all()
+    if not members:
+        return []
+    seated = sorted({row[2] for row in members})
     profiles = {
         row.user_id: row
-        for row in connection.execute(select(Profile).where(Profile.user_id.in_(ids))).all()
+        for row in connection.execute(select(Profile).where(Profile.user_id.in_(seated))).all()
     }
     wishes: dict[int, list[str]] = {}
-    for user_id, wish in connection.execute(
-        select(ReferralWish.user_id, ReferralWish.text).where(ReferralWish.user_id.in_(ids))
-    ):
-        wishes.setdefault(user_id, []).append(wish)
+    if profiles:  # wishes are saved with a profile
+        for user_id, wish in connection.execute(
+            select(ReferralWish.user_id, ReferralWish.text).where(
+                ReferralWish.user_id.in_(sorted(profiles))
+            )
+        ):
+            wishes.setdefault(user_id, []).append(wish)
     rows = []
     for membership_id, circle_id, user_id, name, erased_at, profession in members:
         profile = profiles.get(user_id)
@@ -309,8 +315,8 @@ def _follow_changes(session: Session, _context) -> None:
     dirty = set(session.dirty)
     for row in (*session.new, *dirty, *session.deleted):
         followed = _FOLLOWED.get(type(row))
-        if followed is None:
-            continue
+        if followed is None or (type(row) is User and row not in dirty):
+            continue  # a new account has no seat yet: its memberships bring it in
         owner, attributes = followed
         if owner(row) is not None and _matters(row, attributes, row in dirty):
             changed.add(owner(row))

@@ -23,6 +23,7 @@ from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from flask import Blueprint, render_template, request
 
 from circle.balance.forms import PeriodForm, period_choices
+from circle.balance.matrix import matrix_cells, matrix_labels
 from circle.balance.periods import period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
@@ -35,8 +36,6 @@ from circle.web.boundary import circle_page, ui_locale
 
 bp = Blueprint("balance", __name__)
 
-#: Heat buckets of the matrix cells (CSS classes .heat-0 ... .heat-9).
-HEAT_BUCKETS = 10
 #: How many lopsided pairs the overview lists before folding the rest away.
 LOPSIDED_SHOWN = 5
 #: How many lines the network roles list at most.
@@ -153,12 +152,6 @@ def who(member: MemberBalance) -> str:
     if member.profession:
         return f"{member.profession} ({member.name})"
     return member.name
-
-
-def initials(member: MemberBalance) -> str:
-    """A short label for a matrix column: the initials of the name (at most three)."""
-    letters = [part[0] for part in member.name.split() if part and part[0].isalnum()]
-    return ("".join(letters[:1] + letters[1:][-2:]) or member.name[:2]).upper()
 
 
 def _ordered(balance: Balance) -> list[MemberBalance]:
@@ -363,47 +356,6 @@ def pairs(circle: Circle, me: Membership):
 # --- the matrix --------------------------------------------------------------------------
 
 
-@dataclass
-class Cell:
-    """One matrix cell: giver → receiver, its value and its heat bucket."""
-
-    value: int | None  # a count, or minor units; None when hidden
-    heat: int  # 0 (nothing) ... HEAT_BUCKETS - 1 (the largest)
-    self: bool = False
-
-
-def heat(value: int | None, largest: int) -> int:
-    """The heat bucket of a value: 0 for nothing, then 1 … 9 in proportion to the largest."""
-    if not value or not largest:
-        return 0
-    return min(HEAT_BUCKETS - 1, 1 + (value * (HEAT_BUCKETS - 2)) // largest)
-
-
-def matrix_cells(
-    balance: Balance, members: list[MemberBalance], by: str
-) -> list[tuple[MemberBalance, list[Cell]]]:
-    """Givers in rows, receivers in columns: counts or revenue (what the receiver earned)."""
-    flows: dict[tuple[int, int], int | None] = {}
-    for p in balance.pairs:
-        if by == "revenue":
-            flows[(p.a, p.b)], flows[(p.b, p.a)] = p.revenue_a_to_b, p.revenue_b_to_a
-        else:
-            flows[(p.a, p.b)], flows[(p.b, p.a)] = p.count_a_to_b, p.count_b_to_a
-    largest = max((v for v in flows.values() if v is not None), default=0)
-    rows = []
-    for giver in members:
-        cells = []
-        for receiver in members:
-            if giver.member_id == receiver.member_id:
-                cells.append(Cell(None, 0, self=True))
-                continue
-            # No pair: nothing flowed either way (the pair list shows which pairs exist).
-            value = flows.get((giver.member_id, receiver.member_id), 0)
-            cells.append(Cell(value, heat(value, largest)))
-        rows.append((giver, cells))
-    return rows
-
-
 @bp.get("/circles/<int:circle_id>/balance/matrix")
 @circle_page()
 def matrix(circle: Circle, me: Membership):
@@ -421,7 +373,7 @@ def matrix(circle: Circle, me: Membership):
         keep,
         by=by,
         members=members,
-        labels={m.member_id: initials(m) for m in members},
+        labels=matrix_labels(members),
         rows=matrix_cells(balance, members, by),
         hidden=by == "revenue" and not analysis.all_revenue,
     )

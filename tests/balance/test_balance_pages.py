@@ -580,3 +580,25 @@ def test_csv_equals_the_api_numbers(client, auth, api, four, viewer):
         from_api = [{k: as_text(k, v) for k, v in item.items()} for item in items]
         from_csv = [{k: r[k] for k in from_api[0]} for r in rows if r["record"] == record]
         assert from_api == from_csv, record
+
+
+def test_matrix_columns_never_label_two_members_alike(app, client, auth, make):
+    """Markus Hoffmann and Melanie Hofmann are both "MH": their columns read MH1 and MH2,
+    the full name on hover and for screen readers; a unique label stays as it is."""
+    admin = make.user(name="Anna Admin", locale="en")
+    circle = make.circle(admin=admin, admin_profession=None)
+    markus = make.member(circle, make.user(name="Markus Hoffmann"), profession="Steuerberater")
+    melanie = make.member(circle, make.user(name="Melanie Hofmann"), profession="Eventplanung")
+    jens = make.member(circle, make.user(name="Jens Becker"), profession="Fotograf")
+    day = date(2026, 6, 3)
+    make.slip(markus, melanie, day)
+    make.slip(jens, markus, day)
+    auth.login(admin)
+    html = text(client.get(f"/circles/{circle.id}/balance/matrix?{JUNE}"))
+    heads = re.findall(r'<th scope="col"[^>]*aria-label="([^"]+)"><abbr[^>]*>([^<]+)</abbr>', html)
+    assert heads == [
+        ("Eventplanung (Melanie Hofmann)", "MH1"),
+        ("Fotograf (Jens Becker)", "JB"),
+        ("Steuerberater (Markus Hoffmann)", "MH2"),
+        ("Anna Admin", "AA"),  # the organiser without a seat, last
+    ]

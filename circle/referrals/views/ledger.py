@@ -28,6 +28,7 @@ from circle.referrals.views.common import (
     week_url,
 )
 from circle.web.boundary import circle_page, ui_locale
+from circle.web.charts import Series, bar_chart
 
 # --- the ledger ----------------------------------------------------------------------
 
@@ -126,4 +127,34 @@ def ledger(circle: Circle, me: Membership):
         periods=periods,
         grand=grand,
         balance=grand.revenue_generated - grand.revenue_received,
+        chart=_chart(periods, grand) if 2 <= len(periods) <= MAX_CHART_PERIODS else None,
+    )
+
+
+#: The most weeks or months a chart draws (more would be too thin on a phone).
+MAX_CHART_PERIODS = 60
+
+
+def _chart(periods: list[LedgerRow], grand: Totals):
+    """Referrals given and received per period, as bars; the table below holds the numbers."""
+    busiest = max(periods, key=lambda row: row.totals.given)
+    description = _(
+        "%(given)s referrals given and %(received)s received from %(first)s to %(last)s; "
+        "most given in %(busiest)s (%(most)s).",
+        given=grand.given,
+        received=grand.received,
+        first=periods[0].label,
+        last=periods[-1].label,
+        busiest=busiest.label,
+        most=busiest.totals.given,
+    )
+    return bar_chart(
+        "ledger-chart",
+        _("Referrals given and received"),
+        description,
+        [row.label for row in periods],
+        [
+            Series(_("Given"), [row.totals.given for row in periods], "bar--given"),
+            Series(_("Received"), [row.totals.received for row in periods], "bar--received"),
+        ],
     )

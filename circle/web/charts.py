@@ -23,17 +23,29 @@ TOP_SPACE = 14
 
 @dataclass(frozen=True)
 class Series:
-    """One kind of bar: its name (legend, bar titles), values per label, CSS class."""
+    """One kind of bar: its name (legend, bar titles), values per label, CSS class, and
+    how each value reads in a bar's title (``shown``, e.g. an amount; else the number)."""
 
     name: str
     values: list[int]
     css: str
+    shown: list[str] | None = None
+
+    def text(self, index: int) -> str:
+        """The value of one bar as its title says it."""
+        return self.shown[index] if self.shown is not None else str(self.values[index])
 
 
 def bar_chart(
-    chart_id: str, title: str, description: str, labels: list[str], series: list[Series]
+    chart_id: str,
+    title: str,
+    description: str,
+    labels: list[str],
+    series: list[Series],
+    scale_label: str | None = None,
 ) -> Markup:
-    """Grouped bars as an SVG element; ``labels`` name the groups (periods)."""
+    """Grouped bars as an SVG element; ``labels`` name the groups (periods);
+    ``scale_label`` writes the top of the scale (default: the largest value)."""
     largest = max((v for s in series for v in s.values), default=0) or 1
     group = BAR * len(series) + GAP
     width = max(group * len(labels) + GAP, 60)
@@ -45,7 +57,8 @@ def bar_chart(
         'preserveAspectRatio="none">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>',
-        f'<text class="chart-axis" x="0" y="{TOP_SPACE - 4}">{largest}</text>',
+        f'<text class="chart-axis" x="0" y="{TOP_SPACE - 4}">'
+        f"{escape(scale_label or str(largest))}</text>",
         f'<line class="chart-base" x1="0" x2="{width}" y1="{TOP_SPACE + PLOT_HEIGHT}" '
         f'y2="{TOP_SPACE + PLOT_HEIGHT}"/>',
     ]
@@ -57,8 +70,8 @@ def bar_chart(
             parts.append(
                 f'<rect class="bar {escape(kind.css)}" x="{left + number * BAR}" '
                 f'y="{TOP_SPACE + PLOT_HEIGHT - bar}" width="{BAR - 1}" height="{bar}" '
-                f'data-value="{value}"><title>{escape(label)}: {escape(kind.name)} {value}'
-                "</title></rect>"
+                f'data-value="{value}"><title>{escape(label)}: {escape(kind.name)} '
+                f"{escape(kind.text(index))}</title></rect>"
             )
         if index % step == 0:
             parts.append(

@@ -1,6 +1,7 @@
 """Server-drawn SVG charts (issue 14, item 6): an image with a title and a text
 alternative, bars in proportion, every text escaped; the ledger draws referrals given and
-received per month, and leaves the chart out where bars would be too thin."""
+received and the revenue both ways per month, and leaves the charts out where bars would
+be too thin."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_a_chart_of_nothing_draws_flat_bars():
     assert heights(svg, "bar--given") == [0, 0]
 
 
-def test_the_ledger_draws_twelve_months_of_given_and_received(app, client, auth, make):
+def test_the_ledger_draws_twelve_months_of_referrals_and_revenue(app, client, auth, make):
     admin = make.user(name="Anna Admin", locale="en")
     circle = make.circle(admin=admin)
     me = make.member(circle, make.user(name="Fritz Foto", locale="en"), profession="Fotograf")
@@ -51,6 +52,7 @@ def test_the_ledger_draws_twelve_months_of_given_and_received(app, client, auth,
     make.slip(me, other, today)
     make.slip(me, other, today)
     make.slip(other, me, today)
+    make.slip(me, other, today, amount=123_450)  # I earned 1,234.50 thanks to Paula
     auth.login(me.user)
     page = text(client.get(f"/circles/{circle.id}/ledger"))
     chart = element(page, "ledger-chart")
@@ -58,6 +60,11 @@ def test_the_ledger_draws_twelve_months_of_given_and_received(app, client, auth,
     assert heights(chart, "bar--given")[-1] == PLOT_HEIGHT  # this month: the most given
     assert heights(chart, "bar--received")[-1] == PLOT_HEIGHT // 2
     assert "2 referrals given and 1 received" in chart
+    revenue = element(page, "ledger-revenue-chart")
+    assert heights(revenue, "bar--received")[-1] == PLOT_HEIGHT
+    assert heights(revenue, "bar--given") == [0] * 12
+    assert "Received €1,234.50</title>" in revenue  # amounts read as money
+    assert ">€1,234.50</text>" in revenue  # the top of the scale
     # Ten years by week would be bars a pixel wide: the table alone shows them.
     many = text(
         client.get(
@@ -65,3 +72,4 @@ def test_the_ledger_draws_twelve_months_of_given_and_received(app, client, auth,
         )
     )
     assert 'id="ledger-chart"' not in many and 'id="ledger-table"' in many
+    assert 'id="ledger-revenue-chart"' not in many

@@ -13,6 +13,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from circle.core.checks import EARLIEST
+from circle.core.money import format_money
 from circle.core.periods import Period, add_months
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, Membership
@@ -127,7 +128,7 @@ def ledger(circle: Circle, me: Membership):
         periods=periods,
         grand=grand,
         balance=grand.revenue_generated - grand.revenue_received,
-        chart=_chart(periods, grand) if 2 <= len(periods) <= MAX_CHART_PERIODS else None,
+        charts=_charts(circle, periods, grand) if 2 <= len(periods) <= MAX_CHART_PERIODS else [],
     )
 
 
@@ -135,7 +136,49 @@ def ledger(circle: Circle, me: Membership):
 MAX_CHART_PERIODS = 60
 
 
-def _chart(periods: list[LedgerRow], grand: Totals):
+def _charts(circle: Circle, periods: list[LedgerRow], grand: Totals) -> list:
+    """The ledger's two charts: referrals, and the revenue they brought, per period."""
+    return [_referral_chart(periods, grand), _revenue_chart(circle, periods, grand)]
+
+
+def _revenue_chart(circle: Circle, periods: list[LedgerRow], grand: Totals):
+    """Revenue I generated for others and revenue I received per period, as bars."""
+    locale = ui_locale()
+    generated = [row.totals.revenue_generated for row in periods]
+    received = [row.totals.revenue_received for row in periods]
+    description = _(
+        "Revenue generated for others %(generated)s, received %(received)s, from %(first)s "
+        "to %(last)s.",
+        generated=format_money(grand.revenue_generated, circle.currency, locale),
+        received=format_money(grand.revenue_received, circle.currency, locale),
+        first=periods[0].label,
+        last=periods[-1].label,
+    )
+    largest = max([*generated, *received, 0])
+    return bar_chart(
+        "ledger-revenue-chart",
+        _("Revenue generated for others and received"),
+        description,
+        [row.label for row in periods],
+        [
+            Series(
+                _("Generated for others"),
+                generated,
+                "bar--given",
+                [format_money(v, circle.currency, locale) for v in generated],
+            ),
+            Series(
+                _("Received"),
+                received,
+                "bar--received",
+                [format_money(v, circle.currency, locale) for v in received],
+            ),
+        ],
+        scale_label=format_money(largest, circle.currency, locale),
+    )
+
+
+def _referral_chart(periods: list[LedgerRow], grand: Totals):
     """Referrals given and received per period, as bars; the table below holds the numbers."""
     busiest = max(periods, key=lambda row: row.totals.given)
     description = _(

@@ -134,6 +134,7 @@ class ProfileImage(Base):
         CheckConstraint("size IN ('small', 'large')", name="size"),
         CheckConstraint("content_type IN ('image/jpeg', 'image/png')", name="content_type"),
         CheckConstraint("length(digest) = 64", name="digest"),
+        CheckConstraint("width BETWEEN 1 AND 640 AND height BETWEEN 1 AND 640", name="dimensions"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)

@@ -36,7 +36,7 @@ def directory(circle: Circle, query: str = "", *, fit: bool = False) -> list[Car
     """
     parsed = parse(query, any_word=fit)
     found: dict[int, str] | None = None
-    if query.strip() or parsed.groups:
+    if query.strip():
         found = matching_members(db.session.connection(), circle.id, parsed)
         if not found:
             return []

@@ -22,13 +22,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from circle.extensions import db
+from circle.circles.access import roster
+from circle.core.errors import NotAMember
 from circle.models import IMAGE_KINDS, IMAGE_SIZES, WISH_KINDS, Circle, Membership
 from circle.profiles import services, vcards
 from circle.profiles.directory import directory
 from circle.profiles.forms import WISH_LABELS, PictureForm, ProfileForm, RemovePictureForm
+from circle.referrals import reading
 from circle.web.boundary import attempt, circle_page, form_error, logged_in_user, site_page
 from circle.web.edge import larger_body
 
@@ -132,17 +133,11 @@ def members(circle: Circle, me: Membership):
 
 
 def _active_member(circle: Circle, member_id: int) -> Membership:
-    """An active member of this circle, or 404."""
-    member = db.session.execute(
-        select(Membership).where(
-            Membership.circle_id == circle.id,
-            Membership.id == member_id,
-            Membership.status == "active",
-        )
-    ).scalar_one_or_none()
-    if member is None:
+    """An active member of this circle, or 404 (the same for any other id)."""
+    try:
+        return reading.active_member(circle, member_id, "member_id")
+    except NotAMember:
         abort(404)
-    return member
 
 
 def _vcard_response(body: str, name: str):
@@ -166,13 +161,7 @@ def vcard(circle: Circle, me: Membership, member_id: int):
 @circle_page()
 def circle_vcards(circle: Circle, me: Membership):
     """Every member's contact card in one file (no photos: the file stays small)."""
-    members = list(
-        db.session.execute(
-            select(Membership).where(
-                Membership.circle_id == circle.id, Membership.status == "active"
-            )
-        ).scalars()
-    )
+    members = roster(circle.id)
     views = services.profile_views([m.user_id for m in members])
     cards = [
         vcards.card(m, views[m.user_id], photo=False)

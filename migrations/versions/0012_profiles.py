@@ -13,7 +13,8 @@ Reviewed by hand:
   (expression index, as ``uq_users_email_lower``).
 - ``profile_images``: a photo and a logo in two sizes each, re-encoded (JPEG or PNG, no
   metadata) and stored in the database so that every app instance can serve them;
-  ``digest`` is the SHA-256 of the bytes (ETag and URL version).
+  ``digest`` is the SHA-256 of the bytes (ETag and URL version); width and height lie
+  within the largest stored size (640 px).
 Nothing existing changes; downgrade drops the three tables.
 """
 
@@ -103,6 +104,10 @@ def upgrade() -> None:
             "content_type IN ('image/jpeg', 'image/png')", name="ck_profile_images_content_type"
         ),
         sa.CheckConstraint("length(digest) = 64", name="ck_profile_images_digest"),
+        sa.CheckConstraint(
+            "width BETWEEN 1 AND 640 AND height BETWEEN 1 AND 640",
+            name="ck_profile_images_dimensions",
+        ),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_profile_images_user_id_users"),
         sa.PrimaryKeyConstraint("user_id", "kind", "size", name="pk_profile_images"),
     )

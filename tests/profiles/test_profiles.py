@@ -248,6 +248,10 @@ def test_the_database_holds_the_rules_of_wishes_and_profiles(ctx, db, make):
         db.session.execute(insert(ReferralWish).values(user_id=user.id, kind="press", text="wdr"))
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.execute(insert(Profile).values(user_id=user.id, website="javascript:alert(1)"))
+    picture = {"user_id": user.id, "kind": "photo", "size": "large", "content_type": "image/jpeg"}
+    picture |= {"data": b"x", "digest": "0" * 64, "height": 10}
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(insert(ProfileImage).values(**picture, width=4000))  # never stored
     # SQLite: the CHECK; PostgreSQL: VARCHAR(120) already.
     with pytest.raises((IntegrityError, DataError)), db.session.begin_nested():
         db.session.execute(insert(Profile).values(user_id=user.id, company="x" * 121))

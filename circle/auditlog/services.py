@@ -36,6 +36,7 @@ ENTITY_LABELS = {
     "education_credit": _l("Education credit"),
     "import": _l("Import"),
     "meeting": _l("Meeting"),
+    "meeting_reply": _l("Reply to a meeting"),
     "membership": _l("Membership"),
     "one_to_one": _l("One-to-one"),
     "payment": _l("Payment"),

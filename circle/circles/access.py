@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -68,14 +69,26 @@ def seats_taken_by_circle(circle_ids: list[int]) -> dict[int, int]:
 
 
 def active_membership(user: User, circle_id: int) -> Membership | None:
-    """Return the user's active membership in a circle, if any."""
-    return db.session.execute(
+    """Return the user's active membership in a circle, if any.
+
+    Within one request the membership found is kept (the two-factor check before the
+    view and the view's own lookup then cost one statement); it is asked again when it
+    left the session or is no longer active.
+    """
+    memo = g.setdefault("active_memberships", {}) if has_request_context() else {}
+    found = memo.get((user.id, circle_id))
+    if found is not None and found in db.session and found.status == "active":
+        return found
+    membership = db.session.execute(
         select(Membership).where(
             Membership.circle_id == circle_id,
             Membership.user_id == user.id,
             Membership.status == "active",
         )
     ).scalar_one_or_none()
+    if membership is not None:
+        memo[(user.id, circle_id)] = membership
+    return membership
 
 
 def owned(model, circle_id: int, object_id: int):

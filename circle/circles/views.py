@@ -20,10 +20,16 @@ from circle.circles.forms import (
     status_label,
     weekday_name,
 )
+from circle.core.clock import utcnow
+from circle.home import agenda
+from circle.meetings.forms import ReplyForm
+from circle.meetings.replies import answer_label
 from circle.membership.forms import ApplicationForm
 from circle.membership.professions import list_professions
 from circle.membership.services import live_membership
 from circle.models import Circle, Membership
+from circle.scores.explain import threshold_text
+from circle.scores.services import best_step
 from circle.web.boundary import attempt, circle_page, form_error, logged_in_user, site_page
 
 bp = Blueprint("circles", __name__)
@@ -37,6 +43,8 @@ def _template_helpers() -> dict:
         "meeting_time_label": meeting_time_label,
         "status_label": status_label,
         "role_label": role_label,
+        "answer_label": answer_label,
+        "threshold_text": threshold_text,
     }
 
 
@@ -87,15 +95,20 @@ def create():
 @bp.get("/circles/<int:circle_id>")
 @circle_page()
 def show(circle: Circle, me: Membership):
-    """The roster of a circle and its open seats (members only; others get 404)."""
-    members = access.roster(circle.id)
-    taken = access.seats_taken(circle.id)  # seats reserved for invitees count too
+    """The circle's home page: what I should do now (and, below, what my officer roles
+    should), each item linking to where it is done, then the circle's menu. Members only;
+    others get 404."""
+    mine = agenda.member_agenda(circle, me)
     return render_template(
         "circles/show.html",
         circle=circle,
         me=me,
-        members=members,
-        seats=_seat_numbers(circle.seat_limit, taken),
+        agenda=mine,
+        officer=agenda.officer_agenda(circle, me, mine.plan),
+        step=best_step(mine.score),
+        seats=_seat_numbers(circle.seat_limit, mine.seats_taken),
+        reply_form=ReplyForm(formdata=None),
+        now=utcnow(),
     )
 
 

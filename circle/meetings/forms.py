@@ -7,7 +7,7 @@ recorded) live in ``circle.meetings.services`` and come back as field errors.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from circle.meetings.services import MAX_CANCEL_REASON, MAX_SUBSTITUTE
@@ -48,6 +48,13 @@ class CancelMeetingForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A one-button action (undo a cancellation, lock a week, new calendar link)."""
+
+
+class ReplyForm(FlaskForm):
+    """My answer for a meeting: the button pressed names it (yes, no, substitute)."""
+
+    answer = StringField()
+    next = HiddenField()
 
 
 def code_field(member_id: int) -> str:

@@ -18,7 +18,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from circle.core.clock import utcnow
 from circle.core.weeks import today_for, week_start
 from circle.extensions import db
-from circle.models import Attendance, Circle, Meeting, Membership, User, VisitorVisit
+from circle.models import (
+    Attendance,
+    Circle,
+    Meeting,
+    MeetingReply,
+    Membership,
+    User,
+    VisitorVisit,
+)
 
 #: How many weeks ahead meetings exist, so they can be cancelled (holidays) in advance.
 WEEKS_AHEAD = 12
@@ -112,7 +120,7 @@ def reschedule_upcoming(circle: Circle, now: datetime | None = None) -> list[Mee
     Scheduled meetings that start after ``now`` take the circle's current place, video
     link, duration and start time; cancelled and past meetings stay as they were. When
     the weekday changed, the upcoming meetings on the old weekday that nobody recorded
-    anything for (attendance, an announced visitor) are dropped (they were only generated)
+    anything for (attendance, a reply, an announced visitor) are dropped (they were only generated)
     and generated anew on the new weekday. Returns the upcoming meetings. Only flushes.
     """
     now = now or utcnow()
@@ -127,7 +135,8 @@ def reschedule_upcoming(circle: Circle, now: datetime | None = None) -> list[Mee
     stale = [m.id for m in upcoming if m.held_on.weekday() != circle.meeting_weekday]
     if stale:
         recorded = set()
-        for model in (Attendance, VisitorVisit):  # attendance, or a guest announced for it
+        # attendance, a member's reply, or a guest announced for it
+        for model in (Attendance, MeetingReply, VisitorVisit):
             recorded |= set(
                 db.session.execute(
                     select(model.meeting_id).where(

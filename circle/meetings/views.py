@@ -21,10 +21,11 @@ from circle.core.clock import utcnow
 from circle.core.errors import DomainError
 from circle.core.weeks import today_for, week_start
 from circle.mail.send import external_url, site_host
-from circle.meetings import absence, ical, report, services
+from circle.meetings import absence, ical, replies, report, services
 from circle.meetings.forms import (
     CancelMeetingForm,
     ConfirmForm,
+    ReplyForm,
     attendance_form,
     code_field,
     code_label,
@@ -34,7 +35,7 @@ from circle.meetings.locks import is_locked
 from circle.meetings.services import AttendanceInput
 from circle.models import Circle, Membership
 from circle.roles.permissions import require, sees_amounts
-from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+from circle.web.boundary import attempt, circle_page, form_error, redirect_next, ui_locale
 
 bp = Blueprint("meetings", __name__)
 
@@ -53,6 +54,7 @@ def _template_helpers() -> dict:
         "absence_count": lambda count: absence.format_count(count, ui_locale()),
         "code_field": code_field,
         "substitute_field": substitute_field,
+        "answer_label": replies.answer_label,
     }
 
 
@@ -90,12 +92,17 @@ def index(circle: Circle, me: Membership):
 
 
 def _meeting_page(circle, me, meeting, cancel_form=None, status: int = 200):
-    """One meeting: when and where, its state, and the actions the member may take."""
+    """One meeting: when and where, its state, my answer, who answered how, and the
+    actions the member may take."""
     return render_template(
         "meetings/meeting.html",
         circle=circle,
         me=me,
         meeting=meeting,
+        answer=replies.answer_of(circle, meeting, me),
+        answers=replies.answer_counts(circle, meeting),
+        reply_form=ReplyForm(formdata=None),
+        now=utcnow(),
         cancel_form=cancel_form or CancelMeetingForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
         today=today_for(circle),
@@ -128,6 +135,23 @@ def cancel(circle: Circle, me: Membership, meeting_id: int):
         return _meeting_page(circle, me, meeting, form, error.status)
     flash(_("The meeting was cancelled."), "success")
     return redirect(url_for("meetings.show", circle_id=circle.id, meeting_id=meeting_id))
+
+
+@bp.post("/circles/<int:circle_id>/meetings/<int:meeting_id>/reply")
+@circle_page()
+def reply(circle: Circle, me: Membership, meeting_id: int):
+    """My answer for a coming meeting: coming, not coming, or sending a substitute; back to
+    the page it was given on (``next``, a local path) or the meeting."""
+    meeting = services.meeting_in(circle, meeting_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    saved, error = attempt(lambda: replies.reply(circle, me, meeting_id, form.answer.data or ""))
+    if error is not None:
+        flash(error.message, "error")
+        return _meeting_page(circle, me, meeting, status=error.status)
+    flash(_("Noted: %(answer)s.", answer=replies.answer_label(saved.answer)), "success")
+    return redirect_next("meetings.show", circle_id=circle.id, meeting_id=meeting_id)
 
 
 @bp.post("/circles/<int:circle_id>/meetings/<int:meeting_id>/restore")

@@ -9,8 +9,10 @@ from circle.models.invitation import Invitation
 from circle.models.meeting import (
     ATTENDANCE_CODES,
     MEETING_STATUSES,
+    REPLY_ANSWERS,
     Attendance,
     Meeting,
+    MeetingReply,
     ReminderSent,
     WeeklyReport,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "PROFILE_LIMITS",
     "REFERRAL_KINDS",
     "REFERRAL_STATUSES",
+    "REPLY_ANSWERS",
     "ROLES",
     "SPHERES",
     "WISH_KINDS",
@@ -77,6 +80,7 @@ __all__ = [
     "Import",
     "Invitation",
     "Meeting",
+    "MeetingReply",
     "Membership",
     "MembershipRole",
     "OneToOne",

@@ -26,6 +26,8 @@ from circle.models.membership import Membership
 MEETING_STATUSES = ("scheduled", "cancelled")
 #: Present, absent, late, medical, substitute.
 ATTENDANCE_CODES = ("P", "A", "L", "M", "S")
+#: A member's answer before a meeting: coming, not coming, sending a substitute.
+REPLY_ANSWERS = ("yes", "no", "substitute")
 
 
 def member_fk(column: str, table: str) -> ForeignKeyConstraint:
@@ -129,6 +131,37 @@ class WeeklyReport(Base):
     week_start: Mapped[date] = mapped_column(Date)
     locked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     locked_by_id: Mapped[int | None] = mapped_column()
+
+
+class MeetingReply(Base):
+    """A member's answer to "are you coming?" for one meeting (changed, never deleted).
+
+    What the secretary records afterwards is ``Attendance``; the reply only tells the
+    circle ahead who will be there. Changes are audited (entity ``meeting_reply``).
+    """
+
+    __tablename__ = "meeting_replies"
+    __table_args__ = (
+        UniqueConstraint("circle_id", "id", name="uq_meeting_replies_circle_id_id"),
+        UniqueConstraint(
+            "circle_id",
+            "meeting_id",
+            "membership_id",
+            name="uq_meeting_replies_circle_id_meeting_id_membership_id",
+        ),
+        meeting_fk("meeting_replies"),
+        member_fk("membership_id", "meeting_replies"),
+        CheckConstraint("answer IN ('yes', 'no', 'substitute')", name="answer"),
+        Index("ix_meeting_replies_circle_id_membership_id", "circle_id", "membership_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    meeting_id: Mapped[int] = mapped_column()
+    membership_id: Mapped[int] = mapped_column()
+    answer: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class ReminderSent(Base):

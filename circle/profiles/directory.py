@@ -1,12 +1,14 @@
 """The circle directory: a card per active member, all of them or those a search finds.
 
 Two statements at most: the search (``circle.profiles.search``) and one query for the
-cards (member, name, profession, company, "what I do" and the photo's version).
+cards (member, name, profession, company, "what I do", the photo's version, whether an
+admin, since when a member).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, select
 
@@ -26,6 +28,8 @@ class Card:
     company: str
     description: str
     photo: str | None  # the small photo's digest (its URL version), if there is one
+    is_admin: bool = False
+    joined_at: datetime | None = None
 
 
 def directory(circle: Circle, query: str = "", *, fit: bool = False) -> list[Card]:
@@ -44,6 +48,8 @@ def directory(circle: Circle, query: str = "", *, fit: bool = False) -> list[Car
         select(
             Membership.id,
             Membership.user_id,
+            Membership.role,
+            Membership.joined_at,
             User,
             Profession.name,
             Profile.company,
@@ -67,17 +73,17 @@ def directory(circle: Circle, query: str = "", *, fit: bool = False) -> list[Car
         statement = statement.where(Membership.id.in_(found))
     cards = [
         Card(
-            membership_id=membership_id,
-            user_id=user_id,
-            name=user.name,
-            profession=profession or "",
-            company=company or "",
-            description=description or "",
-            photo=digest,
+            membership_id=row[0],
+            user_id=row[1],
+            name=row.User.name,
+            profession=row[5] or "",
+            company=row[6] or "",
+            description=row[7] or "",
+            photo=row[8],
+            is_admin=row[2] == "admin",
+            joined_at=row[3],
         )
-        for membership_id, user_id, user, profession, company, description, digest in (
-            db.session.execute(statement).all()
-        )
+        for row in db.session.execute(statement).all()
     ]
     if found is None:
         return sorted(cards, key=lambda card: card.name.casefold())

@@ -49,6 +49,7 @@ from circle.models import (
     VisitorVisit,
 )
 from circle.roles.permissions import roles_of, sees_amounts
+from circle.scores.single import measure_columns, raw_from
 from circle.scores.table import AREA_LABELS, AREAS, MAX_TOTAL, table_for, tier_reached
 
 COLOURS = ("green", "yellow", "red", "grey")
@@ -387,8 +388,9 @@ def score_from(
 def member_score(circle: Circle, member: Membership, today: date | None = None) -> MemberScore:
     """One member's score over the last completed six-month window."""
     period = window(circle, today)
-    raw = measures(circle, [member.id], period)[member.id]
-    return score_from(circle, member, period, raw, meetings=_meetings_held(circle, period))
+    row = db.session.execute(select(*measure_columns(circle, member.id, period))).one()
+    raw, meetings = raw_from(circle, row)
+    return score_from(circle, member, period, raw, meetings=meetings)
 
 
 def chapter_scores(circle: Circle, today: date | None = None) -> list[MemberScore]:
@@ -400,6 +402,17 @@ def chapter_scores(circle: Circle, today: date | None = None) -> list[MemberScor
     scores = [score_from(circle, m, period, raw[m.id], **shared) for m in members]
     scores.sort(key=lambda s: (-s.total, s.member.user.name.casefold()))
     return scores
+
+
+def best_step(score: MemberScore) -> AreaScore | None:
+    """The area whose next tier would add the most points (the first in the table's order
+    on a tie); None when every area is at its best tier."""
+    best, gain = None, 0
+    for area in score.areas:
+        upcoming = area.next_tier
+        if upcoming is not None and int(upcoming[1]) - area.points > gain:
+            best, gain = area, int(upcoming[1]) - area.points
+    return best
 
 
 def distribution(scores: list[MemberScore]) -> dict[str, int]:

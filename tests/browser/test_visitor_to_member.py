@@ -130,7 +130,7 @@ def test_a_visitor_comes_twice_applies_and_is_approved(live_server, browser_page
     expect(page.get_by_text("No open applications.")).to_be_visible()
 
     # The new member is on the roster.
-    page.goto(live_server(f"/circles/{circle.id}"))
-    roster = page.locator("#roster")
+    page.goto(live_server(f"/circles/{circle.id}/members"))
+    roster = page.locator("#member-cards")
     expect(roster).to_contain_text("Vera Visit")
-    expect(roster.locator("tr").filter(has_text="Vera Visit")).to_contain_text("Architektin")
+    expect(roster.locator("li").filter(has_text="Vera Visit")).to_contain_text("Architektin")

@@ -100,8 +100,8 @@ def test_a_member_fills_in_the_profile_and_fellow_members_read_it(app, client, a
     wishes = element(page, "wishes")
     assert "Hochzeitsplaner, Brautmode" in wishes and "Kölner Stadt-Anzeiger" in wishes
     assert 'href="https://fotofritz.example"' in page
-    # The roster links every name to the profile.
-    roster = text(client.get(f"/circles/{people['circle'].id}"))
+    # The directory links every name to the profile.
+    roster = text(client.get(f"/circles/{people['circle'].id}/members"))
     assert f'href="{profile_url(people["circle"], people["fritz"])}"' in roster
 
 

@@ -70,7 +70,7 @@ def test_admin_grants_several_roles_and_the_roster_shows_them(
     assert held_roles(app, paula.id) == {"president", "visitor_host"}
     page = text(client.get(roles_url(circle)))
     assert "Paula Pharma is now Visitor host." in page
-    roster = text(client.get(f"/circles/{circle.id}")).split('id="roster"')[1]
+    roster = text(client.get(f"/circles/{circle.id}/members")).split('id="member-cards"')[1]
     assert "President" in roster and "Visitor host" in roster
     assert [(a, e) for a, e, _b, _a in audit_actions(app, circle.id)] == [
         ("grant", paula.id),

@@ -150,6 +150,7 @@ CASES: dict[str, Case] = {
     "GET /circles/<int:circle_id>/meetings/<int:meeting_id>/attendance": O(),
     "POST /circles/<int:circle_id>/meetings/<int:meeting_id>/attendance": O(),
     "POST /circles/<int:circle_id>/meetings/<int:meeting_id>/cancel": O(),
+    "POST /circles/<int:circle_id>/meetings/<int:meeting_id>/reply": M(),
     "POST /circles/<int:circle_id>/meetings/<int:meeting_id>/restore": O(),
     "GET /circles/<int:circle_id>/absences": O(),
     "GET /circles/<int:circle_id>/report": O(),

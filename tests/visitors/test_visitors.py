@@ -267,7 +267,7 @@ def test_a_visitor_is_invited_applies_with_a_new_account_and_the_committee_appro
         f"/circles/{circle.id}/applications/{applicant.id}/approve",
     )
     assert approved.status_code == 302
-    roster = text(client.get(f"/circles/{circle.id}")).split('id="roster"')[1]
+    roster = text(client.get(f"/circles/{circle.id}/members")).split('id="member-cards"')[1]
     assert "Vera Visit" in roster
 
 

@@ -1,0 +1,1 @@
+"""The circle home page: what to do now."""

@@ -1,0 +1,341 @@
+"""What to do now in a circle: the numbers behind the circle's home page.
+
+A member's agenda (referrals waiting for my status, won referrals not yet thanked for, my
+next meeting and my answer, this week's one-to-ones, my dues, my give-and-take scale,
+my score, the circle's seats taken) is one statement: a row of scalar subqueries over my
+own membership, with the next meeting and the dues plan joined in. The officers' agenda
+(applications waiting, this week's report unlocked, seats at risk, overdue dues) is a
+second one, asked only of those whose roles do that work. Both cost the same at 4 members
+or 40 and at any length of history (every subquery is bounded by a window or an index).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, exists, func, or_, select
+
+from circle.core.clock import utcnow
+from circle.core.periods import Period, add_months
+from circle.core.weeks import today_for, week_start
+from circle.dues.services import DuesStatus, status_of
+from circle.extensions import db
+from circle.meetings.absence import window_start
+from circle.models import (
+    Attendance,
+    Circle,
+    ClosedBusiness,
+    DuesPlan,
+    Invitation,
+    Meeting,
+    MeetingReply,
+    Membership,
+    OneToOne,
+    Payment,
+    Referral,
+    Visitor,
+    WeeklyReport,
+)
+from circle.models.invitation import reserving
+from circle.roles.permissions import can
+from circle.scores.services import MemberScore, score_from, window
+from circle.scores.single import measure_columns, raw_from
+
+#: How far back my give-and-take scale looks (months, up to today).
+SCALE_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Scale:
+    """My give and take over a period: referrals both ways and the revenue they brought."""
+
+    period: Period
+    given: int
+    received: int
+    revenue_generated: int  # minor units credited to me (others thanked me)
+    revenue_received: int  # minor units I reported (I thanked others)
+
+    @property
+    def leaning(self) -> str:
+        """``give`` when I gave clearly more referrals than I received, ``take`` for the
+        reverse, ``even`` otherwise (within one referral or a fifth of the larger)."""
+        gap = self.given - self.received
+        if abs(gap) <= max(1, max(self.given, self.received) // 5):
+            return "even"
+        return "give" if gap > 0 else "take"
+
+
+@dataclass(frozen=True)
+class MemberAgenda:
+    """A member's to-dos and standing in one circle today."""
+
+    today: date
+    week: tuple[date, date]
+    open_received: int
+    won_unthanked: int
+    next_meeting: Meeting | None
+    answer: str | None
+    one_to_ones_this_week: int
+    dues: DuesStatus
+    plan: DuesPlan | None
+    seats_taken: int  # active seats plus seats reserved for invitees
+    visitors_invited: int  # every visitor I brought, ever
+    scale: Scale
+    score: MemberScore
+
+
+@dataclass(frozen=True)
+class OfficerAgenda:
+    """The officers' to-dos; None where the reader's roles do not include that work."""
+
+    applications: int | None
+    report_week: date
+    report_locked: bool | None
+    seats_at_risk: int | None
+    dues_overdue: int | None
+
+    @property
+    def anything(self) -> bool:
+        """True when at least one item is the reader's work."""
+        return any(
+            value is not None
+            for value in (
+                self.applications,
+                self.report_locked,
+                self.seats_at_risk,
+                self.dues_overdue,
+            )
+        )
+
+
+def _count(model, *conditions):
+    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+
+def _sum(column, *conditions):
+    return select(func.coalesce(func.sum(column), 0)).where(*conditions).scalar_subquery()
+
+
+def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -> MemberAgenda:
+    """My agenda in ``circle`` (one statement). The next meeting is the first one not yet
+    begun (during a meeting, the following one)."""
+    now = now or utcnow()
+    today = today_for(circle, now)
+    week = (week_start(circle, today), week_start(circle, today) + timedelta(days=6))
+    scale_period = Period(add_months(today, 1 - SCALE_MONTHS), today, "custom")
+    score_period = window(circle, today)
+
+    def referrals(*conditions):
+        return (Referral.circle_id == circle.id, Referral.voided_at.is_(None), *conditions)
+
+    def business(*conditions):
+        return (
+            ClosedBusiness.circle_id == circle.id,
+            ClosedBusiness.voided_at.is_(None),
+            ClosedBusiness.currency == circle.currency,
+            ClosedBusiness.closed_on >= scale_period.start,
+            ClosedBusiness.closed_on <= scale_period.end,
+            *conditions,
+        )
+
+    in_scale = (Referral.given_on >= scale_period.start, Referral.given_on <= scale_period.end)
+    thanked = exists().where(
+        ClosedBusiness.circle_id == circle.id,
+        ClosedBusiness.referral_id == Referral.id,
+        ClosedBusiness.voided_at.is_(None),
+    )
+    next_meeting = (
+        select(Meeting.id)
+        .where(
+            Meeting.circle_id == circle.id,
+            Meeting.status == "scheduled",
+            Meeting.held_on >= today,  # (the index) and not yet begun:
+            Meeting.starts_at > now,
+        )
+        .order_by(Meeting.held_on)
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            _count(Referral, *referrals(Referral.receiver_id == me.id, Referral.status == "new")),
+            _count(
+                Referral,
+                *referrals(Referral.receiver_id == me.id, Referral.status == "won", ~thanked),
+            ),
+            _count(
+                OneToOne,
+                OneToOne.circle_id == circle.id,
+                OneToOne.voided_at.is_(None),
+                OneToOne.met_on >= week[0],
+                OneToOne.met_on <= week[1],
+                or_(OneToOne.member_a_id == me.id, OneToOne.member_b_id == me.id),
+            ),
+            select(func.max(Payment.period_end))
+            .where(Payment.circle_id == circle.id, Payment.membership_id == me.id)
+            .scalar_subquery(),
+            _count(Referral, *referrals(Referral.giver_id == me.id, *in_scale)),
+            _count(Referral, *referrals(Referral.receiver_id == me.id, *in_scale)),
+            _sum(ClosedBusiness.amount_minor, *business(ClosedBusiness.thanked_id == me.id)),
+            _sum(ClosedBusiness.amount_minor, *business(ClosedBusiness.reporter_id == me.id)),
+            Meeting,
+            select(MeetingReply.answer)
+            .where(
+                MeetingReply.circle_id == circle.id,
+                MeetingReply.membership_id == me.id,
+                MeetingReply.meeting_id == next_meeting,
+            )
+            .scalar_subquery(),
+            DuesPlan,
+            _count(
+                Membership,
+                Membership.circle_id == circle.id,
+                Membership.status == "active",
+                Membership.profession_id.is_not(None),
+            ),
+            _count(Invitation, Invitation.circle_id == circle.id, *reserving(now)),
+            _count(Visitor, Visitor.circle_id == circle.id, Visitor.invited_by_id == me.id),
+            *measure_columns(circle, me.id, score_period),
+        )
+        .select_from(Membership)
+        .outerjoin(Meeting, and_(Meeting.circle_id == circle.id, Meeting.id == next_meeting))
+        .outerjoin(DuesPlan, and_(DuesPlan.circle_id == circle.id, DuesPlan.archived_at.is_(None)))
+        .where(Membership.circle_id == circle.id, Membership.id == me.id)
+    )
+    row = db.session.execute(statement).one()
+    (
+        open_received,
+        won_unthanked,
+        one_to_ones,
+        paid_through,
+        given,
+        received,
+        generated,
+        reported,
+        meeting,
+        answer,
+        plan,
+        seated,
+        reserved,
+        visitors,
+    ) = tuple(row)[:14]
+    raw, meetings = raw_from(circle, row)
+    return MemberAgenda(
+        today=today,
+        week=week,
+        open_received=open_received,
+        won_unthanked=won_unthanked,
+        next_meeting=meeting,
+        answer=answer,
+        one_to_ones_this_week=one_to_ones,
+        dues=status_of(plan, me, paid_through, today),
+        plan=plan,
+        seats_taken=seated + reserved,
+        visitors_invited=visitors,
+        scale=Scale(scale_period, given, received, int(generated), int(reported)),
+        score=score_from(circle, me, score_period, raw, meetings=meetings),
+    )
+
+
+def officer_agenda(
+    circle: Circle, me: Membership, plan: DuesPlan | None, now: datetime | None = None
+) -> OfficerAgenda:
+    """The officers' agenda as far as ``me`` does that work (one statement, none when
+    ``me`` does none of it)."""
+    today = today_for(circle, now)
+    report_week = week_start(circle, today)
+    wanted = {
+        "applications": can(me, "approve_applications"),
+        "report": can(me, "lock_weekly_report"),
+        "risk": can(me, "view_absence_risk"),
+        "dues": can(me, "manage_dues") and plan is not None,
+    }
+    if not any(wanted.values()):
+        return OfficerAgenda(None, report_week, None, None, None)
+    columns = {
+        "applications": _count(
+            Membership, Membership.circle_id == circle.id, Membership.status == "applicant"
+        ),
+        "report": exists().where(
+            WeeklyReport.circle_id == circle.id, WeeklyReport.week_start == report_week
+        ),
+        "risk": _at_risk(circle, today),
+        "dues": _overdue(circle, plan, today) if plan is not None else None,
+    }
+    names = [name for name, asked in wanted.items() if asked]
+    values = dict(
+        zip(names, db.session.execute(select(*(columns[n] for n in names))).one(), strict=True)
+    )
+    return OfficerAgenda(
+        applications=values.get("applications"),
+        report_week=report_week,
+        report_locked=bool(values["report"]) if "report" in values else None,
+        seats_at_risk=values.get("risk"),
+        dues_overdue=values.get("dues"),
+    )
+
+
+def _at_risk(circle: Circle, today: date):
+    """How many seat holders have more absences in the window than the circle allows
+    (the rule of ``circle.meetings.absence``: A counts 1, L ½ where late counts half),
+    counted in halves so the database compares whole numbers."""
+    start = window_start(today, circle.absence_window_months)
+    whens = [(Attendance.code == "A", 2)]
+    if circle.late_counts_half:
+        whens.append((Attendance.code == "L", 1))
+    halves = case(*whens, else_=0)
+    over = (
+        select(Attendance.membership_id)
+        .join(
+            Meeting,
+            and_(Meeting.circle_id == Attendance.circle_id, Meeting.id == Attendance.meeting_id),
+        )
+        .join(
+            Membership,
+            and_(
+                Membership.circle_id == Attendance.circle_id,
+                Membership.id == Attendance.membership_id,
+            ),
+        )
+        .where(
+            Attendance.circle_id == circle.id,
+            Attendance.code.in_(("A", "L")),
+            Meeting.status == "scheduled",
+            Meeting.held_on > start,
+            Meeting.held_on <= today,
+            Membership.status == "active",
+            Membership.profession_id.is_not(None),
+        )
+        .group_by(Attendance.membership_id)
+        .having(func.sum(halves) > 2 * circle.absence_limit)
+        .subquery()
+    )
+    return select(func.count()).select_from(over).scalar_subquery()
+
+
+def _overdue(circle: Circle, plan: DuesPlan, today: date):
+    """How many active members' dues are overdue (``circle.dues.services.status_of``: the
+    first unpaid day plus the plan's grace days lies before today)."""
+    last_paid = (
+        select(func.max(Payment.period_end))
+        .where(Payment.circle_id == circle.id, Payment.membership_id == Membership.id)
+        .correlate(Membership)
+        .scalar_subquery()
+    )
+    paid_before = today - timedelta(days=plan.grace_days + 1)
+    joined_before = datetime.combine(today - timedelta(days=plan.grace_days), time(), UTC)
+    return _count(
+        Membership,
+        Membership.circle_id == circle.id,
+        Membership.status == "active",
+        or_(
+            and_(last_paid.is_not(None), last_paid < paid_before),
+            and_(last_paid.is_(None), Membership.joined_at < joined_before),
+            and_(
+                last_paid.is_(None),
+                Membership.joined_at.is_(None),
+                Membership.created_at < joined_before,
+            ),
+        ),
+    )

@@ -65,6 +65,16 @@ class Scale:
             return "even"
         return "give" if gap > 0 else "take"
 
+    @property
+    def value_leaning(self) -> str:
+        """The same for the revenue: ``give`` when what I brought others is more than three
+        times what they brought me (lopsidedness above ½), ``take`` for the reverse, else
+        ``even`` — the pair of the pharmacist and the photographer, on my own scale."""
+        mine, theirs = self.revenue_generated, self.revenue_received
+        if mine + theirs == 0 or abs(mine - theirs) * 2 <= mine + theirs:
+            return "even"
+        return "give" if mine > theirs else "take"
+
 
 @dataclass(frozen=True)
 class MemberAgenda:

@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from circle.core.periods import Period
 from circle.core.weeks import today_for, week_start
 from circle.extensions import db as _db
+from circle.home.agenda import Scale
 from circle.models import AuditEntry, Circle, Meeting, MeetingReply
 from circle.scores.services import chapter_scores, member_score
 from tests.pages import any_csrf_token, element, plain, text
@@ -107,12 +109,10 @@ def test_the_next_meeting_asks_whether_i_come_and_remembers_my_answer(
     assert 'class="todo__item todo__item--due" data-todo="meeting"' in page
     action = f"/circles/{circle.id}/meetings/{meeting.id}/reply"
     token = any_csrf_token(client, url(circle))
-    answered = client.post(
-        action, data={"csrf_token": token, "answer": "yes", "next": url(circle)}
-    )
+    answered = client.post(action, data={"csrf_token": token, "answer": "yes", "next": url(circle)})
     assert answered.status_code == 302 and answered.headers["Location"].endswith(url(circle))
     page = text(client.get(url(circle)))
-    assert "Noted: I'm coming." in page, page[page.find("flash"):][:500]
+    assert "Noted: I'm coming." in page, page[page.find("flash") :][:500]
     assert 'data-answer="yes"' in page, element(page, "todo-list")
     assert 'class="todo__item" data-todo="meeting"' in page  # no longer waiting
     # Changing the answer keeps one row and audits the change.
@@ -153,9 +153,12 @@ def test_a_reply_is_refused_for_a_cancelled_or_begun_meeting_and_bad_answers(
         )
         assert response.status_code == status
         assert message in text(response)
-    assert client.post(
-        f"/circles/{circle.id}/meetings/{coming.id}/reply", data={"answer": "yes"}
-    ).status_code == 400  # no CSRF token
+    assert (
+        client.post(
+            f"/circles/{circle.id}/meetings/{coming.id}/reply", data={"answer": "yes"}
+        ).status_code
+        == 400
+    )  # no CSRF token
     with app.app_context():
         assert _db.session.execute(select(MeetingReply)).first() is None
 
@@ -221,6 +224,9 @@ def test_my_scale_leans_to_giving_and_my_score_names_the_step_worth_most(
     assert 'data-leaning="give"' in page
     assert 'data-scale="given">4<' in page and 'data-scale="received">1<' in page
     assert "€1,234.50" in page and "You give more than you receive" in page
+    # In value too: Fritz thanked Paula for €1,234.50, she thanked nobody.
+    assert 'data-value-leaning="give"' in page
+    assert "you brought others far more than you received: €1,234.50 against €0.00" in page
     assert "<title" in scale
     step = plain(element(page, "score-step"))
     assert step.startswith("The step worth most:") and "more points" in step
@@ -301,3 +307,20 @@ def test_one_members_score_in_one_statement_equals_the_chapters_count(app, home,
         assert alone.area("attendance").count == 1 + 0.5
         assert alone.area("tyfcb").count == 500
         _db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("given", "received", "generated", "reported", "leaning", "value"),
+    [
+        (0, 0, 0, 0, "even", "even"),
+        (5, 4, 100, 100, "even", "even"),  # one referral apart is even
+        (10, 8, 300, 100, "even", "even"),  # within a fifth; 3:1 in value is still even
+        (10, 7, 301, 100, "give", "give"),  # more than 3:1 tips the value scale
+        (2, 9, 100, 10_000, "take", "take"),  # the pharmacist's side of the pair
+    ],
+)
+def test_the_scale_tips_by_count_and_by_value(given, received, generated, reported, leaning, value):
+    scale = Scale(
+        Period(date(2026, 1, 1), date(2026, 12, 31)), given, received, generated, reported
+    )
+    assert (scale.leaning, scale.value_leaning) == (leaning, value)

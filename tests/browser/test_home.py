@@ -1,0 +1,57 @@
+"""On a phone: the circle's home page lists what to do now, and a to-do changes once the
+member acts on it (a referral moved to won becomes "thank the giver"; the meeting answer
+is remembered). The page fits 360 px and passes axe-core without serious violations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.support import PHONE, assert_accessible, assert_fits_the_phone
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_home_page_to_dos_change_after_acting_on_them(live_server, new_page):
+    make = live_server.make
+    circle = make.circle(admin=make.user(name="Anna Admin", locale="en"), name="Kreis Köln-Süd")
+    fritz = make.member(circle, make.user(name="Fritz Foto", locale="en"), profession="Fotograf")
+    paula_user = make.user(name="Paula Pharma", email="paula@example.org", locale="en")
+    paula = make.member(circle, paula_user, profession="Apotheke")
+    make.slip(fritz, paula, date.today())
+
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(live_server("/login"))
+    page.get_by_label("E-mail").fill(paula_user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_server(f"/circles/{circle.id}"))
+    todo = page.locator("#todo-list")
+    expect(todo).to_contain_text("1 referral you received waits for your status")
+    assert_fits_the_phone(page)
+    assert_accessible(page)
+
+    # The to-do leads to the referral; moving it to "won" turns it into a thank-you.
+    todo.get_by_role("link", name="1 referral you received waits for your status").click()
+    open_referrals = page.locator("#open-referrals")
+    expect(open_referrals).to_contain_text("Fritz Foto")
+    open_referrals.get_by_role("button", name="won").click()
+    page.goto(live_server(f"/circles/{circle.id}"))
+    expect(todo).not_to_contain_text("waits for your status")
+    expect(todo).to_contain_text("You won 1 referral: thank the giver for the closed business")
+
+    # The next meeting asks whether I come; the answer shows and the item is settled.
+    meeting = todo.locator('[data-todo="meeting"]')
+    expect(meeting).to_have_class("todo__item todo__item--due")
+    meeting.get_by_role("button", name="I'm coming").click()
+    expect(page.get_by_role("status")).to_contain_text("Noted: I'm coming.")
+    expect(meeting.locator("[data-answer]")).to_have_text("I'm coming")
+    expect(meeting).to_have_class("todo__item")
+    expect(meeting.get_by_role("button", name="I'm coming")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert_fits_the_phone(page)

@@ -17,7 +17,7 @@ CHROMIUM_ARGS = [
 ]
 
 #: A phone-sized viewport (``page.set_viewport_size(PHONE)``).
-PHONE = {"width": 360, "height": 780}
+PHONE = {"width": 360, "height": 740}
 
 
 def assert_accessible(page) -> None:

@@ -4,7 +4,7 @@ is remembered). The page fits 360 px and passes axe-core without serious violati
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -21,7 +21,7 @@ def test_the_home_page_to_dos_change_after_acting_on_them(live_server, new_page)
     fritz = make.member(circle, make.user(name="Fritz Foto", locale="en"), profession="Fotograf")
     paula_user = make.user(name="Paula Pharma", email="paula@example.org", locale="en")
     paula = make.member(circle, paula_user, profession="Apotheke")
-    make.slip(fritz, paula, date.today())
+    make.slip(fritz, paula, datetime.now(UTC).date() - timedelta(days=1))
 
     page = new_page()
     page.set_viewport_size(PHONE)

@@ -1,6 +1,7 @@
 """Walk every page a member and an admin reach from the demo circle, on a 360 px phone.
 
     .venv/bin/python scripts/phone_walk.py [--width 360] [--height 740] [--locale de]
+        [--verbose] [--screenshots docs/screenshots]
 
 Loads the demo into a temporary SQLite database, serves the app on a free loopback port,
 and drives Debian's Chromium (Playwright, never a download) logged in as a plain member
@@ -27,9 +28,9 @@ from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from circle import create_app  # noqa: E402
-from circle.demo import DEMO_CIRCLE, DEMO_PASSWORD, load_demo  # noqa: E402
+from circle.demo import DEMO_CIRCLE, DEMO_DOMAIN, DEMO_PASSWORD, load_demo  # noqa: E402
 from circle.extensions import db  # noqa: E402
-from circle.models import Circle  # noqa: E402
+from circle.models import Circle, Membership, User  # noqa: E402
 from tests.browser.support import CHROMIUM  # noqa: E402
 from tests.browser.walk import log_in, walk  # noqa: E402
 
@@ -42,6 +43,26 @@ def serve(app) -> str:
     return f"http://127.0.0.1:{server.server_port}"
 
 
+#: The phone screenshots the README shows (``--screenshots DIR``): file name and page.
+SCREENSHOTS = (
+    ("home.png", "/circles/{circle}"),
+    ("directory.png", "/circles/{circle}/members"),
+    ("profile.png", "/circles/{circle}/members/{petra}/profile"),
+    ("slip-form.png", "/circles/{circle}/slips/new?to={petra}"),
+    ("thank-form.png", "/circles/{circle}/thanks/new"),
+    ("trends.png", "/circles/{circle}/trends"),
+)
+
+
+def screenshots(page, base: str, folder: Path, ids: dict) -> None:
+    """Save the first screen of each page of ``SCREENSHOTS`` as a PNG into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, path in SCREENSHOTS:
+        page.goto(base + path.format(**ids))
+        page.screenshot(path=str(folder / name))
+        print(f"saved {folder / name}")
+
+
 def main() -> None:
     """Load the demo, walk as a member and as an admin, print what sticks out."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -49,6 +70,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=740)
     parser.add_argument("--locale", default="de")
     parser.add_argument("--verbose", action="store_true", help="name every small target")
+    parser.add_argument("--screenshots", type=Path, help="save the member's phone screenshots")
     args = parser.parse_args()
     size = {"width": args.width, "height": args.height}
     with tempfile.TemporaryDirectory() as folder:
@@ -67,6 +89,11 @@ def main() -> None:
             circle_id = db.session.execute(
                 select(Circle.id).where(Circle.name == DEMO_CIRCLE)
             ).scalar_one()
+            petra = db.session.execute(
+                select(Membership.id)
+                .join(User, User.id == Membership.user_id)
+                .where(Membership.circle_id == circle_id, User.email == f"petra@{DEMO_DOMAIN}")
+            ).scalar_one()
         base = serve(app)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
@@ -79,6 +106,8 @@ def main() -> None:
                 page = context.new_page()
                 log_in(page, base, email, DEMO_PASSWORD)
                 rows = walk(page, base, f"/circles/{circle_id}")
+                if who == "member" and args.screenshots:
+                    screenshots(page, base, args.screenshots, {"circle": circle_id, "petra": petra})
                 context.close()
                 for row in rows:
                     flag = "WIDE" if row.width > args.width else "ok  "

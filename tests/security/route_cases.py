@@ -112,6 +112,10 @@ CASES: dict[str, Case] = {
     "POST /circles/<int:circle_id>/referrals/<int:referral_id>/void": M(),
     "POST /circles/<int:circle_id>/closed-business": M(),
     "GET /circles/<int:circle_id>/closed-business/<int:business_id>": M(),
+    "GET /circles/<int:circle_id>/slips/new": M(),
+    "POST /circles/<int:circle_id>/slips/new": M(),
+    "GET /circles/<int:circle_id>/thanks/new": M(),
+    "POST /circles/<int:circle_id>/thanks/new": M(),
     "POST /circles/<int:circle_id>/closed-business/<int:business_id>/edit": M(),
     "POST /circles/<int:circle_id>/closed-business/<int:business_id>/void": M(),
     # --- balance, export, import -------------------------------------------------------

@@ -1,0 +1,178 @@
+"""The quick slip and quick thank-you pages: one short form that fits a phone's screen.
+
+- ``referrals.quick_slip`` (``/circles/<id>/slips/new``): one compact row per referral I
+  give (receiver with a type-ahead filter, inside/outside, hotness, a one-line note; the
+  contact, date and sphere folded away). "One more" adds a row: scripting clones the row
+  in the browser; without it the button sends the form, which comes back with one more
+  row, keeping what was typed and saving nothing. All rows are saved or none
+  (``services.give_referrals``); a refusal is shown on its row (422). ``?to=<member>``
+  chooses the first receiver (the profile's "give a referral" button).
+- ``referrals.quick_thanks`` (``/circles/<id>/thanks/new``): closed business I earned
+  through a member, thanking the giver (``services.report_closed_business``).
+
+Both start with my last choices (``circle.referrals.quick``) and come back to themselves
+after a save, with a message and a link to the week, so the next slip follows at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from http import HTTPStatus
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+
+from circle.circles.access import roster
+from circle.core.errors import DomainError
+from circle.core.money import format_money, parse_amount
+from circle.core.weeks import today_for
+from circle.models import Circle, ClosedBusiness, Membership
+from circle.referrals import reading, services
+from circle.referrals.forms import GIVE_PREFIX, THANK_PREFIX, referral_choices
+from circle.referrals.quick import (
+    MAX_ROWS,
+    QuickSlipForm,
+    QuickThankForm,
+    last_business_kind,
+    last_referral_choices,
+)
+from circle.referrals.views.common import (
+    LINK_DAYS,
+    add_error,
+    bp,
+    business_input,
+    day_label,
+    party_name,
+    referral_input,
+)
+from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+
+#: The name of the no-script "one more" submit button.
+MORE = "more"
+
+
+def _others(circle: Circle, me: Membership) -> list[Membership]:
+    """The circle's active members but me (whom I give to and thank)."""
+    return [m for m in roster(circle.id) if m.id != me.id]
+
+
+def _flash_moved(saved: list[date], entered: list[date]) -> None:
+    """Say so when a locked week moved entries to the first day of the next open week."""
+    for day in sorted({s for s, e in zip(saved, entered, strict=True) if s != e}):
+        flash(
+            _(
+                "That week's report is already locked: the entry now counts in the week "
+                "starting %(day)s.",
+                day=format_date(day, "medium"),
+            ),
+            "info",
+        )
+
+
+# --- quick slip ----------------------------------------------------------------------
+
+
+@bp.route("/circles/<int:circle_id>/slips/new", methods=["GET", "POST"])
+@circle_page()
+def quick_slip(circle: Circle, me: Membership):
+    """Give one or more referrals from one short form (see the module's docstring)."""
+    receivers = _others(circle, me)
+    today = today_for(circle)
+    if request.method != "POST":
+        form = QuickSlipForm(prefix=GIVE_PREFIX, formdata=None)
+        form.set_choices(receivers, today)
+        form.remember(last_referral_choices(circle, me))
+        form.preselect(request.args.get("to"), receivers)
+        return _slip_page(circle, form)
+    form = QuickSlipForm(prefix=GIVE_PREFIX)
+    form.set_choices(receivers, today)
+    if MORE in request.form:
+        form.add_row(receivers, today)
+        return _slip_page(circle, form)
+    unprocessable = HTTPStatus.UNPROCESSABLE_ENTITY
+    if not form.validate_on_submit():
+        return _slip_page(circle, form, unprocessable)
+    rows = form.filled_rows()
+    if not rows:
+        add_error(form.rows[0].form.receiver_id, _("Choose a receiver for at least one referral."))
+        return _slip_page(circle, form, unprocessable)
+    items = [referral_input(row) for _index, row in rows]
+    given, error = attempt(lambda: services.give_referrals(circle, me, items))
+    if error is not None:
+        _row_error(form, rows, error)
+        return _slip_page(circle, form, error.status)
+    flash(
+        ngettext("%(num)s referral given.", "%(num)s referrals given.", len(given)),
+        "success",
+    )
+    _flash_moved([r.given_on for r in given], [item.given_on for item in items])
+    return redirect(url_for("referrals.quick_slip", circle_id=circle.id))
+
+
+def _row_error(form: QuickSlipForm, rows, error: DomainError) -> None:
+    """Show a refusal on the row and field it names (``"<index>.<field>"`` among the sent
+    rows, or just ``"<field>"`` when one row was sent)."""
+    index_text, _dot, name = (error.field or "").rpartition(".")
+    row = None
+    if index_text.isdigit() and int(index_text) < len(rows):
+        row = rows[int(index_text)][1]
+    elif not index_text and len(rows) == 1:
+        row = rows[0][1]
+    if row is not None and name in row:
+        add_error(row[name], error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def _slip_page(circle: Circle, form: QuickSlipForm, status: int = HTTPStatus.OK):
+    """The quick slip page with ``form`` (as sent, when it was)."""
+    page = render_template("referrals/quick_slip.html", circle=circle, form=form, max_rows=MAX_ROWS)
+    return page, status
+
+
+# --- quick thank-you ---------------------------------------------------------------
+
+
+@bp.route("/circles/<int:circle_id>/thanks/new", methods=["GET", "POST"])
+@circle_page()
+def quick_thanks(circle: Circle, me: Membership):
+    """Thank a member for closed business from one short form: the amount (typed in my
+    language's notation) is credited to the giver; new or repeat starts as last time."""
+    today = today_for(circle)
+    since = today - timedelta(days=LINK_DAYS)
+    linkable = referral_choices(reading.received_for_linking(circle, me, since), day_label)
+    givers = _others(circle, me)
+    if request.method != "POST":
+        form = QuickThankForm(prefix=THANK_PREFIX, formdata=None)
+        form.set_choices(givers, linkable, today)
+        form.kind.data = last_business_kind(circle, me)
+        return _thank_page(circle, form)
+    form = QuickThankForm(prefix=THANK_PREFIX)
+    form.set_choices(givers, linkable, today)
+    if not form.validate_on_submit():
+        return _thank_page(circle, form, HTTPStatus.UNPROCESSABLE_ENTITY)
+
+    def report() -> ClosedBusiness:
+        amount = parse_amount(form.amount.data, circle.currency, ui_locale())
+        return services.report_closed_business(circle, me, business_input(form, amount))
+
+    business, error = attempt(report)
+    if error is not None:
+        form_error(form, error)
+        return _thank_page(circle, form, error.status)
+    flash(
+        _(
+            "Thank you noted: %(amount)s credited to %(name)s.",
+            amount=format_money(business.amount_minor, business.currency, ui_locale()),
+            name=party_name(business.thanked, business.thanked_external),
+        ),
+        "success",
+    )
+    _flash_moved([business.closed_on], [form.closed_on.data])
+    return redirect(url_for("referrals.quick_thanks", circle_id=circle.id))
+
+
+def _thank_page(circle: Circle, form: QuickThankForm, status: int = HTTPStatus.OK):
+    """The quick thank-you page with ``form`` (as sent, when it was)."""
+    return render_template("referrals/quick_thanks.html", circle=circle, form=form), status

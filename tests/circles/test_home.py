@@ -79,6 +79,8 @@ def test_a_received_referral_waits_for_its_status_until_the_receiver_moves_it(
     assert todo(client, circle, "open-received") is None
     # Won but not thanked for: the next to-do is the thank-you, until it is reported.
     assert "You won 1 referral: thank the giver" in todo(client, circle, "thank")
+    page = text(client.get(url(circle)))
+    assert f'href="/circles/{circle.id}/thanks/new"' in element(page, "todo-list")
     week = f"/circles/{circle.id}/week"
     thanked = client.post(
         f"/circles/{circle.id}/closed-business",

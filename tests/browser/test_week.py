@@ -29,7 +29,7 @@ def test_a_member_logs_a_week_and_sees_the_totals(live_server, browser_page):
 
     # From the circle page to this week.
     page.goto(live_server(f"/circles/{circle.id}"))
-    page.get_by_role("link", name="This week").click()
+    page.locator("#circle-menu").get_by_role("link", name="This week").click()
     expect(page).to_have_url(live_server(f"/circles/{circle.id}/week"))
     totals = page.locator("#week-totals")
     expect(totals.locator('[data-total="given"]')).to_have_text("0")

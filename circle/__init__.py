@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from circle.referrals.views import bp as referrals_bp
     from circle.roles.views import bp as roles_bp
     from circle.scores.views import bp as scores_bp
+    from circle.trends.views import bp as trends_bp
     from circle.visitors.views import bp as visitors_bp
     from circle.web.assets import bp as assets_bp
 
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dues_bp)
     app.register_blueprint(activity_bp)
     app.register_blueprint(scores_bp)
+    app.register_blueprint(trends_bp)
     app.register_blueprint(roles_bp)
     app.register_blueprint(visitors_bp)
     app.register_blueprint(privacy_bp)

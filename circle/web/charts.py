@@ -5,12 +5,22 @@ the width of a phone. Every chart has a title and a text alternative (``<title>`
 ``<desc>``, referenced by ``aria-labelledby``), each bar its own ``<title>`` with label
 and value, and colours come from CSS classes (no inline styles: the CSP forbids them).
 The page shows the numbers in a table as well.
+
+A chart may carry lines over its bars (``Line``): ``trend`` makes two of a series, its
+moving average and its least-squares line, with a sentence for the ``<desc>`` ("Trend
+rising: from 2 to 5 per week."); ``chart_legend`` names the bars and the lines. The
+arithmetic (``moving_average``, ``least_squares``) is pure and exact up to the last
+division.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from math import ceil
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 #: Drawing units (the SVG scales to its box).
@@ -19,6 +29,8 @@ GAP = 6
 PLOT_HEIGHT = 120
 LABEL_SPACE = 18
 TOP_SPACE = 14
+#: The narrowest drawing: a chart of one or two periods is stretched less on a phone.
+MIN_WIDTH = 200
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,21 @@ class Series:
         return self.shown[index] if self.shown is not None else str(self.values[index])
 
 
+@dataclass(frozen=True)
+class Line:
+    """A line over the bars (e.g. a trend): its name (legend, the line's title), one value
+    per label (fractions allowed; below zero is drawn at zero) and its CSS class."""
+
+    name: str
+    values: list[float]
+    css: str
+
+
+def chart_top(series: Sequence[Series], lines: Sequence[Line] = ()) -> int:
+    """The top of a chart's scale: its largest value, bar or line, rounded up (at least 1)."""
+    return ceil(max((v for kind in (*series, *lines) for v in kind.values), default=0)) or 1
+
+
 def bar_chart(
     chart_id: str,
     title: str,
@@ -43,12 +70,14 @@ def bar_chart(
     labels: list[str],
     series: list[Series],
     scale_label: str | None = None,
+    lines: Sequence[Line] = (),
 ) -> Markup:
     """Grouped bars as an SVG element; ``labels`` name the groups (periods);
-    ``scale_label`` writes the top of the scale (default: the largest value)."""
-    largest = max((v for s in series for v in s.values), default=0) or 1
+    ``scale_label`` writes the top of the scale (default: the largest value); ``lines``
+    are drawn over the bars on the same scale, through the middle of each group."""
+    largest = chart_top(series, lines)
     group = BAR * len(series) + GAP
-    width = max(group * len(labels) + GAP, 60)
+    width = max(group * len(labels) + GAP, MIN_WIDTH)
     height = TOP_SPACE + PLOT_HEIGHT + LABEL_SPACE
     step = max(1, round(len(labels) / 6))  # at most about six axis labels
     parts = [
@@ -77,5 +106,159 @@ def bar_chart(
             parts.append(
                 f'<text class="chart-axis" x="{left}" y="{height - 4}">{escape(label)}</text>'
             )
+    middle = GAP + (BAR * len(series)) / 2
+    for line in lines:
+        if len(line.values) < 2:
+            continue  # one point makes no line; the table still has the number
+        points = " ".join(
+            f"{middle + index * group:g},"
+            f"{TOP_SPACE + PLOT_HEIGHT - PLOT_HEIGHT * max(value, 0) / largest:.1f}"
+            for index, value in enumerate(line.values)
+        )
+        parts.append(
+            f'<polyline class="chart-line {escape(line.css)}" points="{points}">'
+            f"<title>{escape(line.name)}</title></polyline>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped  # nosec B704
+
+
+def chart_legend(series: Sequence[Series], lines: Sequence[Line] = ()) -> Markup:
+    """The legend under a chart: a swatch and the name of every kind of bar and line."""
+    items = [
+        f'<li><span class="swatch {escape(kind.css)}" aria-hidden="true"></span>'
+        f"{escape(kind.name)}</li>"
+        for kind in series
+    ] + [
+        f'<li><span class="swatch swatch--line {escape(line.css)}" aria-hidden="true"></span>'
+        f"{escape(line.name)}</li>"
+        for line in lines
+    ]
+    return Markup(f'<ul class="chart-legend">{"".join(items)}</ul>')  # noqa: S704  # nosec B704
+
+
+# --- trends ----------------------------------------------------------------------------
+
+#: A fitted change smaller than this share of the mean reads as flat.
+FLAT_SHARE = Fraction(1, 20)
+#: Periods in a moving average unless the caller says otherwise.
+AVERAGE_WINDOW = 4
+
+
+def moving_average(values: Sequence[int], window: int = AVERAGE_WINDOW) -> list[float]:
+    """The trailing mean at each position of the last ``window`` values (fewer at the
+    start: the first position is its own value); empty in, empty out."""
+    if window < 1:
+        raise ValueError("window must be at least 1")
+    out: list[float] = []
+    total = 0
+    for index, value in enumerate(values):
+        total += value
+        if index >= window:
+            total -= values[index - window]
+        out.append(float(Fraction(total, min(index + 1, window))))
+    return out
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A least-squares straight line through values at positions 0, 1, ... ``count - 1``:
+    its value at the first position and its change per position."""
+
+    start: Fraction
+    slope: Fraction
+    count: int
+
+    @property
+    def end(self) -> Fraction:
+        """The line's value at the last position."""
+        return self.start + self.slope * max(self.count - 1, 0)
+
+    def at(self, index: int) -> Fraction:
+        """The line's value at a position."""
+        return self.start + self.slope * index
+
+    @property
+    def direction(self) -> str:
+        """``rising``, ``falling`` or ``flat`` (the change from first to last position is
+        at most ``FLAT_SHARE`` of the mean, or nothing changes)."""
+        change = self.end - self.start
+        mean = (self.start + self.end) / 2
+        if abs(change) <= FLAT_SHARE * abs(mean):
+            return "flat"
+        return "rising" if change > 0 else "falling"
+
+
+def least_squares(values: Sequence[int]) -> Fit:
+    """The least-squares line through ``values`` (exact fractions); no values: a line at
+    zero; one value: a flat line through it."""
+    count = len(values)
+    if count == 0:
+        return Fit(Fraction(0), Fraction(0), 0)
+    mean_y = Fraction(sum(values), count)
+    if count == 1:
+        return Fit(mean_y, Fraction(0), 1)
+    mean_x = Fraction(count - 1, 2)
+    spread = sum((index - mean_x) ** 2 for index in range(count))
+    together = sum((index - mean_x) * (value - mean_y) for index, value in enumerate(values))
+    slope = together / spread
+    return Fit(mean_y - slope * mean_x, slope, count)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A series' trend, ready to draw (``lines``) and to say (``sentence``)."""
+
+    average: Line
+    fit_line: Line
+    fit: Fit
+    sentence: str
+
+    @property
+    def lines(self) -> list[Line]:
+        """The moving average and the least-squares line, to draw over the bars."""
+        return [self.average, self.fit_line]
+
+
+def trend(
+    values: Sequence[int],
+    shown: Callable[[float], str],
+    per: str = "week",
+    window: int = AVERAGE_WINDOW,
+) -> Trend:
+    """The moving average and the least-squares line of ``values`` (one per week, meeting
+    or month: ``per``), named for the legend, and a sentence for the chart's text
+    alternative; ``shown`` writes a value (a number or an amount) in the user's locale."""
+    fit = least_squares(values)
+    names = {
+        "week": _("Average of %(count)s weeks", count=window),
+        "meeting": _("Average of %(count)s meetings", count=window),
+        "month": _("Average of %(count)s months", count=window),
+    }
+    average = Line(names[per], moving_average(values, window), "trend--average")
+    fit_line = Line(
+        _("Trend (straight line)"), [float(fit.at(i)) for i in range(len(values))], "trend--fit"
+    )
+    return Trend(average, fit_line, fit, trend_sentence(fit, shown, per))
+
+
+def trend_sentence(fit: Fit, shown: Callable[[float], str], per: str = "week") -> str:
+    """The trend in words, e.g. "Trend rising: from 2 to 5 per week." (or falling, flat;
+    per meeting or month); a fitted value below zero is said as zero."""
+    if fit.count < 2:
+        return _("Too few periods for a trend.")
+    values = {"start": shown(max(float(fit.start), 0)), "end": shown(max(float(fit.end), 0))}
+    sentences = {
+        ("rising", "week"): _("Trend rising: from %(start)s to %(end)s per week.", **values),
+        ("falling", "week"): _("Trend falling: from %(start)s to %(end)s per week.", **values),
+        ("flat", "week"): _("Trend flat: from %(start)s to %(end)s per week.", **values),
+        ("rising", "meeting"): _("Trend rising: from %(start)s to %(end)s per meeting.", **values),
+        ("falling", "meeting"): _(
+            "Trend falling: from %(start)s to %(end)s per meeting.", **values
+        ),
+        ("flat", "meeting"): _("Trend flat: from %(start)s to %(end)s per meeting.", **values),
+        ("rising", "month"): _("Trend rising: from %(start)s to %(end)s per month.", **values),
+        ("falling", "month"): _("Trend falling: from %(start)s to %(end)s per month.", **values),
+        ("flat", "month"): _("Trend flat: from %(start)s to %(end)s per month.", **values),
+    }
+    return sentences[fit.direction, per]

@@ -171,6 +171,8 @@ CASES: dict[str, Case] = {
     "GET /circles/<int:circle_id>/scores/<int:member_id>": O(member_id="officer_id"),
     "GET /circles/<int:circle_id>/scores/table": O(),
     "POST /circles/<int:circle_id>/scores/table": O(),
+    # --- trends: the circle over time --------------------------------------------------
+    "GET /circles/<int:circle_id>/trends": M(),
     # --- API ------------------------------------------------------------------------
     "DELETE /api/v1/tokens/<int:token_id>": O(),
     "GET /api/v1/circles/<int:circle_id>": M(),

@@ -1,0 +1,239 @@
+"""The circle over time (issue 14, item 6): referrals given and closed business per week
+and attendance per meeting, each as a server-drawn chart with its trend, a text
+alternative and the numbers in a table behind a disclosure. Every active member sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from babel.dates import format_interval, format_skeleton
+from babel.numbers import format_decimal, format_percent
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup
+
+from circle.core.money import format_money
+from circle.core.weeks import today_for
+from circle.models import Circle, Membership
+from circle.trends import services
+from circle.trends.forms import PeriodForm
+from circle.trends.services import MeetingAttendance, Week
+from circle.web.boundary import circle_page, ui_locale
+from circle.web.charts import Series, bar_chart, chart_legend, chart_top, trend
+
+bp = Blueprint("trends", __name__)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a chart's table: the period's label, its values as shown (already
+    formatted), and the day it starts (``data-period`` in the page)."""
+
+    day: date
+    label: str
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A chart on the page: the SVG, its legend, and the table behind the disclosure."""
+
+    svg: Markup
+    legend: Markup
+    columns: list[str]
+    rows: list[Row]
+
+
+@bp.get("/circles/<int:circle_id>/trends")
+@circle_page()
+def index(circle: Circle, me: Membership):
+    """The circle's referrals and closed business per week and attendance per meeting over
+    the last 13, 26 or 52 weeks (``?weeks=``; anything else shows 26)."""
+    form = PeriodForm(request.args)
+    count = form.chosen_weeks()
+    today = today_for(circle)
+    weeks = services.weekly_activity(circle, today, count)
+    meetings = services.attendance_per_meeting(circle, weeks[0].start, today)
+    locale = ui_locale()
+    return render_template(
+        "trends/index.html",
+        circle=circle,
+        me=me,
+        form=form,
+        first=weeks[0].start,
+        last=today,
+        referrals=_referral_picture(weeks, locale),
+        business=_business_picture(circle, weeks, locale),
+        attendance=_attendance_picture(meetings, locale),
+    )
+
+
+def _number(locale: str) -> Callable[[float], str]:
+    """Write a count or an average with at most one decimal, in the user's locale."""
+    return lambda value: format_decimal(round(value, 1), format="#,##0.#", locale=locale)
+
+
+def _week_labels(weeks: list[Week], locale: str) -> tuple[list[str], list[str]]:
+    """Short labels for the chart's axis (the week's first day) and full ones for the table."""
+    short = [format_skeleton("MMMd", week.start, locale=locale) for week in weeks]
+    full = [format_interval(week.start, week.end, "yMMMd", locale=locale) for week in weeks]
+    return short, full
+
+
+def _referral_picture(weeks: list[Week], locale: str) -> Picture | None:
+    """Referrals given per week with their trend; None when there were none."""
+    values = [week.referrals for week in weeks]
+    if not any(values):
+        return None
+    number = _number(locale)
+    short, full = _week_labels(weeks, locale)
+    line = trend(values, number, per="week")
+    busiest = max(range(len(weeks)), key=lambda index: values[index])
+    description = ngettext(
+        "%(num)s referral given in %(weeks)s weeks, from %(first)s to %(last)s; most in "
+        "the week of %(busiest)s (%(most)s).",
+        "%(num)s referrals given in %(weeks)s weeks, from %(first)s to %(last)s; most in "
+        "the week of %(busiest)s (%(most)s).",
+        sum(values),
+        weeks=len(weeks),
+        first=full[0],
+        last=full[-1],
+        busiest=full[busiest],
+        most=values[busiest],
+    )
+    series = [Series(_("Referrals given"), values, "bar--given")]
+    return Picture(
+        bar_chart(
+            "trend-referrals-chart",
+            _("Referrals given per week"),
+            f"{description} {line.sentence}",
+            short,
+            series,
+            lines=line.lines,
+        ),
+        chart_legend(series, line.lines),
+        [_("Week"), _("Referrals given"), line.average.name],
+        [
+            Row(week.start, label, [str(value), number(average)])
+            for week, label, value, average in zip(
+                weeks, full, values, line.average.values, strict=True
+            )
+        ],
+    )
+
+
+def _business_picture(circle: Circle, weeks: list[Week], locale: str) -> Picture | None:
+    """Closed business per week (the circle's currency) with its trend; None when there
+    was none."""
+    values = [week.business_minor for week in weeks]
+    if not any(values):
+        return None
+
+    def money(value: float) -> str:
+        """An amount (minor units, rounded to whole ones) in the user's locale."""
+        return format_money(round(value), circle.currency, locale)
+
+    short, full = _week_labels(weeks, locale)
+    line = trend(values, money, per="week")
+    busiest = max(range(len(weeks)), key=lambda index: values[index])
+    description = _(
+        "Closed business of %(total)s in %(weeks)s weeks, from %(first)s to %(last)s; most "
+        "in the week of %(busiest)s (%(most)s).",
+        total=money(sum(values)),
+        weeks=len(weeks),
+        first=full[0],
+        last=full[-1],
+        busiest=full[busiest],
+        most=money(values[busiest]),
+    )
+    series = [Series(_("Closed business"), values, "bar--received", [money(v) for v in values])]
+    return Picture(
+        bar_chart(
+            "trend-business-chart",
+            _("Closed business per week"),
+            f"{description} {line.sentence}",
+            short,
+            series,
+            scale_label=money(chart_top(series, line.lines)),
+            lines=line.lines,
+        ),
+        chart_legend(series, line.lines),
+        [_("Week"), _("Closed business"), line.average.name],
+        [
+            Row(week.start, label, [money(value), money(average)])
+            for week, label, value, average in zip(
+                weeks, full, values, line.average.values, strict=True
+            )
+        ],
+    )
+
+
+def _attendance_picture(meetings: list[MeetingAttendance], locale: str) -> Picture | None:
+    """Members present and substitutes per held meeting, with the trend of those present;
+    None when no attendance was recorded."""
+    meetings = [meeting for meeting in meetings if meeting.recorded]
+    if not meetings:
+        return None
+    number = _number(locale)
+    short = [format_skeleton("MMMd", meeting.held_on, locale=locale) for meeting in meetings]
+    full = [format_skeleton("yMMMd", meeting.held_on, locale=locale) for meeting in meetings]
+    present = [meeting.present for meeting in meetings]
+    line = trend(present, number, per="meeting")
+    shares = [format_percent(float(meeting.share or 0), locale=locale) for meeting in meetings]
+    recorded = sum(meeting.recorded for meeting in meetings)
+    description = ngettext(
+        "%(num)s meeting from %(first)s to %(last)s: present %(present)s of %(recorded)s "
+        "recorded (%(share)s), substitutes %(substitutes)s.",
+        "%(num)s meetings from %(first)s to %(last)s: present %(present)s of %(recorded)s "
+        "recorded (%(share)s), substitutes %(substitutes)s.",
+        len(meetings),
+        first=full[0],
+        last=full[-1],
+        present=sum(present),
+        recorded=recorded,
+        share=format_percent(sum(present) / recorded, locale=locale),
+        substitutes=sum(meeting.substitutes for meeting in meetings),
+    )
+    series = [
+        Series(
+            _("Present (P, L)"),
+            present,
+            "bar--given",
+            [
+                _("%(present)s of %(recorded)s", present=m.present, recorded=m.recorded)
+                for m in meetings
+            ],
+        ),
+        Series(_("Substitute (S)"), [m.substitutes for m in meetings], "bar--received"),
+    ]
+    return Picture(
+        bar_chart(
+            "trend-attendance-chart",
+            _("Attendance per meeting"),
+            f"{description} {line.sentence}",
+            short,
+            series,
+            lines=line.lines,
+        ),
+        chart_legend(series, line.lines),
+        [
+            _("Meeting"),
+            _("Present (P, L)"),
+            _("Substitute (S)"),
+            _("Absent (A, M)"),
+            _("Recorded"),
+            _("Share present"),
+        ],
+        [
+            Row(
+                m.held_on,
+                label,
+                [str(m.present), str(m.substitutes), str(m.absent), str(m.recorded), share],
+            )
+            for m, label, share in zip(meetings, full, shares, strict=True)
+        ],
+    )

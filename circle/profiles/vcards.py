@@ -9,6 +9,7 @@ from a phone held over the meeting table.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 
@@ -62,11 +63,14 @@ def serialize(cards) -> str:
 
 
 def qr_svg(member: Membership, view: ProfileView) -> str:
-    """An SVG QR code of the member's card (no photo, no note)."""
+    """An SVG QR code of the member's card (no photo, no note), a document of its own: with
+    the SVG namespace, without which a browser shows no ``<img>`` of it."""
     data = card(member, view, photo=False, note=False).serialize()
-    return segno.make(data, error="m", micro=False).svg_inline(
-        scale=4, border=2, title=member.user.name
+    out = io.BytesIO()
+    segno.make(data, error="m", micro=False).save(
+        out, kind="svg", scale=4, border=2, title=member.user.name, xmldecl=False
     )
+    return out.getvalue().decode("utf-8")
 
 
 def filename(name: str) -> str:

@@ -69,6 +69,10 @@ def test_a_member_fills_in_the_profile_and_a_fellow_member_reads_it(live_server,
     photo_img = reader.get_by_role("img", name="Photo of Fritz Foto")
     expect(photo_img).to_be_visible()
     assert reader.evaluate("(img) => img.naturalWidth", photo_img.element_handle()) == 640
+    # The QR code of the contact card is drawn (an SVG the browser can show as an image).
+    qr = reader.get_by_role("img", name="QR code of the contact card of Fritz Foto")
+    expect(qr).to_be_visible()
+    assert reader.evaluate("(img) => img.complete && img.naturalWidth", qr.element_handle()) > 0
     assert_fits_the_phone(reader)
     assert_accessible(reader)
 

@@ -85,6 +85,8 @@ def test_the_qr_code_holds_the_card_without_photo_and_note(client, auth, cards, 
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     svg = response.get_data(as_text=True)
     assert svg.startswith("<svg") and "<title>Fritz Föto</title>" in svg
+    # A document of its own: a browser draws an <img> of it only with the SVG namespace.
+    assert 'xmlns="http://www.w3.org/2000/svg"' in svg
     auth.logout()
     # Another description does not change the code: the note stays out (and the photo).
     auth.login(cards["fritz"].user)

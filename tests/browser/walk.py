@@ -5,7 +5,7 @@ it follows every same-site link (GET only: no log-out, no downloads) breadth-fir
 page of each kind (ids and dates as placeholders), and records per page: the status, the
 page's width (``scrollWidth``; wider than the viewport means sideways scrolling), the tap
 targets (links, buttons, fields) smaller than 44 x 44 px and axe-core's serious and
-critical violations. It changes nothing.
+critical violations, and its height. It changes nothing.
 
 A link inside running text is not counted as a tap target (WCAG 2.5.8's inline
 exception: its size is the line's), a checkbox is measured by its label (the label is
@@ -55,6 +55,7 @@ class Visit:
     path: str
     status: int
     width: int
+    height: int
     small: list[str] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
 
@@ -99,6 +100,7 @@ def walk(page, base: str, start: str) -> list[Visit]:
                 path=path,
                 status=response.status,
                 width=page.evaluate("document.documentElement.scrollWidth"),
+                height=page.evaluate("document.documentElement.scrollHeight"),
                 small=page.evaluate(SMALL_TARGETS),
                 axe=[
                     violation["id"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from babel.numbers import format_percent
 from flask import (
     Blueprint,
     abort,
@@ -29,11 +30,24 @@ from circle.models import IMAGE_KINDS, IMAGE_SIZES, WISH_KINDS, Circle, Membersh
 from circle.profiles import services, vcards
 from circle.profiles.directory import directory
 from circle.profiles.forms import WISH_LABELS, PictureForm, ProfileForm, RemovePictureForm
-from circle.referrals import reading
-from circle.web.boundary import attempt, circle_page, form_error, logged_in_user, site_page
+from circle.referrals import pairs, reading
+from circle.web.boundary import (
+    attempt,
+    circle_page,
+    form_error,
+    logged_in_user,
+    site_page,
+    ui_locale,
+)
 from circle.web.edge import larger_body
 
 bp = Blueprint("profiles", __name__)
+
+
+@bp.context_processor
+def _template_helpers() -> dict:
+    """``percent(share)`` for the pair section: a share in the reader's notation."""
+    return {"percent": lambda share: format_percent(float(share), locale=ui_locale())}
 
 
 def _render_edit(form: ProfileForm, status: int = HTTPStatus.OK, picture_errors=None):
@@ -183,13 +197,15 @@ def qr_code(circle: Circle, me: Membership, member_id: int):
 @bp.get("/circles/<int:circle_id>/members/<int:member_id>/profile")
 @circle_page()
 def show(circle: Circle, me: Membership, member_id: int):
-    """A fellow member's profile (active members of this circle only)."""
+    """A fellow member's profile (active members of this circle only), and what passed
+    between the reader and them: the pair balance and the latest slips."""
     member = _active_member(circle, member_id)
     return render_template(
         "profiles/show.html",
         circle=circle,
         me=me,
         member=member,
+        pair=pairs.pair(circle, me.id, member.id) if member.id != me.id else None,
         view=services.profile_view(member.user_id),
         wish_kinds=WISH_KINDS,
         wish_labels=WISH_LABELS,

@@ -1,0 +1,146 @@
+"""Two members and what passed between them: the pair balance and their latest slips.
+
+A fellow member's profile shows it to the reader ("you and Fritz"): referrals both ways,
+the closed business each thanked the other for (in the circle's currency), how lopsided
+the value is, and the latest slips between the two. Void slips never count and are not
+listed. Both members see all of it (it is their own pair); nobody else is asked.
+Three statements at any length of history: the sums, the latest referrals, the latest
+closed business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import and_, func, or_, select
+
+from circle.extensions import db
+from circle.models import Circle, ClosedBusiness, Referral
+
+#: How many of the latest slips between the two are listed.
+LATEST = 8
+
+
+@dataclass(frozen=True)
+class Slip:
+    """One slip between the two, as the pair section lists it."""
+
+    kind: str  # "referral" or "business"
+    id: int
+    day: date
+    mine: bool  # I gave the referral / I was thanked (credited)
+    amount_minor: int | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class Pair:
+    """What passed between me and another member, over the whole history."""
+
+    given: int  # my referrals to them
+    received: int  # their referrals to me
+    brought_them: int  # minor units they thanked me for (my referrals earned them that)
+    brought_me: int  # minor units I thanked them for (their referrals earned me that)
+    latest: list[Slip] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing passed between the two yet."""
+        return not (self.given or self.received or self.brought_them or self.brought_me)
+
+    @property
+    def larger_share(self) -> Fraction | None:
+        """The larger side's share of the revenue between the two: ½ even, 1 one-sided
+        (None when no revenue passed). Above ¾ (more than 3:1) the pair is lopsided."""
+        total = self.brought_them + self.brought_me
+        if total == 0:
+            return None
+        return Fraction(max(self.brought_them, self.brought_me), total)
+
+    @property
+    def is_lopsided(self) -> bool:
+        """More than three times as much revenue went one way as the other."""
+        share = self.larger_share
+        return share is not None and share > Fraction(3, 4)
+
+
+def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
+    """The pair balance of two members of ``circle`` and their latest slips."""
+    referral = (Referral.circle_id == circle.id, Referral.voided_at.is_(None))
+    business = (
+        ClosedBusiness.circle_id == circle.id,
+        ClosedBusiness.voided_at.is_(None),
+        ClosedBusiness.currency == circle.currency,
+    )
+
+    def count(giver: int, receiver: int):
+        return (
+            select(func.count())
+            .select_from(Referral)
+            .where(*referral, Referral.giver_id == giver, Referral.receiver_id == receiver)
+            .scalar_subquery()
+        )
+
+    def revenue(thanked: int, reporter: int):
+        return (
+            select(func.coalesce(func.sum(ClosedBusiness.amount_minor), 0))
+            .where(
+                *business,
+                ClosedBusiness.thanked_id == thanked,
+                ClosedBusiness.reporter_id == reporter,
+            )
+            .scalar_subquery()
+        )
+
+    given, received, brought_them, brought_me = db.session.execute(
+        select(
+            count(me_id, other_id),
+            count(other_id, me_id),
+            revenue(me_id, other_id),
+            revenue(other_id, me_id),
+        )
+    ).one()
+    referrals = db.session.execute(
+        select(Referral.id, Referral.given_on, Referral.giver_id)
+        .where(
+            *referral,
+            or_(
+                and_(Referral.giver_id == me_id, Referral.receiver_id == other_id),
+                and_(Referral.giver_id == other_id, Referral.receiver_id == me_id),
+            ),
+        )
+        .order_by(Referral.given_on.desc(), Referral.id.desc())
+        .limit(LATEST)
+    ).all()
+    thanks = db.session.execute(
+        select(
+            ClosedBusiness.id,
+            ClosedBusiness.closed_on,
+            ClosedBusiness.thanked_id,
+            ClosedBusiness.amount_minor,
+            ClosedBusiness.currency,
+        )
+        .where(
+            *business,
+            or_(
+                and_(ClosedBusiness.thanked_id == me_id, ClosedBusiness.reporter_id == other_id),
+                and_(ClosedBusiness.thanked_id == other_id, ClosedBusiness.reporter_id == me_id),
+            ),
+        )
+        .order_by(ClosedBusiness.closed_on.desc(), ClosedBusiness.id.desc())
+        .limit(LATEST)
+    ).all()
+    latest = [Slip("referral", i, day, giver == me_id) for i, day, giver in referrals] + [
+        Slip("business", i, day, thanked == me_id, amount, currency)
+        for i, day, thanked, amount, currency in thanks
+    ]
+    latest.sort(key=lambda slip: (slip.day, slip.kind, slip.id), reverse=True)
+    return Pair(
+        given=given,
+        received=received,
+        brought_them=int(brought_them),
+        brought_me=int(brought_me),
+        latest=latest[:LATEST],
+    )

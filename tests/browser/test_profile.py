@@ -63,7 +63,7 @@ def test_a_member_fills_in_the_profile_and_a_fellow_member_reads_it(live_server,
     reader.goto(live_server(f"/circles/{circle.id}"))
     reader.locator("#circle-menu").get_by_role("link", name="Members").click()
     reader.locator("#member-cards").get_by_role("link", name="Fritz Foto").click()
-    expect(reader.get_by_role("heading", name="Fritz Foto")).to_be_visible()
+    expect(reader.get_by_role("heading", name="Fritz Foto", exact=True)).to_be_visible()
     expect(reader.get_by_text("Portraits und Hochzeitsfotos in Köln.")).to_be_visible()
     expect(reader.locator("#wishes")).to_contain_text("Hochzeitsplaner, Brautmode")
     photo_img = reader.get_by_role("img", name="Photo of Fritz Foto")
@@ -73,6 +73,13 @@ def test_a_member_fills_in_the_profile_and_a_fellow_member_reads_it(live_server,
     qr = reader.get_by_role("img", name="QR code of the contact card of Fritz Foto")
     expect(qr).to_be_visible()
     assert reader.evaluate("(img) => img.complete && img.naturalWidth", qr.element_handle()) > 0
+    # The contact card downloads as a vCard with the name and the company.
+    with reader.expect_download() as download:
+        reader.get_by_role("link", name="Save contact (vCard)").click()
+    assert download.value.suggested_filename == "Fritz-Foto.vcf"
+    card = download.value.path().read_text(encoding="utf-8")
+    assert card.startswith("BEGIN:VCARD") and "FN:Fritz Foto" in card
+    assert "ORG:Foto Fritz GmbH" in card
     assert_fits_the_phone(reader)
     assert_accessible(reader)
 

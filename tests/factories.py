@@ -6,13 +6,14 @@ import itertools
 from datetime import time
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from circle.core import security
 from circle.core.clock import utcnow
 from circle.core.security import hash_password
 from circle.extensions import db
 from circle.models import Circle, Membership, User
+from circle.profiles.search import refresh
 
 PASSWORD = "correct horse battery"
 _hash_cache: dict[tuple, str] = {}
@@ -242,3 +243,48 @@ class Factory:
             db.session.commit()
             db.session.remove()
         return self.reload_membership(member.id)
+
+    def many_circles(self, circles: int, seats: int) -> None:
+        """``circles`` circles of ``seats`` members each, named "Hochzeit Gast …" and all about
+        weddings, inserted in bulk and put into the directory's search index (a crowd of
+        other circles that a circle's pages must not read)."""
+        professions = [self.profession(f"Hochzeitsberuf {n}").id for n in range(seats)]
+        with self.app.app_context():
+            circle_ids = (
+                db.session.execute(
+                    insert(Circle).returning(Circle.id),
+                    [{"name": f"Hochzeitskreis {c}", "city": "Köln"} for c in range(circles)],
+                )
+                .scalars()
+                .all()
+            )
+            user_ids = (
+                db.session.execute(
+                    insert(User).returning(User.id),
+                    [
+                        {
+                            "email": f"gast{n}@hochzeit.example",
+                            "stored_name": f"Hochzeit Gast {n}",
+                            "password_hash": "x",
+                        }
+                        for n in range(circles * seats)
+                    ],
+                )
+                .scalars()
+                .all()
+            )
+            db.session.execute(
+                insert(Membership),
+                [
+                    {
+                        "circle_id": circle_ids[n // seats],
+                        "user_id": user_id,
+                        "profession_id": professions[n % seats],
+                        "role": "member",
+                        "status": "active",
+                    }
+                    for n, user_id in enumerate(user_ids)
+                ],
+            )
+            refresh(db.session.connection(), user_ids)
+            db.session.commit()

@@ -6,12 +6,11 @@ run these tests; other circles never; the index follows every change; a few stat
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert
 
 from circle.extensions import db as _db
-from circle.models import Circle, Membership, User
+from circle.models import Circle
 from circle.profiles.directory import directory
-from circle.profiles.search import document, fold, parse, refresh
+from circle.profiles.search import document, fold, parse
 from tests.pages import element, submit, text
 
 EDIT = "/account/profile"
@@ -135,55 +134,11 @@ def test_a_search_takes_a_few_statements_at_4_and_at_40_members(
     assert everyone.count <= 6, everyone.statements
     # 4,000 more profiles in 100 other circles, every one of them about weddings: the
     # search still finds only this circle's member, with as many statements.
-    _many_circles(app, make, circles=100, seats=40)
+    make.many_circles(circles=100, seats=40)
     with count_queries() as crowded:
         response = client.get(url, query_string={"q": "Hochzeit"})
     assert crowded.count == small.count, crowded.statements
     assert "Fritz Foto" in text(response) and "Gast" not in text(response)
-
-
-def _many_circles(app, make, circles: int, seats: int) -> None:
-    """Circles full of members named "Hochzeit Gast …", inserted in bulk and indexed."""
-    professions = [make.profession(f"Hochzeitsberuf {n}").id for n in range(seats)]
-    with app.app_context():
-        circle_ids = (
-            _db.session.execute(
-                insert(Circle).returning(Circle.id),
-                [{"name": f"Hochzeitskreis {c}", "city": "Köln"} for c in range(circles)],
-            )
-            .scalars()
-            .all()
-        )
-        user_ids = (
-            _db.session.execute(
-                insert(User).returning(User.id),
-                [
-                    {
-                        "email": f"gast{n}@hochzeit.example",
-                        "stored_name": f"Hochzeit Gast {n}",
-                        "password_hash": "x",
-                    }
-                    for n in range(circles * seats)
-                ],
-            )
-            .scalars()
-            .all()
-        )
-        _db.session.execute(
-            insert(Membership),
-            [
-                {
-                    "circle_id": circle_ids[n // seats],
-                    "user_id": user_id,
-                    "profession_id": professions[n % seats],
-                    "role": "member",
-                    "status": "active",
-                }
-                for n, user_id in enumerate(user_ids)
-            ],
-        )
-        refresh(_db.session.connection(), user_ids)
-        _db.session.commit()
 
 
 def test_who_fits_lists_the_members_a_need_speaks_to_best_first(circle_of, auth, client):

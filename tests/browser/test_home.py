@@ -55,3 +55,44 @@ def test_the_home_page_to_dos_change_after_acting_on_them(live_server, new_page)
         "aria-pressed", "true"
     )
     assert_fits_the_phone(page)
+
+
+def _tab_to(page, selector: str, limit: int = 60) -> None:
+    """Press Tab until the element matching ``selector`` has the focus (as a keyboard user
+    moves through the page); fail when it never gets there."""
+    for _press in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_referral_from_the_home_page_with_the_keyboard_alone(live_server, new_page):
+    make = live_server.make
+    circle = make.circle(admin=make.user(name="Anna Admin", locale="en"))
+    make.member(circle, make.user(name="Fritz Foto", locale="en"), profession="Fotograf")
+    paula_user = make.user(name="Paula Pharma", email="paula@example.org", locale="en")
+    make.member(circle, paula_user, profession="Apotheke")
+
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(live_server("/login"))
+    _tab_to(page, "input[name=email]")
+    page.keyboard.type(paula_user.email)
+    _tab_to(page, "input[name=password]")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("You are logged in.")).to_be_visible()
+    page.goto(live_server(f"/circles/{circle.id}"))
+    _tab_to(page, "#give-link")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Quick slip")).to_be_visible()
+    _tab_to(page, "#give-row-0 input[type=search]")
+    page.keyboard.type("foto")  # the type-ahead picks Fritz
+    _tab_to(page, "#give-row-0 textarea, #give-row-0 input[name$=note]")
+    page.keyboard.type("Braucht Bewerbungsfotos")
+    _tab_to(page, "#give-form button[type=submit]:not([name])")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("1 referral given.")
+    page.goto(live_server(f"/circles/{circle.id}/week"))
+    expect(page.locator("#given-list")).to_contain_text("Fritz Foto")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from circle.auth.twofactor import refuse_unless_enrolled
 from circle.core.errors import Forbidden, NotFound
@@ -140,14 +140,17 @@ def circles_of(user: User) -> list[Membership]:
 
 def roster(circle_id: int) -> list[Membership]:
     """Active members of a circle, ordered by profession then name."""
-    return list(
-        db.session.execute(
-            select(Membership)
-            .join(Membership.user)
-            .outerjoin(Membership.profession)
-            .where(Membership.circle_id == circle_id, Membership.status == "active")
-            .order_by(Profession.name.nulls_last(), User.name)
-        ).scalars()
+    return list(db.session.execute(roster_query(circle_id)).scalars())
+
+
+def roster_query(circle_id: int) -> Select:
+    """The statement of ``roster``: add columns to it to read more per member at once."""
+    return (
+        select(Membership)
+        .join(Membership.user)
+        .outerjoin(Membership.profession)
+        .where(Membership.circle_id == circle_id, Membership.status == "active")
+        .order_by(Profession.name.nulls_last(), User.name)
     )
 
 

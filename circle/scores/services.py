@@ -28,25 +28,17 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from circle.balance.periods import period_for
-from circle.circles.access import owned, roster
+from circle.circles.access import owned, roster_query
 from circle.core.errors import Forbidden, NotFound
 from circle.core.money import minor_units
 from circle.core.periods import Period
 from circle.extensions import db
 from circle.models import (
-    Attendance,
     Circle,
-    ClosedBusiness,
-    EducationCredit,
-    Meeting,
     Membership,
-    OneToOne,
-    Referral,
-    Visitor,
-    VisitorVisit,
 )
 from circle.roles.permissions import roles_of, sees_amounts
 from circle.scores.single import measure_columns, raw_from
@@ -180,151 +172,6 @@ def colour_of(circle: Circle, total: int) -> str:
     return "grey"
 
 
-# --- measures ---------------------------------------------------------------------------
-
-
-def _counts(query) -> Counter:
-    """``{member id: number}`` from a query of (member id, number) rows."""
-    out: Counter = Counter()
-    for member_id, number in db.session.execute(query).all():
-        if member_id is not None:
-            out[member_id] += int(number or 0)  # SUM is a Decimal on PostgreSQL
-    return out
-
-
-def _absences(circle: Circle, ids: list[int], period: Period) -> tuple[dict, Counter]:
-    """Absences per member (Fractions) and the codes recorded, on non-cancelled meetings."""
-    rows = db.session.execute(
-        select(Attendance.membership_id, Attendance.code, func.count())
-        .join(
-            Meeting,
-            (Meeting.circle_id == Attendance.circle_id) & (Meeting.id == Attendance.meeting_id),
-        )
-        .where(
-            Attendance.circle_id == circle.id,
-            Attendance.membership_id.in_(ids),
-            Meeting.status == "scheduled",
-            Meeting.held_on >= period.start,
-            Meeting.held_on <= period.end,
-        )
-        .group_by(Attendance.membership_id, Attendance.code)
-    ).all()
-    late_weight = Fraction(1, 2) if circle.late_counts_half else Fraction(0)
-    absences: dict[int, Fraction] = {i: Fraction(0) for i in ids}
-    codes: Counter = Counter()
-    for member_id, code, number in rows:
-        codes[(member_id, code)] += number
-        if code == "A":
-            absences[member_id] += number
-        elif code == "L":
-            absences[member_id] += late_weight * number
-    return absences, codes
-
-
-def _meetings_held(circle: Circle, period: Period) -> int:
-    """How many of the circle's meetings in the window took place (not cancelled)."""
-    return db.session.execute(
-        select(func.count())
-        .select_from(Meeting)
-        .where(
-            Meeting.circle_id == circle.id,
-            Meeting.status == "scheduled",
-            Meeting.held_on >= period.start,
-            Meeting.held_on <= period.end,
-        )
-    ).scalar_one()
-
-
-def _visitors(circle: Circle, ids: list[int], period: Period) -> Counter:
-    """Visitors each member invited whose first visit lies in the window."""
-    first_visit = (
-        select(VisitorVisit.visitor_id, func.min(Meeting.held_on).label("first_on"))
-        .join(
-            Meeting,
-            (Meeting.circle_id == VisitorVisit.circle_id) & (Meeting.id == VisitorVisit.meeting_id),
-        )
-        .where(VisitorVisit.circle_id == circle.id)
-        .group_by(VisitorVisit.visitor_id)
-        .subquery()
-    )
-    return _counts(
-        select(Visitor.invited_by_id, func.count())
-        .join(first_visit, first_visit.c.visitor_id == Visitor.id)
-        .where(
-            Visitor.circle_id == circle.id,
-            Visitor.invited_by_id.in_(ids),
-            first_visit.c.first_on >= period.start,
-            first_visit.c.first_on <= period.end,
-        )
-        .group_by(Visitor.invited_by_id)
-    )
-
-
-def measures(circle: Circle, ids: list[int], period: Period) -> dict[int, dict]:
-    """The raw numbers of every area for each member: ``{id: {area: count, ...}}``."""
-    if not ids:
-        return {}
-    in_window = {
-        Referral: Referral.given_on,
-        OneToOne: OneToOne.met_on,
-        EducationCredit: EducationCredit.completed_on,
-        ClosedBusiness: ClosedBusiness.closed_on,
-    }
-
-    def live(model):
-        """This circle's entries of the window that were not voided."""
-        day = in_window[model]
-        return (
-            model.circle_id == circle.id,
-            model.voided_at.is_(None),
-            day >= period.start,
-            day <= period.end,
-        )
-
-    referrals = _counts(
-        select(Referral.giver_id, func.count())
-        .where(*live(Referral), Referral.giver_id.in_(ids))
-        .group_by(Referral.giver_id)
-    )
-    one_to_ones = Counter()
-    for column in (OneToOne.member_a_id, OneToOne.member_b_id):
-        one_to_ones.update(
-            _counts(
-                select(column, func.count())
-                .where(*live(OneToOne), column.in_(ids))
-                .group_by(column)
-            )
-        )
-    minutes = _counts(
-        select(EducationCredit.membership_id, func.sum(EducationCredit.minutes))
-        .where(*live(EducationCredit), EducationCredit.membership_id.in_(ids))
-        .group_by(EducationCredit.membership_id)
-    )
-    tyfcb = _counts(
-        select(ClosedBusiness.thanked_id, func.sum(ClosedBusiness.amount_minor))
-        .where(
-            *live(ClosedBusiness),
-            ClosedBusiness.thanked_id.in_(ids),
-            ClosedBusiness.currency == circle.currency,
-        )
-        .group_by(ClosedBusiness.thanked_id)
-    )
-    visitors = _visitors(circle, ids, period)
-    absences, codes = _absences(circle, ids, period)
-    return {
-        i: {
-            "absences": absences[i],
-            "codes": {code: codes[(i, code)] for code in ("P", "A", "L", "M", "S")},
-            "referrals": referrals[i],
-            "visitors": visitors[i],
-            "one_to_ones": one_to_ones[i],
-            "minutes": minutes[i],
-            "tyfcb_minor": tyfcb[i],
-        }
-        for i in ids
-    }
-
-
 # --- scoring ----------------------------------------------------------------------------
 
 
@@ -394,12 +241,19 @@ def member_score(circle: Circle, member: Membership, today: date | None = None) 
 
 
 def chapter_scores(circle: Circle, today: date | None = None) -> list[MemberScore]:
-    """Every active member's score (same window), best first, then by name."""
+    """Every active member's score (same window), best first, then by name.
+
+    One statement: the roster with every member's numbers as correlated columns.
+    """
     period = window(circle, today)
-    members = roster(circle.id)
-    raw = measures(circle, [m.id for m in members], period)
-    shared = {"table": table_for(circle), "meetings": _meetings_held(circle, period)}
-    scores = [score_from(circle, m, period, raw[m.id], **shared) for m in members]
+    rows = db.session.execute(
+        roster_query(circle.id).add_columns(*measure_columns(circle, Membership.id, period))
+    ).all()
+    table = table_for(circle)
+    scores = []
+    for row in rows:
+        raw, meetings = raw_from(circle, row)
+        scores.append(score_from(circle, row[0], period, raw, table=table, meetings=meetings))
     scores.sort(key=lambda s: (-s.total, s.member.user.name.casefold()))
     return scores
 

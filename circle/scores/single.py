@@ -1,10 +1,12 @@
-"""One member's raw score numbers as columns of a single statement.
+"""A member's raw score numbers as columns of a single statement.
 
-``measures`` in ``circle.scores.services`` counts every member of a circle with one
-GROUP BY per area; a page about one member (my score, the circle home page) needs only
-that member's numbers, and as columns of one ``SELECT`` they cost one round trip, even
-alongside the other numbers of the home page. The counting rules are the same (see the
-docstring of ``circle.scores.services``); a test compares both for the same data.
+Every area's number is a scalar subquery: for one member (my score, the circle home page)
+the subqueries take the member's id and cost one round trip, even alongside the other
+numbers of the home page; for the whole chapter they take ``Membership.id`` and are
+correlated to each row of the roster, so every member's numbers come in the same one
+statement as the roster itself, at 4 members or 40 and whatever the history. The
+counting rules are in the docstring of ``circle.scores.services``; a test compares one
+member's numbers with the chapter's for the same data.
 """
 
 from __future__ import annotations
@@ -39,10 +41,13 @@ def _sum(column, *conditions) -> ColumnElement:
     return select(func.coalesce(func.sum(column), 0)).where(*conditions).scalar_subquery()
 
 
-def measure_columns(circle: Circle, member_id: int, period: Period) -> list[ColumnElement]:
+def measure_columns(
+    circle: Circle, member_id: int | ColumnElement, period: Period
+) -> list[ColumnElement]:
     """The member's raw numbers over ``period`` as labelled scalar subqueries
     (``score_referrals``, ``score_one_to_ones`` … ``score_meetings``); ``raw_from`` reads
-    them back from the result row."""
+    them back from the result row. ``member_id`` is a member's id, or ``Membership.id``
+    of a statement over memberships (the subqueries then count for each row)."""
 
     def live(model, day) -> tuple:
         return (

@@ -23,6 +23,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+#: Response types worth compressing: the static files, SVG and the manifest. Never HTML
+#: (see ``circle.extensions.compress``); the JSON API stays plain for simple clients.
+COMPRESSED_TYPES = ["text/css", "text/javascript", "image/svg+xml", "application/manifest+json"]
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the application; ``config`` overrides settings read from the environment."""
     app = Flask(
@@ -70,10 +75,14 @@ def register_edge(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the unattached extensions to this app."""
     from circle.auth.loading import configure_login
-    from circle.extensions import babel, csrf, db, limiter, migrate
+    from circle.extensions import babel, compress, csrf, db, limiter, migrate
     from circle.web.i18n import select_locale
 
     db.init_app(app)
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    compress.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -32,9 +32,10 @@ def assert_page_headers(response, url: str) -> None:
 
 
 def get_routes(app):
-    """Every GET rule but static files, with a case from the isolation matrix if it has ids."""
+    """Every GET rule but static files (also under hashed addresses: ``test_assets``), with
+    a case from the isolation matrix if it has ids."""
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint == "static" or "GET" not in rule.methods - IGNORED:
+        if rule.endpoint in ("static", "assets.asset") or "GET" not in rule.methods - IGNORED:
             continue
         yield rule, CASES.get(f"GET {rule.rule}", Case("ok"))
 

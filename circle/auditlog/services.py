@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from circle.auditlog.history import Change, changes
+from circle.core.paging import pages_for
 from circle.extensions import db
 from circle.models import AuditEntry, ClosedBusiness, Membership, Payment, Referral
 from circle.privacy.prospects import PROSPECT_FIELDS
@@ -116,19 +117,23 @@ def log_page(circle_id: int, entity: str | None, page: int | None) -> LogPage:
     if entity is not None:
         where.append(AuditEntry.entity == entity)
     total = db.session.execute(select(func.count(AuditEntry.id)).where(*where)).scalar_one()
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page or 1, 1), pages)
+    shown = pages_for(total, page or 1, PER_PAGE)
     entries = list(
         db.session.execute(
             select(AuditEntry)
             .where(*where)
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
             .limit(PER_PAGE)
-            .offset((page - 1) * PER_PAGE)
+            .offset(shown.offset)
         ).scalars()
     )
     return LogPage(
-        entries=entries, page=page, pages=pages, total=total, entity=entity, entity_types=types
+        entries=entries,
+        page=shown.page,
+        pages=shown.pages,
+        total=total,
+        entity=entity,
+        entity_types=types,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from circle.auditlog import services
+from circle.core.paging import page_number
 from circle.models import Circle, Membership
 from circle.web.boundary import circle_page
 
@@ -19,7 +20,7 @@ bp = Blueprint("auditlog", __name__)
 def index(circle: Circle, me: Membership):
     """The circle's audit entries, newest first, 50 per page, filterable by entity type."""
     entity = request.args.get("entity") or None
-    page = services.log_page(circle.id, entity, _page_number(request.args.get("page")))
+    page = services.log_page(circle.id, entity, page_number(request.args.get("page")))
     return render_template(
         "auditlog/index.html",
         circle=circle,
@@ -30,10 +31,3 @@ def index(circle: Circle, me: Membership):
         action_label=services.action_label,
         changes=services.visible_changes(page.entries, me),
     )
-
-
-def _page_number(raw: str | None) -> int:
-    """A page number from the query string; anything that is not a small number is page 1."""
-    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-        return 1
-    return int(raw)

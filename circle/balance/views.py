@@ -30,6 +30,7 @@ from circle.balance.visibility import sees_all_revenue, visible_balance
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.money import format_money, to_decimal
+from circle.core.paging import page_number, pages_for
 from circle.core.periods import Period
 from circle.models import Circle, Membership
 from circle.web.boundary import circle_page, ui_locale
@@ -323,6 +324,10 @@ def overview(circle: Circle, me: Membership):
 # --- the pair table ----------------------------------------------------------------------
 
 
+#: Pairs on one page of the pair balance (a 40-member circle has up to 780 pairs).
+PAIRS_PER_PAGE = 100
+
+
 def pair_rows(balance: Balance) -> list[PairBalance]:
     """Every pair that exchanged anything: lopsided first, then by revenue gap and counts."""
     return sorted(
@@ -340,15 +345,20 @@ def pair_rows(balance: Balance) -> list[PairBalance]:
 @bp.get("/circles/<int:circle_id>/balance/pairs")
 @circle_page()
 def pairs(circle: Circle, me: Membership):
-    """The pair balance of every pair that exchanged anything in the period."""
+    """The pair balance of every pair that exchanged anything in the period, lopsided
+    first, ``PAIRS_PER_PAGE`` to a page (``?page=``; the order is total, so pages never
+    repeat or skip a pair)."""
     analysis = _analyse(circle, me)
     balance = analysis.balance
     if balance is None:
         return _render("balance/pairs.html", analysis)
+    rows = pair_rows(balance)
+    shown = pages_for(len(rows), page_number(request.args.get("page")), PAIRS_PER_PAGE)
     return _render(
         "balance/pairs.html",
         analysis,
-        rows=pair_rows(balance),
+        rows=rows[shown.offset : shown.offset + PAIRS_PER_PAGE],
+        pages=shown,
         hidden=any(p.revenue_a_to_b is None for p in balance.pairs),
     )
 

@@ -1,0 +1,40 @@
+"""The pair balance comes in pages of 100: every pair exactly once across the pages, the
+period kept on the page links, any page number answered (never a 500)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from tests.pages import element, text
+
+
+def test_every_pair_appears_once_across_the_pages(client, auth, make):
+    admin = make.user(name="Anna Admin", locale="en")
+    circle = make.circle(admin=admin)
+    members = [
+        make.member(circle, make.user(name=f"Mitglied {n:02d}"), profession=f"Beruf {n}")
+        for n in range(16)
+    ]
+    day = datetime.now(UTC).date() - timedelta(days=20)
+    for i, giver in enumerate(members):
+        for receiver in members[i + 1 :]:
+            make.slip(giver, receiver, day)  # 16 * 15 / 2 = 120 pairs
+    auth.login(admin)
+    url = f"/circles/{circle.id}/balance/pairs"
+
+    def pairs_on(query: str) -> list[str]:
+        page = text(client.get(url + query))
+        return re.findall(r'<tr data-pair="(\d+-\d+)"', element(page, "pairs-table"))
+
+    first, second = pairs_on("?period=all"), pairs_on("?period=all&page=2")
+    assert len(first) == 100 and len(second) == 20
+    assert len(set(first) | set(second)) == 120
+    page = text(client.get(url + "?period=all"))
+    nav = element(page, "pair-pages")
+    assert "Pairs 1–100 of 120" in nav
+    assert f'href="{url}?page=2&amp;period=all"' in nav
+    # Past the end is the last page; nonsense is the first.
+    assert pairs_on("?period=all&page=999") == second
+    assert pairs_on("?period=all&page=x1") == first
+    assert pairs_on("?period=all&page=" + "9" * 40) == first

@@ -20,6 +20,7 @@ from circle.core.ids import is_id
 from circle.extensions import db
 from circle.models import LIVE_STATUSES, Circle, Invitation, Membership, Profession, User
 from circle.models.invitation import reserving
+from circle.roles.permissions import remember_roles, roles_column
 
 
 def lock_circle(circle_id: int) -> Circle:
@@ -73,21 +74,25 @@ def active_membership(user: User, circle_id: int) -> Membership | None:
 
     Within one request the membership found is kept (the two-factor check before the
     view and the view's own lookup then cost one statement); it is asked again when it
-    left the session or is no longer active.
+    left the session or is no longer active. The same statement reads the member's
+    officer roles, so permission checks (``circle.roles.permissions.can``) cost none.
     """
     memo = g.setdefault("active_memberships", {}) if has_request_context() else {}
     found = memo.get((user.id, circle_id))
     if found is not None and found in db.session and found.status == "active":
         return found
-    membership = db.session.execute(
-        select(Membership).where(
+    found = db.session.execute(
+        select(Membership, roles_column()).where(
             Membership.circle_id == circle_id,
             Membership.user_id == user.id,
             Membership.status == "active",
         )
-    ).scalar_one_or_none()
-    if membership is not None:
-        memo[(user.id, circle_id)] = membership
+    ).one_or_none()
+    if found is None:
+        return None
+    membership, roles = found
+    remember_roles(membership, roles)  # what ``can`` asks next, read in the same statement
+    memo[(user.id, circle_id)] = membership
     return membership
 
 

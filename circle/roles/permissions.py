@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, func, select
 
 from circle.core.errors import Forbidden
 from circle.extensions import db
@@ -79,6 +79,25 @@ def roles_of(membership: Membership) -> set[str]:
         )
         membership._officer_roles = cached
     return set(cached)
+
+
+def roles_column() -> ScalarSelect:
+    """The officer roles of each ``Membership`` row of a statement as one comma-joined
+    string (NULL for none). A membership lookup that carries it hands the value to
+    ``remember_roles``, and ``roles_of`` then needs no statement of its own."""
+    return (
+        select(func.aggregate_strings(MembershipRole.role, ","))
+        .where(
+            MembershipRole.circle_id == Membership.circle_id,
+            MembershipRole.membership_id == Membership.id,
+        )
+        .scalar_subquery()
+    )
+
+
+def remember_roles(membership: Membership, joined: str | None) -> None:
+    """Keep the roles read by ``roles_column`` on the membership for ``roles_of``."""
+    membership._officer_roles = set(joined.split(",")) if joined else set()
 
 
 def forget_roles(membership: Membership) -> None:

@@ -32,7 +32,7 @@ def test_every_pair_appears_once_across_the_pages(client, auth, make):
     assert len(set(first) | set(second)) == 120
     page = text(client.get(url + "?period=all"))
     nav = element(page, "pair-pages")
-    assert "Pairs 1–100 of 120" in nav
+    assert "Pairs 1\u2013100 of 120" in nav  # an en dash
     assert f'href="{url}?page=2&amp;period=all"' in nav
     # Past the end is the last page; nonsense is the first.
     assert pairs_on("?period=all&page=999") == second

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event, insert, select  # noqa: E402
 
-from bench.support import ensure_database, fresh_schema  # noqa: E402
+from bench.support import PROFESSIONS, ensure_database, fresh_schema  # noqa: E402
 from circle import create_app  # noqa: E402
 from circle.config import _normalise_database_url  # noqa: E402
 from circle.core.clock import utcnow  # noqa: E402
@@ -59,48 +59,6 @@ QUERIES = {
     "typing": "Versich",
     "nobody": "Zeppelinbau",
 }
-PROFESSIONS = [
-    "Fotograf",
-    "Apotheke",
-    "Steuerberatung",
-    "Immobilien",
-    "Versicherung",
-    "Elektriker",
-    "Grafikdesign",
-    "IT-Dienstleister",
-    "Physiotherapie",
-    "Schreinerei",
-    "Floristik",
-    "Finanzberatung",
-    "Zahnarztpraxis",
-    "Dachdecker",
-    "Eventplanung",
-    "Autohaus",
-    "Übersetzungsbüro",
-    "Malerbetrieb",
-    "Hörakustik",
-    "Gebäudereinigung",
-    "Rechtsanwalt",
-    "Unternehmensberatung",
-    "Bäckerei",
-    "Catering",
-    "Hausverwaltung",
-    "Optiker",
-    "Reisebüro",
-    "Coaching",
-    "Webdesign",
-    "Druckerei",
-    "Tischlerei",
-    "Gartenbau",
-    "Sanitär",
-    "Heizungsbau",
-    "Fahrschule",
-    "Hundeschule",
-    "Friseur",
-    "Kosmetik",
-    "Personalberatung",
-    "Bestattungen",
-]
 WORDS = [
     "Hochzeiten",
     "Arztpraxen",

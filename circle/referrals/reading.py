@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from circle.circles.access import owned
 from circle.core.errors import NotAMember, NotFound
@@ -19,6 +19,9 @@ from circle.models import (
     Membership,
     Referral,
 )
+
+#: The statuses of a received referral that still waits for the receiver's news.
+OPEN_STATUSES = ("new", "contacted")
 
 #: No slip is dated before this day (also guards against typos such as year 0202).
 
@@ -191,22 +194,56 @@ def daily_totals(circle: Circle, member_id: int, start: date, end: date) -> dict
     return days
 
 
-def open_received(circle: Circle, member_id: int) -> list[Referral]:
-    """Referrals the member received that are still new or contacted, oldest first."""
-    return list(
+@dataclass
+class MyWeek:
+    """What the week page shows of one member: the week's referrals and closed business
+    the member took part in (void ones included), their totals, and the referrals the
+    member received (any week) that still wait for a status."""
+
+    referrals: list[Referral]
+    business: list[ClosedBusiness]
+    totals: Totals
+    open_received: list[Referral]
+
+
+def my_week(circle: Circle, member: Membership, start: date, end: date) -> MyWeek:
+    """The member's week start..end in two statements: one for the referrals (the week's
+    and the ones waiting for a status), one for the closed business; the totals are
+    counted from those rows with the rules of ``totals`` (void entries never count)."""
+    mine = or_(Referral.giver_id == member.id, Referral.receiver_id == member.id)
+    waiting = and_(
+        Referral.receiver_id == member.id,
+        Referral.voided_at.is_(None),
+        Referral.status.in_(OPEN_STATUSES),
+    )
+    rows = list(
         db.session.execute(
             select(Referral)
             .where(
                 Referral.circle_id == circle.id,
-                Referral.receiver_id == member_id,
-                Referral.voided_at.is_(None),
-                Referral.status.in_(("new", "contacted")),
+                or_(and_(Referral.given_on >= start, Referral.given_on <= end, mine), waiting),
             )
             .order_by(Referral.given_on, Referral.id)
         )
         .unique()
         .scalars()
     )
+    referrals = [r for r in rows if start <= r.given_on <= end]
+    business = business_between(circle, member, start, end, mine_only=True)
+    live = [r for r in referrals if not r.is_void]
+    earned = [b for b in business if not b.is_void]
+    totals = Totals(
+        given=sum(1 for r in live if r.giver_id == member.id),
+        received=sum(1 for r in live if r.receiver_id == member.id),
+        revenue_generated=sum(b.amount_minor for b in earned if b.thanked_id == member.id),
+        revenue_received=sum(b.amount_minor for b in earned if b.reporter_id == member.id),
+    )
+    waiting_rows = [
+        r
+        for r in rows
+        if r.receiver_id == member.id and not r.is_void and r.status in OPEN_STATUSES
+    ]
+    return MyWeek(referrals, business, totals, waiting_rows)
 
 
 def status_label(status: str) -> str:

@@ -55,10 +55,6 @@ ALLOWANCE: dict[tuple[str, str], int] = {
     ("member", "/circles/<int:circle_id>/members/<int:member_id>/vcard"): 7,
     ("admin", "/circles/<int:circle_id>/members/manage"): 7,
     ("admin", "/circles/<int:circle_id>/visitors"): 8,
-    ("admin", "/circles/<int:circle_id>/week"): 9,
-    ("member", "/circles/<int:circle_id>/week"): 9,
-    ("admin", "/circles/<int:circle_id>/week/<day>"): 9,
-    ("member", "/circles/<int:circle_id>/week/<day>"): 9,
     ("admin", "/circles/<int:circle_id>/weeks/<day>/report"): 8,
 }
 

@@ -116,8 +116,7 @@ def _week_page(
     if thank_form is None:
         thank_form = _thank_form(circle, me, members, formdata=None)
         thank_form.week.data = start.isoformat()
-    referrals = reading.referrals_between(circle, me, start, end, mine_only=True)
-    business = reading.business_between(circle, me, start, end, mine_only=True)
+    mine = reading.my_week(circle, me, start, end)
     page = render_template(
         "referrals/week.html",
         circle=circle,
@@ -132,12 +131,12 @@ def _week_page(
         else None,
         next_url=week_url(circle, start + timedelta(days=7)) if start < current else None,
         current_url=week_url(circle, current),
-        totals=reading.totals(circle, me.id, start, end),
-        given=[r for r in referrals if r.giver_id == me.id],
-        received=[r for r in referrals if r.receiver_id == me.id],
-        thanked=[b for b in business if b.thanked_id == me.id],
-        reported=[b for b in business if b.reporter_id == me.id],
-        open_received=reading.open_received(circle, me.id),
+        totals=mine.totals,
+        given=[r for r in mine.referrals if r.giver_id == me.id],
+        received=[r for r in mine.referrals if r.receiver_id == me.id],
+        thanked=[b for b in mine.business if b.thanked_id == me.id],
+        reported=[b for b in mine.business if b.reporter_id == me.id],
+        open_received=mine.open_received,
         give_form=give_form,
         thank_form=thank_form,
         status_form=StatusForm(formdata=None),

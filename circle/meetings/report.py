@@ -14,8 +14,9 @@ from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
 
 from circle.auditlog import record as audit
 from circle.core.checks import EARLIEST
@@ -23,7 +24,7 @@ from circle.core.errors import Conflict, ValidationFailed
 from circle.core.weeks import today_for, week_of
 from circle.extensions import db
 from circle.meetings.locks import lock_of
-from circle.meetings.schedule import ensure_meetings, meeting_on
+from circle.meetings.schedule import ensure_meetings
 from circle.meetings.services import attendance_sheet
 from circle.models import (
     ATTENDANCE_CODES,
@@ -90,6 +91,31 @@ def _check_week(circle: Circle, day: date) -> tuple[date, date]:
     return start, end
 
 
+def _meeting_and_lock(
+    circle: Circle, start: date
+) -> tuple[Meeting | None, WeeklyReport | None, Membership | None]:
+    """The meeting of the week starting ``start``, the week's lock and who locked it, in
+    one statement (each None when there is none)."""
+    locker = aliased(Membership)
+    return db.session.execute(
+        select(Meeting, WeeklyReport, locker)
+        .select_from(Circle)
+        .outerjoin(Meeting, and_(Meeting.circle_id == Circle.id, Meeting.held_on == start))
+        .outerjoin(
+            WeeklyReport,
+            and_(WeeklyReport.circle_id == Circle.id, WeeklyReport.week_start == start),
+        )
+        .outerjoin(
+            locker, and_(locker.circle_id == Circle.id, locker.id == WeeklyReport.locked_by_id)
+        )
+        .where(Circle.id == circle.id)
+        # Outer joins: a week nobody locked still has its one row.
+        .options(
+            joinedload(locker.user, innerjoin=False), joinedload(locker.circle, innerjoin=False)
+        )
+    ).one()
+
+
 def week_report(circle: Circle, actor: Membership, day: date) -> WeekReport:
     """The report of the week containing ``day`` (``lock_weekly_report`` holders)."""
     require(actor, "lock_weekly_report")
@@ -120,7 +146,7 @@ def week_report(circle: Circle, actor: Membership, day: date) -> WeekReport:
         .unique()
         .scalars()
     )
-    meeting = meeting_on(circle, start)
+    meeting, lock, locked_by = _meeting_and_lock(circle, start)
     sheet = attendance_sheet(circle, meeting) if meeting and not meeting.is_cancelled else []
     totals = WeekTotals()
     for referral in referrals:
@@ -138,10 +164,6 @@ def week_report(circle: Circle, actor: Membership, day: date) -> WeekReport:
     codes = Counter(row.code for _member, row in sheet if row is not None)
     totals.attendance = {code: codes.get(code, 0) for code in ATTENDANCE_CODES}
     totals.not_recorded = sum(1 for _member, row in sheet if row is None)
-    lock = lock_of(circle, start)
-    locked_by = None
-    if lock is not None and lock.locked_by_id is not None:
-        locked_by = db.session.get(Membership, lock.locked_by_id)
     return WeekReport(
         circle, start, end, meeting, lock, locked_by, referrals, business, sheet, totals
     )

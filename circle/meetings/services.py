@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from circle.auditlog import record as audit
 from circle.circles.access import owned, roster, zone
@@ -26,7 +26,15 @@ from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.meetings import absence
 from circle.meetings.locks import change_action
-from circle.models import ATTENDANCE_CODES, Attendance, Circle, Meeting, Membership
+from circle.models import (
+    ATTENDANCE_CODES,
+    Attendance,
+    Circle,
+    Meeting,
+    Membership,
+    Profession,
+    User,
+)
 from circle.roles.permissions import require
 
 MEETING_FIELDS = ("status", "cancel_reason")
@@ -151,11 +159,12 @@ def seat_holders(circle: Circle, day: date | None = None) -> list[Membership]:
     members = [m for m in roster(circle.id) if m.holds_seat]
     if day is None:
         return members
-    return [
-        m
-        for m in members
-        if m.joined_at is None or m.joined_at.astimezone(zone(circle)).date() <= day
-    ]
+    return [m for m in members if _seated_by(circle, m, day)]
+
+
+def _seated_by(circle: Circle, member: Membership, day: date) -> bool:
+    """True when the member had joined by ``day`` (a meeting before is none of theirs)."""
+    return member.joined_at is None or member.joined_at.astimezone(zone(circle)).date() <= day
 
 
 def attendance_at(circle: Circle, meeting: Meeting) -> dict[int, Attendance]:
@@ -171,12 +180,35 @@ def attendance_at(circle: Circle, meeting: Meeting) -> dict[int, Attendance]:
 def attendance_sheet(
     circle: Circle, meeting: Meeting
 ) -> list[tuple[Membership, Attendance | None]]:
-    """Every seat holder (and anyone recorded at the meeting since) with their row, if any."""
-    rows = attendance_at(circle, meeting)
-    members = seat_holders(circle, meeting.held_on)
-    listed = {m.id for m in members}
-    former = [row.member for row in rows.values() if row.membership_id not in listed]
-    return [(m, rows.get(m.id)) for m in members + former]
+    """Every seat holder (and anyone recorded at the meeting since) with their row, if any.
+
+    One statement: the roster (``seat_holders``' order) with each member's row at the
+    meeting, and the members recorded there who hold no seat now, by their row's id.
+    """
+    recorded = and_(
+        Attendance.circle_id == Membership.circle_id,
+        Attendance.membership_id == Membership.id,
+        Attendance.meeting_id == meeting.id,
+    )
+    found = db.session.execute(
+        select(Membership, Attendance)
+        .join(Membership.user)
+        .outerjoin(Membership.profession)
+        .outerjoin(Attendance, recorded)
+        .where(
+            Membership.circle_id == circle.id,
+            or_(Membership.status == "active", Attendance.id.is_not(None)),
+        )
+        .order_by(Profession.name.nulls_last(), User.name)
+    ).all()
+    members = [
+        (m, row)
+        for m, row in found
+        if m.status == "active" and m.holds_seat and _seated_by(circle, m, meeting.held_on)
+    ]
+    listed = {m.id for m, _row in members}
+    former = [(m, row) for m, row in found if row is not None and m.id not in listed]
+    return members + sorted(former, key=lambda pair: pair[1].id)
 
 
 def _check_items(

@@ -50,10 +50,16 @@ def _template_helpers() -> dict:
     return {"percent": lambda share: format_percent(float(share), locale=ui_locale())}
 
 
-def _render_edit(form: ProfileForm, status: int = HTTPStatus.OK, picture_errors=None):
-    """The edit page: the profile form and the two picture forms."""
+def _render_edit(
+    form: ProfileForm,
+    status: int = HTTPStatus.OK,
+    picture_errors=None,
+    view: services.ProfileView | None = None,
+):
+    """The edit page: the profile form and the two picture forms (``view``: the stored
+    profile when the caller already read it)."""
     me = logged_in_user()
-    view = services.profile_view(me.id)
+    view = view or services.profile_view(me.id)
     return render_template(
         "profiles/edit.html",
         form=form,
@@ -72,8 +78,9 @@ def edit():
     """My profile: what I do, whom I want to meet (wishes), GAINS; saved all or nothing."""
     form = ProfileForm()
     if request.method == "GET":
-        form.fill(services.profile_view(logged_in_user().id))
-        return _render_edit(form)
+        view = services.profile_view(logged_in_user().id)
+        form.fill(view)
+        return _render_edit(form, view=view)
     if not form.validate_on_submit():
         return _render_edit(form, HTTPStatus.UNPROCESSABLE_ENTITY)
     _profile, error = attempt(lambda: services.save_profile(logged_in_user(), form.to_input()))
@@ -106,8 +113,9 @@ def upload_picture(kind: str):
 def _render_profile_again(status: int, picture_errors: dict):
     """The edit page with the stored profile and the picture form's errors."""
     form = ProfileForm(formdata=None)
-    form.fill(services.profile_view(logged_in_user().id))
-    return _render_edit(form, status, picture_errors)
+    view = services.profile_view(logged_in_user().id)
+    form.fill(view)
+    return _render_edit(form, status, picture_errors, view)
 
 
 @bp.post("/account/profile/pictures/<kind>/remove")

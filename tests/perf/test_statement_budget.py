@@ -35,8 +35,6 @@ BUDGET = 6
 #: The test fails when such a page costs more, and also when it costs less, so that the
 #: allowance is lowered (and the entry removed once the page is within budget).
 ALLOWANCE: dict[tuple[str, str], int] = {
-    ("admin", "/account/profile"): 7,
-    ("member", "/account/profile"): 7,
     ("admin", "/api/v1/circles/<int:circle_id>/export.csv"): 7,
     ("member", "/api/v1/circles/<int:circle_id>/export.csv"): 7,
     ("admin", "/api/v1/circles/<int:circle_id>/weeks/<day>/report"): 7,

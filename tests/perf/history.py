@@ -123,7 +123,7 @@ def _slips(circle: Circle, seats: list[int], days: list[date]) -> None:
     )
 
 
-def _meetings(circle: Circle, seats: list[int], days: list[date], admin_user: int) -> None:
+def _meetings(circle: Circle, seats: list[int], days: list[date], admin_seat: int) -> None:
     """A meeting every fourth week (one in twenty cancelled) with everyone's attendance, a
     visitor at every tenth, and a locked report for each of the last 20 weeks."""
     held = days[1::4]
@@ -177,7 +177,7 @@ def _meetings(circle: Circle, seats: list[int], days: list[date], admin_user: in
     db.session.execute(
         insert(WeeklyReport),
         [
-            {"circle_id": circle.id, "week_start": day, "locked_by_id": admin_user}
+            {"circle_id": circle.id, "week_start": day, "locked_by_id": admin_seat}
             for day in days[1:21]
         ],
     )
@@ -265,7 +265,7 @@ def grow(app, circle_id: int, today: date, members: int = 40, years: int = 10) -
         seats = current + _newcomers(circle, members - 1 - len(current), since)
         days = [today - timedelta(weeks=w) for w in range(1, 52 * years + 1)]
         _slips(circle, [admin.id, *seats], days)
-        _meetings(circle, [admin.id, *seats], days, admin.user_id)
+        _meetings(circle, [admin.id, *seats], days, admin.id)
         _activity(circle, [admin.id, *seats], days, admin.user_id)
         db.session.commit()
         db.session.remove()

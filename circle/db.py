@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import g, has_app_context
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import ColumnElement, DateTime, MetaData, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -106,3 +106,13 @@ def unit_of_work(session) -> Iterator[None]:
     except BaseException:
         session.rollback()
         raise
+
+
+def count_where(model, *conditions) -> ColumnElement:
+    """``(SELECT count(*) FROM model WHERE …)`` as a column of a larger statement."""
+    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+
+def sum_where(column, *conditions) -> ColumnElement:
+    """``(SELECT coalesce(sum(column), 0) FROM … WHERE …)`` as a column."""
+    return select(func.coalesce(func.sum(column), 0)).where(*conditions).scalar_subquery()

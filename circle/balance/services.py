@@ -125,10 +125,21 @@ def lopsidedness(x: int, y: int) -> Fraction | None:
     return Fraction(abs(x - y), x + y)
 
 
+def lopsided_threshold(circle: Circle) -> Fraction:
+    """From which lopsidedness on the circle calls revenue between two sides lopsided."""
+    return Fraction(circle.lopsided_threshold_pct, 100)
+
+
+def tips(circle: Circle, x: int, y: int) -> bool:
+    """True when revenue ``x`` against ``y`` is lopsided by the circle's threshold."""
+    value = lopsidedness(x, y)
+    return value is not None and value >= lopsided_threshold(circle)
+
+
 def compute(circle: Circle, period: Period) -> Balance:
     """The balance of a circle for a period, in three SQL queries."""
     previous = period.previous()
-    threshold = Fraction(circle.lopsided_threshold_pct, 100)
+    threshold = lopsided_threshold(circle)
     members = _members(circle)
     pairs: dict[tuple[int, int], PairBalance] = {}
     receivers: dict[int, set[int]] = defaultdict(set)

@@ -16,9 +16,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, exists, func, or_, select
 
+from circle.balance.services import tips
 from circle.core.clock import utcnow
 from circle.core.periods import Period, add_months
 from circle.core.weeks import today_for, week_start
+from circle.db import count_where, sum_where
 from circle.dues.services import DuesStatus, status_of
 from circle.extensions import db
 from circle.meetings.absence import window_start
@@ -55,6 +57,7 @@ class Scale:
     received: int
     revenue_generated: int  # minor units credited to me (others thanked me)
     revenue_received: int  # minor units I reported (I thanked others)
+    lopsided: bool = False  # the revenue both ways tips by the circle's threshold
 
     @property
     def leaning(self) -> str:
@@ -67,13 +70,12 @@ class Scale:
 
     @property
     def value_leaning(self) -> str:
-        """The same for the revenue: ``give`` when what I brought others is more than three
-        times what they brought me (lopsidedness above ½), ``take`` for the reverse, else
-        ``even`` — the pair of the pharmacist and the photographer, on my own scale."""
-        mine, theirs = self.revenue_generated, self.revenue_received
-        if mine + theirs == 0 or abs(mine - theirs) * 2 <= mine + theirs:
+        """The same for the revenue: ``give`` when what I brought others outweighs what they
+        brought me by the circle's lopsided threshold (``lopsided`` is set from it),
+        ``take`` for the reverse, else ``even`` — the pharmacist and the photographer."""
+        if not self.lopsided:
             return "even"
-        return "give" if mine > theirs else "take"
+        return "give" if self.revenue_generated > self.revenue_received else "take"
 
 
 @dataclass(frozen=True)
@@ -119,14 +121,6 @@ class OfficerAgenda:
         )
 
 
-def _count(model, *conditions):
-    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
-
-
-def _sum(column, *conditions):
-    return select(func.coalesce(func.sum(column), 0)).where(*conditions).scalar_subquery()
-
-
 def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -> MemberAgenda:
     """My agenda in ``circle`` (one statement). The next meeting is the first one not yet
     begun (during a meeting, the following one)."""
@@ -169,12 +163,14 @@ def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -
     )
     statement = (
         select(
-            _count(Referral, *referrals(Referral.receiver_id == me.id, Referral.status == "new")),
-            _count(
+            count_where(
+                Referral, *referrals(Referral.receiver_id == me.id, Referral.status == "new")
+            ),
+            count_where(
                 Referral,
                 *referrals(Referral.receiver_id == me.id, Referral.status == "won", ~thanked),
             ),
-            _count(
+            count_where(
                 OneToOne,
                 OneToOne.circle_id == circle.id,
                 OneToOne.voided_at.is_(None),
@@ -185,10 +181,10 @@ def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -
             select(func.max(Payment.period_end))
             .where(Payment.circle_id == circle.id, Payment.membership_id == me.id)
             .scalar_subquery(),
-            _count(Referral, *referrals(Referral.giver_id == me.id, *in_scale)),
-            _count(Referral, *referrals(Referral.receiver_id == me.id, *in_scale)),
-            _sum(ClosedBusiness.amount_minor, *business(ClosedBusiness.thanked_id == me.id)),
-            _sum(ClosedBusiness.amount_minor, *business(ClosedBusiness.reporter_id == me.id)),
+            count_where(Referral, *referrals(Referral.giver_id == me.id, *in_scale)),
+            count_where(Referral, *referrals(Referral.receiver_id == me.id, *in_scale)),
+            sum_where(ClosedBusiness.amount_minor, *business(ClosedBusiness.thanked_id == me.id)),
+            sum_where(ClosedBusiness.amount_minor, *business(ClosedBusiness.reporter_id == me.id)),
             Meeting,
             select(MeetingReply.answer)
             .where(
@@ -198,14 +194,14 @@ def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -
             )
             .scalar_subquery(),
             DuesPlan,
-            _count(
+            count_where(
                 Membership,
                 Membership.circle_id == circle.id,
                 Membership.status == "active",
                 Membership.profession_id.is_not(None),
             ),
-            _count(Invitation, Invitation.circle_id == circle.id, *reserving(now)),
-            _count(Visitor, Visitor.circle_id == circle.id, Visitor.invited_by_id == me.id),
+            count_where(Invitation, Invitation.circle_id == circle.id, *reserving(now)),
+            count_where(Visitor, Visitor.circle_id == circle.id, Visitor.invited_by_id == me.id),
             *measure_columns(circle, me.id, score_period),
         )
         .select_from(Membership)
@@ -243,7 +239,14 @@ def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -
         plan=plan,
         seats_taken=seated + reserved,
         visitors_invited=visitors,
-        scale=Scale(scale_period, given, received, int(generated), int(reported)),
+        scale=Scale(
+            scale_period,
+            given,
+            received,
+            int(generated),
+            int(reported),
+            lopsided=tips(circle, int(generated), int(reported)),
+        ),
         score=score_from(circle, me, score_period, raw, meetings=meetings),
     )
 
@@ -264,7 +267,7 @@ def officer_agenda(
     if not any(wanted.values()):
         return OfficerAgenda(None, report_week, None, None, None)
     columns = {
-        "applications": _count(
+        "applications": count_where(
             Membership, Membership.circle_id == circle.id, Membership.status == "applicant"
         ),
         "report": exists().where(
@@ -335,7 +338,7 @@ def _overdue(circle: Circle, plan: DuesPlan, today: date):
     )
     paid_before = today - timedelta(days=plan.grace_days + 1)
     joined_before = datetime.combine(today - timedelta(days=plan.grace_days), time(), UTC)
-    return _count(
+    return count_where(
         Membership,
         Membership.circle_id == circle.id,
         Membership.status == "active",

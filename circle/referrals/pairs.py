@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
+from circle.balance.services import tips
+from circle.db import count_where, sum_where
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, Referral
 
@@ -43,6 +45,8 @@ class Pair:
     received: int  # their referrals to me
     brought_them: int  # minor units they thanked me for (my referrals earned them that)
     brought_me: int  # minor units I thanked them for (their referrals earned me that)
+    #: The revenue is lopsided by the circle's threshold (as the balance pages call it).
+    is_lopsided: bool = False
     latest: list[Slip] = field(default_factory=list)
 
     @property
@@ -53,17 +57,11 @@ class Pair:
     @property
     def larger_share(self) -> Fraction | None:
         """The larger side's share of the revenue between the two: ½ even, 1 one-sided
-        (None when no revenue passed). Above ¾ (more than 3:1) the pair is lopsided."""
+        (None when no revenue passed)."""
         total = self.brought_them + self.brought_me
         if total == 0:
             return None
         return Fraction(max(self.brought_them, self.brought_me), total)
-
-    @property
-    def is_lopsided(self) -> bool:
-        """More than three times as much revenue went one way as the other."""
-        share = self.larger_share
-        return share is not None and share > Fraction(3, 4)
 
 
 def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
@@ -76,22 +74,16 @@ def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
     )
 
     def count(giver: int, receiver: int):
-        return (
-            select(func.count())
-            .select_from(Referral)
-            .where(*referral, Referral.giver_id == giver, Referral.receiver_id == receiver)
-            .scalar_subquery()
+        return count_where(
+            Referral, *referral, Referral.giver_id == giver, Referral.receiver_id == receiver
         )
 
     def revenue(thanked: int, reporter: int):
-        return (
-            select(func.coalesce(func.sum(ClosedBusiness.amount_minor), 0))
-            .where(
-                *business,
-                ClosedBusiness.thanked_id == thanked,
-                ClosedBusiness.reporter_id == reporter,
-            )
-            .scalar_subquery()
+        return sum_where(
+            ClosedBusiness.amount_minor,
+            *business,
+            ClosedBusiness.thanked_id == thanked,
+            ClosedBusiness.reporter_id == reporter,
         )
 
     given, received, brought_them, brought_me = db.session.execute(
@@ -142,5 +134,6 @@ def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
         received=received,
         brought_them=int(brought_them),
         brought_me=int(brought_me),
+        is_lopsided=tips(circle, int(brought_them), int(brought_me)),
         latest=latest[:LATEST],
     )

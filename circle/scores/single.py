@@ -16,6 +16,7 @@ from fractions import Fraction
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from circle.core.periods import Period
+from circle.db import count_where, sum_where
 from circle.models import (
     Attendance,
     Circle,
@@ -29,16 +30,6 @@ from circle.models import (
 )
 
 CODES = ("P", "A", "L", "M", "S")
-
-
-def _count(model, *conditions) -> ColumnElement:
-    """``(SELECT count(*) FROM model WHERE …)`` as a column."""
-    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
-
-
-def _sum(column, *conditions) -> ColumnElement:
-    """``(SELECT coalesce(sum(column), 0) FROM … WHERE …)`` as a column."""
-    return select(func.coalesce(func.sum(column), 0)).where(*conditions).scalar_subquery()
 
 
 def measure_columns(
@@ -77,33 +68,33 @@ def measure_columns(
         .scalar_subquery()
     )
     columns = [
-        _count(Referral, *live(Referral, Referral.given_on), Referral.giver_id == member_id).label(
-            "score_referrals"
-        ),
-        _count(
+        count_where(
+            Referral, *live(Referral, Referral.given_on), Referral.giver_id == member_id
+        ).label("score_referrals"),
+        count_where(
             OneToOne,
             *live(OneToOne, OneToOne.met_on),
             or_(OneToOne.member_a_id == member_id, OneToOne.member_b_id == member_id),
         ).label("score_one_to_ones"),
-        _sum(
+        sum_where(
             EducationCredit.minutes,
             *live(EducationCredit, EducationCredit.completed_on),
             EducationCredit.membership_id == member_id,
         ).label("score_minutes"),
-        _sum(
+        sum_where(
             ClosedBusiness.amount_minor,
             *live(ClosedBusiness, ClosedBusiness.closed_on),
             ClosedBusiness.thanked_id == member_id,
             ClosedBusiness.currency == circle.currency,
         ).label("score_tyfcb"),
-        _count(
+        count_where(
             Visitor,
             Visitor.circle_id == circle.id,
             Visitor.invited_by_id == member_id,
             first_visit >= period.start,
             first_visit <= period.end,
         ).label("score_visitors"),
-        _count(Meeting, *held).label("score_meetings"),
+        count_where(Meeting, *held).label("score_meetings"),
     ]
     for code in CODES:
         columns.append(

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from circle.balance.services import tips
 from circle.core.periods import Period
 from circle.core.weeks import today_for, week_start
 from circle.extensions import db as _db
@@ -322,17 +323,26 @@ def test_one_members_score_in_one_statement_equals_the_chapters_count(app, home,
 
 
 @pytest.mark.parametrize(
-    ("given", "received", "generated", "reported", "leaning", "value"),
+    ("given", "received", "generated", "reported", "pct", "leaning", "value"),
     [
-        (0, 0, 0, 0, "even", "even"),
-        (5, 4, 100, 100, "even", "even"),  # one referral apart is even
-        (10, 8, 300, 100, "even", "even"),  # within a fifth; 3:1 in value is still even
-        (10, 7, 301, 100, "give", "give"),  # more than 3:1 tips the value scale
-        (2, 9, 100, 10_000, "take", "take"),  # the pharmacist's side of the pair
+        (0, 0, 0, 0, 80, "even", "even"),
+        (5, 4, 100, 100, 80, "even", "even"),  # one referral apart is even
+        (10, 8, 899, 100, 80, "even", "even"),  # within a fifth; below the circle's 80 %
+        (10, 7, 900, 100, 80, "give", "give"),  # lopsidedness 0.8: the balance pages' rule
+        (10, 8, 301, 100, 50, "even", "give"),  # a circle that set 50 % tips sooner
+        (2, 9, 100, 10_000, 80, "take", "take"),  # the pharmacist's side of the pair
     ],
 )
-def test_the_scale_tips_by_count_and_by_value(given, received, generated, reported, leaning, value):
+def test_the_scale_tips_by_count_and_by_the_circles_lopsided_threshold(
+    given, received, generated, reported, pct, leaning, value
+):
+    circle = Circle(lopsided_threshold_pct=pct)
     scale = Scale(
-        Period(date(2026, 1, 1), date(2026, 12, 31)), given, received, generated, reported
+        Period(date(2026, 1, 1), date(2026, 12, 31)),
+        given,
+        received,
+        generated,
+        reported,
+        lopsided=tips(circle, generated, reported),
     )
     assert (scale.leaning, scale.value_leaning) == (leaning, value)

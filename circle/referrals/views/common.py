@@ -7,10 +7,12 @@ from datetime import date
 
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
-from flask import Blueprint, url_for
+from flask import Blueprint, flash, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from circle.core.checks import EARLIEST
+from circle.core.errors import DomainError
 from circle.core.money import minor_units, to_decimal
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, Membership
@@ -60,6 +62,38 @@ def shown_week(circle: Circle, text: str | None) -> date:
     if day is None or day < EARLIEST:
         return current
     return min(week_start(circle, day), current)
+
+
+def flash_moved(saved: list[date], entered: list[date]) -> None:
+    """Say so when a locked week moved entries to the first day of the next open week."""
+    for day in sorted({s for s, e in zip(saved, entered, strict=True) if s != e}):
+        flash(
+            _(
+                "That week's report is already locked: the entry now counts in the week "
+                "starting %(day)s.",
+                day=format_date(day, "medium"),
+            ),
+            "info",
+        )
+
+
+def row_error(form, rows, error: DomainError) -> None:
+    """Show a refusal of several referrals on the row and field it names
+    (``"<index>.<field>"`` among the sent ``rows``, or ``"<field>"`` when one row was sent);
+    an admin's giver field, or else above the form."""
+    index_text, _dot, name = (error.field or "").rpartition(".")
+    row = None
+    if index_text.isdigit() and int(index_text) < len(rows):
+        row = rows[int(index_text)][1]
+    elif not index_text and len(rows) == 1:
+        row = rows[0][1]
+    giver = getattr(form, "giver_id", None)
+    if name == "giver_id" and hasattr(giver, "choices"):
+        add_error(giver, error.message)
+    elif row is not None and name in row:
+        add_error(row[name], error.message)
+    else:
+        form.form_errors.append(error.message)
 
 
 def add_error(form_field, message: str) -> None:

@@ -16,15 +16,14 @@ after a save, with a message and a link to the week, so the next slip follows at
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from http import HTTPStatus
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from circle.circles.access import roster
-from circle.core.errors import DomainError
 from circle.core.money import format_money, parse_amount
 from circle.core.weeks import today_for
 from circle.models import Circle, ClosedBusiness, Membership
@@ -43,8 +42,10 @@ from circle.referrals.views.common import (
     bp,
     business_input,
     day_label,
+    flash_moved,
     party_name,
     referral_input,
+    row_error,
 )
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 
@@ -55,19 +56,6 @@ MORE = "more"
 def _others(circle: Circle, me: Membership) -> list[Membership]:
     """The circle's active members but me (whom I give to and thank)."""
     return [m for m in roster(circle.id) if m.id != me.id]
-
-
-def _flash_moved(saved: list[date], entered: list[date]) -> None:
-    """Say so when a locked week moved entries to the first day of the next open week."""
-    for day in sorted({s for s, e in zip(saved, entered, strict=True) if s != e}):
-        flash(
-            _(
-                "That week's report is already locked: the entry now counts in the week "
-                "starting %(day)s.",
-                day=format_date(day, "medium"),
-            ),
-            "info",
-        )
 
 
 # --- quick slip ----------------------------------------------------------------------
@@ -100,29 +88,14 @@ def quick_slip(circle: Circle, me: Membership):
     items = [referral_input(row) for _index, row in rows]
     given, error = attempt(lambda: services.give_referrals(circle, me, items))
     if error is not None:
-        _row_error(form, rows, error)
+        row_error(form, rows, error)
         return _slip_page(circle, form, error.status)
     flash(
         ngettext("%(num)s referral given.", "%(num)s referrals given.", len(given)),
         "success",
     )
-    _flash_moved([r.given_on for r in given], [item.given_on for item in items])
+    flash_moved([r.given_on for r in given], [item.given_on for item in items])
     return redirect(url_for("referrals.quick_slip", circle_id=circle.id))
-
-
-def _row_error(form: QuickSlipForm, rows, error: DomainError) -> None:
-    """Show a refusal on the row and field it names (``"<index>.<field>"`` among the sent
-    rows, or just ``"<field>"`` when one row was sent)."""
-    index_text, _dot, name = (error.field or "").rpartition(".")
-    row = None
-    if index_text.isdigit() and int(index_text) < len(rows):
-        row = rows[int(index_text)][1]
-    elif not index_text and len(rows) == 1:
-        row = rows[0][1]
-    if row is not None and name in row:
-        add_error(row[name], error.message)
-    else:
-        form.form_errors.append(error.message)
 
 
 def _slip_page(circle: Circle, form: QuickSlipForm, status: int = HTTPStatus.OK):
@@ -169,7 +142,7 @@ def quick_thanks(circle: Circle, me: Membership):
         ),
         "success",
     )
-    _flash_moved([business.closed_on], [form.closed_on.data])
+    flash_moved([business.closed_on], [form.closed_on.data])
     return redirect(url_for("referrals.quick_thanks", circle_id=circle.id))
 
 

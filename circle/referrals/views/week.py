@@ -8,12 +8,11 @@ from http import HTTPStatus
 
 from babel.dates import format_interval
 from flask import abort, flash, redirect, render_template, request
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from circle.circles.access import roster
 from circle.core.checks import EARLIEST
-from circle.core.errors import DomainError
 from circle.core.money import format_money, parse_amount
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, ClosedBusiness, Membership
@@ -28,13 +27,14 @@ from circle.referrals.forms import (
 )
 from circle.referrals.views.common import (
     LINK_DAYS,
-    add_error,
     bp,
     business_input,
     day_label,
+    flash_moved,
     parse_day,
     party_name,
     referral_input,
+    row_error,
     shown_week,
     week_url,
 )
@@ -162,44 +162,14 @@ def give(circle: Circle, me: Membership):
     items = [referral_input(row, giver_id) for _index, row in rows]
     given, error = attempt(lambda: services.give_referrals(circle, me, items))
     if error is not None:
-        _row_error(form, rows, error)
+        row_error(form, rows, error)
         return _week_page(circle, me, start, give_form=form, status=error.status)
     flash(
         ngettext("%(num)s referral given.", "%(num)s referrals given.", len(given)),
         "success",
     )
-    _flash_moved([r.given_on for r in given], [item.given_on for item in items])
+    flash_moved([r.given_on for r in given], [item.given_on for item in items])
     return redirect(week_url(circle, start))
-
-
-def _flash_moved(saved: list[date], entered: list[date]) -> None:
-    """Say so when a locked week moved entries to the first day of the next open week."""
-    for day in sorted({s for s, e in zip(saved, entered, strict=True) if s != e}):
-        flash(
-            _(
-                "That week's report is already locked: the entry now counts in the week "
-                "starting %(day)s.",
-                day=format_date(day, "medium"),
-            ),
-            "info",
-        )
-
-
-def _row_error(form: GiveReferralsForm, rows, error: DomainError) -> None:
-    """Show a refusal on the row and field it names (``"<index>.<field>"``)."""
-    index_text, _dot, name = (error.field or "").rpartition(".")
-    if index_text.isdigit() and int(index_text) < len(rows):
-        row = rows[int(index_text)][1]
-    elif not index_text and len(rows) == 1:
-        row = rows[0][1]
-    else:
-        row = None
-    if name == "giver_id" and hasattr(form.giver_id, "choices"):
-        add_error(form.giver_id, error.message)
-    elif row is not None and name in row:
-        add_error(row[name], error.message)
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.post("/circles/<int:circle_id>/closed-business")
@@ -230,5 +200,5 @@ def thank(circle: Circle, me: Membership):
         ),
         "success",
     )
-    _flash_moved([business.closed_on], [form.closed_on.data])
+    flash_moved([business.closed_on], [form.closed_on.data])
     return redirect(week_url(circle, start))

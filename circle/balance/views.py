@@ -18,8 +18,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from http import HTTPStatus
 
-from babel.dates import format_interval
-from babel.numbers import format_compact_decimal, format_decimal, format_percent
+from babel.numbers import format_compact_decimal
 from flask import Blueprint, render_template, request
 
 from circle.balance.forms import PeriodForm, period_choices
@@ -29,6 +28,7 @@ from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
+from circle.core.formats import decimal_text, interval_text, percent_text
 from circle.core.money import format_money, to_decimal
 from circle.core.paging import page_number, pages_for
 from circle.core.periods import Period
@@ -128,7 +128,7 @@ def percent(value: Fraction | None) -> str:
     rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
         Decimal("0.001"), rounding=ROUND_HALF_EVEN
     )
-    return format_percent(rounded, locale=ui_locale(), decimal_quantization=False)
+    return percent_text(rounded, ui_locale(), quantize=False)
 
 
 def compact(amount: int, currency: str) -> str:
@@ -137,7 +137,7 @@ def compact(amount: int, currency: str) -> str:
     value = to_decimal(amount, currency).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if value >= 1_000_000:
         return format_compact_decimal(value, locale=ui_locale(), fraction_digits=1)
-    return format_decimal(value, locale=ui_locale())
+    return decimal_text(value, None, ui_locale())
 
 
 def ratio(value: Fraction | None) -> Decimal | None:
@@ -200,7 +200,7 @@ def _render(template: str, analysis: Analysis, keep: dict | None = None, **conte
         form=analysis.form,
         period=period,
         period_label=(
-            format_interval(period.start, period.end, "yMMMd", locale=ui_locale()) if period else ""
+            interval_text(period.start, period.end, "yMMMd", ui_locale()) if period else ""
         ),
         balance=analysis.balance,
         all_revenue=analysis.all_revenue,

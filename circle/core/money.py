@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import NumberFormatError, format_currency, get_currency_precision, parse_decimal
+from babel.numbers import NumberFormatError, get_currency_precision, parse_decimal
 from flask_babel import gettext as _
 
 from circle.core.errors import ValidationFailed
+from circle.core.formats import currency_text
 
 #: Largest amount accepted: one billion in the major unit (fits BIGINT with room to sum).
 MAX_MAJOR = Decimal(10) ** 9
@@ -105,4 +106,4 @@ def to_decimal(amount_minor: int, currency: str) -> Decimal:
 
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
     """Format minor units for display, e.g. ``1.234,50 €`` in German."""
-    return format_currency(to_decimal(amount_minor, currency), currency, locale=locale)
+    return currency_text(to_decimal(amount_minor, currency), currency, locale)

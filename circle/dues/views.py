@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from http import HTTPStatus
 
-from babel.numbers import format_currency, format_decimal, get_currency_name
+from babel.numbers import get_currency_name
 from flask import (
     Blueprint,
     current_app,
@@ -28,7 +28,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -37,6 +36,7 @@ from circle.balance.forms import PeriodForm
 from circle.balance.periods import period_for
 from circle.core.csv_export import csv_download, csv_text
 from circle.core.errors import DomainError, NotFound
+from circle.core.formats import currency_text, decimal_text
 from circle.core.ids import id_arg
 from circle.core.money import minor_units, parse_amount, to_decimal
 from circle.core.periods import Period
@@ -50,6 +50,7 @@ from circle.mail.send import external_url
 from circle.models import Circle, Membership
 from circle.roles.permissions import can, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+from circle.web.i18n import format_date
 
 bp = Blueprint("dues", __name__)
 
@@ -99,7 +100,7 @@ def ratio_text(ratio: Fraction | None, currency: str) -> str:
     return _(
         "Each %(unit)s of dues brought %(amount)s of revenue.",
         unit=get_currency_name(currency, count=1, locale=ui_locale()),
-        amount=format_currency(value, currency, locale=ui_locale()),
+        amount=currency_text(value, currency, ui_locale()),
     )
 
 
@@ -235,7 +236,7 @@ def _typed(amount_minor: int, currency: str) -> str:
     """An amount as a user types it in their locale (``600,00``)."""
     digits = minor_units(currency)
     pattern = "0." + "0" * digits if digits else "0"
-    return format_decimal(to_decimal(amount_minor, currency), format=pattern, locale=ui_locale())
+    return decimal_text(to_decimal(amount_minor, currency), pattern, ui_locale())
 
 
 def _render_admin(

@@ -18,12 +18,12 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
-from babel.numbers import format_decimal
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
 from circle.circles.access import roster
+from circle.core.formats import decimal_text
 from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.mail.send import external_url, send_mail
@@ -118,7 +118,7 @@ def standings(circle: Circle, day: date | None = None) -> list[Standing]:
 
 def format_count(count: float, locale: str) -> str:
     """An absence count as ``3`` or ``2,5`` / ``2.5``."""
-    return format_decimal(count, format="#,##0.#", locale=locale)
+    return decimal_text(count, "#,##0.#", locale)
 
 
 def send_notices(circle: Circle, meeting: Meeting, rows: list[Attendance]) -> list[Attendance]:

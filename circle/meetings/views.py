@@ -11,14 +11,13 @@ import re
 from datetime import date, timedelta
 from http import HTTPStatus
 
-from babel.dates import format_interval
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from circle.circles.forms import meeting_time_label, weekday_name
 from circle.core.clock import utcnow
 from circle.core.errors import DomainError
+from circle.core.formats import interval_text
 from circle.core.weeks import today_for, week_start
 from circle.mail.send import external_url, site_host
 from circle.meetings import absence, ical, replies, report, services
@@ -36,6 +35,7 @@ from circle.meetings.services import AttendanceInput
 from circle.models import Circle, Membership
 from circle.roles.permissions import require, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, redirect_next, ui_locale
+from circle.web.i18n import format_date
 
 bp = Blueprint("meetings", __name__)
 
@@ -70,7 +70,7 @@ def _parse_day(text: str) -> date:
 
 def _week_title(start: date) -> str:
     """A week as a date interval in the UI's language."""
-    return format_interval(start, start + timedelta(days=6), "yMMMd", locale=ui_locale())
+    return interval_text(start, start + timedelta(days=6), "yMMMd", ui_locale())
 
 
 # --- meetings ----------------------------------------------------------------------

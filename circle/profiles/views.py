@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from babel.numbers import format_percent
 from flask import (
     Blueprint,
     abort,
@@ -26,6 +25,7 @@ from flask_babel import gettext as _
 
 from circle.circles.access import roster
 from circle.core.errors import NotAMember
+from circle.core.formats import percent_text
 from circle.models import IMAGE_KINDS, IMAGE_SIZES, WISH_KINDS, Circle, Membership
 from circle.profiles import services, vcards
 from circle.profiles.directory import directory
@@ -47,7 +47,7 @@ bp = Blueprint("profiles", __name__)
 @bp.context_processor
 def _template_helpers() -> dict:
     """``percent(share)`` for the pair section: a share in the reader's notation."""
-    return {"percent": lambda share: format_percent(float(share), locale=ui_locale())}
+    return {"percent": lambda share: percent_text(float(share), ui_locale())}
 
 
 def _render_edit(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from circle.core.formats import decimal_text
 from circle.core.money import format_money, minor_units
 from circle.scores.services import AreaScore, MemberScore
 from circle.web.boundary import ui_locale
@@ -31,7 +31,7 @@ class Explained:
 def number(value: Fraction | float | int, places: int = 2, grouping: bool = True) -> str:
     """A number in the user's locale with at most ``places`` decimals (``0,75``)."""
     pattern = ("#,##0" if grouping else "0") + ("." + "#" * places if places else "")
-    return format_decimal(float(value), format=pattern, locale=ui_locale())
+    return decimal_text(float(value), pattern, ui_locale())
 
 
 def threshold_text(area: str, threshold, currency: str) -> str:

@@ -9,13 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from babel.dates import format_interval, format_skeleton
-from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
 
+from circle.core.formats import decimal_text, interval_text, percent_text, skeleton_text
 from circle.core.money import format_money
 from circle.core.weeks import today_for
 from circle.models import Circle, Membership
@@ -74,13 +73,13 @@ def index(circle: Circle, me: Membership):
 
 def _number(locale: str) -> Callable[[float], str]:
     """Write a count or an average with at most one decimal, in the user's locale."""
-    return lambda value: format_decimal(round(value, 1), format="#,##0.#", locale=locale)
+    return lambda value: decimal_text(round(value, 1), "#,##0.#", locale)
 
 
 def _week_labels(weeks: list[Week], locale: str) -> tuple[list[str], list[str]]:
     """Short labels for the chart's axis (the week's first day) and full ones for the table."""
-    short = [format_skeleton("MMMd", week.start, locale=locale) for week in weeks]
-    full = [format_interval(week.start, week.end, "yMMMd", locale=locale) for week in weeks]
+    short = [skeleton_text("MMMd", week.start, locale) for week in weeks]
+    full = [interval_text(week.start, week.end, "yMMMd", locale) for week in weeks]
     return short, full
 
 
@@ -179,11 +178,11 @@ def _attendance_picture(meetings: list[MeetingAttendance], locale: str) -> Pictu
     if not meetings:
         return None
     number = _number(locale)
-    short = [format_skeleton("MMMd", meeting.held_on, locale=locale) for meeting in meetings]
-    full = [format_skeleton("yMMMd", meeting.held_on, locale=locale) for meeting in meetings]
+    short = [skeleton_text("MMMd", meeting.held_on, locale) for meeting in meetings]
+    full = [skeleton_text("yMMMd", meeting.held_on, locale) for meeting in meetings]
     present = [meeting.present for meeting in meetings]
     line = trend(present, number, per="meeting")
-    shares = [format_percent(float(meeting.share or 0), locale=locale) for meeting in meetings]
+    shares = [percent_text(float(meeting.share or 0), locale) for meeting in meetings]
     recorded = sum(meeting.recorded for meeting in meetings)
     description = ngettext(
         "%(num)s meeting from %(first)s to %(last)s: present %(present)s of %(recorded)s "
@@ -195,7 +194,7 @@ def _attendance_picture(meetings: list[MeetingAttendance], locale: str) -> Pictu
         last=full[-1],
         present=sum(present),
         recorded=recorded,
-        share=format_percent(sum(present) / recorded, locale=locale),
+        share=percent_text(sum(present) / recorded, locale),
         substitutes=sum(meeting.substitutes for meeting in meetings),
     )
     series = [

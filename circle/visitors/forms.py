@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from babel.dates import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from circle.core.formats import date_text
 from circle.models import Circle, Meeting, Membership
 from circle.visitors.services import LIMITS
 from circle.web.boundary import ui_locale
@@ -15,9 +15,7 @@ from circle.web.forms import FlaskForm
 
 def _meeting_choices(circle: Circle, meetings: list[Meeting]) -> list[SelectChoice]:
     """The meetings as select options, labelled with their day."""
-    return [
-        SelectChoice(m.id, format_date(m.held_on, "full", locale=ui_locale())) for m in meetings
-    ]
+    return [SelectChoice(m.id, date_text(m.held_on, "full", ui_locale())) for m in meetings]
 
 
 def visit_prefix(visitor_id: int) -> str:

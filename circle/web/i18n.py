@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime as babel_format_datetime
-from babel.dates import format_skeleton
 from flask import current_app, request, session
+from flask_babel import format_date as flask_format_date
 from flask_babel import get_locale
 from flask_login import current_user
 
+from circle.core.formats import date_text, local_datetime_text, skeleton_text
 from circle.core.money import format_money
 
 
@@ -36,9 +36,7 @@ def local_datetime(value: datetime | None, timezone: str, fmt: str = "medium") -
     """Show a UTC timestamp in a circle's time zone and the current locale."""
     if value is None:
         return ""
-    return babel_format_datetime(
-        value.astimezone(ZoneInfo(timezone)), format=fmt, locale=str(get_locale())
-    )
+    return local_datetime_text(value, timezone, fmt, str(get_locale()))
 
 
 def local_date(value: datetime | None, timezone: str) -> str:
@@ -47,4 +45,13 @@ def local_date(value: datetime | None, timezone: str) -> str:
     if value is None:
         return ""
     day = value.astimezone(ZoneInfo(timezone)).date()
-    return format_skeleton("yMMMd", day, locale=str(get_locale()))
+    return skeleton_text("yMMMd", day, str(get_locale()))
+
+
+def format_date(value: date | datetime | None = None, fmt: str = "medium") -> str:
+    """A day in the request's language (``short``, ``medium``, ``long``, ``full`` or a
+    pattern; template helper ``format_date``); a timestamp goes through Flask-Babel,
+    which moves it to the user's time zone first."""
+    if isinstance(value, datetime) or value is None:
+        return flask_format_date(value, fmt)
+    return date_text(value, fmt, str(get_locale()))

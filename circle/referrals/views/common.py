@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from babel.dates import format_skeleton
-from babel.numbers import format_decimal
 from flask import Blueprint, flash, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from circle.core.checks import EARLIEST
 from circle.core.errors import DomainError
+from circle.core.formats import decimal_text, skeleton_text
 from circle.core.money import minor_units, to_decimal
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, Membership
@@ -25,6 +23,7 @@ from circle.referrals.forms import (
 )
 from circle.referrals.services import BusinessInput, ReferralInput
 from circle.web.boundary import ui_locale
+from circle.web.i18n import format_date
 
 bp = Blueprint("referrals", __name__)
 
@@ -111,7 +110,7 @@ def label_of(choices, value) -> str:
 
 def day_label(day: date) -> str:
     """A day as ``Wed, Mar 26`` / ``Mi., 26. März``."""
-    return format_skeleton("MMMEd", day, locale=ui_locale())
+    return skeleton_text("MMMEd", day, ui_locale())
 
 
 def party_name(member: Membership | None, external) -> str:
@@ -127,7 +126,7 @@ def amount_text(amount_minor: int, currency: str) -> str:
     """Minor units as the user types them (``1.234,50`` in German), for the edit form."""
     digits = minor_units(currency)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(to_decimal(amount_minor, currency), format=pattern, locale=ui_locale())
+    return decimal_text(to_decimal(amount_minor, currency), pattern, ui_locale())
 
 
 @bp.context_processor

@@ -6,7 +6,6 @@ module holds what only slips know: the labels of their fields and how a value re
 
 from __future__ import annotations
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from circle.auditlog import record as audit
@@ -22,6 +21,7 @@ from circle.referrals.forms import (
 )
 from circle.referrals.views.common import label_of, parse_day
 from circle.web.boundary import ui_locale
+from circle.web.i18n import format_date
 
 MEMBER_FIELDS = ("giver_id", "receiver_id", "thanked_id", "reporter_id")
 

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from http import HTTPStatus
 
-from babel.dates import format_interval, format_skeleton
 from flask import render_template, request
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from circle.core.checks import EARLIEST
+from circle.core.formats import interval_text, skeleton_text
 from circle.core.money import format_money
 from circle.core.periods import Period, add_months
 from circle.core.weeks import today_for, week_start
@@ -30,6 +29,7 @@ from circle.referrals.views.common import (
 )
 from circle.web.boundary import circle_page, ui_locale
 from circle.web.charts import Series, bar_chart
+from circle.web.i18n import format_date
 
 # --- the ledger ----------------------------------------------------------------------
 
@@ -53,7 +53,7 @@ def _periods(circle: Circle, start: date, end: date, by: str) -> list[LedgerRow]
         while first <= end:
             # The calendar ends on 9999-12-31: the last week stops there.
             last = first + min(timedelta(days=6), date.max - first)
-            label = format_interval(first, last, "yMMMd", locale=ui_locale())
+            label = interval_text(first, last, "yMMMd", ui_locale())
             url = week_url(circle, first) if first <= current else None
             periods.append(LedgerRow(Period(first, last), label, url, Totals()))
             if last == date.max:
@@ -63,7 +63,7 @@ def _periods(circle: Circle, start: date, end: date, by: str) -> list[LedgerRow]
         first = add_months(start, 0)
         while first <= end:
             last = first.replace(day=monthrange(first.year, first.month)[1])
-            label = format_skeleton("yMMMM", first, locale=ui_locale())
+            label = skeleton_text("yMMMM", first, ui_locale())
             periods.append(LedgerRow(Period(first, last), label, None, Totals()))
             if last == date.max:
                 break

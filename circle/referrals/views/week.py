@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from http import HTTPStatus
 
-from babel.dates import format_interval
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from circle.circles.access import roster
 from circle.core.checks import EARLIEST
+from circle.core.formats import interval_text
 from circle.core.money import format_money, parse_amount
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, ClosedBusiness, Membership
@@ -123,7 +123,7 @@ def _week_page(
         me=me,
         start=start,
         end=end,
-        title=format_interval(start, end, "yMMMd", locale=ui_locale()),
+        title=interval_text(start, end, "yMMMd", ui_locale()),
         days=[start + timedelta(days=i) for i in range(7)],
         is_current=start == current,
         prev_url=week_url(circle, start - timedelta(days=7))

@@ -1,0 +1,32 @@
+"""The memoised formatters show what Babel shows, for every value that looks alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from babel.dates import format_datetime
+
+from circle.core.formats import (
+    date_text,
+    decimal_text,
+    local_datetime_text,
+)
+from circle.core.money import format_money
+
+
+def test_the_same_instant_is_shown_in_each_time_zone_asked_for():
+    noon = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert local_datetime_text(noon, "Europe/Berlin", "short", "de") == "01.07.26, 14:00"
+    assert local_datetime_text(noon, "UTC", "short", "de") == format_datetime(
+        noon, "short", locale="de"
+    )
+
+
+def test_each_language_has_its_own_entry():
+    day = date(2024, 12, 2)
+    assert date_text(day, "medium", "de") == "02.12.2024"
+    assert date_text(day, "medium", "en") == "Dec 2, 2024"
+    assert decimal_text(2.5, "#,##0.#", "de") == "2,5"
+    assert decimal_text(2.5, "#,##0.#", "en") == "2.5"
+    assert format_money(123450, "EUR", "de") == "1.234,50\xa0€"
+    assert format_money(123450, "EUR", "en") == "€1,234.50"

@@ -37,6 +37,15 @@ class AuditEntry(Base):
             "action IN (" + ", ".join(f"'{a}'" for a in AUDIT_ACTIONS) + ")", name="action"
         ),
         Index("ix_audit_entries_circle_id_entity_entity_id", "circle_id", "entity", "entity_id"),
+        # The audit log's keyset pages, newest first, all types or one (migration 0015).
+        Index("ix_audit_entries_circle_id_created_at_id", "circle_id", "created_at", "id"),
+        Index(
+            "ix_audit_entries_circle_id_entity_created_at_id",
+            "circle_id",
+            "entity",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

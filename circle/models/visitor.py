@@ -22,6 +22,8 @@ class Visitor(Base):
         member_fk("invited_by_id", "visitors"),
         member_fk("applicant_id", "visitors"),
         Index("ix_visitors_circle_id_invited_by_id", "circle_id", "invited_by_id"),
+        # The visitors page's keyset pages, newest first (migration 0015).
+        Index("ix_visitors_circle_id_created_at_id", "circle_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

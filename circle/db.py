@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from flask import g, has_app_context
 from sqlalchemy import ColumnElement, DateTime, MetaData, event, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -84,6 +84,37 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: ``Session.info`` key: the session flushed a change in its current transaction.
+_WROTE = "circle_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, _flush_context) -> None:
+    """Remember that this transaction changed rows (``wrote``)."""
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_write(state) -> None:
+    """An INSERT, UPDATE or DELETE sent through ``session.execute`` writes too (a text
+    statement counts as one: an extra commit is harmless, a lost write is not)."""
+    if not state.is_select:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session, transaction) -> None:
+    """A new transaction starts without writes."""
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def wrote(session) -> bool:
+    """True when ``session`` flushed a change in its current transaction (a commit is
+    then needed to keep it; a transaction that only read can go on or end unsent)."""
+    return bool(session.info.get(_WROTE))
+
+
 #: ``flask.g`` flag: a request boundary (``circle.web.boundary``) holds the transaction and
 #: commits it once at the end of the request.
 IN_BOUNDARY = "circle_boundary"
@@ -116,3 +147,4 @@ def count_where(model, *conditions) -> ColumnElement:
 def sum_where(column, *conditions) -> ColumnElement:
     """``(SELECT coalesce(sum(column), 0) FROM … WHERE …)`` as a column."""
     return select(func.coalesce(func.sum(column), 0)).where(*conditions).scalar_subquery()
+

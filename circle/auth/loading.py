@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from circle.auth import sessions
 from circle.auth.events import auth_event
-from circle.db import unit_of_work
+from circle.db import wrote
 from circle.extensions import db, login_manager
 from circle.models import User
 
@@ -29,10 +29,17 @@ def _load_session() -> None:
     """Check the session (or start one from the remember-me cookie) before the view runs.
 
     What the check writes (``last_seen_at``, an ended or replaced row) is committed here,
-    in its own unit of work, so that the view's unit of work starts clean.
+    so that the view's unit of work starts clean. A check that only read (most requests:
+    ``last_seen_at`` moves once a minute) leaves its transaction to the view, which saves
+    a COMMIT and a BEGIN round trip on every page.
     """
-    with unit_of_work(db.session):
+    try:
         current_user._get_current_object()
+        if wrote(db.session):
+            db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 @login_manager.user_loader

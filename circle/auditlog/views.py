@@ -1,14 +1,19 @@
 """The audit log page of a circle (``edit_settings``: admins, president, vice president).
 
-Other circles answer 404, members without the right 403.
+Other circles answer 404, members without the right 403. The log is paged by keyset:
+"older" and "newer" links carry the place where the reader left off (``before`` or
+``after``), together with the type filter; a place that does not parse shows the newest
+entries.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, render_template, request
 
 from circle.auditlog import services
-from circle.core.paging import page_number
+from circle.core.paging import Keyset
 from circle.models import Circle, Membership
 from circle.web.boundary import circle_page
 
@@ -18,16 +23,17 @@ bp = Blueprint("auditlog", __name__)
 @bp.get("/circles/<int:circle_id>/audit")
 @circle_page("edit_settings")
 def index(circle: Circle, me: Membership):
-    """The circle's audit entries, newest first, 50 per page, filterable by entity type."""
+    """The circle's audit entries, newest first, a page at a time, filterable by type."""
     entity = request.args.get("entity") or None
-    page = services.log_page(circle.id, entity, page_number(request.args.get("page")))
+    log = services.log_page(circle.id, entity, Keyset.from_args(request.args, datetime))
     return render_template(
         "auditlog/index.html",
         circle=circle,
         me=me,
-        log=page,
-        entity_types=page.entity_types,
+        log=log,
+        entity_types=services.entity_types(),
         entity_label=services.entity_label,
         action_label=services.action_label,
-        changes=services.visible_changes(page.entries, me),
+        changes=services.visible_changes(log.entries, me),
+        page_args={"circle_id": circle.id, "entity": log.entity},
     )

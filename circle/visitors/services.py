@@ -9,17 +9,19 @@ and an application sponsored by the inviter once the visitor accepts it.
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from circle.auditlog.record import record, snapshot
-from circle.circles.access import owned
+from circle.circles.access import owned, roster_query
 from circle.core.errors import Conflict, NotAMember, NotFound, ValidationFailed
+from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
 from circle.core.weeks import today_for
+from circle.db import count_where
 from circle.extensions import db
 from circle.membership import invitations
 from circle.models import Circle, Invitation, Meeting, Membership, Visitor, VisitorVisit
@@ -31,6 +33,8 @@ WEEKS_AHEAD = 4
 #: Column sizes of the visitor's details.
 LIMITS = {"name": 200, "company": 200, "profession": 120, "email": 254, "phone": 50}
 SNAPSHOT = ("name", "company", "profession_name", "email", "phone", "invited_by_id")
+#: Visitors shown per page of the visitors page (each row carries its forms).
+PER_PAGE = 10
 
 
 def _clean(value: str | None, field: str, *, required: bool = False) -> str:
@@ -222,14 +226,57 @@ def visits_by_visitor(circle_id: int) -> dict[int, list[VisitorVisit]]:
     return out
 
 
-def invited_counts(circle_id: int) -> Counter:
-    """How many visitors each member invited (membership id → count)."""
+@dataclass(frozen=True)
+class VisitorRow:
+    """A visitor on the visitors page with the starts of the meetings they visited."""
+
+    visitor: Visitor
+    visits: list[datetime]
+
+
+def _position(row: VisitorRow) -> Position:
+    """A visitor's place in the list: newest first by when they were recorded."""
+    return Position(row.visitor.created_at, row.visitor.id)
+
+
+def visitor_page(circle_id: int, asked: Keyset) -> KeysetPage[VisitorRow]:
+    """One page (``PER_PAGE``) of the circle's visitors, newest first, each with their
+    visits (oldest first): one statement, whatever the length of the history."""
+    page = keyset_select(
+        select(Visitor.id).where(Visitor.circle_id == circle_id),
+        Visitor.created_at,
+        Visitor.id,
+        asked,
+        PER_PAGE,
+    ).subquery()
     rows = db.session.execute(
-        select(Visitor.invited_by_id, func.count(Visitor.id))
-        .where(Visitor.circle_id == circle_id, Visitor.invited_by_id.is_not(None))
-        .group_by(Visitor.invited_by_id)
+        select(Visitor, VisitorVisit.id, Meeting.starts_at)
+        .join(page, page.c.id == Visitor.id)
+        .outerjoin(
+            VisitorVisit,
+            (VisitorVisit.circle_id == Visitor.circle_id) & (VisitorVisit.visitor_id == Visitor.id),
+        )
+        .outerjoin(
+            Meeting,
+            (Meeting.circle_id == VisitorVisit.circle_id) & (Meeting.id == VisitorVisit.meeting_id),
+        )
+        .order_by(Meeting.held_on, VisitorVisit.id)
+    ).all()
+    found: dict[int, VisitorRow] = {}
+    for visitor, visit_id, starts_at in rows:
+        row = found.setdefault(visitor.id, VisitorRow(visitor, []))
+        if visit_id is not None:
+            row.visits.append(starts_at)
+    return keyset_page(list(found.values()), _position, asked, PER_PAGE)
+
+
+def inviters(circle_id: int) -> list[tuple[Membership, int]]:
+    """The circle's active members (``roster`` order) with how many visitors each invited,
+    in one statement."""
+    invited = count_where(
+        Visitor, Visitor.circle_id == circle_id, Visitor.invited_by_id == Membership.id
     )
-    return Counter(dict(rows.all()))
+    return [(m, n) for m, n in db.session.execute(roster_query(circle_id).add_columns(invited))]
 
 
 def invited_by(member: Membership) -> int:

@@ -2,15 +2,20 @@
 
 Visitor hosts (``manage_visitors``) see and change the list; every member sees how many
 visitors they invited on the circle page. Other circles are 404, members without the
-right 403; a refusal is shown on the form that was sent and nothing changes.
+right 403; a refusal is shown on the form that was sent and nothing changes. The list
+is paged by keyset (``before`` / ``after``, see ``circle.core.paging``); a visitor's forms
+post back to the page they are on, and the answer returns there.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from datetime import datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from circle.circles.access import roster
+from circle.core.paging import Keyset
 from circle.membership import invitations
 from circle.membership.forms import ActionForm
 from circle.models import Circle, Membership
@@ -27,9 +32,14 @@ def _visitor_helpers() -> dict:
     return {"visitors_invited_by": services.invited_by}
 
 
-def _page_url(circle_id: int) -> str:
-    """The visitors page."""
-    return url_for("visitors.index", circle_id=circle_id)
+def _asked() -> Keyset:
+    """The page of the list the request is on (the forms post back to it)."""
+    return Keyset.from_args(request.args, datetime)
+
+
+def _page_url(circle_id: int, asked: Keyset | None = None) -> str:
+    """The visitors page, at the page of the list ``asked`` (else the newest)."""
+    return url_for("visitors.index", circle_id=circle_id, **(asked.args() if asked else {}))
 
 
 def _render(
@@ -40,39 +50,36 @@ def _render(
     action_error: tuple[int, str] | None = None,
     status: int = 200,
 ):
-    """Render the visitors page; the form that was sent keeps its input and errors."""
+    """Render a page of the visitors list; the form that was sent keeps its input and errors."""
     meetings = services.meeting_choices(circle)
-    members = roster(circle.id)
+    inviters = services.inviters(circle.id)
+    members = [member for member, _count in inviters]
     default = services.default_meeting(meetings, circle)
     default_id = default.id if default else None
-    rows = services.visitors(circle.id)
-    visit_forms = {
-        v.id: VisitForm(
-            circle, meetings, formdata=None, prefix=visit_prefix(v.id), meeting_id=default_id
-        )
-        for v in rows
-    }
-    if failed_visit is not None:
-        visit_forms[failed_visit[0]] = failed_visit[1]
-    page = render_template(
+    page = services.visitor_page(circle.id, _asked())
+    # Every row offers the same meetings: their options are rendered once (``visit_form``);
+    # only a form that was sent and refused is rendered from its own fields.
+    visit_form = VisitForm(circle, meetings, formdata=None, meeting_id=default_id)
+    html = render_template(
         "visitors/index.html",
         circle=circle,
         form=form or VisitorForm(circle, meetings, members, formdata=None, meeting_id=default_id),
-        visitors=rows,
-        visits=services.visits_by_visitor(circle.id),
-        visit_forms=visit_forms,
-        counts=services.invited_counts(circle.id),
+        page=page,
+        here=page.asked.args(),
+        visit_form=visit_form,
+        failed_visit=failed_visit,
+        inviters=inviters,
         invited_to_apply=invitations.invited_to_apply(circle.id),
-        members=members,
         action_error=action_error,
     )
-    return page, status
+    return html, status
 
 
 @bp.get("/circles/<int:circle_id>/visitors")
 @circle_page("manage_visitors")
 def index(circle: Circle, me: Membership):
-    """Visitors with their visits and inviters, and the form for a new one."""
+    """A page of the visitors (newest first) with their visits and inviters, and the form
+    for a new one."""
     return _render(circle)
 
 
@@ -118,7 +125,7 @@ def visit(circle: Circle, me: Membership, visitor_id: int):
         form_error(form, error)
         return _render(circle, failed_visit=(visitor_id, form), status=error.status)
     flash(_("Another visit of %(name)s was recorded.", name=visitor.name), "success")
-    return redirect(_page_url(circle.id))
+    return redirect(_page_url(circle.id, _asked()))
 
 
 @bp.post("/circles/<int:circle_id>/visitors/<int:visitor_id>/applicant")
@@ -144,4 +151,4 @@ def applicant(circle: Circle, me: Membership, visitor_id: int):
         ),
         "success",
     )
-    return redirect(_page_url(circle.id))
+    return redirect(_page_url(circle.id, _asked()))

@@ -7,11 +7,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from circle.auditlog.record import record
+from circle.auditlog.services import PER_PAGE
 from circle.core.clock import utcnow
 from circle.extensions import db
-from circle.models import User
+from circle.models import AuditEntry, User
+from tests.keyset import nav_link, walk
 from tests.pages import text
 
 
@@ -68,34 +71,123 @@ def test_admin_sees_the_newest_first_with_who_what_and_before_after(
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_fifty_per_page_and_pages_clamp_to_what_exists(app, client, auth, admin, circle):
-    add_entries(app, circle, admin, 53)
+def ids_on(html: str) -> list[str]:
+    """The ids of the audit rows in an HTML page, in page order."""
+    return re.findall(r'<tr id="audit-(\d+)"', html)
+
+
+def test_keyset_pages_show_every_entry_once_newest_first_both_ways(
+    app, client, auth, admin, circle
+):
+    add_entries(app, circle, admin, 2 * PER_PAGE + 3)
     auth.login(admin)
     url = f"/circles/{circle.id}/audit"
-    first = client.get(url)
-    assert len(rows(first)) == 50
-    assert "Page 1 of 2" in text(first)
-    assert 'rel="next"' in text(first)
-    second = client.get(url + "?page=2")
-    assert len(rows(second)) == 3
-    assert set(rows(first)).isdisjoint(rows(second))
-    for odd in ("0", "-1", "abc", "99999999999999999999999", "²", "3"):
-        response = client.get(url, query_string={"page": odd})
-        assert response.status_code == 200, odd
-        assert len(rows(response)) in (50, 3), odd
+    older = walk(client, url, ids_on, "audit-pages")
+    assert [len(page) for page in older] == [PER_PAGE, PER_PAGE, 3]
+    flat = [int(i) for page in older for i in page]
+    assert flat == sorted(flat, reverse=True)  # newest first, none twice, none left out
+    assert len(set(flat)) == 2 * PER_PAGE + 3
+    first = text(client.get(url))
+    assert "Page " not in first and 'rel="prev"' not in first  # no count of the trail
+    last = text(client.get(nav_link(first, "audit-pages", "next")))
+    last = text(client.get(nav_link(last, "audit-pages", "next")))
+    assert nav_link(last, "audit-pages", "next") is None
+    newer = walk(client, nav_link(last, "audit-pages", "prev"), ids_on, "audit-pages", "prev")
+    assert newer == older[-2::-1]  # back up again: the same pages
 
 
-def test_filter_by_entity_type(app, client, auth, admin, circle):
+def test_an_entry_arriving_while_paging_moves_no_entry(app, client, auth, admin, circle):
+    add_entries(app, circle, admin, PER_PAGE + 5)
+    auth.login(admin)
+    url = f"/circles/{circle.id}/audit"
+    first = text(client.get(url))
+    add_entries(app, circle, admin, 1, "meeting", start=500)  # the newest now
+    second = text(client.get(nav_link(first, "audit-pages", "next")))
+    assert len(ids_on(second)) == 5
+    assert set(ids_on(first)).isdisjoint(ids_on(second))
+    back = text(client.get(nav_link(second, "audit-pages", "prev")))
+    assert ids_on(back) == ids_on(first)  # the page it came from, not shifted by one
+    newest = nav_link(back, "audit-pages", "prev")
+    assert newest is not None and len(ids_on(text(client.get(newest)))) == 1
+
+
+def test_entries_of_the_same_instant_are_told_apart_by_id(app, client, auth, admin, circle):
+    add_entries(app, circle, admin, PER_PAGE + 10)
+    with app.app_context():
+        same = utcnow()
+        for entry in db.session.execute(select(AuditEntry)).scalars():
+            entry.created_at = same
+        db.session.commit()
+    auth.login(admin)
+    pages = walk(client, f"/circles/{circle.id}/audit", ids_on, "audit-pages")
+    flat = [int(i) for page in pages for i in page]
+    assert [len(page) for page in pages] == [PER_PAGE, 10]
+    assert flat == sorted(set(flat), reverse=True)
+
+
+def test_the_type_filter_stays_on_every_page(app, client, auth, admin, circle):
+    add_entries(app, circle, admin, PER_PAGE + 2, "meeting")
+    add_entries(app, circle, admin, PER_PAGE, "referral", start=1000)
+    auth.login(admin)
+    url = f"/circles/{circle.id}/audit?entity=meeting"
+    pages = walk(client, url, ids_on, "audit-pages")
+    assert [len(page) for page in pages] == [PER_PAGE, 2]
+    html = text(client.get(nav_link(text(client.get(url)), "audit-pages", "next")))
+    assert "entity=meeting" in nav_link(html, "audit-pages", "prev")
+    assert "Referral #" not in html
+
+
+def test_every_known_type_is_offered_without_reading_the_trail(
+    app, client, auth, admin, circle, count_queries
+):
     add_entries(app, circle, admin, 3, "referral")
     add_entries(app, circle, admin, 2, "meeting", start=10)
     auth.login(admin)
     url = f"/circles/{circle.id}/audit"
-    page = text(client.get(url))
+    with count_queries() as queries:
+        page = text(client.get(url))
     assert '<option value="meeting">Meeting</option>' in page
+    assert '<option value="payment">Payment</option>' in page  # none recorded yet
+    assert not any("DISTINCT" in sql or "count(" in sql for sql in queries.statements)
     filtered = client.get(url + "?entity=meeting")
     assert len(rows(filtered)) == 2
     assert "Referral #" not in text(filtered)
     assert len(rows(client.get(url + "?entity=nonsense"))) == 5  # unknown: no filter
+    empty = text(client.get(url + "?entity=payment"))
+    assert "No changes of this type recorded yet." in empty
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"before": "abc"},
+        {"after": "20991231T235959999999_1"},
+        {"before": "00000101T000000000000_1"},
+        {"before": "20261304T000000000000_1"},
+        {"before": "20261204T000000000000_99999999999999999999"},
+        {"before": "20261204T000000000000_0"},
+        {"before": "2026-12-04_5"},
+        {"before": "²" * 30},
+        {"after": "x" * 5000},
+        {"before": "20261204T000000000000_5", "after": "20261204T000000000000_5"},
+        {"page": "3", "entity": "<script>"},
+    ],
+)
+def test_odd_positions_answer_a_page_never_an_error(app, client, auth, admin, circle, query):
+    add_entries(app, circle, admin, PER_PAGE + 1)
+    auth.login(admin)
+    response = client.get(f"/circles/{circle.id}/audit", query_string=query)
+    assert response.status_code == 200
+    assert len(rows(response)) in (0, 1, PER_PAGE)
+
+
+def test_a_position_past_the_end_offers_the_way_back(app, client, auth, admin, circle):
+    add_entries(app, circle, admin, 3)
+    auth.login(admin)
+    url = f"/circles/{circle.id}/audit"
+    html = text(client.get(url, query_string={"before": "20000101T000000000000_1"}))
+    assert ids_on(html) == [] and "No more entries this way." in html
+    assert f'href="{url}?"' in html or f'href="{url}"' in html  # the newest entries
 
 
 def test_president_may_members_403_other_circles_404(app, client, auth, make, admin, circle):

@@ -168,6 +168,8 @@ class ClosedBusiness(Base):
             "reporter_id",
             "closed_on",
         ),
+        # "Won, not yet thanked for" asks whether a referral has closed business.
+        Index("ix_closed_business_circle_id_referral_id", "circle_id", "referral_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

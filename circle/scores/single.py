@@ -1,9 +1,11 @@
 """A member's raw score numbers as columns of a single statement.
 
-Every area's number is a scalar subquery: for one member (my score, the circle home page)
-the subqueries take the member's id and cost one round trip, even alongside the other
-numbers of the home page; for the whole chapter they take ``Membership.id`` and are
-correlated to each row of the roster, so every member's numbers come in the same one
+Referrals, education and closed business are scalar subqueries on the member's id, each
+read through an index on (circle, member, day) over the window alone. Attendance,
+visitors and one-to-ones are counted once over the window, grouped by member, in
+materialised CTEs that each column looks its member up in. For one member (my score,
+the circle home page) the counts are restricted to that member; for the whole chapter
+``member_id`` is ``Membership.id`` and every member's numbers come in the same one
 statement as the roster itself, at 4 members or 40 and whatever the history. The
 counting rules are in the docstring of ``circle.scores.services``; a test compares one
 member's numbers with the chapter's for the same data.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select, union_all
 
 from circle.core.periods import Period
 from circle.db import count_where, sum_where
@@ -54,28 +56,80 @@ def measure_columns(
         Meeting.held_on >= period.start,
         Meeting.held_on <= period.end,
     )
-    first_visit = (
-        select(func.min(Meeting.held_on))
-        .select_from(VisitorVisit)
+    one = isinstance(member_id, int)
+
+    def only(column) -> tuple:
+        """Restrict a grouped count to the one member asked for (none for the roster)."""
+        return (column == member_id,) if one else ()
+
+    def per_member(cte, column: str) -> ColumnElement:
+        """The member's figure from a grouped count (0 when the member has no row)."""
+        found = select(cte.c[column]).where(cte.c.member_id == member_id).scalar_subquery()
+        return func.coalesce(found, 0)
+
+    # Attendance, visitors and one-to-ones are counted once over the window for everyone
+    # (or the one member) and grouped by member: a correlated count per member and code
+    # read each member's whole attendance history again, 40 members x 5 codes per page.
+    # MATERIALIZED keeps PostgreSQL from folding a grouped count back into each row.
+    attendance = (
+        select(
+            Attendance.membership_id.label("member_id"),
+            *(func.count().filter(Attendance.code == code).label(code) for code in CODES),
+        )
+        .join(
+            Meeting,
+            and_(Meeting.circle_id == Attendance.circle_id, Meeting.id == Attendance.meeting_id),
+        )
+        .where(*held, Attendance.circle_id == circle.id, *only(Attendance.membership_id))
+        .group_by(Attendance.membership_id)
+        .cte("score_attendance")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    first_visits = (
+        select(VisitorVisit.visitor_id, func.min(Meeting.held_on).label("first_on"))
         .join(
             Meeting,
             and_(
                 Meeting.circle_id == VisitorVisit.circle_id, Meeting.id == VisitorVisit.meeting_id
             ),
         )
-        .where(VisitorVisit.circle_id == circle.id, VisitorVisit.visitor_id == Visitor.id)
-        .correlate(Visitor)
-        .scalar_subquery()
+        .where(VisitorVisit.circle_id == circle.id)
+        .group_by(VisitorVisit.visitor_id)
+        .subquery()
+    )
+    visitors = (
+        select(Visitor.invited_by_id.label("member_id"), func.count().label("n"))
+        .join(first_visits, first_visits.c.visitor_id == Visitor.id)
+        .where(
+            Visitor.circle_id == circle.id,
+            first_visits.c.first_on >= period.start,
+            first_visits.c.first_on <= period.end,
+            *only(Visitor.invited_by_id),
+        )
+        .group_by(Visitor.invited_by_id)
+        .cte("score_visitors")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    sides = union_all(
+        select(OneToOne.member_a_id.label("member_id")).where(
+            *live(OneToOne, OneToOne.met_on), *only(OneToOne.member_a_id)
+        ),
+        select(OneToOne.member_b_id.label("member_id")).where(
+            *live(OneToOne, OneToOne.met_on), *only(OneToOne.member_b_id)
+        ),
+    ).subquery()
+    # A one-to-one has two different members (member_a_id < member_b_id): each side once.
+    one_to_ones = (
+        select(sides.c.member_id, func.count().label("n"))
+        .group_by(sides.c.member_id)
+        .cte("score_one_to_ones")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     columns = [
         count_where(
             Referral, *live(Referral, Referral.given_on), Referral.giver_id == member_id
         ).label("score_referrals"),
-        count_where(
-            OneToOne,
-            *live(OneToOne, OneToOne.met_on),
-            or_(OneToOne.member_a_id == member_id, OneToOne.member_b_id == member_id),
-        ).label("score_one_to_ones"),
+        per_member(one_to_ones, "n").label("score_one_to_ones"),
         sum_where(
             EducationCredit.minutes,
             *live(EducationCredit, EducationCredit.completed_on),
@@ -87,34 +141,10 @@ def measure_columns(
             ClosedBusiness.thanked_id == member_id,
             ClosedBusiness.currency == circle.currency,
         ).label("score_tyfcb"),
-        count_where(
-            Visitor,
-            Visitor.circle_id == circle.id,
-            Visitor.invited_by_id == member_id,
-            first_visit >= period.start,
-            first_visit <= period.end,
-        ).label("score_visitors"),
+        per_member(visitors, "n").label("score_visitors"),
         count_where(Meeting, *held).label("score_meetings"),
     ]
-    for code in CODES:
-        columns.append(
-            select(func.count())
-            .select_from(Attendance)
-            .join(
-                Meeting,
-                and_(
-                    Meeting.circle_id == Attendance.circle_id, Meeting.id == Attendance.meeting_id
-                ),
-            )
-            .where(
-                *held,
-                Attendance.circle_id == circle.id,
-                Attendance.membership_id == member_id,
-                Attendance.code == code,
-            )
-            .scalar_subquery()
-            .label(f"score_code_{code}")
-        )
+    columns += [per_member(attendance, code).label(f"score_code_{code}") for code in CODES]
     return columns
 
 

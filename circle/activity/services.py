@@ -26,6 +26,7 @@ from circle.core.checks import check_date, check_reason, check_text
 from circle.core.clock import utcnow
 from circle.core.errors import Conflict, NotFound, SelfReferral, ValidationFailed
 from circle.core.ids import MAX_ID, NO_ID
+from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, EducationCredit, Membership, OneToOne, Referral
 from circle.referrals.reading import active_member
@@ -35,6 +36,8 @@ MAX_TOPIC = 200
 MAX_MINUTES = 1440
 ONE_TO_ONE_FIELDS = ("member_a_id", "member_b_id", "met_on", "note")
 CREDIT_FIELDS = ("membership_id", "topic", "minutes", "completed_on")
+#: Entries per page of each list on the activity page (one-to-ones, education credits).
+PER_PAGE = 15
 
 
 class AlreadyRecorded(Conflict):
@@ -196,6 +199,18 @@ def one_to_ones_of(
     )
 
 
+def one_to_one_page(circle: Circle, member_id: int, asked: Keyset) -> KeysetPage[OneToOne]:
+    """One page (``PER_PAGE``) of a member's one-to-ones (voided ones too), newest first by
+    day, at the place ``asked``: one statement, whatever the length of the history."""
+    query = select(OneToOne).where(
+        OneToOne.circle_id == circle.id,
+        or_(OneToOne.member_a_id == member_id, OneToOne.member_b_id == member_id),
+    )
+    query = keyset_select(query, OneToOne.met_on, OneToOne.id, asked, PER_PAGE)
+    rows = db.session.execute(query).unique().scalars().all()
+    return keyset_page(rows, lambda entry: Position(entry.met_on, entry.id), asked, PER_PAGE)
+
+
 def partner(entry: OneToOne, member_id: int) -> Membership:
     """The other member of a one-to-one, seen from ``member_id``."""
     return entry.member_b if entry.member_a_id == member_id else entry.member_a
@@ -290,6 +305,17 @@ def credits_of(
         .unique()
         .scalars()
     )
+
+
+def credit_page(circle: Circle, member_id: int, asked: Keyset) -> KeysetPage[EducationCredit]:
+    """One page (``PER_PAGE``) of a member's education credits (voided ones too), newest
+    first by day, at the place ``asked``: one statement."""
+    query = select(EducationCredit).where(
+        EducationCredit.circle_id == circle.id, EducationCredit.membership_id == member_id
+    )
+    query = keyset_select(query, EducationCredit.completed_on, EducationCredit.id, asked, PER_PAGE)
+    rows = db.session.execute(query).unique().scalars().all()
+    return keyset_page(rows, lambda entry: Position(entry.completed_on, entry.id), asked, PER_PAGE)
 
 
 def may_void(actor: Membership, entry: OneToOne | EducationCredit) -> bool:

@@ -1,16 +1,20 @@
 """HTML pages for one-to-ones and education credits: record, list, void.
 
 One page per member ("My one-to-ones and education"): both entry forms and both lists,
-each row with a form to void it with a reason. Views stay thin: a form parses, a service
-of ``circle.activity.services`` decides inside one unit of work, and a refusal comes back
-on the field it concerns.
+each row with a form to void it with a reason. Each list is paged by keyset on its own
+(``circle.core.paging``: ``met_before`` / ``met_after``, ``ceu_before`` / ``ceu_after``);
+a void form posts back to the places the page had, and the answer returns there.
+
+Views stay thin: a form parses, a service of ``circle.activity.services`` decides inside
+one unit of work, and a refusal comes back on the field it concerns.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from http import HTTPStatus
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from circle.activity import services
@@ -23,12 +27,28 @@ from circle.activity.forms import (
     VoidForm,
 )
 from circle.circles.access import roster
+from circle.core.paging import Keyset
 from circle.core.weeks import today_for
 from circle.models import Circle, Membership
 from circle.referrals.views import day_label
 from circle.web.boundary import attempt, circle_page, form_error
 
 bp = Blueprint("activity", __name__)
+
+
+def _places() -> tuple[Keyset, Keyset]:
+    """Where the request has each list: one-to-ones (``met_before`` / ``met_after``) and
+    credits (``ceu_before`` / ``ceu_after``); a place that does not parse is the newest."""
+    return (
+        Keyset.from_args(request.args, date, "met_"),
+        Keyset.from_args(request.args, date, "ceu_"),
+    )
+
+
+def _back(circle: Circle) -> str:
+    """The activity page with both lists where the request had them."""
+    met_place, credit_place = _places()
+    return url_for("activity.index", circle_id=circle.id, **met_place.args(), **credit_place.args())
 
 
 def _met_form(circle: Circle, me: Membership, **kwargs) -> OneToOneForm:
@@ -55,7 +75,14 @@ def _page(
     void_target: str = "",
     status: int = 200,
 ):
-    """Render the activity page; a form that was sent keeps its input and errors."""
+    """Render the activity page; a form that was sent keeps its input and errors.
+
+    Each list is at the place the request names (see ``_places``); ``here`` keeps both.
+    """
+    met_place, credit_place = _places()
+    one_to_ones = services.one_to_one_page(circle, me.id, met_place)
+    credits = services.credit_page(circle, me.id, credit_place)
+    here = {**met_place.args(), **credit_place.args()}
     page = render_template(
         "activity/index.html",
         circle=circle,
@@ -64,8 +91,9 @@ def _page(
         credit_form=credit_form or _credit_form(circle, formdata=None),
         void_form=void_form or VoidForm(formdata=None, prefix=VOID_PREFIX),
         void_target=void_target,
-        one_to_ones=services.one_to_ones_of(circle, me.id),
-        credits=services.credits_of(circle, me.id),
+        one_to_ones=one_to_ones,
+        credits=credits,
+        here=here,
         partner=services.partner,
         may_void=lambda entry: services.may_void(me, entry),
         day_label=day_label,
@@ -151,4 +179,4 @@ def _void(circle: Circle, me: Membership, target: str, action, entry_id: int):
         form_error(form, error)
         return _page(circle, me, void_form=form, void_target=target, status=error.status)
     flash(_("The entry was voided."), "success")
-    return redirect(url_for("activity.index", circle_id=circle.id))
+    return redirect(_back(circle))

@@ -4,9 +4,17 @@ its heat, and short column labels that never name two members alike."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from babel.numbers import format_compact_decimal
+from markupsafe import Markup
 
 from circle.balance.services import Balance, MemberBalance
+from circle.core.formats import CACHE_SIZE, decimal_text, locale_of
+from circle.core.money import format_money, to_decimal
 
 #: Heat buckets of the matrix cells (CSS classes .heat-0 ... .heat-9).
 HEAT_BUCKETS = 10
@@ -34,13 +42,34 @@ def matrix_labels(members: list[MemberBalance]) -> dict[int, str]:
     return labels
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cell:
-    """One matrix cell: giver → receiver, its value and its heat bucket."""
+    """One matrix cell: giver → receiver, as the page shows it.
 
-    value: int | None  # a count, or minor units; None when hidden
+    ``text`` is what the cell reads (a count, an amount in whole units, a dash when hidden);
+    ``title`` the exact amount where ``text`` rounds it (revenue only); ``heat`` its bucket.
+    """
+
+    text: str
     heat: int  # 0 (nothing) ... HEAT_BUCKETS - 1 (the largest)
+    title: str = ""
     self: bool = False
+    hidden: bool = False
+    self_label: str = ""
+
+    @property
+    def html(self) -> Markup:
+        """The cell's ``<td>``, escaped: no names (the row and column headings carry
+        them), a title only for an amount the cell rounds."""
+        if self.self:
+            return Markup('<td class="bal-self" aria-label="{}"></td>').format(self.self_label)
+        if self.hidden:
+            return Markup('<td class="heat-0 bal-hidden">{}</td>').format(self.text)
+        if self.title:
+            return Markup('<td class="heat-{}" title="{}">{}</td>').format(
+                self.heat, self.title, self.text
+            )
+        return Markup('<td class="heat-{}">{}</td>').format(self.heat, self.text)
 
 
 def heat(value: int | None, largest: int) -> int:
@@ -50,10 +79,31 @@ def heat(value: int | None, largest: int) -> int:
     return min(HEAT_BUCKETS - 1, 1 + (value * (HEAT_BUCKETS - 2)) // largest)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def compact_text(amount: int, currency: str, locale: str) -> str:
+    """An amount in whole units as a matrix cell shows it ("7.177", "1,2 Mio."), memoised."""
+    value = to_decimal(amount, currency).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if value >= 1_000_000:
+        return format_compact_decimal(value, locale=locale_of(locale), fraction_digits=1)
+    return decimal_text(value, None, locale)
+
+
 def matrix_cells(
-    balance: Balance, members: list[MemberBalance], by: str
-) -> list[tuple[MemberBalance, list[Cell]]]:
-    """Givers in rows, receivers in columns: counts or revenue (what the receiver earned)."""
+    balance: Balance,
+    members: list[MemberBalance],
+    by: str,
+    locale: str,
+    labels: tuple[str, str],
+) -> list[tuple[MemberBalance, Markup]]:
+    """Givers in rows, receivers in columns: counts or revenue (what the receiver earned);
+    each row's cells as one piece of HTML.
+
+    ``labels`` are the text of a hidden cell and the spoken label of the diagonal. A
+    40-member circle has 1,600 cells but only a few hundred distinct ones: each is
+    formatted and escaped once (the formats are memoised too), then rows are joined.
+    """
+    hidden_text, self_label = labels
+    currency = balance.circle.currency
     flows: dict[tuple[int, int], int | None] = {}
     for p in balance.pairs:
         if by == "revenue":
@@ -61,15 +111,39 @@ def matrix_cells(
         else:
             flows[(p.a, p.b)], flows[(p.b, p.a)] = p.count_a_to_b, p.count_b_to_a
     largest = max((v for v in flows.values() if v is not None), default=0)
+    made: dict[int | None, Markup] = {None: Cell(hidden_text, 0, hidden=True).html}
+
+    def cell(value: int | None) -> Markup:
+        """The HTML of a value's cell (made once per distinct value)."""
+        found = made.get(value)
+        if found is None:
+            if by == "revenue":
+                title = format_money(value, currency, locale) if value else ""
+                text = compact_text(value, currency, locale)
+            else:
+                title, text = "", str(value)
+            found = made[value] = Cell(text, heat(value, largest), title).html
+        return found
+
+    diagonal = Cell("", 0, self=True, self_label=self_label).html
     rows = []
     for giver in members:
-        cells = []
-        for receiver in members:
-            if giver.member_id == receiver.member_id:
-                cells.append(Cell(None, 0, self=True))
-                continue
-            # No pair: nothing flowed either way (the pair list shows which pairs exist).
-            value = flows.get((giver.member_id, receiver.member_id), 0)
-            cells.append(Cell(value, heat(value, largest)))
-        rows.append((giver, cells))
+        # No pair: nothing flowed either way (the pair list shows which pairs exist).
+        rows.append(
+            (
+                giver,
+                _joined(
+                    diagonal
+                    if giver.member_id == receiver.member_id
+                    else cell(flows.get((giver.member_id, receiver.member_id), 0))
+                    for receiver in members
+                ),
+            )
+        )
     return rows
+
+
+def _joined(cells: Iterable[Markup]) -> Markup:
+    """Cells already escaped, joined as one piece of HTML (``Markup.join`` would escape
+    each of the 1,600 again)."""
+    return Markup("".join(cells))  # noqa: S704 - every piece is Markup  # nosec B704

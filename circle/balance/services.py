@@ -5,9 +5,9 @@ columns) in a fixed number of queries, whatever the size of the circle or the le
 its history:
 
 1. the circle's memberships (names and professions),
-2. referral counts grouped by (giver, receiver) for the period,
-3. closed-business sums grouped by (thanked, reporter) for the period and the one before
-   it (a member whose scale tips in two consecutive periods is flagged).
+2. in one statement (UNION ALL), referral counts grouped by (giver, receiver) for the
+   period and closed-business sums grouped by (thanked, reporter) for the period and the
+   one before it (a member whose scale tips in two consecutive periods is flagged).
 
 Python only folds those groups (at most members² of them) into the views below.
 Lopsidedness of a pair: ``L = |rAB - rBA| / (rAB + rBA)`` where ``rAB`` is the revenue B
@@ -20,11 +20,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, case, func, literal, select, union_all
 
 from circle.core.periods import Period
 from circle.extensions import db
-from circle.models import Circle, ClosedBusiness, Membership, Referral
+from circle.models import Circle, ClosedBusiness, Membership, Profession, Referral, User
 
 
 @dataclass
@@ -137,56 +137,32 @@ def tips(circle: Circle, x: int, y: int) -> bool:
 
 
 def compute(circle: Circle, period: Period) -> Balance:
-    """The balance of a circle for a period, in three SQL queries."""
+    """The balance of a circle for a period, in two SQL statements."""
     previous = period.previous()
     threshold = lopsided_threshold(circle)
     members = _members(circle)
     pairs: dict[tuple[int, int], PairBalance] = {}
     receivers: dict[int, set[int]] = defaultdict(set)
     repeat: list[tuple[int, int, int]] = []
-
-    for giver, receiver, count in db.session.execute(
-        select(Referral.giver_id, Referral.receiver_id, func.count())
-        .where(
-            Referral.circle_id == circle.id,
-            Referral.voided_at.is_(None),
-            Referral.given_on >= period.start,
-            Referral.given_on <= period.end,
-        )
-        .group_by(Referral.giver_id, Referral.receiver_id)
-    ):
-        if giver in members:
-            members[giver].given_count += count
-        if receiver in members:
-            members[receiver].received_count += count
-        if giver in members and receiver in members:
-            _pair(pairs, giver, receiver, count=count)
-            receivers[giver].add(receiver)
-            if count >= 2:
-                repeat.append((giver, receiver, count))
-
     revenue_total = external = 0
-    flows = (
-        select(
-            ClosedBusiness.thanked_id,
-            ClosedBusiness.reporter_id,
-            ClosedBusiness.amount_minor,
-            case((ClosedBusiness.closed_on >= period.start, 1), else_=0).label("current"),
-        )
-        .where(
-            ClosedBusiness.circle_id == circle.id,
-            ClosedBusiness.voided_at.is_(None),
-            ClosedBusiness.closed_on >= previous.start,
-            ClosedBusiness.closed_on <= period.end,
-        )
-        .subquery()
-    )
-    for thanked, reporter, is_current, amount in db.session.execute(
-        select(
-            flows.c.thanked_id, flows.c.reporter_id, flows.c.current, func.sum(flows.c.amount_minor)
-        ).group_by(flows.c.thanked_id, flows.c.reporter_id, flows.c.current)
+
+    for kind, source, target, is_current, value in db.session.execute(
+        _flows(circle, period, previous)
     ):
-        amount = int(amount)
+        value = int(value)
+        if kind == REFERRALS:
+            giver, receiver, count = source, target, value
+            if giver in members:
+                members[giver].given_count += count
+            if receiver in members:
+                members[receiver].received_count += count
+            if giver in members and receiver in members:
+                _pair(pairs, giver, receiver, count=count)
+                receivers[giver].add(receiver)
+                if count >= 2:
+                    repeat.append((giver, receiver, count))
+            continue
+        thanked, reporter, amount = source, target, value
         if not is_current:
             if thanked in members:
                 members[thanked].previous_generated += amount
@@ -236,24 +212,71 @@ def compute(circle: Circle, period: Period) -> Balance:
     )
 
 
+#: The kinds of rows ``_flows`` answers with.
+REFERRALS, BUSINESS = 0, 1
+
+
+def _flows(circle: Circle, period: Period, previous: Period):
+    """One statement for both flows of the period, as ``(kind, source, target, current,
+    value)`` rows: referral counts per (giver, receiver) in the period (``REFERRALS``), and
+    closed-business sums per (thanked, reporter) in the period (``current`` 1) and in the
+    one before it (0) (``BUSINESS``)."""
+    counts = (
+        select(
+            literal(REFERRALS, Integer),
+            Referral.giver_id,
+            Referral.receiver_id,
+            literal(1, Integer),
+            func.count(),
+        )
+        .where(
+            Referral.circle_id == circle.id,
+            Referral.voided_at.is_(None),
+            Referral.given_on >= period.start,
+            Referral.given_on <= period.end,
+        )
+        .group_by(Referral.giver_id, Referral.receiver_id)
+    )
+    current = case((ClosedBusiness.closed_on >= period.start, 1), else_=0)
+    sums = (
+        select(
+            literal(BUSINESS, Integer),
+            ClosedBusiness.thanked_id,
+            ClosedBusiness.reporter_id,
+            current,
+            func.sum(ClosedBusiness.amount_minor),
+        )
+        .where(
+            ClosedBusiness.circle_id == circle.id,
+            ClosedBusiness.voided_at.is_(None),
+            ClosedBusiness.closed_on >= previous.start,
+            ClosedBusiness.closed_on <= period.end,
+        )
+        .group_by(ClosedBusiness.thanked_id, ClosedBusiness.reporter_id, current)
+    )
+    return union_all(counts, sums)
+
+
 def _members(circle: Circle) -> dict[int, MemberBalance]:
     """Every membership that can appear in slips: active ones and former members."""
     rows = db.session.execute(
-        select(Membership)
+        select(Membership.id, User.name, Profession.name, Membership.status)
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Profession, Profession.id == Membership.profession_id)
         .where(
             Membership.circle_id == circle.id,
             Membership.status.in_(("active", "left", "removed")),
         )
         .order_by(Membership.id)
-    ).scalars()
+    )
     return {
-        m.id: MemberBalance(
-            member_id=m.id,
-            name=m.user.name,
-            profession=m.profession.name if m.profession else "",
-            active=m.status == "active",
+        member_id: MemberBalance(
+            member_id=member_id,
+            name=name,
+            profession=profession or "",
+            active=status == "active",
         )
-        for m in rows
+        for member_id, name, profession, status in rows
     }
 
 

@@ -5,7 +5,7 @@ every member's scale ("die Waage") as a diverging bar, then the network roles;
 ``/balance/pairs`` the full pair table, ``/balance/matrix`` who gives to whom, and
 ``/balance.csv`` the same numbers for a spreadsheet.
 
-Views stay thin: ``circle.balance.services.compute`` aggregates in SQL (three
+Views stay thin: ``circle.balance.services.compute`` aggregates in SQL (two
 queries), ``circle.balance.visibility.visible_balance`` hides what the viewer may not
 see, and this module only arranges the result for the templates. Every page costs the
 same handful of queries whatever the size of the circle or the length of its history.
@@ -14,12 +14,13 @@ same handful of queries whatever the size of the circle or the length of its his
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from http import HTTPStatus
 
-from babel.numbers import format_compact_decimal
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from markupsafe import Markup
 
 from circle.balance.forms import PeriodForm, period_choices
 from circle.balance.matrix import matrix_cells, matrix_labels
@@ -28,7 +29,7 @@ from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
-from circle.core.formats import decimal_text, interval_text, percent_text
+from circle.core.formats import interval_text, percent_text
 from circle.core.money import format_money, to_decimal
 from circle.core.paging import page_number, pages_for
 from circle.core.periods import Period
@@ -39,6 +40,9 @@ bp = Blueprint("balance", __name__)
 
 #: How many lopsided pairs the overview lists before folding the rest away.
 LOPSIDED_SHOWN = 5
+#: How many it lists at most, the folded ones included; the pair balance (lopsided pairs
+#: first) has them all (over the whole history a 40-member circle has hundreds).
+LOPSIDED_LISTED = 25
 #: How many lines the network roles list at most.
 ROLE_LINES = 5
 #: Width of a member's scale in SVG user units (the middle is the balance point).
@@ -114,30 +118,21 @@ def _analyse(circle: Circle, me: Membership) -> Analysis:
     )
 
 
-def money(amount: int | None, currency: str) -> str:
-    """An amount in the user's locale, or a dash when it is hidden from the viewer."""
+def money(amount: int | None, currency: str, locale: str) -> str:
+    """An amount in ``locale``, or a dash when it is hidden from the viewer."""
     if amount is None:
         return NO_VALUE
-    return format_money(amount, currency, ui_locale())
+    return format_money(amount, currency, locale)
 
 
-def percent(value: Fraction | None) -> str:
+def percent(value: Fraction | None, locale: str) -> str:
     """A lopsidedness as a percentage (``98 %``, ``98,5 %``); empty when undefined."""
     if value is None:
         return ""
     rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
         Decimal("0.001"), rounding=ROUND_HALF_EVEN
     )
-    return percent_text(rounded, ui_locale(), quantize=False)
-
-
-def compact(amount: int, currency: str) -> str:
-    """A matrix cell's amount in whole units ("7.177", "1,2 Mio."); the exact
-    amount goes into the cell's title."""
-    value = to_decimal(amount, currency).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    if value >= 1_000_000:
-        return format_compact_decimal(value, locale=ui_locale(), fraction_digits=1)
-    return decimal_text(value, None, ui_locale())
+    return percent_text(rounded, locale, quantize=False)
 
 
 def ratio(value: Fraction | None) -> Decimal | None:
@@ -163,13 +158,12 @@ def _ordered(balance: Balance) -> list[MemberBalance]:
     )
 
 
-@bp.context_processor
-def _template_helpers() -> dict:
-    """Formatting helpers for the balance templates."""
+def template_helpers(locale: str) -> dict:
+    """Formatting helpers for the balance templates, bound to the request's language once
+    (not looked up again for each of hundreds of cells)."""
     return {
-        "amount": money,
-        "compact": compact,
-        "percent": percent,
+        "amount": lambda amount, currency: money(amount, currency, locale),
+        "percent": lambda value: percent(value, locale),
         "who": who,
         "NO_VALUE": NO_VALUE,
     }
@@ -193,15 +187,15 @@ def _render(template: str, analysis: Analysis, keep: dict | None = None, **conte
     """
     period = analysis.period
     keep = keep or {}
+    locale = ui_locale()
     page = render_template(
         template,
+        **template_helpers(locale),
         circle=analysis.circle,
         me=analysis.me,
         form=analysis.form,
         period=period,
-        period_label=(
-            interval_text(period.start, period.end, "yMMMd", ui_locale()) if period else ""
-        ),
+        period_label=(interval_text(period.start, period.end, "yMMMd", locale) if period else ""),
         balance=analysis.balance,
         all_revenue=analysis.all_revenue,
         args=analysis.args(),
@@ -226,6 +220,8 @@ class LopsidedLine:
     loser_received: int
     winner_gave: int
     loser_gave: int
+    said: Markup | None = None  # "<strong>Winner</strong> received …, Loser …" (listed lines)
+    detail: str = ""  # "Referrals given: …" and the lopsidedness (listed lines)
 
 
 @dataclass
@@ -237,10 +233,12 @@ class Scale:
     received_width: float
     generated_width: float | None
     revenue_received_width: float | None
+    label: str = ""  # the bars in words, for screen readers
 
 
-def lopsided_lines(balance: Balance) -> list[LopsidedLine]:
-    """The lopsided pairs, the largest revenue gap first, from the side of who profits."""
+def lopsided_lines(balance: Balance, locale: str, listed: int) -> list[LopsidedLine]:
+    """The lopsided pairs, the largest revenue gap first, from the side of who profits;
+    the first ``listed`` in words (each message translated once, not once per line)."""
     lines = []
     for pair in balance.lopsided_pairs():
         a, b = balance.members[pair.a], balance.members[pair.b]
@@ -257,6 +255,25 @@ def lopsided_lines(balance: Balance) -> list[LopsidedLine]:
             loser_gave=pair.count_a_to_b if b_profits else pair.count_b_to_a,
         )
         lines.append(line)
+    currency = balance.circle.currency
+    # A translation is trusted markup, as in the templates; the values are escaped by %.
+    said = Markup(_("%(winner)s received %(more)s, %(loser)s %(less)s"))  # noqa: S704  # nosec B704
+    given = _("Referrals given: %(winner)s %(winner_gave)s, %(loser)s %(loser_gave)s")
+    value = _("lopsidedness %(value)s")
+    for line in lines[:listed]:
+        line.said = said % {
+            "winner": Markup("<strong>{}</strong>").format(who(line.winner)),
+            "more": money(line.winner_received, currency, locale),
+            "loser": who(line.loser),
+            "less": money(line.loser_received, currency, locale),
+        }
+        gave = given % {
+            "winner": line.winner.profession or line.winner.name,
+            "winner_gave": line.winner_gave,
+            "loser": line.loser.profession or line.loser.name,
+            "loser_gave": line.loser_gave,
+        }
+        line.detail = f"{gave} · {value % {'value': percent(line.pair.lopsidedness, locale)}}"
     return lines
 
 
@@ -269,8 +286,23 @@ def _width(value: int | None, largest: int) -> float | None:
     return round(SCALE_WIDTH / 2 * value / largest, 1)
 
 
-def scales(members: list[MemberBalance]) -> list[Scale]:
-    """Every member's bars, scaled to the largest count and the largest visible revenue."""
+def scales(members: list[MemberBalance], currency: str, locale: str) -> list[Scale]:
+    """Every member's bars, scaled to the largest count and the largest visible revenue,
+    with their words for screen readers."""
+    counts = _("Given %(given)s, received %(received)s referrals")
+    revenue = _("revenue generated %(generated)s, received %(received)s")
+
+    def label(m: MemberBalance) -> str:
+        """The bars in words: counts, and revenue when visible."""
+        words = counts % {"given": m.given_count, "received": m.received_count}
+        if m.revenue_generated is None or m.revenue_received is None:
+            return words
+        amounts = {
+            "generated": money(m.revenue_generated, currency, locale),
+            "received": money(m.revenue_received, currency, locale),
+        }
+        return f"{words}; {revenue % amounts}"
+
     most = max([m.given_count for m in members] + [m.received_count for m in members] + [0])
     revenues = [
         value
@@ -286,6 +318,7 @@ def scales(members: list[MemberBalance]) -> list[Scale]:
             received_width=_width(m.received_count, most),
             generated_width=_width(m.revenue_generated, richest),
             revenue_received_width=_width(m.revenue_received, richest),
+            label=label(m),
         )
         for m in members
     ]
@@ -304,9 +337,10 @@ def overview(circle: Circle, me: Membership):
     return _render(
         "balance/overview.html",
         analysis,
-        lines=lopsided_lines(balance),
+        lines=lopsided_lines(balance, ui_locale(), LOPSIDED_LISTED),
         shown=LOPSIDED_SHOWN,
-        scales=scales(members),
+        listed=LOPSIDED_LISTED,
+        scales=scales(members, circle.currency, ui_locale()),
         half=SCALE_WIDTH / 2,
         width=SCALE_WIDTH,
         connectors=roles.connectors[:ROLE_LINES],
@@ -384,7 +418,7 @@ def matrix(circle: Circle, me: Membership):
         by=by,
         members=members,
         labels=matrix_labels(members),
-        rows=matrix_cells(balance, members, by),
+        rows=matrix_cells(balance, members, by, ui_locale(), (NO_VALUE, _("(self)"))),
         hidden=by == "revenue" and not analysis.all_revenue,
     )
 

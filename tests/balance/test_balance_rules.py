@@ -102,7 +102,7 @@ def test_network_roles(ctx, four):
     assert roles.repeat_pairs == [(a.id, b.id, 2)]
 
 
-def test_the_analysis_takes_three_queries_whatever_the_size(ctx, four, count_queries, make, db):
+def test_the_analysis_takes_two_statements_whatever_the_size(ctx, four, count_queries, make, db):
     circle, *_ = four
     with count_queries() as small:
         compute(circle, JUNE)
@@ -110,7 +110,7 @@ def test_the_analysis_takes_three_queries_whatever_the_size(ctx, four, count_que
         make.member(circle, profession=f"Beruf {i}")
     with count_queries() as large:
         compute(circle, JUNE)
-    assert small.count == large.count == 3, large.statements
+    assert small.count == large.count == 2, large.statements  # members; both flows
 
 
 def test_lopsidedness_is_exact():

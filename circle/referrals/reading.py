@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from circle.circles.access import owned
 from circle.core.errors import NotAMember, NotFound
 from circle.core.ids import is_id
+from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
 from circle.extensions import db
 from circle.models import (
     Circle,
@@ -22,6 +23,8 @@ from circle.models import (
 
 #: The statuses of a received referral that still waits for the receiver's news.
 OPEN_STATUSES = ("new", "contacted")
+#: Open referrals shown per page ("My open referrals").
+OPEN_PER_PAGE = 20
 
 #: No slip is dated before this day (also guards against typos such as year 0202).
 
@@ -197,38 +200,32 @@ def daily_totals(circle: Circle, member_id: int, start: date, end: date) -> dict
 @dataclass
 class MyWeek:
     """What the week page shows of one member: the week's referrals and closed business
-    the member took part in (void ones included), their totals, and the referrals the
-    member received (any week) that still wait for a status."""
+    the member took part in (void ones included) and their totals."""
 
     referrals: list[Referral]
     business: list[ClosedBusiness]
     totals: Totals
-    open_received: list[Referral]
 
 
 def my_week(circle: Circle, member: Membership, start: date, end: date) -> MyWeek:
-    """The member's week start..end in two statements: one for the referrals (the week's
-    and the ones waiting for a status), one for the closed business; the totals are
-    counted from those rows with the rules of ``totals`` (void entries never count)."""
+    """The member's week start..end in two statements: one for the referrals, one for the
+    closed business; the totals are counted from those rows with the rules of ``totals``
+    (void entries never count)."""
     mine = or_(Referral.giver_id == member.id, Referral.receiver_id == member.id)
-    waiting = and_(
-        Referral.receiver_id == member.id,
-        Referral.voided_at.is_(None),
-        Referral.status.in_(OPEN_STATUSES),
-    )
-    rows = list(
+    referrals = list(
         db.session.execute(
             select(Referral)
             .where(
                 Referral.circle_id == circle.id,
-                or_(and_(Referral.given_on >= start, Referral.given_on <= end, mine), waiting),
+                Referral.given_on >= start,
+                Referral.given_on <= end,
+                mine,
             )
             .order_by(Referral.given_on, Referral.id)
         )
         .unique()
         .scalars()
     )
-    referrals = [r for r in rows if start <= r.given_on <= end]
     business = business_between(circle, member, start, end, mine_only=True)
     live = [r for r in referrals if not r.is_void]
     earned = [b for b in business if not b.is_void]
@@ -238,12 +235,28 @@ def my_week(circle: Circle, member: Membership, start: date, end: date) -> MyWee
         revenue_generated=sum(b.amount_minor for b in earned if b.thanked_id == member.id),
         revenue_received=sum(b.amount_minor for b in earned if b.reporter_id == member.id),
     )
-    waiting_rows = [
-        r
-        for r in rows
-        if r.receiver_id == member.id and not r.is_void and r.status in OPEN_STATUSES
-    ]
-    return MyWeek(referrals, business, totals, waiting_rows)
+    return MyWeek(referrals, business, totals)
+
+
+def open_received(
+    circle: Circle, member: Membership, asked: Keyset, per_page: int = OPEN_PER_PAGE
+) -> KeysetPage[Referral]:
+    """One page of the referrals the member received that wait for a status (not voided,
+    new or contacted), newest first by (day given, id): one statement at any history
+    length, through the index on (circle, receiver, day)."""
+    query = select(Referral).where(
+        Referral.circle_id == circle.id,
+        Referral.receiver_id == member.id,
+        Referral.voided_at.is_(None),
+        Referral.status.in_(OPEN_STATUSES),
+    )
+    rows = (
+        db.session.execute(keyset_select(query, Referral.given_on, Referral.id, asked, per_page))
+        .unique()
+        .scalars()
+        .all()
+    )
+    return keyset_page(rows, lambda r: Position(r.given_on, r.id), asked, per_page)
 
 
 def status_label(status: str) -> str:

@@ -70,7 +70,7 @@ def test_a_received_referral_waits_for_its_status_until_the_receiver_moves_it(
     auth.login(home["paula"].user)
     page = text(client.get(url(circle)))
     assert "1 referral you received waits for your status" in page
-    assert f'href="/circles/{circle.id}/week#open-referrals"' in element(page, "todo-list")
+    assert f'href="/circles/{circle.id}/referrals/open"' in element(page, "todo-list")
     token = any_csrf_token(client, url(circle))
     moved = client.post(
         f"/circles/{circle.id}/referrals/{slip}/status",

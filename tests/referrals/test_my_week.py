@@ -1,5 +1,6 @@
-"""The week page reads a member's week in two statements (``reading.my_week``); its totals
-and its referrals waiting for a status are the same as the direct computation."""
+"""The week page reads a member's week in two statements (``reading.my_week``) and "My open
+referrals" one page in one (``reading.open_received``); totals, referrals and the open
+referrals page by page are the same as the direct computation."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from circle.core.paging import Keyset
 from circle.core.weeks import today_for, week_start
 from circle.extensions import db
 from circle.models import Circle, Membership, Referral
@@ -46,20 +48,28 @@ def test_my_week_equals_the_direct_count_over_a_random_history(app, make):
                 assert week.referrals == reading.referrals_between(
                     here, me, start, end, mine_only=True
                 )
-                waiting = (
-                    db.session.execute(
-                        select(Referral)
-                        .where(
-                            Referral.circle_id == here.id,
-                            Referral.receiver_id == me.id,
-                            Referral.voided_at.is_(None),
-                            Referral.status.in_(("new", "contacted")),
-                        )
-                        .order_by(Referral.given_on, Referral.id)
+            waiting = (
+                db.session.execute(
+                    select(Referral)
+                    .where(
+                        Referral.circle_id == here.id,
+                        Referral.receiver_id == me.id,
+                        Referral.voided_at.is_(None),
+                        Referral.status.in_(("new", "contacted")),
                     )
-                    .unique()
-                    .scalars()
-                    .all()
+                    .order_by(Referral.given_on.desc(), Referral.id.desc())
                 )
-                assert week.open_received == list(waiting)
+                .unique()
+                .scalars()
+                .all()
+            )
+            # Walking "older" from the newest page shows each open referral once, in order.
+            shown, asked = [], Keyset()
+            while True:
+                page = reading.open_received(here, me, asked, per_page=3)
+                shown += page.items
+                if page.older is None:
+                    break
+                asked = Keyset(before=page.older)
+            assert shown == list(waiting)
         db.session.rollback()

@@ -627,6 +627,26 @@ def test_the_thank_you_mail_hides_the_amount_when_the_circle_says_so(
 # --- status, void, corrections and history -----------------------------------------
 
 
+def test_my_open_referrals_come_a_page_at_a_time(app, client, auth, people, make):
+    circle = people["circle"]
+    day = today()
+    for back in range(23):
+        make.slip(people["pharma"], people["me"], day - timedelta(days=back * 9))
+    login(auth, people["me"])
+    waiting = f"/circles/{circle.id}/referrals/open"
+    first = text(client.get(waiting))
+    assert element(first, "open-referrals").count("data-referral=") == 20
+    older = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    rest = text(client.get(older))
+    assert element(rest, "open-referrals").count("data-referral=") == 3
+    assert 'rel="next"' not in rest and 'rel="prev"' in rest
+    # A place that does not parse is the newest page, never an error.
+    for junk in ("?before=xyz", "?before=2026-13-01_1", "?after=9999-01-01_99999999999"):
+        response = client.get(waiting + junk)
+        assert response.status_code == 200
+        assert element(text(response), "open-referrals").count("data-referral=") == 20
+
+
 def test_the_receiver_moves_a_referral_through_its_status(app, client, auth, people):
     circle = people["circle"]
     login(auth, people["pharma"])
@@ -638,19 +658,20 @@ def test_the_receiver_moves_a_referral_through_its_status(app, client, auth, peo
     auth.logout()
 
     login(auth, people["me"])
-    page = text(client.get(week_url(circle)))
+    waiting = f"/circles/{circle.id}/referrals/open"
+    page = text(client.get(waiting))
     assert "Max Kunde" in element(page, "open-referrals")
-    response = press_status(client, week_url(circle), referral.id, "contacted")
+    response = press_status(client, waiting, referral.id, "contacted")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(week_url(circle))
+    assert response.headers["Location"].endswith(waiting)
     assert referrals(app, circle)[0].status == "contacted"
     # From contacted, only won or lost remain.
-    page = text(client.get(week_url(circle)))
+    page = text(client.get(waiting))
     with pytest.raises(AssertionError):
         status_form(page, referral.id, "contacted")
-    assert press_status(client, week_url(circle), referral.id, "won").status_code == 302
+    assert press_status(client, waiting, referral.id, "won").status_code == 302
     assert referrals(app, circle)[0].status == "won"
-    assert "Max Kunde" not in element(text(client.get(week_url(circle))), "open-referrals")
+    assert "Max Kunde" not in element(text(client.get(waiting)), "open-referrals")
 
     # Going back is refused with the reason, and nothing changes.
     token = any_csrf_token(client, week_url(circle))

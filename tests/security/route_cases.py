@@ -103,6 +103,7 @@ CASES: dict[str, Case] = {
     ),
     # --- referrals and closed business ----------------------------------------------
     "GET /circles/<int:circle_id>/week": M(),
+    "GET /circles/<int:circle_id>/referrals/open": M(),
     "GET /circles/<int:circle_id>/week/<day>": M(),
     "GET /circles/<int:circle_id>/ledger": M(),
     "POST /circles/<int:circle_id>/referrals": M(),

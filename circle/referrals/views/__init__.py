@@ -1,5 +1,5 @@
 """HTML pages for referrals and closed business: the week view, the quick slip and
-thank-you forms for a phone, slips, and my ledger.
+thank-you forms for a phone, slips, my open referrals and my ledger.
 
 Views stay thin: a form parses, a service of ``circle.referrals.services`` decides inside
 one unit of work, and a refusal comes back on the field (or the row) it concerns. Every
@@ -8,7 +8,7 @@ slip is shown only to the members involved and the admins. Importing this packag
 registers every page on ``bp``.
 """
 
-from circle.referrals.views import ledger, quick, slips, week
+from circle.referrals.views import ledger, quick, slips, waiting, week
 from circle.referrals.views.common import bp, day_label
 
-__all__ = ["bp", "day_label", "ledger", "quick", "slips", "week"]
+__all__ = ["bp", "day_label", "ledger", "quick", "slips", "waiting", "week"]

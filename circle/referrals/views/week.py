@@ -21,7 +21,6 @@ from circle.referrals.forms import (
     GIVE_PREFIX,
     THANK_PREFIX,
     GiveReferralsForm,
-    StatusForm,
     ThankForm,
     referral_choices,
 )
@@ -136,10 +135,8 @@ def _week_page(
         received=[r for r in mine.referrals if r.receiver_id == me.id],
         thanked=[b for b in mine.business if b.thanked_id == me.id],
         reported=[b for b in mine.business if b.reporter_id == me.id],
-        open_received=mine.open_received,
         give_form=give_form,
         thank_form=thank_form,
-        status_form=StatusForm(formdata=None),
         here=week_url(circle, start),
     )
     return page, status

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select
 
 from circle.balance.services import tips
 from circle.core.clock import utcnow
@@ -42,7 +43,7 @@ from circle.models import (
 from circle.models.invitation import reserving
 from circle.roles.permissions import can
 from circle.scores.services import MemberScore, score_from, window
-from circle.scores.single import measure_columns, raw_from
+from circle.scores.single import measure_columns, measure_params, raw_from
 
 #: How far back my give-and-take scale looks (months, up to today).
 SCALE_MONTHS = 12
@@ -129,87 +130,19 @@ def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -
     week = (week_start(circle, today), week_start(circle, today) + timedelta(days=6))
     scale_period = Period(add_months(today, 1 - SCALE_MONTHS), today, "custom")
     score_period = window(circle, today)
-
-    def referrals(*conditions):
-        return (Referral.circle_id == circle.id, Referral.voided_at.is_(None), *conditions)
-
-    def business(*conditions):
-        return (
-            ClosedBusiness.circle_id == circle.id,
-            ClosedBusiness.voided_at.is_(None),
-            ClosedBusiness.currency == circle.currency,
-            ClosedBusiness.closed_on >= scale_period.start,
-            ClosedBusiness.closed_on <= scale_period.end,
-            *conditions,
-        )
-
-    in_scale = (Referral.given_on >= scale_period.start, Referral.given_on <= scale_period.end)
-    thanked = exists().where(
-        ClosedBusiness.circle_id == circle.id,
-        ClosedBusiness.referral_id == Referral.id,
-        ClosedBusiness.voided_at.is_(None),
-    )
-    next_meeting = (
-        select(Meeting.id)
-        .where(
-            Meeting.circle_id == circle.id,
-            Meeting.status == "scheduled",
-            Meeting.held_on >= today,  # (the index) and not yet begun:
-            Meeting.starts_at > now,
-        )
-        .order_by(Meeting.held_on)
-        .limit(1)
-        .scalar_subquery()
-    )
-    statement = (
-        select(
-            count_where(
-                Referral, *referrals(Referral.receiver_id == me.id, Referral.status == "new")
-            ),
-            count_where(
-                Referral,
-                *referrals(Referral.receiver_id == me.id, Referral.status == "won", ~thanked),
-            ),
-            count_where(
-                OneToOne,
-                OneToOne.circle_id == circle.id,
-                OneToOne.voided_at.is_(None),
-                OneToOne.met_on >= week[0],
-                OneToOne.met_on <= week[1],
-                or_(OneToOne.member_a_id == me.id, OneToOne.member_b_id == me.id),
-            ),
-            select(func.max(Payment.period_end))
-            .where(Payment.circle_id == circle.id, Payment.membership_id == me.id)
-            .scalar_subquery(),
-            count_where(Referral, *referrals(Referral.giver_id == me.id, *in_scale)),
-            count_where(Referral, *referrals(Referral.receiver_id == me.id, *in_scale)),
-            sum_where(ClosedBusiness.amount_minor, *business(ClosedBusiness.thanked_id == me.id)),
-            sum_where(ClosedBusiness.amount_minor, *business(ClosedBusiness.reporter_id == me.id)),
-            Meeting,
-            select(MeetingReply.answer)
-            .where(
-                MeetingReply.circle_id == circle.id,
-                MeetingReply.membership_id == me.id,
-                MeetingReply.meeting_id == next_meeting,
-            )
-            .scalar_subquery(),
-            DuesPlan,
-            count_where(
-                Membership,
-                Membership.circle_id == circle.id,
-                Membership.status == "active",
-                Membership.profession_id.is_not(None),
-            ),
-            count_where(Invitation, Invitation.circle_id == circle.id, *reserving(now)),
-            count_where(Visitor, Visitor.circle_id == circle.id, Visitor.invited_by_id == me.id),
-            *measure_columns(circle, me.id, score_period),
-        )
-        .select_from(Membership)
-        .outerjoin(Meeting, and_(Meeting.circle_id == circle.id, Meeting.id == next_meeting))
-        .outerjoin(DuesPlan, and_(DuesPlan.circle_id == circle.id, DuesPlan.archived_at.is_(None)))
-        .where(Membership.circle_id == circle.id, Membership.id == me.id)
-    )
-    row = db.session.execute(statement).one()
+    params = {
+        "home_circle_id": circle.id,
+        "home_member_id": me.id,
+        "home_currency": circle.currency,
+        "home_today": today,
+        "home_now": now,
+        "home_week_start": week[0],
+        "home_week_end": week[1],
+        "home_scale_start": scale_period.start,
+        "home_scale_end": scale_period.end,
+        **measure_params(circle, me.id, score_period),
+    }
+    row = db.session.execute(_member_statement(), params).one()
     (
         open_received,
         won_unthanked,
@@ -248,6 +181,95 @@ def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -
             lopsided=tips(circle, int(generated), int(reported)),
         ),
         score=score_from(circle, me, score_period, raw, meetings=meetings),
+    )
+
+
+@cache
+def _member_statement() -> Select:
+    """The statement of ``member_agenda``, built once per process: every value is a bound
+    parameter (building it per request cost more than running it)."""
+    circle_id, me_id = bindparam("home_circle_id"), bindparam("home_member_id")
+    scale_start, scale_end = bindparam("home_scale_start"), bindparam("home_scale_end")
+    now = bindparam("home_now")
+
+    def referrals(*conditions):
+        return (Referral.circle_id == circle_id, Referral.voided_at.is_(None), *conditions)
+
+    def business(*conditions):
+        return (
+            ClosedBusiness.circle_id == circle_id,
+            ClosedBusiness.voided_at.is_(None),
+            ClosedBusiness.currency == bindparam("home_currency"),
+            ClosedBusiness.closed_on >= scale_start,
+            ClosedBusiness.closed_on <= scale_end,
+            *conditions,
+        )
+
+    in_scale = (Referral.given_on >= scale_start, Referral.given_on <= scale_end)
+    thanked = exists().where(
+        ClosedBusiness.circle_id == circle_id,
+        ClosedBusiness.referral_id == Referral.id,
+        ClosedBusiness.voided_at.is_(None),
+    )
+    next_meeting = (
+        select(Meeting.id)
+        .where(
+            Meeting.circle_id == circle_id,
+            Meeting.status == "scheduled",
+            Meeting.held_on >= bindparam("home_today"),  # (the index) and not yet begun:
+            Meeting.starts_at > now,
+        )
+        .order_by(Meeting.held_on)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            count_where(
+                Referral, *referrals(Referral.receiver_id == me_id, Referral.status == "new")
+            ),
+            count_where(
+                Referral,
+                *referrals(Referral.receiver_id == me_id, Referral.status == "won", ~thanked),
+            ),
+            count_where(
+                OneToOne,
+                OneToOne.circle_id == circle_id,
+                OneToOne.voided_at.is_(None),
+                OneToOne.met_on >= bindparam("home_week_start"),
+                OneToOne.met_on <= bindparam("home_week_end"),
+                or_(OneToOne.member_a_id == me_id, OneToOne.member_b_id == me_id),
+            ),
+            select(func.max(Payment.period_end))
+            .where(Payment.circle_id == circle_id, Payment.membership_id == me_id)
+            .scalar_subquery(),
+            count_where(Referral, *referrals(Referral.giver_id == me_id, *in_scale)),
+            count_where(Referral, *referrals(Referral.receiver_id == me_id, *in_scale)),
+            sum_where(ClosedBusiness.amount_minor, *business(ClosedBusiness.thanked_id == me_id)),
+            sum_where(ClosedBusiness.amount_minor, *business(ClosedBusiness.reporter_id == me_id)),
+            Meeting,
+            select(MeetingReply.answer)
+            .where(
+                MeetingReply.circle_id == circle_id,
+                MeetingReply.membership_id == me_id,
+                MeetingReply.meeting_id == next_meeting,
+            )
+            .scalar_subquery(),
+            DuesPlan,
+            count_where(
+                Membership,
+                Membership.circle_id == circle_id,
+                Membership.status == "active",
+                Membership.profession_id.is_not(None),
+            ),
+            count_where(Invitation, Invitation.circle_id == circle_id, *reserving(now)),
+            count_where(Visitor, Visitor.circle_id == circle_id, Visitor.invited_by_id == me_id),
+            *measure_columns(),
+        )
+        .select_from(Membership)
+        .outerjoin(Meeting, and_(Meeting.circle_id == circle_id, Meeting.id == next_meeting))
+        .outerjoin(DuesPlan, and_(DuesPlan.circle_id == circle_id, DuesPlan.archived_at.is_(None)))
+        .where(Membership.circle_id == circle_id, Membership.id == me_id)
     )
 
 

@@ -25,10 +25,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from circle.balance.periods import period_for
 from circle.circles.access import owned, roster_query
@@ -41,7 +42,7 @@ from circle.models import (
     Membership,
 )
 from circle.roles.permissions import roles_of, sees_amounts
-from circle.scores.single import measure_columns, raw_from
+from circle.scores.single import CIRCLE_ID, measure_columns, measure_params, raw_from
 from circle.scores.table import AREA_LABELS, AREAS, MAX_TOTAL, table_for, tier_reached
 
 COLOURS = ("green", "yellow", "red", "grey")
@@ -235,9 +236,21 @@ def score_from(
 def member_score(circle: Circle, member: Membership, today: date | None = None) -> MemberScore:
     """One member's score over the last completed six-month window."""
     period = window(circle, today)
-    row = db.session.execute(select(*measure_columns(circle, member.id, period))).one()
+    row = db.session.execute(_member_statement(), measure_params(circle, member.id, period)).one()
     raw, meetings = raw_from(circle, row)
     return score_from(circle, member, period, raw, meetings=meetings)
+
+
+@cache
+def _member_statement() -> Select:
+    """One member's numbers (built once per process; ``measure_params`` fills it)."""
+    return select(*measure_columns())
+
+
+@cache
+def _chapter_statement() -> Select:
+    """The roster with every member's numbers (built once per process)."""
+    return roster_query(CIRCLE_ID).add_columns(*measure_columns(per_row=True))
 
 
 def chapter_scores(circle: Circle, today: date | None = None) -> list[MemberScore]:
@@ -246,9 +259,7 @@ def chapter_scores(circle: Circle, today: date | None = None) -> list[MemberScor
     One statement: the roster with every member's numbers as correlated columns.
     """
     period = window(circle, today)
-    rows = db.session.execute(
-        roster_query(circle.id).add_columns(*measure_columns(circle, Membership.id, period))
-    ).all()
+    rows = db.session.execute(_chapter_statement(), measure_params(circle, None, period)).all()
     table = table_for(circle)
     scores = []
     for row in rows:

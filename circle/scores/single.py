@@ -14,8 +14,9 @@ member's numbers with the chapter's for the same data.
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, func, select, union_all
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, union_all
 
 from circle.core.periods import Period
 from circle.db import count_where, sum_where
@@ -25,6 +26,7 @@ from circle.models import (
     ClosedBusiness,
     EducationCredit,
     Meeting,
+    Membership,
     OneToOne,
     Referral,
     Visitor,
@@ -34,29 +36,53 @@ from circle.models import (
 CODES = ("P", "A", "L", "M", "S")
 
 
-def measure_columns(
-    circle: Circle, member_id: int | ColumnElement, period: Period
-) -> list[ColumnElement]:
-    """The member's raw numbers over ``period`` as labelled scalar subqueries
+#: The values a statement of ``measure_columns`` takes (``measure_params`` fills them).
+CIRCLE_ID = bindparam("score_circle_id")
+MEMBER_ID = bindparam("score_member_id")
+START = bindparam("score_start")
+END = bindparam("score_end")
+CURRENCY = bindparam("score_currency")
+
+
+def measure_params(circle: Circle, member_id: int | None, period: Period) -> dict:
+    """The values for ``measure_columns``: the circle, the member (None for every row of
+    the roster) and the window."""
+    params = {
+        "score_circle_id": circle.id,
+        "score_start": period.start,
+        "score_end": period.end,
+        "score_currency": circle.currency,
+    }
+    if member_id is not None:
+        params["score_member_id"] = member_id
+    return params
+
+
+@cache
+def measure_columns(per_row: bool = False) -> tuple[ColumnElement, ...]:
+    """A member's raw numbers over a window as labelled scalar subqueries
     (``score_referrals``, ``score_one_to_ones`` … ``score_meetings``); ``raw_from`` reads
-    them back from the result row. ``member_id`` is a member's id, or ``Membership.id``
-    of a statement over memberships (the subqueries then count for each row)."""
+    them back from the result row. The member is ``score_member_id``, or with ``per_row``
+    ``Membership.id`` of a statement over memberships (the subqueries then count for each
+    row). Built once per process: every value is a bound parameter (``measure_params``),
+    because building these expressions cost more than running them."""
+    member_id = Membership.id if per_row else MEMBER_ID
 
     def live(model, day) -> tuple:
         return (
-            model.circle_id == circle.id,
+            model.circle_id == CIRCLE_ID,
             model.voided_at.is_(None),
-            day >= period.start,
-            day <= period.end,
+            day >= START,
+            day <= END,
         )
 
     held = (
-        Meeting.circle_id == circle.id,
+        Meeting.circle_id == CIRCLE_ID,
         Meeting.status == "scheduled",
-        Meeting.held_on >= period.start,
-        Meeting.held_on <= period.end,
+        Meeting.held_on >= START,
+        Meeting.held_on <= END,
     )
-    one = isinstance(member_id, int)
+    one = not per_row
 
     def only(column) -> tuple:
         """Restrict a grouped count to the one member asked for (none for the roster)."""
@@ -80,7 +106,7 @@ def measure_columns(
             Meeting,
             and_(Meeting.circle_id == Attendance.circle_id, Meeting.id == Attendance.meeting_id),
         )
-        .where(*held, Attendance.circle_id == circle.id, *only(Attendance.membership_id))
+        .where(*held, Attendance.circle_id == CIRCLE_ID, *only(Attendance.membership_id))
         .group_by(Attendance.membership_id)
         .cte("score_attendance")
         .prefix_with("MATERIALIZED", dialect="postgresql")
@@ -93,7 +119,7 @@ def measure_columns(
                 Meeting.circle_id == VisitorVisit.circle_id, Meeting.id == VisitorVisit.meeting_id
             ),
         )
-        .where(VisitorVisit.circle_id == circle.id)
+        .where(VisitorVisit.circle_id == CIRCLE_ID)
         .group_by(VisitorVisit.visitor_id)
         .subquery()
     )
@@ -101,9 +127,9 @@ def measure_columns(
         select(Visitor.invited_by_id.label("member_id"), func.count().label("n"))
         .join(first_visits, first_visits.c.visitor_id == Visitor.id)
         .where(
-            Visitor.circle_id == circle.id,
-            first_visits.c.first_on >= period.start,
-            first_visits.c.first_on <= period.end,
+            Visitor.circle_id == CIRCLE_ID,
+            first_visits.c.first_on >= START,
+            first_visits.c.first_on <= END,
             *only(Visitor.invited_by_id),
         )
         .group_by(Visitor.invited_by_id)
@@ -139,13 +165,13 @@ def measure_columns(
             ClosedBusiness.amount_minor,
             *live(ClosedBusiness, ClosedBusiness.closed_on),
             ClosedBusiness.thanked_id == member_id,
-            ClosedBusiness.currency == circle.currency,
+            ClosedBusiness.currency == CURRENCY,
         ).label("score_tyfcb"),
         per_member(visitors, "n").label("score_visitors"),
         count_where(Meeting, *held).label("score_meetings"),
     ]
     columns += [per_member(attendance, code).label(f"score_code_{code}") for code in CODES]
-    return columns
+    return tuple(columns)
 
 
 def raw_from(circle: Circle, row) -> tuple[dict, int]:

@@ -24,11 +24,12 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask import current_app, g, request, session
 from flask_babel import gettext as _
 from flask_login import login_user
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 
 from circle.core.errors import NotFound
 from circle.core.security import new_token, token_hash
@@ -285,9 +286,14 @@ def _row(value: str) -> UserSession | None:
     """The session row for the id in a cookie (looked up by its hash)."""
     if not isinstance(value, str) or not value:
         return None
-    return db.session.execute(
-        select(UserSession).where(UserSession.session_hash == token_hash(value))
-    ).scalar_one_or_none()
+    return db.session.execute(_by_hash(), {"hash": token_hash(value)}).scalar_one_or_none()
+
+
+@cache
+def _by_hash() -> Select:
+    """A session row (with its user) by the hash of its id: asked on every request, so
+    built once per process."""
+    return select(UserSession).where(UserSession.session_hash == bindparam("hash"))
 
 
 def _open(user: User, chain: str | None, expires_at: datetime | None = None) -> str:

@@ -159,12 +159,13 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
     from flask_babel import get_locale
 
-    from circle.web.i18n import local_date, local_datetime, money
+    from circle.web.i18n import install_template_gettext, local_date, local_datetime, money
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals["get_locale"] = get_locale
+    install_template_gettext(app)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -8,15 +8,18 @@ Both the circle settings (``circle.circles.services``) and the seat rules
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm.util import identity_key
 
 from circle.auth.twofactor import refuse_unless_enrolled
 from circle.core.errors import Forbidden, NotFound
 from circle.core.ids import is_id
+from circle.db import count_where
 from circle.extensions import db
 from circle.models import LIVE_STATUSES, Circle, Invitation, Membership, Profession, User
 from circle.models.invitation import reserving
@@ -40,9 +43,20 @@ def seats_taken(circle_id: int) -> int:
     """Count the taken seats of a circle: active seats plus seats reserved for invitees.
 
     Organisers without a profession hold none; a reserving invitation ("add a member")
-    counts until it is accepted, declined, revoked or expires.
+    counts until it is accepted, declined, revoked or expires. One statement.
     """
-    return seats_taken_by_circle([circle_id])[circle_id]
+    active, reserved = db.session.execute(
+        select(
+            count_where(
+                Membership,
+                Membership.circle_id == circle_id,
+                Membership.status == "active",
+                Membership.profession_id.is_not(None),
+            ),
+            count_where(Invitation, Invitation.circle_id == circle_id, *reserving()),
+        )
+    ).one()
+    return active + reserved
 
 
 def seats_taken_by_circle(circle_ids: list[int]) -> dict[int, int]:
@@ -94,6 +108,26 @@ def active_membership(user: User, circle_id: int) -> Membership | None:
     remember_roles(membership, roles)  # what ``can`` asks next, read in the same statement
     memo[(user.id, circle_id)] = membership
     return membership
+
+
+def members_by_id(circle_id: int, member_ids: Iterable[int]) -> dict[int, Membership]:
+    """Memberships of a circle by id (any status). Those the request has already read
+    (the viewer's, the roster's, a slip's people) come from the session's identity map
+    without a statement; the others, if any, cost one."""
+    found: dict[int, Membership] = {}
+    missing = set()
+    for member_id in {i for i in member_ids if is_id(i)}:
+        held = db.session.identity_map.get(identity_key(Membership, member_id))
+        if held is None:
+            missing.add(member_id)
+        elif held.circle_id == circle_id:
+            found[member_id] = held
+    if missing:
+        rows = db.session.execute(
+            select(Membership).where(Membership.circle_id == circle_id, Membership.id.in_(missing))
+        ).scalars()
+        found.update((m.id, m) for m in rows)
+    return found
 
 
 def owned(model, circle_id: int, object_id: int):

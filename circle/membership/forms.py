@@ -22,8 +22,13 @@ ADD_PREFIX = "add"
 INVITE_PREFIX = "invite"
 
 
-def profession_prefix(member_id: int) -> str:
-    """The prefix of the change-profession form in a member's row."""
+#: Stands for the member's id in the change-profession form rendered once for every row.
+ROW_SLOT = "{member_id}"
+
+
+def profession_prefix(member_id: int | str) -> str:
+    """The prefix of the change-profession form in a member's row (``ROW_SLOT``: the form
+    the manage page renders once and fills in for each row)."""
     return f"m{member_id}"
 
 

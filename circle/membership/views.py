@@ -21,6 +21,7 @@ from circle.membership import applications, invitations, member_pages, services
 from circle.membership.forms import (
     ADD_PREFIX,
     INVITE_PREFIX,
+    ROW_SLOT,
     AddMemberForm,
     DeclineForm,
     InviteForm,
@@ -42,6 +43,28 @@ def _manage_url(circle_id: int) -> str:
     return url_for("membership.manage", circle_id=circle_id)
 
 
+#: A member id no circle reaches, built into a row action's URL once per page and replaced.
+_URL_SLOT = 987654321
+
+
+def _row_urls(circle_id: int) -> Callable[[str, int], str]:
+    """``row_url(endpoint, member_id)``: the URL of a member row's action. Each endpoint is
+    built by ``url_for`` once per page and filled in for every row (forty rows of three
+    actions would otherwise route 120 URLs)."""
+    built: dict[str, tuple[str, str]] = {}
+
+    def row_url(endpoint: str, member_id: int) -> str:
+        parts = built.get(endpoint)
+        if parts is None:
+            head, _slot, tail = url_for(
+                endpoint, circle_id=circle_id, member_id=_URL_SLOT
+            ).rpartition(str(_URL_SLOT))
+            parts = built[endpoint] = (head, tail)
+        return f"{parts[0]}{member_id}{parts[1]}"
+
+    return row_url
+
+
 def _render_manage(
     circle: Circle,
     *,
@@ -57,12 +80,10 @@ def _render_manage(
     ``action_error`` is ``(section, message)`` for a refused one-button action.
     """
     members = roster(circle.id)
-    profession_forms = {
-        m.id: ProfessionForm(formdata=None, prefix=profession_prefix(m.id)) for m in members
-    }
-    if failed_profession is not None:
-        member_id, form = failed_profession
-        profession_forms[member_id] = form
+    # One blank change-profession form, rendered once and filled in with each row's id (40
+    # forms rendered field by field cost most of the page); the form that was sent, with
+    # its input and errors, in its own row.
+    profession_forms = dict([failed_profession]) if failed_profession is not None else {}
     taken = seats_taken(circle.id)
     requests = applications.open_requests(circle.id)
     page = render_template(
@@ -73,9 +94,11 @@ def _render_manage(
         limit=circle.seat_limit,
         open_seats=max(circle.seat_limit - taken, 0),
         profession_forms=profession_forms,
+        blank_profession_form=ProfessionForm(formdata=None, prefix=profession_prefix(ROW_SLOT)),
+        row_slot=ROW_SLOT,
+        row_url=_row_urls(circle.id),
         add_form=add_form or AddMemberForm(formdata=None, prefix=ADD_PREFIX),
         invite_form=invite_form or InviteForm(formdata=None, prefix=INVITE_PREFIX),
-        role_form=RoleForm(formdata=None),
         invitations=invitations.open_invitations(circle.id),
         applications=[m for m in requests if m.status == "applicant"],
         waitlist=[m for m in requests if m.status == "waitlisted"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from babel.dates import format_datetime
+from flask_babel import force_locale
 
 from circle.core.formats import (
     date_text,
@@ -30,3 +31,14 @@ def test_each_language_has_its_own_entry():
     assert decimal_text(2.5, "#,##0.#", "en") == "2.5"
     assert format_money(123450, "EUR", "de") == "1.234,50\xa0€"
     assert format_money(123450, "EUR", "en") == "€1,234.50"
+
+
+def test_a_template_translates_in_the_language_in_force_at_each_string(app):
+    # The page's catalogue is kept for the request; a mail rendered within the same
+    # request in its member's language (force_locale) must not get the page's one.
+    template = app.jinja_env.from_string("{{ _('My open referrals') }}")
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert template.render() == "Meine offenen Empfehlungen"
+        with force_locale("en"):
+            assert template.render() == "My open referrals"
+        assert template.render() == "Meine offenen Empfehlungen"

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from circle.auditlog import record as audit
 from circle.auditlog.history import HistoryRow, history_rows, member_ids
+from circle.circles.access import members_by_id
 from circle.core.money import format_money
 from circle.models import Circle
 from circle.referrals import reading
@@ -65,7 +66,8 @@ def _action_labels() -> dict[str, str]:
 def slip_history(circle: Circle, entity: str, entity_id: int) -> list[HistoryRow]:
     """The audit entries of one slip, with names, dates and amounts made readable."""
     entries = audit.history(circle.id, entity, entity_id)
-    members = reading.members_by_id(circle, member_ids(entries, MEMBER_FIELDS))
+    # The slip's people are read already (the slip's joined load, the roster): no statement.
+    members = members_by_id(circle.id, member_ids(entries, MEMBER_FIELDS))
     names = {i: m.user.name for i, m in members.items()}
 
     def shown(entry, name: str, value) -> str:

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from circle.circles.access import roster
+from circle.circles.access import members_by_id, roster
 from circle.core.checks import EARLIEST
 from circle.core.money import parse_amount
 from circle.core.weeks import today_for, week_start
@@ -202,7 +202,7 @@ def _correct_business_form(
     """The correction form of closed business with its choices."""
     form = CorrectBusinessForm(prefix=EDIT_PREFIX, **kwargs)
     members = roster(circle.id)
-    reporter = reading.members_by_id(circle, {business.reporter_id}).get(business.reporter_id)
+    reporter = members_by_id(circle.id, {business.reporter_id}).get(business.reporter_id)
     linkable = reading.received_for_linking(circle, reporter, EARLIEST) if reporter else []
     if business.referral_id is not None and business.referral_id not in {r.id for r in linkable}:
         linkable.append(reading.referral_in(circle, business.referral_id))

@@ -3,7 +3,7 @@
 For a period (``circle.core.periods.Period``) and each member: the dues paid
 (payments whose ``paid_on`` lies in the period) and the revenue the member received
 through referrals (closed business the member reported, not voided, closed in the
-period). Each side is one GROUP BY query, whatever the size of the circle.
+period). One statement for the members and both sums, whatever the size of the circle.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from circle.core.periods import Period
+from circle.db import sum_where
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, Membership, Payment
 
@@ -47,49 +48,34 @@ class PaymentSummary:
     total: int
 
 
-def dues_paid(circle: Circle, period: Period, membership_ids: list[int] | None = None) -> dict:
-    """Dues paid per member with ``paid_on`` in the period (one GROUP BY query)."""
-    query = (
-        select(Payment.membership_id, func.sum(Payment.amount_minor))
-        .where(
-            Payment.circle_id == circle.id,
-            Payment.paid_on >= period.start,
-            Payment.paid_on <= period.end,
-        )
-        .group_by(Payment.membership_id)
+def payoff(circle: Circle, period: Period, only: Membership | None = None) -> list[Payoff]:
+    """Dues vs referral revenue in the period for every active member (or ``only`` one),
+    by name: one statement, each member with their two sums as scalar subqueries.
+
+    Dues are the payments whose ``paid_on`` lies in the period; revenue is the closed
+    business the member reported as received in the period, voids excluded.
+    """
+    paid = sum_where(
+        Payment.amount_minor,
+        Payment.circle_id == Membership.circle_id,
+        Payment.membership_id == Membership.id,
+        Payment.paid_on >= period.start,
+        Payment.paid_on <= period.end,
     )
-    if membership_ids is not None:
-        query = query.where(Payment.membership_id.in_(membership_ids))
-    return {member_id: int(total) for member_id, total in db.session.execute(query).all()}
-
-
-def revenue_received(
-    circle: Circle, period: Period, membership_ids: list[int] | None = None
-) -> dict:
-    """Referral revenue each member reported as received in the period, voids excluded
-    (one GROUP BY query)."""
-    query = (
-        select(ClosedBusiness.reporter_id, func.sum(ClosedBusiness.amount_minor))
-        .where(
-            ClosedBusiness.circle_id == circle.id,
-            ClosedBusiness.reporter_id.is_not(None),
-            ClosedBusiness.voided_at.is_(None),
-            ClosedBusiness.closed_on >= period.start,
-            ClosedBusiness.closed_on <= period.end,
-        )
-        .group_by(ClosedBusiness.reporter_id)
+    revenue = sum_where(
+        ClosedBusiness.amount_minor,
+        ClosedBusiness.circle_id == Membership.circle_id,
+        ClosedBusiness.reporter_id == Membership.id,
+        ClosedBusiness.voided_at.is_(None),
+        ClosedBusiness.closed_on >= period.start,
+        ClosedBusiness.closed_on <= period.end,
     )
-    if membership_ids is not None:
-        query = query.where(ClosedBusiness.reporter_id.in_(membership_ids))
-    return {member_id: int(total) for member_id, total in db.session.execute(query).all()}
-
-
-def payoff(circle: Circle, period: Period, members: list[Membership]) -> list[Payoff]:
-    """Dues vs referral revenue for the given members, by name."""
-    ids = [m.id for m in members]
-    paid = dues_paid(circle, period, ids)
-    revenue = revenue_received(circle, period, ids)
-    rows = [Payoff(m, paid.get(m.id, 0), revenue.get(m.id, 0)) for m in members]
+    query = select(Membership, paid, revenue).where(
+        Membership.circle_id == circle.id, Membership.status == "active"
+    )
+    if only is not None:
+        query = query.where(Membership.id == only.id)
+    rows = [Payoff(m, int(dues), int(earned)) for m, dues, earned in db.session.execute(query)]
     return sorted(rows, key=lambda row: row.member.user.name.casefold())
 
 

@@ -45,9 +45,8 @@ from circle.dues import checkout as stripe_checkout
 from circle.dues import payoff as payoff_queries
 from circle.dues import services
 from circle.dues.forms import ManualPaymentForm, PlanForm
-from circle.extensions import db
 from circle.mail.send import external_url
-from circle.models import Circle, Membership
+from circle.models import Circle, DuesPlan, Membership
 from circle.roles.permissions import can, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 from circle.web.i18n import format_date
@@ -208,19 +207,23 @@ def portal(circle: Circle, me: Membership):
 # --- admin view -------------------------------------------------------------------------
 
 
-def _payment_defaults(circle: Circle, form: ManualPaymentForm, member_id: int | None) -> None:
-    """Fill the manual payment form for a member: the period after their paid-through
-    day (or from joining), the plan's amount, paid today."""
-    plan = services.current_plan(circle)
+def _payment_defaults(
+    circle: Circle,
+    form: ManualPaymentForm,
+    member_id: int | None,
+    plan: DuesPlan | None,
+    rows: list[tuple[Membership, services.DuesStatus]],
+) -> None:
+    """Fill the manual payment form for a member (one of ``rows``, the dues list): the
+    period after their paid-through day (or from joining), the plan's amount, paid today."""
     today = today_for(circle)
     form.paid_on.data = today
-    if member_id is None:
+    found = [(m, s) for m, s in rows if m.id == member_id] if member_id is not None else []
+    if not found:
         return
-    target = db.session.get(Membership, member_id)
-    if target is None or target.circle_id != circle.id or target.status != "active":
-        return
+    target, status = found[0]
     form.member.data = target.id
-    last = services.paid_through(circle, [target.id]).get(target.id)
+    last = status.paid_through
     if last is not None:
         start = shift(last, 1)
     else:
@@ -247,8 +250,7 @@ def _render_admin(
     status: int = 200,
 ):
     """The treasurer's page."""
-    plan = services.current_plan(circle)
-    rows = services.dues_list(circle)
+    plan, rows = services.dues_overview(circle)
     chosen = request.args.get("status", "all")
     if chosen not in FILTERS:
         chosen = "all"
@@ -266,7 +268,7 @@ def _render_admin(
     if payment_form is None:
         payment_form = ManualPaymentForm(formdata=None)
         _member_choices(payment_form, rows)
-        _payment_defaults(circle, payment_form, request.args.get("member", type=id_arg))
+        _payment_defaults(circle, payment_form, request.args.get("member", type=id_arg), plan, rows)
     else:
         _member_choices(payment_form, rows)
     counts = {state: sum(1 for _m, s in rows if s.state == state) for state in FILTERS[1:]}
@@ -413,8 +415,7 @@ def payoff(circle: Circle, me: Membership):
         rows = []
     else:
         form.period.data, form.start.data, form.end.data = period.kind, period.start, period.end
-        members = [m for m, _s in services.dues_list(circle)] if everyone else [me]
-        rows = payoff_queries.payoff(circle, period, members)
+        rows = payoff_queries.payoff(circle, period, None if everyone else me)
     total_dues = sum(r.dues for r in rows)
     total_revenue = sum(r.revenue for r in rows)
     total = payoff_queries.Payoff(me, total_dues, total_revenue)

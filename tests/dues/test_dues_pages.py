@@ -486,18 +486,25 @@ def test_payoff_for_the_admin_lists_every_member(app, client, auth, payoff_data)
     assert 'data-col="revenue">7.440,00\xa0€' in footer
 
 
-def test_payoff_queries_group_by_member(app, payoff_data):
+def test_payoff_sums_every_member_in_one_statement(app, payoff_data, count_queries):
     from circle.core.periods import Period
     from circle.dues import payoff
 
     c = payoff_data
     with app.test_request_context():
         period = Period(date(2026, 3, 1), date(2026, 4, 30))
-        assert payoff.dues_paid(c["circle"], period) == {c["max"].id: 60_000, c["eva"].id: 30_000}
-        assert payoff.revenue_received(c["circle"], period) == {
-            c["max"].id: 794_000,
-            c["eva"].id: 7_000,
-        }
+        with count_queries() as queries:
+            rows = {
+                row.member.id: (row.dues, row.revenue) for row in payoff.payoff(c["circle"], period)
+            }
+        assert queries.count == 1
+        assert rows[c["max"].id] == (60_000, 794_000)
+        assert rows[c["eva"].id] == (30_000, 7_000)
+        assert set(rows.values()) - {(0, 0)} == {(60_000, 794_000), (30_000, 7_000)}
+        only = payoff.payoff(c["circle"], period, c["eva"])
+        assert [(row.member.id, row.dues, row.revenue) for row in only] == [
+            (c["eva"].id, 30_000, 7_000)
+        ]
 
 
 def test_payoff_with_a_bad_period_is_refused(app, client, auth, payoff_data):

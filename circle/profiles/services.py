@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from circle.core.checks import refused_characters
 from circle.core.clock import utcnow
 from circle.core.errors import ValidationFailed
+from circle.core.ids import is_id
 from circle.extensions import db
 from circle.models import (
     IMAGE_KINDS,
@@ -82,24 +83,70 @@ class ProfileView:
         return getattr(self.profile, name) if self.profile is not None else ""
 
 
-def profile_view(user_id: int) -> ProfileView:
-    """The profile of ``user_id`` with its wishes and pictures (three statements)."""
-    profile = db.session.get(Profile, user_id)
-    wishes: dict[str, list[str]] = {kind: [] for kind in WISH_KINDS}
-    for wish in db.session.execute(
-        select(ReferralWish)
-        .where(ReferralWish.user_id == user_id)
-        .order_by(ReferralWish.kind, ReferralWish.position)
-    ).scalars():
-        wishes[wish.kind].append(wish.text)
-    pictures = dict(
-        db.session.execute(
-            select(ProfileImage.kind, ProfileImage.digest).where(
-                ProfileImage.user_id == user_id, ProfileImage.size == "large"
-            )
-        ).all()
-    )
-    return ProfileView(user_id, profile, wishes, pictures)
+def _pictures(user_id) -> list:
+    """Per kind of picture (``IMAGE_KINDS``), the digest of its large size as a scalar
+    subquery (NULL when there is none), for ``user_id`` (a value or a column)."""
+    return [
+        select(ProfileImage.digest)
+        .where(
+            ProfileImage.user_id == user_id,
+            ProfileImage.kind == kind,
+            ProfileImage.size == "large",
+        )
+        .scalar_subquery()
+        for kind in IMAGE_KINDS
+    ]
+
+
+def _view(user_id: int, profile: Profile | None, digests, *, wishes: bool) -> ProfileView:
+    """A ``ProfileView`` from a row read with ``_pictures``; the wishes are one more
+    statement (``wishes=False``: left out, as the contact card needs none)."""
+    pictures = {kind: digest for kind, digest in zip(IMAGE_KINDS, digests, strict=True) if digest}
+    found: dict[str, list[str]] = {}
+    if wishes:
+        found = {kind: [] for kind in WISH_KINDS}
+        for wish in db.session.execute(
+            select(ReferralWish)
+            .where(ReferralWish.user_id == user_id)
+            .order_by(ReferralWish.kind, ReferralWish.position)
+        ).scalars():
+            found[wish.kind].append(wish.text)
+    return ProfileView(user_id, profile, found, pictures)
+
+
+def profile_view(user_id: int, *, wishes: bool = True) -> ProfileView:
+    """The profile of ``user_id`` with its pictures (one statement) and its wishes (one
+    more, unless ``wishes=False``)."""
+    row = db.session.execute(
+        select(Profile, *_pictures(User.id))
+        .select_from(User)
+        .outerjoin(Profile, Profile.user_id == User.id)
+        .where(User.id == user_id)
+    ).one_or_none()
+    profile, *digests = row if row is not None else (None, *(None for _kind in IMAGE_KINDS))
+    return _view(user_id, profile, digests, wishes=wishes)
+
+
+def member_profile(
+    circle_id: int, member_id: int, *, wishes: bool = True
+) -> tuple[Membership, ProfileView] | None:
+    """An active member of the circle with their profile and pictures, in one statement
+    (and the wishes in one more, unless ``wishes=False``); None for any other id."""
+    if not is_id(member_id):
+        return None
+    row = db.session.execute(
+        select(Membership, Profile, *_pictures(Membership.user_id))
+        .outerjoin(Profile, Profile.user_id == Membership.user_id)
+        .where(
+            Membership.circle_id == circle_id,
+            Membership.id == member_id,
+            Membership.status == "active",
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    member, profile, *digests = row
+    return member, _view(member.user_id, profile, digests, wishes=wishes)
 
 
 def profile_views(user_ids: list[int]) -> dict[int, ProfileView]:

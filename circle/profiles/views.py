@@ -24,13 +24,12 @@ from flask import (
 from flask_babel import gettext as _
 
 from circle.circles.access import roster
-from circle.core.errors import NotAMember
 from circle.core.formats import percent_text
 from circle.models import IMAGE_KINDS, IMAGE_SIZES, WISH_KINDS, Circle, Membership
 from circle.profiles import services, vcards
 from circle.profiles.directory import directory
 from circle.profiles.forms import WISH_LABELS, PictureForm, ProfileForm, RemovePictureForm
-from circle.referrals import pairs, reading
+from circle.referrals import pairs
 from circle.web.boundary import (
     attempt,
     circle_page,
@@ -154,12 +153,15 @@ def members(circle: Circle, me: Membership):
     )
 
 
-def _active_member(circle: Circle, member_id: int) -> Membership:
-    """An active member of this circle, or 404 (the same for any other id)."""
-    try:
-        return reading.active_member(circle, member_id, "member_id")
-    except NotAMember:
+def _active_member(
+    circle: Circle, member_id: int, *, wishes: bool = True
+) -> tuple[Membership, services.ProfileView]:
+    """An active member of this circle with their profile, or 404 (the same for any other
+    id); ``wishes=False`` leaves out the wishes (the contact card shows none)."""
+    found = services.member_profile(circle.id, member_id, wishes=wishes)
+    if found is None:
         abort(404)
+    return found
 
 
 def _vcard_response(body: str, name: str):
@@ -174,8 +176,7 @@ def _vcard_response(body: str, name: str):
 @circle_page()
 def vcard(circle: Circle, me: Membership, member_id: int):
     """One member's contact card (vCard 3.0, with the small photo)."""
-    member = _active_member(circle, member_id)
-    view = services.profile_view(member.user_id)
+    member, view = _active_member(circle, member_id, wishes=False)
     return _vcard_response(vcards.serialize([vcards.card(member, view)]), member.user.name)
 
 
@@ -196,8 +197,8 @@ def circle_vcards(circle: Circle, me: Membership):
 @circle_page()
 def qr_code(circle: Circle, me: Membership, member_id: int):
     """A QR code of the member's contact card, to scan at the meeting table."""
-    member = _active_member(circle, member_id)
-    response = make_response(vcards.qr_svg(member, services.profile_view(member.user_id)))
+    member, view = _active_member(circle, member_id, wishes=False)
+    response = make_response(vcards.qr_svg(member, view))
     response.headers["Content-Type"] = "image/svg+xml"
     return response
 
@@ -207,14 +208,14 @@ def qr_code(circle: Circle, me: Membership, member_id: int):
 def show(circle: Circle, me: Membership, member_id: int):
     """A fellow member's profile (active members of this circle only), and what passed
     between the reader and them: the pair balance and the latest slips."""
-    member = _active_member(circle, member_id)
+    member, view = _active_member(circle, member_id)
     return render_template(
         "profiles/show.html",
         circle=circle,
         me=me,
         member=member,
         pair=pairs.pair(circle, me.id, member.id) if member.id != me.id else None,
-        view=services.profile_view(member.user_id),
+        view=view,
         wish_kinds=WISH_KINDS,
         wish_labels=WISH_LABELS,
     )

@@ -4,8 +4,7 @@ A fellow member's profile shows it to the reader ("you and Fritz"): referrals bo
 the closed business each thanked the other for (in the circle's currency), how lopsided
 the value is, and the latest slips between the two. Void slips never count and are not
 listed. Both members see all of it (it is their own pair); nobody else is asked.
-Three statements at any length of history: the sums, the latest referrals, the latest
-closed business.
+Two statements at any length of history: the sums, and the latest slips of both kinds.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, null, or_, select, union_all
 
 from circle.balance.services import tips
 from circle.db import count_where, sum_where
@@ -94,46 +93,47 @@ def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
             revenue(other_id, me_id),
         )
     ).one()
-    referrals = db.session.execute(
-        select(Referral.id, Referral.given_on, Referral.giver_id)
-        .where(
-            *referral,
-            or_(
-                and_(Referral.giver_id == me_id, Referral.receiver_id == other_id),
-                and_(Referral.giver_id == other_id, Referral.receiver_id == me_id),
-            ),
-        )
-        .order_by(Referral.given_on.desc(), Referral.id.desc())
-        .limit(LATEST)
-    ).all()
-    thanks = db.session.execute(
+    both_ways_referrals = or_(
+        and_(Referral.giver_id == me_id, Referral.receiver_id == other_id),
+        and_(Referral.giver_id == other_id, Referral.receiver_id == me_id),
+    )
+    both_ways_business = or_(
+        and_(ClosedBusiness.thanked_id == me_id, ClosedBusiness.reporter_id == other_id),
+        and_(ClosedBusiness.thanked_id == other_id, ClosedBusiness.reporter_id == me_id),
+    )
+    # The latest of both kinds in one statement: the newest LATEST of the referrals and
+    # the closed business together (on one day, referrals before business, then by id).
+    slips = union_all(
         select(
+            literal("referral").label("kind"),
+            Referral.id.label("id"),
+            Referral.given_on.label("day"),
+            Referral.giver_id.label("mine_id"),
+            null().label("amount_minor"),
+            null().label("currency"),
+        ).where(*referral, both_ways_referrals),
+        select(
+            literal("business").label("kind"),
             ClosedBusiness.id,
             ClosedBusiness.closed_on,
             ClosedBusiness.thanked_id,
             ClosedBusiness.amount_minor,
             ClosedBusiness.currency,
+        ).where(*business, both_ways_business),
+    ).subquery()
+    latest = [
+        Slip(kind, i, day, mine_id == me_id, amount, currency)
+        for kind, i, day, mine_id, amount, currency in db.session.execute(
+            select(slips)
+            .order_by(slips.c.day.desc(), slips.c.kind.desc(), slips.c.id.desc())
+            .limit(LATEST)
         )
-        .where(
-            *business,
-            or_(
-                and_(ClosedBusiness.thanked_id == me_id, ClosedBusiness.reporter_id == other_id),
-                and_(ClosedBusiness.thanked_id == other_id, ClosedBusiness.reporter_id == me_id),
-            ),
-        )
-        .order_by(ClosedBusiness.closed_on.desc(), ClosedBusiness.id.desc())
-        .limit(LATEST)
-    ).all()
-    latest = [Slip("referral", i, day, giver == me_id) for i, day, giver in referrals] + [
-        Slip("business", i, day, thanked == me_id, amount, currency)
-        for i, day, thanked, amount, currency in thanks
     ]
-    latest.sort(key=lambda slip: (slip.day, slip.kind, slip.id), reverse=True)
     return Pair(
         given=given,
         received=received,
         brought_them=int(brought_them),
         brought_me=int(brought_me),
         is_lopsided=tips(circle, int(brought_them), int(brought_me)),
-        latest=latest[:LATEST],
+        latest=latest,
     )

@@ -38,9 +38,6 @@ ALLOWANCE: dict[tuple[str, str], int] = {
     ("admin", "/api/v1/circles/<int:circle_id>/export.csv"): 7,
     ("member", "/api/v1/circles/<int:circle_id>/export.csv"): 7,
     ("admin", "/api/v1/circles/<int:circle_id>/weeks/<day>/report"): 7,
-    ("admin", "/circles/<int:circle_id>/members/<int:member_id>/profile"): 9,
-    ("admin", "/circles/<int:circle_id>/members/<int:member_id>/vcard"): 7,
-    ("member", "/circles/<int:circle_id>/members/<int:member_id>/vcard"): 7,
 }
 
 #: Routes that are not pages: files served as they are, and the account's data export

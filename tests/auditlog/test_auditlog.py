@@ -12,6 +12,7 @@ from sqlalchemy import select
 from circle.auditlog.record import record
 from circle.auditlog.services import PER_PAGE
 from circle.core.clock import utcnow
+from circle.core.paging import Position
 from circle.extensions import db
 from circle.models import AuditEntry, User
 from tests.keyset import nav_link, walk
@@ -244,3 +245,31 @@ def test_refusals_of_logged_in_users_are_logged_without_tokens(
     (line,) = [r.getMessage() for r in caplog.records if r.name == "circle.security"]
     assert f"refused 404 user={member.user.id} GET /api/v1/circles/424242" in line
     assert api.token not in line
+
+
+def test_a_place_taken_from_another_circle_shows_only_this_circle(
+    app, client, auth, make, admin, circle
+):
+    other = make.circle(admin=make.user(name="Olga Other"), name="Kreis Bonn")
+    add_entries(app, other, admin, 3)
+    add_entries(app, circle, admin, PER_PAGE + 2)
+    with app.app_context():
+        foreign = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.circle_id == other.id).order_by(AuditEntry.id)
+        ).first()
+        place = Position(foreign.created_at, foreign.id).text()
+        ours = {
+            str(i)
+            for i in db.session.scalars(
+                select(AuditEntry.id).where(AuditEntry.circle_id == circle.id)
+            )
+        }
+    url = f"/circles/{circle.id}/audit"
+    auth.login(admin)
+    for key in ("before", "after"):
+        response = client.get(url, query_string={key: place})
+        assert response.status_code == 200
+        assert set(rows(response)) <= ours
+    auth.logout()
+    auth.login(make.user(name="Stefan Stranger"))
+    assert client.get(url, query_string={"before": place}).status_code == 404

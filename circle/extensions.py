@@ -1,9 +1,10 @@
 """Flask extensions, created unattached and bound in ``create_app``."""
 
 import logging
+from functools import cached_property
 
-from flask import request
-from flask_babel import Babel
+from flask import g, has_app_context, request
+from flask_babel import Babel, Domain, get_locale
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,7 +25,45 @@ db = SQLAlchemy(
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+
+
+#: ``flask.g`` key of the catalogue found for this request: ``(locale, translations)``.
+TRANSLATIONS_KEY = "circle_translations"
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, with the catalogue kept per request and language.
+
+    Flask-Babel finds the context, the domain and the locale's name again for every
+    string it translates (23 us a string; a page translates a hundred: labels, choices,
+    messages). The catalogue found is kept on the request beside its locale; a mail
+    rendered under ``force_locale`` has another locale object and finds its own.
+    """
+
+    def get_translations(self):
+        """The catalogue of the current request's language (looked up once)."""
+        if not has_app_context():
+            return super().get_translations()
+        here = g._get_current_object().__dict__
+        locale = getattr(here.get("_flask_babel"), "babel_locale", None)
+        found = here.get(TRANSLATIONS_KEY)
+        if locale is not None and found is not None and found[0] is locale:
+            return found[1]
+        translations = super().get_translations()
+        here[TRANSLATIONS_KEY] = (get_locale(), translations)
+        return translations
+
+
+class CircleBabel(Babel):
+    """Flask-Babel with the ``RequestDomain``."""
+
+    @cached_property
+    def domain_instance(self):
+        """The message domain (``RequestDomain``)."""
+        return RequestDomain(domain=self.domain)
+
+
+babel = CircleBabel()
 #: Compresses style sheets, scripts and SVG (Brotli or gzip, as the browser accepts).
 #: Not HTML: a page carries the session's CSRF secret beside what a user typed, the mix a
 #: BREACH attack reads through compressed sizes; pages stay small by paging instead.

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from circle.core.formats import date_text, local_datetime_text, skeleton_text
 from circle.core.money import format_money
+from circle.extensions import TRANSLATIONS_KEY
 
 
 def select_locale() -> str:
@@ -58,18 +59,15 @@ def format_date(value: date | datetime | None = None, fmt: str = "medium") -> st
 
 
 def _translations():
-    """This request's catalogue, looked up once per request and language (Flask-Babel
-    looks up the context, the domain and the locale's name again for every string:
-    27 µs a string). A mail rendered under ``force_locale`` has a locale of its own, so
-    it gets its own catalogue."""
+    """The catalogue of the request's language for the templates' ``_()``: straight from
+    where ``circle.extensions.RequestDomain`` keeps it, found through Flask-Babel (and
+    kept) the first time and whenever the language changed (``force_locale``)."""
     here = g._get_current_object().__dict__  # one context lookup instead of six
-    babel_state = here.get("_flask_babel")
-    locale = getattr(babel_state, "babel_locale", None)
-    found = here.get("circle_translations")
-    if locale is None or found is None or found[0] is not locale:
-        locale = get_locale()
-        found = here["circle_translations"] = (locale, get_translations())
-    return found[1]
+    locale = getattr(here.get("_flask_babel"), "babel_locale", None)
+    found = here.get(TRANSLATIONS_KEY)
+    if locale is not None and found is not None and found[0] is locale:
+        return found[1]
+    return get_translations()
 
 
 def install_template_gettext(app: Flask) -> None:

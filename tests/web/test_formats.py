@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from babel.dates import format_datetime
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 
 from circle.core.formats import (
     date_text,
@@ -41,4 +41,6 @@ def test_a_template_translates_in_the_language_in_force_at_each_string(app):
         assert template.render() == "Meine offenen Empfehlungen"
         with force_locale("en"):
             assert template.render() == "My open referrals"
+            assert gettext("My open referrals") == "My open referrals"
         assert template.render() == "Meine offenen Empfehlungen"
+        assert gettext("My open referrals") == "Meine offenen Empfehlungen"

@@ -25,7 +25,7 @@ from circle.core.weeks import today_for, week_of
 from circle.extensions import db
 from circle.meetings.locks import lock_of
 from circle.meetings.schedule import ensure_meetings
-from circle.meetings.services import attendance_sheet
+from circle.meetings.services import sheet_of, sheet_statement
 from circle.models import (
     ATTENDANCE_CODES,
     Attendance,
@@ -116,6 +116,51 @@ def _meeting_and_lock(
     ).one()
 
 
+def _week_sheet(
+    circle: Circle, start: date
+) -> tuple[
+    Meeting | None,
+    WeeklyReport | None,
+    Membership | None,
+    list[tuple[Membership, Attendance | None]],
+]:
+    """The meeting of the week starting ``start``, the week's lock, who locked it and the
+    meeting's attendance sheet (empty without a meeting or when it was cancelled), in one
+    statement: the sheet's rows carry the meeting and the lock as columns."""
+    locker = aliased(Membership)
+    meeting_id = (
+        select(Meeting.id)
+        .where(Meeting.circle_id == circle.id, Meeting.held_on == start)
+        .scalar_subquery()
+    )
+    found = db.session.execute(
+        sheet_statement(circle.id, meeting_id)
+        .add_columns(Meeting, WeeklyReport, locker)
+        .outerjoin(
+            Meeting, and_(Meeting.circle_id == Membership.circle_id, Meeting.held_on == start)
+        )
+        .outerjoin(
+            WeeklyReport,
+            and_(WeeklyReport.circle_id == Membership.circle_id, WeeklyReport.week_start == start),
+        )
+        .outerjoin(
+            locker,
+            and_(locker.circle_id == Membership.circle_id, locker.id == WeeklyReport.locked_by_id),
+        )
+        .options(
+            joinedload(locker.user, innerjoin=False), joinedload(locker.circle, innerjoin=False)
+        )
+    ).all()
+    if not found:  # nobody in the circle to list: the meeting and the lock on their own
+        meeting, lock, locked_by = _meeting_and_lock(circle, start)
+        return meeting, lock, locked_by, []
+    _member, _row, meeting, lock, locked_by = found[0]
+    if meeting is None or meeting.is_cancelled:
+        return meeting, lock, locked_by, []
+    rows = [(member, row) for member, row, *_week in found]
+    return meeting, lock, locked_by, sheet_of(circle, meeting.held_on, rows)
+
+
 def week_report(circle: Circle, actor: Membership, day: date) -> WeekReport:
     """The report of the week containing ``day`` (``lock_weekly_report`` holders)."""
     require(actor, "lock_weekly_report")
@@ -146,8 +191,7 @@ def week_report(circle: Circle, actor: Membership, day: date) -> WeekReport:
         .unique()
         .scalars()
     )
-    meeting, lock, locked_by = _meeting_and_lock(circle, start)
-    sheet = attendance_sheet(circle, meeting) if meeting and not meeting.is_cancelled else []
+    meeting, lock, locked_by, sheet = _week_sheet(circle, start)
     totals = WeekTotals()
     for referral in referrals:
         if referral.is_void:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from circle.auditlog import record as audit
 from circle.circles.access import owned, roster, zone
@@ -185,26 +185,41 @@ def attendance_sheet(
     One statement: the roster (``seat_holders``' order) with each member's row at the
     meeting, and the members recorded there who hold no seat now, by their row's id.
     """
+    found = db.session.execute(sheet_statement(circle.id, meeting.id)).all()
+    return sheet_of(circle, meeting.held_on, [(m, row) for m, row, *_more in found])
+
+
+def sheet_statement(circle_id: int, meeting_id) -> Select:
+    """The statement of ``attendance_sheet``: every active member and anyone recorded at
+    the meeting, each with their row there (or None), in roster order. ``meeting_id`` is
+    the meeting's id or a scalar subquery finding it; add columns to read more at once."""
     recorded = and_(
         Attendance.circle_id == Membership.circle_id,
         Attendance.membership_id == Membership.id,
-        Attendance.meeting_id == meeting.id,
+        Attendance.meeting_id == meeting_id,
     )
-    found = db.session.execute(
+    return (
         select(Membership, Attendance)
         .join(Membership.user)
         .outerjoin(Membership.profession)
         .outerjoin(Attendance, recorded)
         .where(
-            Membership.circle_id == circle.id,
+            Membership.circle_id == circle_id,
             or_(Membership.status == "active", Attendance.id.is_not(None)),
         )
         .order_by(Profession.name.nulls_last(), User.name)
-    ).all()
+    )
+
+
+def sheet_of(
+    circle: Circle, held_on: date, found: list[tuple[Membership, Attendance | None]]
+) -> list[tuple[Membership, Attendance | None]]:
+    """The sheet from the rows of ``sheet_statement``: the seat holders who had joined by
+    the meeting, then the others recorded there, by their row's id."""
     members = [
         (m, row)
         for m, row in found
-        if m.status == "active" and m.holds_seat and _seated_by(circle, m, meeting.held_on)
+        if m.status == "active" and m.holds_seat and _seated_by(circle, m, held_on)
     ]
     listed = {m.id for m, _row in members}
     former = [(m, row) for m, row in found if row is not None and m.id not in listed]

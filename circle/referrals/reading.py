@@ -272,17 +272,6 @@ def status_label(status: str) -> str:
 # --- for the HTML pages ------------------------------------------------------------
 
 
-def members_by_id(circle: Circle, member_ids: set[int]) -> dict[int, Membership]:
-    """Memberships of this circle by id (any status), e.g. to name people in a slip's history."""
-    ids = {i for i in member_ids if isinstance(i, int)}
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Membership).where(Membership.circle_id == circle.id, Membership.id.in_(ids))
-    ).scalars()
-    return {m.id: m for m in rows}
-
-
 def may_correct_referral(actor: Membership, referral: Referral) -> bool:
     """The rule: the giver or an admin corrects a live slip between two members."""
     internal = referral.giver_id is not None and referral.receiver_id is not None

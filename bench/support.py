@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 from circle import create_app
+from circle.balance.totals import rebuild as rebuild_pair_totals
 from circle.config import _normalise_database_url
 from circle.core.clock import utcnow
 from circle.core.security import hash_password
@@ -215,12 +216,13 @@ def add_history(
         )
     if business:
         db.session.execute(insert(ClosedBusiness), business)
+    rebuild_pair_totals(circle_id)  # the rows bypassed the services that keep the totals
     return len(rows), len(business)
 
 
 def analyze(*tables: str) -> None:
     """Refresh the planner's statistics after the bulk inserts (default: the slips)."""
-    for table in tables or ("referrals", "closed_business"):
+    for table in tables or ("referrals", "closed_business", "pair_totals"):
         db.session.execute(text(f"ANALYZE {table}"))
 
 

@@ -185,3 +185,18 @@ def purge_sessions_command(days: int) -> None:
     with unit_of_work(db.session):
         sessions_gone, tokens_gone = purge(days)
     click.echo(f"Deleted {sessions_gone} sessions and {tokens_gone} remember-me tokens")
+
+
+@circle_cli.command("rebuild-balance-totals")
+@click.option("--circle", "circle_id", type=int, help="Only this circle (default: all).")
+def rebuild_balance_totals_command(circle_id: int | None) -> None:
+    """Sum the live slips into the balance's pair totals again (one transaction).
+
+    The services keep the totals with every slip; run this after writing slips around
+    them (a restore, a hand-made fix in SQL). Idempotent.
+    """
+    from circle.balance.totals import rebuild
+
+    with unit_of_work(db.session):
+        rows = rebuild(circle_id)
+    click.echo(f"Balance totals rebuilt: {rows} pair rows")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
+from circle.balance import totals as pair_totals
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.imports.formats.common import (
@@ -139,6 +140,35 @@ def _bulk_insert(model, columns: tuple[str, ...], rows: list[tuple], done) -> No
         done(len(chunk))
 
 
+def _count_pairs(circle_id: int, referrals: list[tuple], business: list[tuple]) -> None:
+    """Add the live new rows to the balance's pair totals, in the same transaction (the
+    rows bypass the services, which keep the totals otherwise)."""
+    r = {name: REFERRAL_COLUMNS.index(name) for name in ("giver_id", "receiver_id", "voided_at")}
+    b = {
+        name: BUSINESS_COLUMNS.index(name)
+        for name in ("thanked_id", "reporter_id", "amount_minor", "voided_at")
+    }
+    pair_totals.add(
+        [
+            (circle_id, pair_totals.REFERRAL, row[r["giver_id"]], row[r["receiver_id"]], 1, 0)
+            for row in referrals
+            if row[r["voided_at"]] is None
+        ]
+        + [
+            (
+                circle_id,
+                pair_totals.BUSINESS,
+                row[b["thanked_id"]],
+                row[b["reporter_id"]],
+                1,
+                row[b["amount_minor"]],
+            )
+            for row in business
+            if row[b["voided_at"]] is None
+        ]
+    )
+
+
 def write(
     circle: Circle,
     actor: User | None,
@@ -224,6 +254,7 @@ def write(
             )
         )
     _bulk_insert(ClosedBusiness, BUSINESS_COLUMNS, business, done)
+    _count_pairs(cid, referrals, business)
 
     others = [
         (

@@ -23,6 +23,7 @@ from circle.models.membership import (
     Membership,
 )
 from circle.models.one_to_one import EducationCredit, OneToOne
+from circle.models.pair_total import PAIR_TOTAL_KINDS, PairTotal
 from circle.models.profession import Profession, profession_key
 from circle.models.profile import (
     IMAGE_KINDS,
@@ -60,6 +61,7 @@ __all__ = [
     "MEETING_STATUSES",
     "MEMBERSHIP_STATUSES",
     "OFFICER_ROLES",
+    "PAIR_TOTAL_KINDS",
     "PROFILE_LIMITS",
     "REFERRAL_KINDS",
     "REFERRAL_STATUSES",
@@ -85,6 +87,7 @@ __all__ = [
     "MembershipRole",
     "OneToOne",
     "OtherSlip",
+    "PairTotal",
     "Payment",
     "Profession",
     "Profile",

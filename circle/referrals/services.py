@@ -19,6 +19,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from circle.auditlog import record as audit
+from circle.balance import totals as pair_totals
 from circle.core.checks import check_date, check_reason, check_text
 from circle.core.clock import utcnow
 from circle.core.errors import (
@@ -181,6 +182,7 @@ def give_referrals(
         referrals.append(referral)
     db.session.add_all(referrals)
     db.session.flush()
+    pair_totals.count(referrals, 1)
     for referral in referrals:
         audit.record(
             circle.id,
@@ -249,6 +251,7 @@ def correct_referral(
     giver = _check_referral(circle, actor, replace(data, giver_id=giver_id))
     locked = _locked_change(circle, actor, referral.given_on, data.given_on)
     before = audit.snapshot(referral, REFERRAL_FIELDS)
+    pair_totals.count([referral], -1)
     referral.giver_id = giver.id
     referral.receiver_id = data.receiver_id
     referral.given_on = data.given_on
@@ -259,6 +262,7 @@ def correct_referral(
     referral.prospect_phone = check_text(data.prospect_phone, 50, "prospect_phone")
     referral.prospect_email = check_text(data.prospect_email, 254, "prospect_email")
     referral.note = check_text(data.note, MAX_NOTE, "note")
+    pair_totals.count([referral], 1)
     after = audit.snapshot(referral, REFERRAL_FIELDS)
     if after != before:
         action = "correct" if locked else "edit"
@@ -297,6 +301,7 @@ def _void(
         raise Forbidden(forbidden)
     reason = check_reason(reason)
     action = "correct" if _locked_change(circle, actor, day) else "void"
+    pair_totals.count([entry], -1)
     entry.voided_at = utcnow()
     entry.void_reason = reason
     audit.record(circle.id, entity, entry.id, action, actor.user, after={"void_reason": reason})
@@ -375,6 +380,7 @@ def report_closed_business(
     )
     db.session.add(business)
     db.session.flush()
+    pair_totals.count([business], 1)
     audit.record(
         circle.id,
         "closed_business",
@@ -418,6 +424,7 @@ def correct_business(
     reporter = _check_business(circle, actor, replace(data, reporter_id=reporter_id))
     locked = _locked_change(circle, actor, business.closed_on, data.closed_on)
     before = audit.snapshot(business, BUSINESS_FIELDS)
+    pair_totals.count([business], -1)
     business.thanked_id = data.thanked_id
     business.reporter_id = reporter.id
     business.referral_id = data.referral_id
@@ -425,6 +432,7 @@ def correct_business(
     business.closed_on = data.closed_on
     business.kind = data.kind
     business.note = check_text(data.note, MAX_NOTE, "note")
+    pair_totals.count([business], 1)
     after = audit.snapshot(business, BUSINESS_FIELDS)
     if after != before:
         action = "correct" if locked else "edit"

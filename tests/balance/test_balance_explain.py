@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, insert, text
 
+from circle.balance import totals
 from circle.balance.periods import period_for
 from circle.balance.services import compute
 from circle.core.clock import utcnow
@@ -129,3 +130,28 @@ def test_the_aggregates_read_the_circle_and_date_index(db, big, table, index):
     assert not any(
         kind == "Seq Scan" and rel in ("referrals", "closed_business") for kind, _n, rel in scans
     ), scans
+
+
+def test_the_whole_history_reads_the_pair_totals_and_no_slip_table_whole(db, big):
+    """Over the whole history the slips are read only outside the period (two empty index
+    ranges); the figures come from the pair totals."""
+    totals.rebuild()
+    db.session.execute(text("ANALYZE pair_totals"))
+    seen: list[tuple[str, object]] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        compute(big, period_for(big, "all"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    statement, parameters = next((s, p) for s, p in seen if "pair_totals" in s)
+    connection = db.session.connection()
+    explained = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)
+    nodes = list(plan_nodes(explained.scalar_one()[0]["Plan"]))
+    scans = [(n["Node Type"], n.get("Index Name"), n.get("Relation Name")) for n in nodes]
+    assert any(rel == "pair_totals" for _kind, _name, rel in scans), scans
+    slips = [(kind, rel) for kind, _name, rel in scans if rel in ("referrals", "closed_business")]
+    assert slips and all(kind in INDEX_SCANS for kind, _rel in slips), scans

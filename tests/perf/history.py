@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 
+from circle.balance.totals import rebuild as rebuild_pair_totals
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.meetings.schedule import meeting_start
@@ -121,6 +122,7 @@ def _slips(circle: Circle, seats: list[int], days: list[date]) -> None:
             )
         ],
     )
+    rebuild_pair_totals(circle.id)  # the rows bypassed the services that keep the totals
 
 
 def _meetings(circle: Circle, seats: list[int], days: list[date], admin_seat: int) -> None:

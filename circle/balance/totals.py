@@ -1,0 +1,226 @@
+"""The pair totals (``circle.models.PairTotal``): kept equal to the slips, and read instead
+of them where a period covers most of the history.
+
+Keeping them: every service that writes, corrects or voids a referral or a closed business
+calls ``count`` in the same transaction (``-1`` for the entry as it was, ``+1`` for it as
+it is now), which adds to the pair's row with one upsert; the import adds its new rows
+with ``add``; writers that insert slips around the services (the benchmark and test
+history generators) call ``rebuild`` afterwards, which sums the slips again.
+
+Reading them: ``flows`` answers the referral counts or the closed-business sums of a
+period as rows whose sum per pair is the exact figure. A short period reads its own slips
+(an index range); a long one reads the totals minus the slips before and after it, so
+the whole history costs a few hundred total rows and two empty ranges, however many
+years or slips the circle has.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import Integer, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql import Select
+
+from circle.core.checks import EARLIEST
+from circle.core.periods import Period
+from circle.extensions import db
+from circle.models import ClosedBusiness, PairTotal, Referral
+
+REFERRAL, BUSINESS = "referral", "business"
+
+#: The columns a pair's row is unique by (the upsert's conflict target).
+KEY = ("circle_id", "kind", "source_key", "target_key")
+
+
+def _flow_of(entry: Referral | ClosedBusiness) -> tuple[int, str, int | None, int | None, int]:
+    """An entry's row key and amount: (circle, kind, source, target, amount)."""
+    if isinstance(entry, Referral):
+        return entry.circle_id, REFERRAL, entry.giver_id, entry.receiver_id, 0
+    return entry.circle_id, BUSINESS, entry.thanked_id, entry.reporter_id, entry.amount_minor
+
+
+def count(entries: Iterable[Referral | ClosedBusiness], sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) live entries from their pairs' totals; voided
+    entries count nowhere and are skipped. Call it with -1 before an entry is changed or
+    voided and with 1 once it is written or changed; the services only flush."""
+    flows = []
+    for entry in entries:
+        if entry.voided_at is None:
+            circle_id, kind, source, target, amount = _flow_of(entry)
+            flows.append((circle_id, kind, source, target, sign, sign * amount))
+    add(flows)
+
+
+def add(flows: Iterable[tuple[int, str, int | None, int | None, int, int]]) -> None:
+    """Add ``(circle, kind, source, target, entries, amount)`` changes to the totals in one
+    upsert statement (nothing when they cancel out). For writers that insert rows without
+    the ORM, such as the import."""
+    deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for circle_id, kind, source, target, entries, amount in flows:
+        delta = deltas[(circle_id, kind, source, target)]
+        delta[0] += entries
+        delta[1] += amount
+    rows = [
+        {
+            "circle_id": circle_id,
+            "kind": kind,
+            "source_id": source,
+            "target_id": target,
+            "source_key": source or 0,
+            "target_key": target or 0,
+            "entries": entries,
+            "amount_minor": amount,
+        }
+        for (circle_id, kind, source, target), (entries, amount) in deltas.items()
+        if entries or amount
+    ]
+    more = [row for row in rows if row["entries"] >= 0 and row["amount_minor"] >= 0]
+    less = [row for row in rows if row not in more]
+    if more:
+        # A new pair gets its row; a known one adds to it.
+        upsert = (pg_insert if _dialect() == "postgresql" else sqlite_insert)(PairTotal)
+        db.session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=list(KEY),
+                set_={
+                    "entries": PairTotal.entries + upsert.excluded.entries,
+                    "amount_minor": PairTotal.amount_minor + upsert.excluded.amount_minor,
+                },
+            ),
+            more,
+        )
+    if less:
+        # Taking away: the row exists (the entry was counted in), and the checks keep it
+        # from going below zero. (An insert's proposed row would fail them first.)
+        table = PairTotal.__table__
+        db.session.execute(
+            update(table)
+            .where(*(table.c[name] == bindparam(f"key_{name}") for name in KEY))
+            .values(
+                entries=table.c.entries + bindparam("entries"),
+                amount_minor=table.c.amount_minor + bindparam("amount_minor"),
+            ),
+            [{**row, **{f"key_{name}": row[name] for name in KEY}} for row in less],
+        )
+
+
+def _dialect() -> str:
+    """The name of the session's database dialect."""
+    return db.session.get_bind().dialect.name
+
+
+def rebuild(circle_id: int | None = None) -> int:
+    """Sum the live slips into the totals again, for one circle or all; returns the rows.
+
+    For bulk writes that bypass the services (imports, generated histories) and for
+    ``flask circle rebuild-balance-totals``; the caller commits.
+    """
+    scope = [] if circle_id is None else [PairTotal.circle_id == circle_id]
+    db.session.execute(delete(PairTotal).where(*scope))
+    columns = [
+        "circle_id",
+        "kind",
+        "source_id",
+        "target_id",
+        "source_key",
+        "target_key",
+        "entries",
+        "amount_minor",
+    ]
+    referrals = select(
+        Referral.circle_id,
+        literal(REFERRAL),
+        Referral.giver_id,
+        Referral.receiver_id,
+        func.coalesce(Referral.giver_id, 0),
+        func.coalesce(Referral.receiver_id, 0),
+        func.count(),
+        literal(0, Integer),
+    ).where(Referral.voided_at.is_(None))
+    business = select(
+        ClosedBusiness.circle_id,
+        literal(BUSINESS),
+        ClosedBusiness.thanked_id,
+        ClosedBusiness.reporter_id,
+        func.coalesce(ClosedBusiness.thanked_id, 0),
+        func.coalesce(ClosedBusiness.reporter_id, 0),
+        func.count(),
+        func.sum(ClosedBusiness.amount_minor),
+    ).where(ClosedBusiness.voided_at.is_(None))
+    if circle_id is not None:
+        referrals = referrals.where(Referral.circle_id == circle_id)
+        business = business.where(ClosedBusiness.circle_id == circle_id)
+    referrals = referrals.group_by(Referral.circle_id, Referral.giver_id, Referral.receiver_id)
+    business = business.group_by(
+        ClosedBusiness.circle_id, ClosedBusiness.thanked_id, ClosedBusiness.reporter_id
+    )
+    for part in (referrals, business):
+        db.session.execute(insert(PairTotal).from_select(columns, part))
+    return db.session.scalar(select(func.count()).select_from(PairTotal).where(*scope)) or 0
+
+
+def reads_totals(period: Period, today: date) -> bool:
+    """True when the days outside ``period`` (from 2000 to today) are fewer than those in
+    it: then the totals minus the slips outside cost less than the slips inside."""
+    if period.start > period.end:
+        return False
+    outside = (period.start - EARLIEST).days + max(0, (today - period.end).days)
+    return outside < period.days
+
+
+def flows(circle_id: int, kind: str, period: Period, current: int, today: date) -> list[Select]:
+    """Statements of ``(kind, source, target, current, value)`` rows whose sum per
+    ``(source, target)`` is the flow of ``kind`` in ``period``: referral counts per (giver,
+    receiver), or closed-business sums per (thanked, reporter); ``current`` is passed
+    through (1: the period, 0: the one before it)."""
+    if not reads_totals(period, today):
+        return [_slips(circle_id, kind, period.start, period.end, current, 1)]
+    value = PairTotal.entries if kind == REFERRAL else PairTotal.amount_minor
+    totals = select(
+        literal(kind),
+        PairTotal.source_id,
+        PairTotal.target_id,
+        literal(current, Integer),
+        value,
+    ).where(PairTotal.circle_id == circle_id, PairTotal.kind == kind)
+    return [
+        totals,
+        _slips(circle_id, kind, None, period.start, current, -1),
+        _slips(circle_id, kind, period.end, None, current, -1),
+    ]
+
+
+def _slips(
+    circle_id: int, kind: str, start: date | None, end: date | None, current: int, sign: int
+) -> Select:
+    """The live slips of ``kind`` grouped by pair, ``sign`` times their count or sum:
+    from ``start`` to ``end`` inclusive when ``sign`` is 1; strictly before ``end`` (start
+    None) or strictly after ``start`` (end None) when it is -1."""
+    model = Referral if kind == REFERRAL else ClosedBusiness
+    source, target, day = (
+        (Referral.giver_id, Referral.receiver_id, Referral.given_on)
+        if kind == REFERRAL
+        else (ClosedBusiness.thanked_id, ClosedBusiness.reporter_id, ClosedBusiness.closed_on)
+    )
+    value = func.count() if kind == REFERRAL else func.sum(ClosedBusiness.amount_minor)
+    if sign == 1:
+        within = [day >= start, day <= end]
+    elif start is None:
+        within = [day < end]
+    else:
+        within = [day > start]
+    return (
+        select(
+            literal(kind),
+            source,
+            target,
+            literal(current, Integer),
+            value * literal(sign, Integer),
+        )
+        .where(model.circle_id == circle_id, model.voided_at.is_(None), *within)
+        .group_by(source, target)
+    )

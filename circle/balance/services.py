@@ -185,17 +185,25 @@ def compute(circle: Circle, period: Period) -> Balance:
         if thanked in members and reporter in members:
             _pair(pairs, thanked, reporter, revenue=amount)
 
+    # L >= threshold, compared in integers: |x - y| * den >= num * (x + y), x + y > 0
+    # (the same as the Fractions, without making one for each of hundreds of pairs).
+    num, den = threshold.numerator, threshold.denominator
+
+    def beyond(x: int, y: int) -> bool:
+        """True when revenue ``x`` against ``y`` reaches the threshold."""
+        return x + y > 0 and abs(x - y) * den >= num * (x + y)
+
     for member in members.values():
         member.connections = len(receivers.get(member.member_id, ()))
-        now = lopsidedness(member.revenue_generated, member.revenue_received)
-        before = lopsidedness(member.previous_generated, member.previous_received)
-        member.tipped = (
-            now is not None and before is not None and now >= threshold and before >= threshold
+        member.tipped = beyond(member.revenue_generated, member.revenue_received) and beyond(
+            member.previous_generated, member.previous_received
         )
     for pair in pairs.values():
-        both_gave = pair.count_a_to_b > 0 and pair.count_b_to_a > 0
-        value = pair.lopsidedness
-        pair.lopsided = both_gave and value is not None and value >= threshold
+        pair.lopsided = (
+            pair.count_a_to_b > 0
+            and pair.count_b_to_a > 0
+            and beyond(pair.revenue_a_to_b, pair.revenue_b_to_a)
+        )
 
     seen = [
         m
@@ -274,9 +282,12 @@ def _pair(
     revenue: int = 0,
 ) -> None:
     """Add a flow from ``source`` to ``target`` (revenue: what target earned thanks to source)."""
-    a, b = min(source, target), max(source, target)
-    pair = pairs.setdefault((a, b), PairBalance(a=a, b=b))
-    if source == a:
+    forward = source < target
+    key = (source, target) if forward else (target, source)
+    pair = pairs.get(key)
+    if pair is None:
+        pair = pairs[key] = PairBalance(a=key[0], b=key[1])
+    if forward:
         pair.count_a_to_b += count
         pair.revenue_a_to_b += revenue
     else:

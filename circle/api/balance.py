@@ -9,6 +9,7 @@ not money) as a number rounded to four decimals.
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 from circle.api.endpoint import current_user, endpoint
 from circle.api.schemas_balance import BalanceOut, BalanceQuery
@@ -32,8 +33,24 @@ def balance_period(circle: Circle, query: dict) -> Period:
 
 
 def ratio(value: Fraction | None) -> float | None:
-    """A ratio rounded to four decimals for JSON (None stays None)."""
-    return None if value is None else float(round(value, RATIO_DECIMALS))
+    """A ratio rounded to four decimals (half to even) for JSON (None stays None).
+
+    The same number as ``float(round(value, 4))``, in integers: hundreds of pairs over the
+    whole history made that Fraction arithmetic a tenth of the answer's time.
+    """
+    if value is None:
+        return None
+    scale = 10**RATIO_DECIMALS
+    quotient, rest = divmod(value.numerator * scale, value.denominator)
+    if 2 * rest > value.denominator or (2 * rest == value.denominator and quotient % 2):
+        quotient += 1
+    return quotient / scale  # int / int is correctly rounded, as float(Fraction) is
+
+
+@lru_cache(maxsize=4096)
+def _plain(minor: int, currency: str) -> str:
+    """``plain_amount``, once per amount (a pair's amounts repeat in the members' rows)."""
+    return plain_amount(minor, currency)
 
 
 def balance_document(balance: Balance) -> dict:
@@ -41,7 +58,7 @@ def balance_document(balance: Balance) -> dict:
     currency = balance.circle.currency
 
     def money(minor: int | None) -> str | None:
-        return None if minor is None else plain_amount(minor, currency)
+        return None if minor is None else _plain(minor, currency)
 
     return {
         "period": balance.period,

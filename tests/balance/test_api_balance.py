@@ -3,13 +3,16 @@ and a fixed number of SQL queries whatever the size of the circle."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
 
+from circle.api.balance import ratio
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import ApiToken, Circle
@@ -438,3 +441,17 @@ def test_the_document_describes_the_balance(client):
         "lopsided",
     }
     assert pair["revenue_a_to_b"]["type"] == ["string", "null"]
+
+
+def test_the_ratio_in_integers_equals_the_rounded_fraction():
+    """The API's lopsidedness, rounded in integers, is exactly ``float(round(L, 4))``,
+    ties (half to even) included."""
+    rng = random.Random(15)
+    values = [Fraction(1, 2), Fraction(1, 20000), Fraction(3, 20000), Fraction(5, 8), Fraction(0)]
+    values += [Fraction(1, 1)]
+    for _ in range(20_000):
+        total = rng.randrange(1, 10**9)
+        values.append(Fraction(rng.randrange(0, total + 1), total))
+    for value in values:
+        assert ratio(value) == float(round(value, 4)), value
+    assert ratio(None) is None

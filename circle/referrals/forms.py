@@ -24,7 +24,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from circle.models import Membership, Referral
+from circle.models import Membership
+from circle.referrals.reading import Linkable
 from circle.referrals.services import MAX_NOTE
 from circle.web.forms import FlaskForm, Form
 
@@ -109,13 +110,13 @@ def business_kind_choices() -> list[SelectChoice]:
     ]
 
 
-def referral_choices(referrals: list[Referral], date_label) -> list[SelectChoice]:
+def referral_choices(referrals: list[Linkable], date_label) -> list[SelectChoice]:
     """Received referrals to link closed business to: date, giver and prospect."""
     choices = [SelectChoice("", _l("(no referral)"))]
     for referral in referrals:
         parts = [date_label(referral.given_on)]
-        if referral.giver is not None:
-            parts.append(referral.giver.user.name)
+        if referral.giver_name:
+            parts.append(referral.giver_name)
         if referral.prospect_name:
             parts.append(referral.prospect_name)
         choices.append(SelectChoice(referral.id, f" {DASH} ".join(parts)))

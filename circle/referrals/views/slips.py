@@ -205,7 +205,7 @@ def _correct_business_form(
     reporter = members_by_id(circle.id, {business.reporter_id}).get(business.reporter_id)
     linkable = reading.received_for_linking(circle, reporter, EARLIEST) if reporter else []
     if business.referral_id is not None and business.referral_id not in {r.id for r in linkable}:
-        linkable.append(reading.referral_in(circle, business.referral_id))
+        linkable.append(reading.Linkable.of(reading.referral_in(circle, business.referral_id)))
     form.set_choices(members, referral_choices(linkable, day_label), today_for(circle))
     form.reporter_id.choices = form.giver_id.choices[1:]
     return form

@@ -9,11 +9,12 @@ Both the circle settings (``circle.circles.services``) and the seat rules
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm.util import identity_key
 
 from circle.auth.twofactor import refuse_unless_enrolled
@@ -96,11 +97,7 @@ def active_membership(user: User, circle_id: int) -> Membership | None:
     if found is not None and found in db.session and found.status == "active":
         return found
     found = db.session.execute(
-        select(Membership, roles_column()).where(
-            Membership.circle_id == circle_id,
-            Membership.user_id == user.id,
-            Membership.status == "active",
-        )
+        _membership_statement(), {"circle_id": circle_id, "user_id": user.id}
     ).one_or_none()
     if found is None:
         return None
@@ -108,6 +105,17 @@ def active_membership(user: User, circle_id: int) -> Membership | None:
     remember_roles(membership, roles)  # what ``can`` asks next, read in the same statement
     memo[(user.id, circle_id)] = membership
     return membership
+
+
+@cache
+def _membership_statement() -> Select:
+    """A user's active membership with its officer roles: asked on every circle page, so
+    built once per process with the circle and the user as bound parameters."""
+    return select(Membership, roles_column()).where(
+        Membership.circle_id == bindparam("circle_id"),
+        Membership.user_id == bindparam("user_id"),
+        Membership.status == "active",
+    )
 
 
 def members_by_id(circle_id: int, member_ids: Iterable[int]) -> dict[int, Membership]:

@@ -60,6 +60,14 @@ def seats_taken(circle_id: int) -> int:
     return active + reserved
 
 
+def seats_among(members: list[Membership], open_invitations: list[Invitation]) -> int:
+    """``seats_taken`` counted from rows a page has read anyway, without a statement: the
+    circle's active members (``roster``) and its open invitations (neither accepted,
+    declined, revoked nor expired), of which those made by "add a member" reserve a seat."""
+    seated = sum(1 for m in members if m.holds_seat)
+    return seated + sum(1 for invitation in open_invitations if invitation.reserves_seat)
+
+
 def seats_taken_by_circle(circle_ids: list[int]) -> dict[int, int]:
     """Count taken seats (active and reserved for invitees) for several circles at once."""
     if not circle_ids:

@@ -15,7 +15,7 @@ from typing import TypeVar
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from circle.circles.access import roster, seats_taken
+from circle.circles.access import roster, seats_among
 from circle.core.errors import DomainError
 from circle.membership import applications, invitations, member_pages, services
 from circle.membership.forms import (
@@ -84,7 +84,8 @@ def _render_manage(
     # forms rendered field by field cost most of the page); the form that was sent, with
     # its input and errors, in its own row.
     profession_forms = dict([failed_profession]) if failed_profession is not None else {}
-    taken = seats_taken(circle.id)
+    waiting = invitations.open_invitations(circle.id)
+    taken = seats_among(members, waiting)  # the same count as seats_taken, read already
     requests = applications.open_requests(circle.id)
     page = render_template(
         "membership/manage.html",
@@ -99,7 +100,7 @@ def _render_manage(
         row_url=_row_urls(circle.id),
         add_form=add_form or AddMemberForm(formdata=None, prefix=ADD_PREFIX),
         invite_form=invite_form or InviteForm(formdata=None, prefix=INVITE_PREFIX),
-        invitations=invitations.open_invitations(circle.id),
+        invitations=waiting,
         applications=[m for m in requests if m.status == "applicant"],
         waitlist=[m for m in requests if m.status == "waitlisted"],
         sponsors=applications.sponsors_of(requests),

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from circle.circles.access import seats_taken
+from circle.circles.access import roster, seats_among, seats_taken
 from circle.core.clock import utcnow
 from circle.extensions import db
+from circle.membership import invitations
 from circle.models import Invitation, Membership
 from tests.mail.support import link_in
 from tests.membership.support import active, manage_url
@@ -147,3 +148,24 @@ def test_the_api_answers_with_what_was_sent_and_seats_nobody(app, api, circle, a
     roster = api.as_user(admin).get(f"/api/v1/circles/{circle.id}/members").get_json()
     assert REAL_NAME not in str(roster)
     assert taken(app, circle) == 2
+
+
+def test_the_members_page_counts_the_seats_it_shows_like_the_seat_rules(
+    app, client, make, circle, admin, owner, auth
+):
+    """The members page counts the taken seats from its roster and open invitations
+    (``seats_among``, no statement of its own): the same as ``seats_taken``."""
+    auth.login(admin)
+    reserve(client, circle)  # reserves a seat
+    submit(  # a plain invitation reserves none
+        client,
+        manage_url(circle),
+        f"/circles/{circle.id}/invitations",
+        {"invite-email": "ines@example.org", "invite-name": "Ines", "invite-profession": "Maler"},
+    )
+    with app.test_request_context():
+        open_now = invitations.open_invitations(circle.id)
+        assert len(open_now) == 2
+        assert seats_among(roster(circle.id), open_now) == seats_taken(circle.id) == 2
+        db.session.remove()
+    assert 'data-seats-taken="2"' in text(client.get(manage_url(circle)))

@@ -147,4 +147,3 @@ def count_where(model, *conditions) -> ColumnElement:
 def sum_where(column, *conditions) -> ColumnElement:
     """``(SELECT coalesce(sum(column), 0) FROM … WHERE …)`` as a column."""
     return select(func.coalesce(func.sum(column), 0)).where(*conditions).scalar_subquery()
-

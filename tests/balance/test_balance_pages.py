@@ -635,7 +635,7 @@ def test_the_overview_lists_25_lopsided_pairs_and_links_to_the_rest(client, auth
     assert len(re.findall(r'<li class="bal-line"', lopsided)) == 25
     first = section(html, "lopsided-pairs").partition("</ol>")[0]
     assert len(re.findall(r'<li class="bal-line"', first)) == 5
-    link = re.search(r'<p id="all-lopsided"><a href="([^"]+)">([^<]+)</a>', lopsided)
+    link = re.search(r'<p id="all-lopsided" class="links"><a href="([^"]+)">([^<]+)</a>', lopsided)
     assert link and link.group(1) == (
         f"/circles/{circle.id}/balance/pairs?period=custom&amp;from=2026-06-01&amp;to=2026-06-30"
     )

@@ -72,7 +72,11 @@ def test_a_member_fills_in_the_profile_and_a_fellow_member_reads_it(live_server,
     # The QR code of the contact card is drawn (an SVG the browser can show as an image).
     qr = reader.get_by_role("img", name="QR code of the contact card of Fritz Foto")
     expect(qr).to_be_visible()
-    assert reader.evaluate("(img) => img.complete && img.naturalWidth", qr.element_handle()) > 0
+    # Drawn, not just laid out: wait until the image has loaded and has a width (a broken
+    # image never gets one, and the wait fails).
+    reader.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=qr.element_handle()
+    )
     # The contact card downloads as a vCard with the name and the company.
     with reader.expect_download() as download:
         reader.get_by_role("link", name="Save contact (vCard)").click()

@@ -47,7 +47,9 @@ def test_a_correctly_signed_body_that_is_not_utf8_is_400(app, client, dues):
 
 def test_a_signature_from_the_future_beyond_the_tolerance_is_refused(app, client, dues):
     payload = event("evt_1", "invoice.paid", invoice_obj(*dues))
-    assert deliver(client, payload, timestamp=int(time.time()) + 301).status_code == 400
+    # Well past the 300 s tolerance: a busy test run can take seconds between signing and
+    # checking, which brings a stamp just past the edge back within it.
+    assert deliver(client, payload, timestamp=int(time.time()) + 330).status_code == 400
     assert deliver(client, payload, timestamp=int(time.time()) + 3600 * 24).status_code == 400
     assert state(app) == ([], [], [])
     # A clock a minute ahead of ours is within the tolerance.

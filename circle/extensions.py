@@ -44,14 +44,22 @@ class RequestDomain(Domain):
         """The catalogue of the current request's language (looked up once)."""
         if not has_app_context():
             return super().get_translations()
-        here = g._get_current_object().__dict__
-        locale = getattr(here.get("_flask_babel"), "babel_locale", None)
-        found = here.get(TRANSLATIONS_KEY)
-        if locale is not None and found is not None and found[0] is locale:
-            return found[1]
-        translations = super().get_translations()
-        here[TRANSLATIONS_KEY] = (get_locale(), translations)
-        return translations
+        found = kept_translations()
+        if found is None:
+            found = super().get_translations()
+            g._get_current_object().__dict__[TRANSLATIONS_KEY] = (get_locale(), found)
+        return found
+
+
+def kept_translations():
+    """The catalogue ``RequestDomain`` kept for this request, or None when none is kept
+    for the locale in force (one context lookup; the templates' ``_()`` reads it too)."""
+    here = g._get_current_object().__dict__
+    locale = getattr(here.get("_flask_babel"), "babel_locale", None)
+    found = here.get(TRANSLATIONS_KEY)
+    if locale is not None and found is not None and found[0] is locale:
+        return found[1]
+    return None
 
 
 class CircleBabel(Babel):

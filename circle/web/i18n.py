@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import format_date as flask_format_date
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from circle.core.formats import date_text, local_datetime_text, skeleton_text
 from circle.core.money import format_money
-from circle.extensions import TRANSLATIONS_KEY
+from circle.extensions import kept_translations
 
 
 def select_locale() -> str:
@@ -59,15 +59,11 @@ def format_date(value: date | datetime | None = None, fmt: str = "medium") -> st
 
 
 def _translations():
-    """The catalogue of the request's language for the templates' ``_()``: straight from
-    where ``circle.extensions.RequestDomain`` keeps it, found through Flask-Babel (and
-    kept) the first time and whenever the language changed (``force_locale``)."""
-    here = g._get_current_object().__dict__  # one context lookup instead of six
-    locale = getattr(here.get("_flask_babel"), "babel_locale", None)
-    found = here.get(TRANSLATIONS_KEY)
-    if locale is not None and found is not None and found[0] is locale:
-        return found[1]
-    return get_translations()
+    """The catalogue of the request's language for the templates' ``_()``: the one
+    ``circle.extensions.RequestDomain`` keeps, found through Flask-Babel the first time
+    and whenever the language changed (``force_locale``)."""
+    found = kept_translations()
+    return found if found is not None else get_translations()
 
 
 def install_template_gettext(app: Flask) -> None:

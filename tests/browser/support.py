@@ -20,14 +20,18 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 360, "height": 740}
 
 
-def assert_accessible(page) -> None:
-    """axe-core finds no serious or critical violation on the page."""
-    results = Axe().run(page)
-    serious = [
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page shown, as "id (impact)"."""
+    return [
         f"{v['id']} ({v['impact']})"
-        for v in results.response["violations"]
+        for v in Axe().run(page).response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical violation on the page."""
+    serious = serious_violations(page)
     assert serious == [], serious
 
 

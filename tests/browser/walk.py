@@ -19,8 +19,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
+
+from tests.browser.support import serious_violations
 
 #: Not walked: leaving, downloads, pictures, machine endpoints.
 SKIP = re.compile(
@@ -83,6 +84,7 @@ def walk(page, base: str, start: str) -> list[Visit]:
     """Visit every page reachable from ``start`` (plus the account and the circles list)
     once per kind, as the logged-in user of ``page``; one ``Visit`` per HTML page."""
     queue, seen, visits = deque([start, "/account", "/circles"]), set(), []
+    audited: set[str] = set()  # paths axe-core has checked (see the module's docstring)
     while queue:
         path = queue.popleft()
         if shape(path) in seen:
@@ -95,6 +97,7 @@ def walk(page, base: str, start: str) -> list[Visit]:
         content_type = response.headers.get("content-type", "") if response else ""
         if not page.url.startswith(base) or "text/html" not in content_type:
             continue
+        template = shape(path).partition("?")[0]
         visits.append(
             Visit(
                 path=path,
@@ -102,13 +105,10 @@ def walk(page, base: str, start: str) -> list[Visit]:
                 width=page.evaluate("document.documentElement.scrollWidth"),
                 height=page.evaluate("document.documentElement.scrollHeight"),
                 small=page.evaluate(SMALL_TARGETS),
-                axe=[
-                    violation["id"]
-                    for violation in Axe().run(page).response["violations"]
-                    if violation["impact"] in ("serious", "critical")
-                ],
+                axe=[] if template in audited else serious_violations(page),
             )
         )
+        audited.add(template)
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
             target = urlsplit(urljoin(base + path, href))
             local = target.path + (f"?{target.query}" if target.query else "")

@@ -169,11 +169,16 @@ def profile_views(user_ids: list[int]) -> dict[int, ProfileView]:
     }
 
 
+#: The viewer's and the owner's memberships in one statement (aliases are made once:
+#: making one costs about a millisecond).
+_MINE, _THEIRS = aliased(Membership, name="mine"), aliased(Membership, name="theirs")
+
+
 def may_see_profile(viewer: User, owner_id: int) -> bool:
     """The owner, or an active member of a circle in which the owner is active too."""
     if viewer.id == owner_id:
         return True
-    mine, theirs = aliased(Membership), aliased(Membership)
+    mine, theirs = _MINE, _THEIRS
     shared = db.session.execute(
         select(mine.id)
         .join(theirs, theirs.circle_id == mine.circle_id)

@@ -322,11 +322,16 @@ class Linkable:
         return cls(referral.id, referral.given_on, giver, referral.prospect_name)
 
 
+#: The giver of a referral, as a second membership in one statement. Aliases are made
+#: once: making one costs about a millisecond (its mapper's columns are adapted anew).
+_GIVER = aliased(Membership, name="giver")
+
+
 def received_for_linking(circle: Circle, actor: Membership, since: date) -> list[Linkable]:
     """Referrals the actor received since ``since`` from a member and not voided, newest
     first (to link closed business to one of them): the four columns the choice shows,
     not the slips with their parties (200 slips of 8 joined tables each)."""
-    giver = aliased(Membership)
+    giver = _GIVER
     rows = db.session.execute(
         select(Referral.id, Referral.given_on, User.name, Referral.prospect_name)
         .join(giver, and_(giver.circle_id == Referral.circle_id, giver.id == Referral.giver_id))

@@ -166,7 +166,7 @@ def get_report(circle_id, day):
     Needs `lock_weekly_report` (403 `forbidden`); a week that has not begun is 422.
     """
     circle, actor = circle_for_user(current_user(), circle_id)
-    return week_report_payload(report.week_report(circle, actor, _day(day)))
+    return week_report_payload(report.week_report(circle, actor, _day(day), lists=False))
 
 
 @endpoint(
@@ -186,4 +186,4 @@ def lock_report(circle_id, day):
     """
     circle, actor = circle_for_user(current_user(), circle_id)
     report.lock_week(circle, actor, _day(day))
-    return week_report_payload(report.week_report(circle, actor, _day(day)))
+    return week_report_payload(report.week_report(circle, actor, _day(day), lists=False))

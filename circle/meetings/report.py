@@ -1,5 +1,9 @@
 """The weekly report: the week's slips, closed business and attendance, and its lock.
 
+A week's figures are summed by the database (one row per member, whatever the number of
+slips) and its slips are listed a page at a time (keyset pages, newest first), so the
+report costs the same in a quiet week and in a week of hundreds of slips.
+
 The vice president (``lock_weekly_report``) reviews a week (``circle.core.weeks.week_of``)
 and locks it. Until then its totals are provisional; after the lock they are final,
 changes to its entries are corrections, and new slips go to the next open week
@@ -14,13 +18,14 @@ from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from circle.auditlog import record as audit
 from circle.core.checks import EARLIEST
 from circle.core.errors import Conflict, ValidationFailed
+from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
 from circle.core.weeks import today_for, week_of
 from circle.extensions import db
 from circle.meetings.locks import lock_of
@@ -52,9 +57,26 @@ class WeekTotals:
     not_recorded: int = 0
 
 
+#: Slips and closed business listed per page of the report (each list pages on its own).
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class MemberWeek:
+    """One member's week: referrals given and received, and the closed business the
+    member was thanked for (void entries never count)."""
+
+    member: Membership
+    given: int = 0
+    received: int = 0
+    business_count: int = 0
+    business_minor: int = 0
+
+
 @dataclass
 class WeekReport:
-    """One week as the vice president reviews it."""
+    """One week as the vice president reviews it: its totals, a row per member, the
+    attendance sheet and one page of each list of entries."""
 
     circle: Circle
     start: date
@@ -62,10 +84,13 @@ class WeekReport:
     meeting: Meeting | None
     lock: WeeklyReport | None
     locked_by: Membership | None
-    referrals: list[Referral]
-    business: list[ClosedBusiness]
+    referrals: KeysetPage[Referral] | None  # None: asked without the lists (the API)
+    business: KeysetPage[ClosedBusiness] | None
     sheet: list[tuple[Membership, Attendance | None]]
     totals: WeekTotals
+    members: list[MemberWeek] = field(default_factory=list)
+    #: Referrals given by former members or outside parties (in the totals, in no row).
+    others_given: int = 0
 
     @property
     def locked(self) -> bool:
@@ -128,10 +153,12 @@ def _week_sheet(
     WeeklyReport | None,
     Membership | None,
     list[tuple[Membership, Attendance | None]],
+    list[Membership],
 ]:
-    """The meeting of the week starting ``start``, the week's lock, who locked it and the
-    meeting's attendance sheet (empty without a meeting or when it was cancelled), in one
-    statement: the sheet's rows carry the meeting and the lock as columns."""
+    """The meeting of the week starting ``start``, the week's lock, who locked it, the
+    meeting's attendance sheet (empty without a meeting or when it was cancelled) and the
+    active members in roster order, in one statement: the sheet's rows carry the meeting
+    and the lock as columns."""
     locker = _LOCKER
     meeting_id = (
         select(Meeting.id)
@@ -158,64 +185,140 @@ def _week_sheet(
     ).all()
     if not found:  # nobody in the circle to list: the meeting and the lock on their own
         meeting, lock, locked_by = _meeting_and_lock(circle, start)
-        return meeting, lock, locked_by, []
+        return meeting, lock, locked_by, [], []
     _member, _row, meeting, lock, locked_by = found[0]
+    members = [member for member, *_rest in found if member.status == "active"]
     if meeting is None or meeting.is_cancelled:
-        return meeting, lock, locked_by, []
+        return meeting, lock, locked_by, [], members
     rows = [(member, row) for member, row, *_week in found]
-    return meeting, lock, locked_by, sheet_of(circle, meeting.held_on, rows)
+    return meeting, lock, locked_by, sheet_of(circle, meeting.held_on, rows), members
 
 
-def week_report(circle: Circle, actor: Membership, day: date) -> WeekReport:
-    """The report of the week containing ``day`` (``lock_weekly_report`` holders)."""
-    require(actor, "lock_weekly_report")
-    start, end = _check_week(circle, day)
-    referrals = list(
-        db.session.execute(
-            select(Referral)
-            .where(
-                Referral.circle_id == circle.id,
-                Referral.given_on >= start,
-                Referral.given_on <= end,
-            )
-            .order_by(Referral.given_on, Referral.id)
-        )
-        .unique()
-        .scalars()
+#: Per member (None: an outside party or nobody): referrals given, of them outside,
+#: referrals received, closed business thanked for and its sum.
+Figures = dict[int | None, tuple[int, int, int, int, int]]
+
+
+#: The figures of ``Figures``, as the union's columns are named.
+_FIGURE_NAMES = ("given", "outside", "received", "business_count", "business_minor")
+
+
+def _entries(member_id, *figures) -> Select:
+    """One branch of the week's union: the member's id and the five figures (numbers or
+    columns), each labelled: the same literal twice in one select would be one column."""
+    columns = (f if hasattr(f, "label") else literal(f) for f in figures)
+    return select(
+        member_id.label("member_id"),
+        *(column.label(name) for column, name in zip(columns, _FIGURE_NAMES, strict=True)),
     )
-    business = list(
-        db.session.execute(
-            select(ClosedBusiness)
-            .where(
-                ClosedBusiness.circle_id == circle.id,
-                ClosedBusiness.closed_on >= start,
-                ClosedBusiness.closed_on <= end,
-            )
-            .order_by(ClosedBusiness.closed_on, ClosedBusiness.id)
-        )
-        .unique()
-        .scalars()
+
+
+def _week_figures(circle_id: int, start: date, end: date) -> Figures:
+    """The week's live entries summed per member in one statement: a row per member who
+    gave, received or was thanked, however many slips the week holds."""
+    live_referral = (
+        Referral.circle_id == circle_id,
+        Referral.given_on >= start,
+        Referral.given_on <= end,
+        Referral.voided_at.is_(None),
     )
-    meeting, lock, locked_by, sheet = _week_sheet(circle, start)
+    outside = case((Referral.kind == "outside", 1), else_=0)
+    given = _entries(Referral.giver_id, 1, outside, 0, 0, 0).where(*live_referral)
+    received = _entries(Referral.receiver_id, 0, 0, 1, 0, 0).where(*live_referral)
+    thanked = _entries(ClosedBusiness.thanked_id, 0, 0, 0, 1, ClosedBusiness.amount_minor).where(
+        ClosedBusiness.circle_id == circle_id,
+        ClosedBusiness.closed_on >= start,
+        ClosedBusiness.closed_on <= end,
+        ClosedBusiness.voided_at.is_(None),
+    )
+    entries = union_all(given, received, thanked).subquery()
+    columns = list(entries.c)
+    rows = db.session.execute(
+        select(columns[0], *(func.sum(column) for column in columns[1:])).group_by(columns[0])
+    ).all()
+    return {row[0]: tuple(int(value or 0) for value in row[1:]) for row in rows}
+
+
+def _totals(figures: Figures, sheet: list[tuple[Membership, Attendance | None]]) -> WeekTotals:
+    """The week's totals from its figures (outside parties included) and its sheet."""
     totals = WeekTotals()
-    for referral in referrals:
-        if referral.is_void:
-            continue
-        totals.referrals += 1
-        if referral.kind == "outside":
-            totals.outside += 1
-        else:
-            totals.inside += 1
-    for entry in business:
-        if not entry.is_void:
-            totals.business_count += 1
-            totals.business_minor += entry.amount_minor
+    for given, outside, _received, business_count, business_minor in figures.values():
+        totals.referrals += given
+        totals.outside += outside
+        totals.business_count += business_count
+        totals.business_minor += business_minor
+    totals.inside = totals.referrals - totals.outside
     codes = Counter(row.code for _member, row in sheet if row is not None)
     totals.attendance = {code: codes.get(code, 0) for code in ATTENDANCE_CODES}
     totals.not_recorded = sum(1 for _member, row in sheet if row is None)
-    return WeekReport(
-        circle, start, end, meeting, lock, locked_by, referrals, business, sheet, totals
+    return totals
+
+
+def _referral_page(circle: Circle, start: date, end: date, asked: Keyset) -> KeysetPage[Referral]:
+    """One page of the week's referrals, void ones too, newest first."""
+    query = select(Referral).where(
+        Referral.circle_id == circle.id, Referral.given_on >= start, Referral.given_on <= end
     )
+    paged = keyset_select(query, Referral.given_on, Referral.id, asked, PER_PAGE)
+    rows = db.session.execute(paged).unique().scalars().all()
+    return keyset_page(rows, lambda r: Position(r.given_on, r.id), asked, PER_PAGE)
+
+
+def _business_page(
+    circle: Circle, start: date, end: date, asked: Keyset
+) -> KeysetPage[ClosedBusiness]:
+    """One page of the week's closed business, void entries too, newest first."""
+    query = select(ClosedBusiness).where(
+        ClosedBusiness.circle_id == circle.id,
+        ClosedBusiness.closed_on >= start,
+        ClosedBusiness.closed_on <= end,
+    )
+    paged = keyset_select(query, ClosedBusiness.closed_on, ClosedBusiness.id, asked, PER_PAGE)
+    rows = db.session.execute(paged).unique().scalars().all()
+    return keyset_page(rows, lambda b: Position(b.closed_on, b.id), asked, PER_PAGE)
+
+
+def week_report(
+    circle: Circle,
+    actor: Membership,
+    day: date,
+    referrals: Keyset | None = None,
+    business: Keyset | None = None,
+    *,
+    lists: bool = True,
+) -> WeekReport:
+    """The report of the week containing ``day`` (``lock_weekly_report`` holders), with
+    the pages ``referrals`` and ``business`` of its lists (the newest when None), or
+    without the lists when ``lists`` is False."""
+    require(actor, "lock_weekly_report")
+    start, end = _check_week(circle, day)
+    figures = _week_figures(circle.id, start, end)
+    meeting, lock, locked_by, sheet, members = _week_sheet(circle, start)
+    rows = [MemberWeek(m, *_member_figures(figures.get(m.id))) for m in members]
+    listed = {m.id for m in members}
+    others_given = sum(given for key, (given, *_rest) in figures.items() if key not in listed)
+    return WeekReport(
+        circle,
+        start,
+        end,
+        meeting,
+        lock,
+        locked_by,
+        _referral_page(circle, start, end, referrals or Keyset(prefix="r_")) if lists else None,
+        _business_page(circle, start, end, business or Keyset(prefix="b_")) if lists else None,
+        sheet,
+        _totals(figures, sheet),
+        rows,
+        others_given,
+    )
+
+
+def _member_figures(found: tuple[int, int, int, int, int] | None) -> tuple[int, int, int, int]:
+    """A member's given, received, business count and sum from the week's figures."""
+    if found is None:
+        return 0, 0, 0, 0
+    given, _outside, received, business_count, business_minor = found
+    return given, received, business_count, business_minor
 
 
 def lock_week(circle: Circle, actor: Membership, day: date) -> WeeklyReport:

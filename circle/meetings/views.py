@@ -11,13 +11,23 @@ import re
 from datetime import date, timedelta
 from http import HTTPStatus
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from circle.circles.forms import meeting_time_label, weekday_name
 from circle.core.clock import utcnow
 from circle.core.errors import DomainError
 from circle.core.formats import interval_text
+from circle.core.paging import Keyset
 from circle.core.weeks import today_for, week_start
 from circle.mail.send import external_url, site_host
 from circle.meetings import absence, ical, replies, report, services
@@ -272,8 +282,16 @@ def current_report(circle: Circle, me: Membership):
 @bp.get("/circles/<int:circle_id>/weeks/<day>/report")
 @circle_page()
 def week_report(circle: Circle, me: Membership, day: str):
-    """One week's slips, closed business and attendance; provisional until locked."""
-    data = report.week_report(circle, me, _parse_day(day))
+    """One week's totals, a row per member, attendance, and a page of its slips and of its
+    closed business (``r_before``/``r_after``, ``b_before``/``b_after``); provisional
+    until locked."""
+    data = report.week_report(
+        circle,
+        me,
+        _parse_day(day),
+        Keyset.from_args(request.args, date, "r_"),
+        Keyset.from_args(request.args, date, "b_"),
+    )
     current = week_start(circle, today_for(circle))
     previous = data.start - timedelta(weeks=1)
     following = data.start + timedelta(weeks=1)

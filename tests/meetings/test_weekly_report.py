@@ -3,6 +3,7 @@ arrive for a locked week going into the next open one."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,11 +11,13 @@ from sqlalchemy import select
 
 from circle.core.errors import Conflict, Forbidden
 from circle.extensions import db
+from circle.meetings import report
 from circle.meetings.locks import first_open_day, is_locked
 from circle.models import AuditEntry, Circle, ClosedBusiness, Membership, Referral, WeeklyReport
 from circle.referrals import services as referrals
+from tests.keyset import nav_link, walk
 from tests.meetings.chapter import LAST_WEEK, Chapter, make_chapter, rows, this_week_start, url
-from tests.pages import csrf_token
+from tests.pages import csrf_token, plain
 
 
 @pytest.fixture
@@ -213,3 +216,88 @@ def test_forbidden_is_what_a_plain_member_gets_for_the_lock_service(app, chapter
         with pytest.raises(Forbidden):
             lock_week(circle, db.session.get(Membership, chapter.fritz.id), LAST_WEEK)
         db.session.remove()
+
+
+def euros(minor: int) -> str:
+    """An amount as the English pages show it: €1,234.50."""
+    return f"€{minor // 100:,}.{minor % 100:02d}"
+
+
+def _referral_ids(html: str) -> list[str]:
+    return re.findall(r'data-referral="(\d+)"', html)
+
+
+def _business_ids(html: str) -> list[str]:
+    return re.findall(r'data-business="(\d+)"', html)
+
+
+def _member_row(html: str, member: Membership) -> tuple[str, str, str]:
+    """(given, received, revenue generated for others) of the member's per-member row."""
+    row = re.search(rf'<tr data-member="{member.id}">(.*?)</tr>', html, re.S).group(1)
+    cells = dict(re.findall(r'data-col="(\w+)">(.*?)</td>', row, re.S))
+    return cells["given"], cells["received"], plain(cells["business"])
+
+
+def test_a_busy_week_sums_per_member_and_pages_every_slip_once(app, client, auth, make, chapter):
+    """A week of more slips than a page: the totals and the per-member rows count every
+    live entry (a voided one nowhere), and the two lists page through every entry once,
+    newest first, each keeping its place while the other moves."""
+    people = [chapter.fritz, chapter.paula, chapter.vp, chapter.secretary]
+    made, business = [], []
+    pairs = [(giver, receiver) for giver in people for receiver in people if giver != receiver]
+    for n in range(report.PER_PAGE + 7):
+        giver, receiver = pairs[n % len(pairs)]
+        day = LAST_WEEK + timedelta(days=n % 7)
+        made.append((make.slip(giver, receiver, day), giver, receiver, day))
+    for n in range(report.PER_PAGE + 2):
+        reporter, thanked = people[n % 2], people[2 + n % 2]
+        day = LAST_WEEK + timedelta(days=n % 7)
+        business.append((make.slip(reporter, thanked, day, amount=100 * (n + 1)), thanked, day))
+    voided_id, voided_giver, _receiver, _day = made[3]
+    with app.test_request_context():
+        circle = db.session.get(Circle, chapter.circle.id)
+        referrals.void_referral(
+            circle, db.session.get(Membership, voided_giver.id), voided_id, "Doppelt"
+        )
+        db.session.commit()
+    auth.login(chapter.admin)  # an admin sees every member's amounts
+
+    html = client.get(report_url(chapter)).get_data(as_text=True)
+    live = [m for m in made if m[0] != voided_id]
+    assert f'data-total="referrals">{len(live)}<' in html
+    total_minor = sum(100 * (n + 1) for n in range(len(business)))
+    assert f'data-total="business">{euros(total_minor)}<' in html
+    for member in people:
+        given = sum(1 for _id, g, _r, _d in live if g.id == member.id)
+        received = sum(1 for _id, _g, r, _d in live if r.id == member.id)
+        thanked = sum(100 * (n + 1) for n, (_i, t, _d) in enumerate(business) if t.id == member.id)
+        assert _member_row(html, member) == (
+            str(given),
+            str(received),
+            euros(thanked) if thanked else "\N{EN DASH}",
+        ), member.user.name
+
+    pages = walk(client, report_url(chapter), _referral_ids, "referral-pages")
+    assert [len(page) for page in pages] == [report.PER_PAGE, 7]
+    newest_first = sorted(made, key=lambda m: (m[3], m[0]), reverse=True)
+    assert [int(i) for page in pages for i in page] == [m[0] for m in newest_first]
+    # The closed business pages on its own, and the referrals keep their page meanwhile.
+    second = nav_link(html, "referral-pages", "next")
+    moved = client.get(second).get_data(as_text=True)
+    older_business = nav_link(moved, "business-pages", "next")
+    both = client.get(older_business).get_data(as_text=True)
+    assert _referral_ids(both) == _referral_ids(moved)
+    assert len(_business_ids(both)) == 2
+    shown = _business_ids(html) + _business_ids(both)
+    assert sorted(map(int, shown)) == sorted(b[0] for b in business)
+
+
+def test_the_per_member_amounts_follow_who_may_see_them(app, client, auth, make, chapter):
+    """The vice president sees the week's total, but another member's thanked-for sum
+    only when allowed to see amounts; their own row always."""
+    make.slip(chapter.fritz, chapter.vp, LAST_WEEK + timedelta(days=1), amount=50_000)
+    make.slip(chapter.paula, chapter.fritz, LAST_WEEK + timedelta(days=1), amount=7_000)
+    auth.login(chapter.vp.user)
+    html = client.get(report_url(chapter)).get_data(as_text=True)
+    assert _member_row(html, chapter.vp)[2] == euros(50_000)
+    assert _member_row(html, chapter.fritz)[2] == "hidden"

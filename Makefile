@@ -18,7 +18,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: install translations
 	CIRCLE_ENV=development $(BIN)/flask db upgrade
 	CIRCLE_ENV=development $(BIN)/flask circle demo
-	CIRCLE_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
+	@# The worker (mail outbox, scheduled jobs) runs beside the web server and stops with it.
+	CIRCLE_ENV=development $(BIN)/flask circle worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  CIRCLE_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # The two passes run side by side (one core each) and print their output one after the other.
 test: install system-deps localstripe translations lint

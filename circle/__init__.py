@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
+    register_tasks(app)
     return app
 
 
@@ -200,6 +201,15 @@ def register_security_headers(app: Flask) -> None:
     def _personal(path: str) -> bool:
         """API responses carry personal data, except the public OpenAPI document."""
         return path.startswith("/api/") and path != "/api/v1/openapi.json"
+
+
+def register_tasks(app: Flask) -> None:
+    """A commit that added mails wakes the worker (``QUEUE_DISPATCH``; off in tests)."""
+    from circle.mail.send import WAKE
+    from circle.tasks.jobs import deliver_outbox
+
+    if app.config["QUEUE_DISPATCH"]:
+        app.extensions[WAKE] = deliver_outbox
 
 
 def register_commands(app: Flask) -> None:

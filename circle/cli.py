@@ -200,3 +200,27 @@ def rebuild_balance_totals_command(circle_id: int | None) -> None:
     with unit_of_work(db.session):
         rows = rebuild(circle_id)
     click.echo(f"Balance totals rebuilt: {rows} pair rows")
+
+
+@circle_cli.command("deliver-mail")
+def deliver_mail_command() -> None:
+    """Deliver the outbox's due mails now, in this process (the worker does this by
+    itself; this is for a server without one, and for looking at a stuck outbox)."""
+    from circle.mail.outbox import deliver_due
+    from circle.mail.send import deliver
+
+    run = deliver_due(deliver)
+    click.echo(f"{run.sent} sent, {run.retried} to retry later, {run.failed} given up")
+
+
+@circle_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Threads running jobs.")
+def worker_command(workers: int) -> None:
+    """Run the task queue's worker and scheduler in this process, on ``QUEUE_URL``
+    (``make run`` starts one beside the web server; production runs it as its own
+    service, or ``huey_consumer worker.huey``)."""
+    from circle.tasks import jobs
+    from circle.tasks.queue import huey
+
+    jobs.bind(current_app._get_current_object())
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()

@@ -149,6 +149,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Circle <no-reply@circle.local>"),
         "MAIL_OUTBOX": outbox,
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # The task queue (``circle.tasks.queue`` reads ``QUEUE_URL`` itself): whether a
+        # commit that added mails wakes the worker. Tests deliver explicitly instead.
+        "QUEUE_DISPATCH": _bool(os.environ.get("QUEUE_DISPATCH"), env != "test"),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         # Limits (flask-limiter notation) beyond the fixed ones on the routes: failed password
         # checks per client address, failed logins per address and account (web and API

@@ -16,6 +16,8 @@ from circle import create_app
 from circle.config import _normalise_database_url
 from circle.db import Base
 from circle.extensions import db as _db
+from circle.mail.outbox import deliver_due
+from circle.mail.send import deliver
 
 BACKEND_URL = _normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))
 
@@ -75,3 +77,12 @@ def wipe(engine) -> None:
 def is_postgres(app) -> bool:
     """True when the app talks to PostgreSQL."""
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"
+
+
+def deliver_pending(app):
+    """Deliver the mail outbox's due mails, as the worker does after each commit (the
+    tests run without a worker: ``QUEUE_DISPATCH`` is off); what the run did."""
+    with app.app_context():
+        run = deliver_due(deliver)
+        _db.session.remove()
+    return run

@@ -2,53 +2,55 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import secrets
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_app_context, url_for
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from circle.core.clock import utcnow
-from circle.extensions import db
+from circle.mail import outbox
 
 log = logging.getLogger("circle.mail")
 
 
-#: Where a session keeps the mails of its open transaction until it commits.
-PENDING = "circle.pending_mail"
-#: Set once the open transaction has written something (a mail may be about it).
-WROTE = "circle.wrote"
+#: How many messages this process made (see ``message_id``).
+_MADE = itertools.count()
 #: Characters that may not stand in a header value as they are (C0, DEL, C1, separators).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def send_mail(to: str, subject: str, body: str, *, after_commit: bool = True) -> EmailMessage:
-    """Send a plain-text mail; returns the message that was sent or stored.
+def send_mail(to: str, subject: str, body: str, *, circle_id: int | None = None) -> EmailMessage:
+    """Send a plain-text mail: put it in the outbox in the open transaction.
 
-    Once the open transaction has written something, the mail waits for its commit: a
-    mail about an entry goes out only once the entry is saved, and never when the request
-    rolls back. A transaction that only read (a password reset link) sends at once, as does
-    ``after_commit=False`` (a sender that must see the failure itself).
+    It goes out once that transaction commits (the worker delivers it, with retries), and
+    never when it rolls back: a mail about an entry leaves only once the entry is saved.
+    ``circle_id`` names the circle the mail is about (its admins see a failed delivery).
     """
     message = EmailMessage()  # policy.default: RFC 2047 encoding, folding
     message["From"] = header_value(current_app.config["MAIL_FROM"])
     message["To"] = header_value(to)
     message["Subject"] = header_value(subject)
-    message["Message-ID"] = make_msgid(domain="circle.local")
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = message_id()
     message.set_content(body)
-    session = db.session()
-    if after_commit and session.in_transaction() and session.info.get(WROTE):
-        session.info.setdefault(PENDING, []).append(message)
-    else:
-        deliver(message)
+    outbox.keep(message, circle_id)
     return message
+
+
+def message_id() -> str:
+    """A new Message-ID that sorts by when it was made (the dev outbox's file order; the
+    process's own count keeps the order when the clock stands still, as in tests)."""
+    return f"<{utcnow():%Y%m%dT%H%M%S%f}.{next(_MADE):08d}.{secrets.token_hex(8)}@circle.local>"
 
 
 def header_value(value: object) -> str:
@@ -60,6 +62,11 @@ def header_value(value: object) -> str:
     return " ".join(_CONTROL.sub(" ", str(value)).split())
 
 
+#: The app extension that wakes the worker after a commit (``circle.tasks`` sets it when
+#: a queue is configured; without one, ``flask circle deliver-mail`` or a test delivers).
+WAKE = "circle.wake_mail_worker"
+
+
 def deliver(message: EmailMessage) -> None:
     """Hand one message to SMTP (``MAIL_URL``) or write it to the outbox directory."""
     url = current_app.config.get("MAIL_URL")
@@ -69,36 +76,32 @@ def deliver(message: EmailMessage) -> None:
         _write_outbox(Path(current_app.config["MAIL_OUTBOX"]), message)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_write(session: Session, _flush_context) -> None:
-    """Remember that the open transaction wrote: its mails wait for the commit."""
-    session.info[WROTE] = True
-
-
 @event.listens_for(Session, "after_commit")
-def _deliver_pending(session: Session) -> None:
-    """Send the mails of the transaction that just committed; a failure is logged, the
-    saved data stays saved."""
-    session.info.pop(WROTE, None)
-    for message in session.info.pop(PENDING, []):
-        try:
-            deliver(message)
-        except Exception:  # the commit happened; the mail is lost, not the entry
-            log.exception("mail to %s (%s) could not be sent", message["To"], message["Subject"])
+def _wake_the_worker(session: Session) -> None:
+    """Once a transaction that added mails commits, ask the queue to deliver them (no SQL
+    here: the worker reads the outbox). A lost wake-up only delays them: the worker's
+    periodic run sweeps the outbox too."""
+    if session.info.pop(outbox.ADDED, None) and has_app_context():
+        wake = current_app.extensions.get(WAKE)
+        if wake is not None:
+            try:
+                wake()
+            except Exception:  # the queue is down: the mail waits for the periodic run
+                log.exception("could not wake the mail worker")
 
 
 @event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    """A rolled-back transaction sends nothing."""
-    session.info.pop(WROTE, None)
-    session.info.pop(PENDING, None)
+def _forget_added(session: Session) -> None:
+    """A rolled-back transaction added no mail."""
+    session.info.pop(outbox.ADDED, None)
 
 
-def _write_outbox(outbox: Path, message: EmailMessage) -> None:
-    """Store the message as an .eml file and log where it went."""
-    outbox.mkdir(parents=True, exist_ok=True)
-    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-    path = outbox / f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
+def _write_outbox(folder: Path, message: EmailMessage) -> None:
+    """Store the message as an .eml file named by its Message-ID (a second delivery of the
+    same mail writes the same file) and log where it went."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^0-9A-Za-z.]", "", str(message["Message-ID"]).split("@")[0])
+    path = folder / f"{name}.eml"
     path.write_bytes(message.as_bytes())
     log.info("mail to %s (%s) written to %s", message["To"], message["Subject"], path)
 

@@ -23,6 +23,7 @@ from circle.models.membership import (
     Membership,
 )
 from circle.models.one_to_one import EducationCredit, OneToOne
+from circle.models.outbox import OUTBOX_STATUSES, OutboxMail
 from circle.models.pair_total import PAIR_TOTAL_KINDS, PairTotal
 from circle.models.profession import Profession, profession_key
 from circle.models.profile import (
@@ -61,6 +62,7 @@ __all__ = [
     "MEETING_STATUSES",
     "MEMBERSHIP_STATUSES",
     "OFFICER_ROLES",
+    "OUTBOX_STATUSES",
     "PAIR_TOTAL_KINDS",
     "PROFILE_LIMITS",
     "REFERRAL_KINDS",
@@ -87,6 +89,7 @@ __all__ = [
     "MembershipRole",
     "OneToOne",
     "OtherSlip",
+    "OutboxMail",
     "PairTotal",
     "Payment",
     "Profession",

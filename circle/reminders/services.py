@@ -135,7 +135,7 @@ def remind_circle(circle: Circle, today: date) -> CircleRun:
                     continue
                 with force_locale(member.user.locale):
                     subject, body = reminder_text(circle, member, counts[member.id], start, today)
-                send_mail(member.user.email, subject, body, after_commit=False)
+                send_mail(member.user.email, subject, body, circle_id=circle.id)
         except Exception:
             # Nothing was recorded for this member: the next run tries again.
             log.exception("reminder to membership %s failed", member.id)

@@ -4,25 +4,22 @@ passes axe-core without serious violations."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.support import PHONE, assert_accessible
+from tests.mail.support import delivered
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a long new password"
 
 
-def confirm_link(outbox: Path, address: str) -> str:
+def confirm_link(app, address: str) -> str:
     """The path of the confirmation link mailed to ``address``."""
-    for path in sorted(outbox.glob("*.eml")):
-        mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    for mail in delivered(app):
         if mail["To"] == address:
             found = re.search(r"https?://[^/\s]+(/account/confirm/\S+)", mail.get_content())
             if found:
@@ -56,8 +53,7 @@ def test_register_confirm_the_address_from_the_mail_then_create_a_circle(live_se
     assert_accessible(page)
 
     # The link from the mail, opened while logged in, confirms the address with one button.
-    outbox = Path(live_server.app.config["MAIL_OUTBOX"])
-    page.goto(live_server(confirm_link(outbox, "nora@example.org")))
+    page.goto(live_server(confirm_link(live_server.app, "nora@example.org")))
     expect(page.get_by_text("Is nora@example.org your address?")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Confirm my address").click()

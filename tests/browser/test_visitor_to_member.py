@@ -4,15 +4,13 @@ is on the roster."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
+from tests.mail.support import delivered
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +26,7 @@ def _login(page, live_server, email: str) -> None:
 
 def _invitation_link(live_server, address: str) -> str:
     """The path of the invitation link mailed to ``address``."""
-    for path in sorted(Path(live_server.app.config["MAIL_OUTBOX"]).glob("*.eml")):
-        mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    for mail in delivered(live_server.app):
         found = re.search(r"https?://[^/\s]+(/invitations/\S+)", mail.get_content())
         if mail["To"] == address and found:
             return found.group(1)

@@ -1,0 +1,130 @@
+"""The transactional outbox: a mail is a row (``circle.models.OutboxMail``) written in the
+transaction of the change it is about, and delivered after the commit by the worker.
+
+- **Nothing lost:** the mail commits with its change or not at all. A crash after the
+  commit leaves the row pending, and the next delivery run sends it.
+- **Nothing twice, as the reader sees it:** a run claims one due row at a time under a
+  row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the worker's job also holds a queue
+  lock), hands it to the mail server and marks it sent in the same transaction. A worker
+  killed between the server's "accepted" and that commit leaves the row pending, and it
+  is sent again with the same Message-ID, which mail clients show once (and the dev
+  outbox writes to the same file).
+- **Retries with back-off:** a failed attempt waits ``BACKOFF[attempt]`` before the next;
+  after ``MAX_ATTEMPTS`` the mail is ``failed`` and its reason is kept for the admins.
+- **No token kept:** the message (which may carry a one-time link) is emptied once the
+  mail is sent or given up; recipient, subject and Message-ID stay for the record.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+from sqlalchemy import select
+
+from circle.core.clock import utcnow
+from circle.extensions import db
+from circle.models import OutboxMail
+
+log = logging.getLogger("circle.mail")
+
+#: The waits after the 1st, 2nd, ... failed attempt; the last one repeats.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+)
+#: Attempts before a mail is given up (about 11 hours after the first).
+MAX_ATTEMPTS = 7
+#: Set on the session once its open transaction added a mail (the commit then wakes the
+#: worker).
+ADDED = "circle.outbox_added"
+#: How long a kept failure reason may be.
+REASON_LENGTH = 500
+
+
+def keep(message: EmailMessage, circle_id: int | None = None) -> OutboxMail:
+    """Add the message to the outbox in the open transaction (it goes out once that
+    commits, and never when it rolls back)."""
+    row = OutboxMail(
+        circle_id=circle_id,
+        message_id=str(message["Message-ID"]),
+        to_address=str(message["To"])[:320],
+        subject=str(message["Subject"])[:998],
+        message=message.as_bytes(),
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    db.session.info[ADDED] = True
+    return row
+
+
+@dataclass
+class Run:
+    """What one delivery run did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def attempts(self) -> int:
+        """Every mail the run tried."""
+        return self.sent + self.retried + self.failed
+
+
+def deliver_due(send, limit: int = 100, now: datetime | None = None) -> Run:
+    """Deliver up to ``limit`` due pending mails with ``send(message)``, each in its own
+    transaction, oldest first; a mail that fails waits for its back-off."""
+    run = Run()
+    while run.attempts < limit:
+        row = _claim(now or utcnow())
+        if row is None:
+            break
+        _attempt(row, send, run, now or utcnow())
+        db.session.commit()
+    return run
+
+
+def _claim(now: datetime) -> OutboxMail | None:
+    """The oldest due pending mail, locked for this run (another run skips it)."""
+    return db.session.execute(
+        select(OutboxMail)
+        .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+
+
+def _attempt(row: OutboxMail, send, run: Run, now: datetime) -> None:
+    """Send one claimed mail and record the outcome on its row."""
+    message = BytesParser(policy=policy.default).parsebytes(row.message or b"")
+    row.attempts += 1
+    try:
+        send(message)
+    except Exception as error:  # the server refused or was unreachable: try again later
+        row.last_error = f"{type(error).__name__}: {error}"[:REASON_LENGTH]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status, row.message = "failed", None
+            run.failed += 1
+            log.error("mail %s to %s given up: %s", row.id, row.to_address, row.last_error)
+        else:
+            row.next_attempt_at = now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+            run.retried += 1
+            log.warning(
+                "mail %s to %s failed, retry at %s", row.id, row.to_address, row.next_attempt_at
+            )
+        return
+    row.status, row.message, row.sent_at, row.last_error = "sent", None, now, None
+    run.sent += 1

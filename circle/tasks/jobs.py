@@ -4,6 +4,11 @@
 - ``deliver_outbox``: the web asks for it after every commit that added mails.
 - ``sweep_outbox``: every minute, the same delivery, for mails whose wake-up was lost
   (the queue was down, a worker died) and for retries whose back-off has passed.
+- ``daily_reminders`` (15:00 UTC) and ``nightly_purges`` (03:15 UTC): what cron ran
+  before (``flask circle send-reminders``, ``purge-prospects``, ``purge-sessions``; the
+  commands stay for a run by hand). Each is idempotent (a member gets one reminder a
+  week; a purge erases what is due), and each holds a queue lock while it runs, so two
+  schedulers (two workers on one Redis) never run it twice at once.
 
 Both hold the queue lock ``outbox`` while they deliver, so one worker delivers at a time
 (besides the row locks of ``circle.mail.outbox``); a run that finds the lock taken does
@@ -18,8 +23,13 @@ from flask import Flask
 from huey import crontab
 from huey.exceptions import TaskLockedException
 
+from circle.auth.sessions import purge as purge_sessions
+from circle.db import unit_of_work
+from circle.extensions import db
 from circle.mail.outbox import Run, deliver_due
 from circle.mail.send import deliver
+from circle.privacy.retention import purge_prospects
+from circle.reminders.services import send_reminders
 from circle.tasks.queue import huey
 
 log = logging.getLogger("circle.tasks")
@@ -64,3 +74,58 @@ def deliver_outbox() -> None:
 def sweep_outbox() -> None:
     """Every minute: deliver what is due (lost wake-ups, retries after their back-off)."""
     deliver_outbox.call_local()
+
+
+#: Sessions and remember-me tokens are deleted this many days after they ended.
+SESSION_DAYS = 30
+
+
+def run_reminders() -> int | None:
+    """The reminders of every circle meeting tomorrow, under the queue lock ``reminders``
+    (None: another scheduler is running them); how many were sent."""
+    app = _app()
+    try:
+        with huey.lock_task("reminders"), app.test_request_context(base_url=app.config["BASE_URL"]):
+            summary = send_reminders()
+    except TaskLockedException:
+        return None
+    log.info(
+        "reminders: %s sent, %s already sent, %s failed",
+        summary.sent,
+        summary.already,
+        summary.failed,
+    )
+    return summary.sent
+
+
+def run_purges() -> tuple[int, int, int] | None:
+    """Erase prospect details past retention and delete long-ended sessions, under the
+    queue lock ``purges`` (None: another scheduler is running them); what was erased:
+    (referrals, sessions, remember-me tokens)."""
+    try:
+        with huey.lock_task("purges"), _app().app_context():
+            with unit_of_work(db.session):
+                prospects = purge_prospects()
+            with unit_of_work(db.session):
+                sessions, tokens = purge_sessions(SESSION_DAYS)
+    except TaskLockedException:
+        return None
+    log.info(
+        "purges: %s prospects erased, %s sessions and %s tokens deleted",
+        prospects.erased,
+        sessions,
+        tokens,
+    )
+    return prospects.erased, sessions, tokens
+
+
+@huey.periodic_task(crontab(hour="15", minute="0"))
+def daily_reminders() -> None:
+    """Every day at 15:00 UTC: remind the members of the circles that meet tomorrow."""
+    run_reminders()
+
+
+@huey.periodic_task(crontab(hour="3", minute="15"))
+def nightly_purges() -> None:
+    """Every night at 03:15 UTC: prospect details past retention, ended sessions."""
+    run_purges()

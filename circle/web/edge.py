@@ -3,8 +3,8 @@
 - **Host.** A request must name ``BASE_URL``'s host or one of ``TRUSTED_HOSTS``
   (``ALLOWED_HOSTS`` in the config); any other host answers 400 before a view runs.
   Links in mails never come from the request anyway (``circle.mail.send.external_url``).
-  ``/healthz`` answers any host: load balancers probe it by the instance's address, and
-  it reveals nothing.
+  ``/healthz`` and ``/readyz`` answer any host: load balancers probe them by the
+  instance's address, and they reveal nothing.
 - **Body size.** Every request body may hold ``MAX_CONTENT_LENGTH`` bytes
   (``MAX_BODY_BYTES``, 1 MiB); a view marked with ``larger_body`` takes the size its
   setting names (imports: ``MAX_UPLOAD_BYTES``). A ``Content-Length`` past the cap
@@ -33,7 +33,7 @@ from circle.core.errors import DomainError
 #: The attribute ``larger_body`` sets on a view: the config key of its body cap.
 _LIMIT_ATTRIBUTE = "circle_body_limit"
 #: Paths that answer whatever host was asked for.
-ANY_HOST_PATHS = frozenset({"/healthz"})
+ANY_HOST_PATHS = frozenset({"/healthz", "/readyz"})
 
 View = TypeVar("View", bound=Callable)
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from circle import create_app
+from circle import create_app, health
 from circle.config import ConfigError
+from circle.tasks.queue import make_huey
 
 
 def test_healthz_answers_after_a_database_round_trip(client):
@@ -22,6 +23,31 @@ def test_healthz_reports_an_unreachable_database(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable"}
+
+
+def test_readyz_answers_when_the_database_and_the_queue_do(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "queue": "ok"}
+
+
+def test_readyz_names_an_unreachable_queue_and_database(tmp_path, monkeypatch):
+    """A queue on a Redis nobody listens at, a database that cannot be opened: 503 with
+    the parts that fail, and nothing of the error itself."""
+    monkeypatch.setattr(health, "huey", make_huey("redis://127.0.0.1:1/0"))
+    app = create_app(
+        {
+            "CIRCLE_ENV": "test",
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "missing" / "x.sqlite3"),
+        }
+    )
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "status": "unavailable",
+        "database": "unavailable",
+        "queue": "unavailable",
+    }
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):

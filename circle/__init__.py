@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from circle.extensions import csrf
     from circle.health import bp as health_bp
     from circle.imports.views import bp as imports_bp
+    from circle.mail.views import bp as mail_bp
     from circle.meetings.views import bp as meetings_bp
     from circle.membership.views import bp as membership_bp
     from circle.privacy.views import bp as privacy_bp
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(trends_bp)
     app.register_blueprint(roles_bp)
     app.register_blueprint(visitors_bp)
+    app.register_blueprint(mail_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(auditlog_bp)

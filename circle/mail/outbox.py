@@ -24,7 +24,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from circle.core.clock import utcnow
 from circle.extensions import db
@@ -128,3 +128,32 @@ def _attempt(row: OutboxMail, send, run: Run, now: datetime) -> None:
         return
     row.status, row.message, row.sent_at, row.last_error = "sent", None, now, None
     run.sent += 1
+
+
+#: How many failed mails the admins' page lists (the newest).
+LISTED = 50
+
+
+@dataclass(frozen=True)
+class CircleMail:
+    """The state of a circle's mails for its admins: how many wait, and the newest ones
+    that were given up, with their reasons."""
+
+    waiting: int
+    failed: list[OutboxMail]
+
+
+def circle_mail(circle_id: int) -> CircleMail:
+    """The circle's waiting mails (a count) and its newest ``LISTED`` failed ones."""
+    waiting = db.session.execute(
+        select(func.count(OutboxMail.id)).where(
+            OutboxMail.circle_id == circle_id, OutboxMail.status == "pending"
+        )
+    ).scalar_one()
+    failed = db.session.execute(
+        select(OutboxMail)
+        .where(OutboxMail.circle_id == circle_id, OutboxMail.status == "failed")
+        .order_by(OutboxMail.id.desc())
+        .limit(LISTED)
+    ).scalars()
+    return CircleMail(waiting, list(failed))

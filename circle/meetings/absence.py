@@ -200,4 +200,5 @@ def _mail_notice(circle: Circle, meeting: Meeting, row: Attendance, count: float
             user.email,
             _("Absence noted in %(circle)s", circle=circle.name),
             "\n".join(lines),
+            circle_id=circle.id,
         )

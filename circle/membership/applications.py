@@ -188,6 +188,7 @@ def approve(circle: Circle, actor: Membership, membership_id: int) -> Membership
                 profession=membership.profession.name,
                 circle=locked.name,
             ),
+            circle_id=locked.id,
         )
     return membership
 
@@ -223,6 +224,7 @@ def decline(circle: Circle, actor: Membership, membership_id: int, reason: str) 
                 circle=circle.name,
                 reason=text,
             ),
+            circle_id=circle.id,
         )
     return membership
 
@@ -270,4 +272,5 @@ def _mail_waitlisted(circle: Circle, membership: Membership) -> None:
                 circle=circle.name,
                 link=link,
             ),
+            circle_id=circle.id,
         )

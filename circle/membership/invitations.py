@@ -149,7 +149,12 @@ def _mail_invitation(
                 "The seat is kept for you until then. If you do not want it, decline the "
                 "invitation on the same page: the seat is freed for someone else.\n"
             )
-        send_mail(invitation.email, _("Invitation to %(circle)s", circle=circle.name), body)
+        send_mail(
+            invitation.email,
+            _("Invitation to %(circle)s", circle=circle.name),
+            body,
+            circle_id=circle.id,
+        )
 
 
 def open_invitations(circle_id: int) -> list[Invitation]:
@@ -345,7 +350,12 @@ def _mail_invitation_to_apply(
             days=days,
             link=link,
         )
-        send_mail(invitation.email, _("Your application to %(circle)s", circle=circle.name), body)
+        send_mail(
+            invitation.email,
+            _("Your application to %(circle)s", circle=circle.name),
+            body,
+            circle_id=circle.id,
+        )
 
 
 def accept_invitation_to_apply(invitation: Invitation, user: User) -> Membership:

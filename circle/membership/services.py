@@ -406,6 +406,7 @@ def offer_freed_seat(circle: Circle) -> Membership | None:
                     circle=circle.name,
                     link=link,
                 ),
+                circle_id=circle.id,
             )
         return candidate
     return None
@@ -452,4 +453,5 @@ def _mail_admins_about_application(circle: Circle, membership: Membership) -> No
                     profession=membership.profession.name,
                     link=link,
                 ),
+                circle_id=membership.circle_id,
             )

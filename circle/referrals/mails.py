@@ -45,6 +45,7 @@ def mail_new_referral(circle: Circle, referral: Referral) -> None:
             receiver.user.email,
             _("New referral from %(giver)s", giver=giver.user.name),
             "\n".join(lines),
+            circle_id=circle.id,
         )
 
 
@@ -65,4 +66,5 @@ def mail_thanks(circle: Circle, business: ClosedBusiness) -> None:
             thanked.user.email,
             _("You were thanked for closed business"),
             body + "\n\n" + external_url("referrals.ledger", circle_id=circle.id),
+            circle_id=circle.id,
         )

@@ -75,6 +75,7 @@ CASES: dict[str, Case] = {
     "GET /circles/<int:circle_id>/settings": O(),
     "POST /circles/<int:circle_id>/settings": O(),
     "GET /circles/<int:circle_id>/audit": O(),
+    "GET /circles/<int:circle_id>/mail": O(),
     "POST /circles/<int:circle_id>/leave": M(),
     # --- members, applications, invitations, roles ------------------------------------
     "GET /circles/<int:circle_id>/members/manage": O(),

@@ -223,4 +223,8 @@ def worker_command(workers: int) -> None:
     from circle.tasks.queue import huey
 
     jobs.bind(current_app._get_current_object())
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    # A lock left by a killed worker would stop its job for good: cleared at the start
+    # (the jobs are idempotent in the database; the locks only save double work).
+    huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, flush_locks=True
+    ).run()

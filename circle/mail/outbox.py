@@ -3,12 +3,13 @@ transaction of the change it is about, and delivered after the commit by the wor
 
 - **Nothing lost:** the mail commits with its change or not at all. A crash after the
   commit leaves the row pending, and the next delivery run sends it.
-- **Nothing twice, as the reader sees it:** a run claims one due row at a time under a
-  row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the worker's job also holds a queue
-  lock), hands it to the mail server and marks it sent in the same transaction. A worker
-  killed between the server's "accepted" and that commit leaves the row pending, and it
-  is sent again with the same Message-ID, which mail clients show once (and the dev
-  outbox writes to the same file).
+- **Nothing twice, as the reader sees it:** a run claims one due row at a time (a row
+  lock, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that other workers pass it by; on
+  SQLite the claiming update waits for the other writer and then finds the row taken),
+  hands it to the mail server and marks it sent in the same transaction. A worker killed
+  between the server's "accepted" and that commit leaves the row pending (its
+  transaction is rolled back), and it is sent again with the same Message-ID, which mail
+  clients show once (and the dev outbox writes to the same file).
 - **Retries with back-off:** a failed attempt waits ``BACKOFF[attempt]`` before the next;
   after ``MAX_ATTEMPTS`` the mail is ``failed`` and its reason is kept for the admins.
 - **No token kept:** the message (which may carry a one-time link) is emptied once the
@@ -24,7 +25,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from circle.core.clock import utcnow
 from circle.extensions import db
@@ -86,31 +87,54 @@ class Run:
 def deliver_due(send, limit: int = 100, now: datetime | None = None) -> Run:
     """Deliver up to ``limit`` due pending mails with ``send(message)``, each in its own
     transaction, oldest first; a mail that fails waits for its back-off."""
-    run = Run()
+    run, passed = Run(), set()
     while run.attempts < limit:
-        row = _claim(now or utcnow())
+        row = _claim(now or utcnow(), passed)
         if row is None:
             break
-        _attempt(row, send, run, now or utcnow())
+        if row is not TAKEN:
+            _attempt(row, send, run, now or utcnow())
         db.session.commit()
     return run
 
 
-def _claim(now: datetime) -> OutboxMail | None:
-    """The oldest due pending mail, locked for this run (another run skips it)."""
-    return db.session.execute(
+#: What ``_claim`` answers for a due mail that another run took meanwhile.
+TAKEN = OutboxMail()
+
+
+def _claim(now: datetime, passed: set[int]) -> OutboxMail | None:
+    """The oldest due pending mail, claimed for this run: locked (another run skips it)
+    and its attempt counted by an update that only a still pending row passes. None when
+    nothing is due; ``TAKEN`` when another run took the row first (it is passed over)."""
+    row = db.session.execute(
         select(OutboxMail)
-        .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+        .where(
+            OutboxMail.status == "pending",
+            OutboxMail.next_attempt_at <= now,
+            OutboxMail.id.not_in(passed),
+        )
         .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     ).scalar_one_or_none()
+    if row is None:
+        return None
+    counted = db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == row.id, OutboxMail.status == "pending")
+        .values(attempts=OutboxMail.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if counted != 1:
+        passed.add(row.id)
+        return TAKEN
+    db.session.refresh(row)
+    return row
 
 
 def _attempt(row: OutboxMail, send, run: Run, now: datetime) -> None:
-    """Send one claimed mail and record the outcome on its row."""
+    """Send one claimed mail (its attempt already counted) and record the outcome."""
     message = BytesParser(policy=policy.default).parsebytes(row.message or b"")
-    row.attempts += 1
     try:
         send(message)
     except Exception as error:  # the server refused or was unreachable: try again later

@@ -6,13 +6,14 @@
   (the queue was down, a worker died) and for retries whose back-off has passed.
 - ``daily_reminders`` (15:00 UTC) and ``nightly_purges`` (03:15 UTC): what cron ran
   before (``flask circle send-reminders``, ``purge-prospects``, ``purge-sessions``; the
-  commands stay for a run by hand). Each is idempotent (a member gets one reminder a
-  week; a purge erases what is due), and each holds a queue lock while it runs, so two
-  schedulers (two workers on one Redis) never run it twice at once.
+  commands stay for a run by hand). Each is idempotent in the database (a member's
+  reminder of a week is a unique row; a purge erases what is due), so two schedulers
+  running one at once send nothing twice; the queue lock each holds only saves the
+  double work. A worker killed while holding one leaves it behind: the worker clears its
+  locks when it starts (``flask circle worker``).
 
-Both hold the queue lock ``outbox`` while they deliver, so one worker delivers at a time
-(besides the row locks of ``circle.mail.outbox``); a run that finds the lock taken does
-nothing: the run holding it reads the outbox until no mail is due.
+Deliveries on several workers at once are safe by the outbox's own claims (row locks,
+see ``circle.mail.outbox``): no queue lock, which a killed worker would leave behind.
 """
 
 from __future__ import annotations
@@ -52,13 +53,8 @@ def _app() -> Flask:
 
 
 def deliver_now() -> Run:
-    """Deliver every due mail of the outbox under the queue's lock (nothing when another
-    run holds it); within an app context."""
-    try:
-        with huey.lock_task("outbox"):
-            return deliver_due(deliver)
-    except TaskLockedException:
-        return Run()
+    """Deliver every due mail of the outbox (within an app context)."""
+    return deliver_due(deliver)
 
 
 @huey.task()

@@ -13,12 +13,17 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, has_app_context, url_for
+from flask import current_app, has_app_context, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from circle.core.clock import utcnow
+from circle.extensions import db
 from circle.mail import outbox
+from circle.models import Circle
 
 log = logging.getLogger("circle.mail")
 
@@ -30,11 +35,13 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def send_mail(to: str, subject: str, body: str, *, circle_id: int | None = None) -> EmailMessage:
-    """Send a plain-text mail: put it in the outbox in the open transaction.
+    """Send a mail: put it in the outbox in the open transaction.
 
     It goes out once that transaction commits (the worker delivers it, with retries), and
     never when it rolls back: a mail about an entry leaves only once the entry is saved.
-    ``circle_id`` names the circle the mail is about (its admins see a failed delivery).
+    ``circle_id`` names the circle the mail is about (its admins see a failed delivery;
+    its name heads the mail). The mail has the text ``body`` and the same as HTML
+    (``html_part``), in the language of the caller's ``force_locale``.
     """
     message = EmailMessage()  # policy.default: RFC 2047 encoding, folding
     message["From"] = header_value(current_app.config["MAIL_FROM"])
@@ -43,8 +50,49 @@ def send_mail(to: str, subject: str, body: str, *, circle_id: int | None = None)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id()
     message.set_content(body)
+    message.add_alternative(html_part(subject, body, circle_id), subtype="html")
     outbox.keep(message, circle_id)
     return message
+
+
+def _own_link(base_url: str) -> re.Pattern:
+    """A link into the site (``BASE_URL``): only these become clickable in the HTML part;
+    any other address a member typed into a note stays text."""
+    return re.compile(re.escape(base_url.rstrip("/")) + r"/[^\s<>\"']*")
+
+
+def html_part(subject: str, body: str, circle_id: int | None) -> str:
+    """The HTML form of a text mail: its paragraphs, the app's own links clickable, the
+    circle's name on top and a line on why the reader gets it; every text escaped."""
+    circle = db.session.get(Circle, circle_id) if circle_id is not None else None
+    link = _own_link(current_app.config["BASE_URL"])
+    paragraphs = [
+        Markup("<br>\n").join(_linked(line, link) for line in block.split("\n"))
+        for block in re.split(r"\n\s*\n", body.strip())
+        if block.strip()
+    ]
+    if circle is not None:
+        footer = _("You get this mail as a member of %(circle)s on Circle.", circle=circle.name)
+    else:
+        footer = _("You get this mail from Circle.")
+    return render_template(
+        "mail/message.html",
+        lang=str(get_locale() or "en"),
+        subject=subject,
+        heading=circle.name if circle is not None else "Circle",
+        paragraphs=paragraphs,
+        footer=footer,
+    )
+
+
+def _linked(line: str, link: re.Pattern) -> Markup:
+    """One line of text, escaped, with the app's own links as anchors."""
+    out, last = Markup(""), 0
+    for found in link.finditer(line):
+        out += escape(line[last : found.start()])
+        out += Markup('<a href="{0}" style="color:#0f766e;">{0}</a>').format(found.group(0))
+        last = found.end()
+    return out + escape(line[last:])
 
 
 def message_id() -> str:

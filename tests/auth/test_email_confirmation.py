@@ -30,7 +30,7 @@ def confirm_links(outbox, address: str) -> list[str]:
     links = []
     for mail in outbox():
         if mail["To"] == address:
-            links += CONFIRM_LINK.findall(mail.get_content())
+            links += CONFIRM_LINK.findall(mail.get_body(("plain",)).get_content())
     return links
 
 
@@ -212,7 +212,7 @@ def test_a_new_address_waits_for_its_confirmation(app, client, make, auth, outbo
     assert (pending.email, pending.pending_email) == ("old@example.org", "new@example.org")
     assert "Please confirm your new address new@example.org" in text(client.get("/account"))
     notice = [m for m in outbox() if m["To"] == "old@example.org"]
-    assert len(notice) == 1 and "new@example.org" in notice[0].get_content()
+    assert len(notice) == 1 and "new@example.org" in notice[0].get_body(("plain",)).get_content()
     assert confirm_links(outbox, "old@example.org") == []
 
     # Until the link is followed, the old address logs in and the new one does not.

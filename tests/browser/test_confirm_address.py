@@ -21,7 +21,9 @@ def confirm_link(app, address: str) -> str:
     """The path of the confirmation link mailed to ``address``."""
     for mail in delivered(app):
         if mail["To"] == address:
-            found = re.search(r"https?://[^/\s]+(/account/confirm/\S+)", mail.get_content())
+            found = re.search(
+                r"https?://[^/\s]+(/account/confirm/\S+)", mail.get_body(("plain",)).get_content()
+            )
             if found:
                 return found.group(1)
     raise AssertionError(f"no confirmation link for {address}")

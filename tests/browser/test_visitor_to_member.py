@@ -27,7 +27,9 @@ def _login(page, live_server, email: str) -> None:
 def _invitation_link(live_server, address: str) -> str:
     """The path of the invitation link mailed to ``address``."""
     for mail in delivered(live_server.app):
-        found = re.search(r"https?://[^/\s]+(/invitations/\S+)", mail.get_content())
+        found = re.search(
+            r"https?://[^/\s]+(/invitations/\S+)", mail.get_body(("plain",)).get_content()
+        )
         if mail["To"] == address and found:
             return found.group(1)
     raise AssertionError(f"no invitation link for {address}")

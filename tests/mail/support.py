@@ -20,7 +20,7 @@ POLICY = email.policy.default
 
 def link_in(message, path: str) -> str:
     """The local path of the first link in ``message`` whose path starts with ``path``."""
-    body = message.get_content()
+    body = message.get_body(("plain",)).get_content()
     match = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"[^\s]*)", body)
     assert match, body
     return match.group(1)

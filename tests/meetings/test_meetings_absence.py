@@ -141,9 +141,9 @@ def test_members_are_mailed_at_their_first_second_and_third_absence_once(
         assert response.status_code == 302, response.get_data(as_text=True)
     mails = [m for m in outbox() if m["To"] == fritz.user.email]
     assert len(mails) == 3
-    assert "That makes 1 absences" in mails[0].get_content()
-    assert "That makes 3 absences" in mails[2].get_content()
-    assert "With more than 3, your seat is at risk." in mails[2].get_content()
+    assert "That makes 1 absences" in mails[0].get_body(("plain",)).get_content()
+    assert "That makes 3 absences" in mails[2].get_body(("plain",)).get_content()
+    assert "With more than 3, your seat is at risk." in mails[2].get_body(("plain",)).get_content()
     # Saving the same attendance again, or changing it back and forth, mails nobody.
     record_attendance(forms, circle, meetings[1], {fritz.id: "A"})
     record_attendance(forms, circle, meetings[1], {fritz.id: "P"})

@@ -103,7 +103,7 @@ def test_members_get_their_week_the_day_before_the_meeting_once(app, world, outb
     assert "Kreis Freitag: no meeting tomorrow" in output
     mails = {m["To"]: m for m in outbox()}
     assert set(mails) == {"anna@example.org", "bernd@example.org", "clara@example.org"}
-    body = mails["bernd@example.org"].get_content()
+    body = mails["bernd@example.org"].get_body(("plain",)).get_content()
     assert mails["bernd@example.org"]["Subject"] == "Tomorrow's meeting of Kreis Köln: your week"
     assert "from 2025-02-26 to 2025-03-04" in body
     assert "Referrals given: 2" in body
@@ -111,7 +111,7 @@ def test_members_get_their_week_the_day_before_the_meeting_once(app, world, outb
     assert "One-to-ones: 1" in body
     assert "Education credits: 1" in body
     assert f"/circles/{world['circle'].id}/week/2025-02-26" in body
-    clara_body = mails["clara@example.org"].get_content()  # Clara reads German
+    clara_body = mails["clara@example.org"].get_body(("plain",)).get_content()  # Clara reads German
     assert "Gegebene Empfehlungen: 0" in clara_body and "One-to-Ones: 1" in clara_body
     assert "vom 2025-02-26 bis 2025-03-04" in clara_body
 

@@ -119,7 +119,10 @@ def test_admin_adds_a_new_person_whose_seat_is_reserved_and_who_gets_an_invitati
         "expires_at": body["expires_at"],
     }
     (mail,) = outbox()
-    assert mail["To"] == "neu@example.org" and "/invitations/" in mail.get_content()
+    assert (
+        mail["To"] == "neu@example.org"
+        and "/invitations/" in mail.get_body(("plain",)).get_content()
+    )
     circle_now = api.get(f"/api/v1/circles/{circle.id}").get_json()
     assert circle_now["seats_taken"] == 2
 

@@ -157,7 +157,7 @@ def test_the_committee_declines_with_a_reason_that_is_mailed_and_audited(
     assert row.decided_at is not None
     assert row.decided_by_id == request_of(app, circle.id, "Carl Committee").id
     mail = next(m for m in outbox() if m["To"] == "bernd@example.org")
-    assert "Kein Sitz frei." in mail.get_content()
+    assert "Kein Sitz frei." in mail.get_body(("plain",)).get_content()
     assert decisions(app, applicant.id) == [
         {"decision": "decline", "status": "declined", "reason": "Kein Sitz frei."}
     ]
@@ -184,7 +184,11 @@ def test_approving_into_a_taken_seat_puts_the_applicant_on_the_waitlist(
         client.get(f"/circles/{circle.id}/applications")
     )
     assert request_of(app, circle.id, "Bernd Bäcker").status == "waitlisted"
-    assert any("waitlist" in m.get_content() for m in outbox() if m["To"] == "bernd@example.org")
+    assert any(
+        "waitlist" in m.get_body(("plain",)).get_content()
+        for m in outbox()
+        if m["To"] == "bernd@example.org"
+    )
     assert decisions(app, applicant.id)[0]["status"] == "waitlisted"
 
 

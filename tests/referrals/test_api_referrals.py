@@ -177,7 +177,7 @@ def test_a_referral_is_given_in_the_callers_name_with_the_exact_shape(
     (mail,) = outbox()  # to the receiver, in her language (English)
     assert mail["To"] == people["pharma"].email
     assert mail["Subject"] == "New referral from Jens Fotograf"
-    assert "Contact: Frau Kunde" in mail.get_content()
+    assert "Contact: Frau Kunde" in mail.get_body(("plain",)).get_content()
 
 
 def test_optional_fields_may_be_left_out(as_, circle, seats):
@@ -514,7 +514,7 @@ def test_closed_business_is_reported_by_the_receiver_and_credited_to_the_giver(
     assert member_totals(app, circle, seats["pharma"], now, now).revenue_received == 120000
     mail = outbox()[-1]  # the giver is thanked
     assert mail["To"] == people["photo"].email
-    assert "Petra Apotheke" in mail.get_content()
+    assert "Petra Apotheke" in mail.get_body(("plain",)).get_content()
     # Without a slip, a whole number, repeat business.
     body = report(as_("tax"), circle, thanks(seats["photo"], "7", now, kind="repeat"))
     assert (body["amount"], body["kind"], body["referral_id"]) == ("7.00", "repeat", None)

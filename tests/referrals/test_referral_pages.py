@@ -301,7 +301,7 @@ def test_a_member_gives_three_referrals_in_one_submit(app, client, auth, people,
     assert to == ["paula@example.org", "paula@example.org", "stefan@example.org"]
     paula = next(m for m in outbox() if m["To"] == "paula@example.org")
     assert "Fritz Foto" in paula["Subject"]
-    assert f"/circles/{circle.id}/week" in paula.get_content()
+    assert f"/circles/{circle.id}/week" in paula.get_body(("plain",)).get_content()
 
 
 def test_rows_without_a_receiver_are_ignored_and_an_empty_form_is_refused(
@@ -503,7 +503,10 @@ def test_closed_business_is_credited_to_the_giver(app, client, auth, people, out
     # The giver was thanked with the amount (the circle shows it by default).
     [mail] = [m for m in outbox() if m["To"] == "paula@example.org"]
     assert mail["Subject"] == "You were thanked for closed business"
-    assert "Fritz Foto thanks you for closed business worth €1,234.50." in mail.get_content()
+    assert (
+        "Fritz Foto thanks you for closed business worth €1,234.50."
+        in mail.get_body(("plain",)).get_content()
+    )
 
 
 def test_a_german_amount_is_parsed_exactly(app, client, auth, people):
@@ -619,7 +622,7 @@ def test_the_thank_you_mail_hides_the_amount_when_the_circle_says_so(
     login(auth, people["me"])
     assert thank(client, circle, thanks(people["pharma"], "99.00")).status_code == 302
     [mail] = [m for m in outbox() if m["To"] == "paula@example.org"]
-    body = mail.get_content()
+    body = mail.get_body(("plain",)).get_content()
     assert "Fritz Foto thanks you for closed business." in body
     assert "99" not in body
 

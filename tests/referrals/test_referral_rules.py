@@ -64,7 +64,10 @@ def test_a_referral_goes_to_another_active_member(ctx, db, pair, outbox):
     )
     mails = outbox()
     assert [m["To"] for m in mails] == [pharma.user.email]
-    assert "Jens Fotograf" in mails[0]["Subject"] and "Freund" in mails[0].get_content()
+    assert (
+        "Jens Fotograf" in mails[0]["Subject"]
+        and "Freund" in mails[0].get_body(("plain",)).get_content()
+    )
 
 
 def test_nobody_refers_to_themselves(ctx, pair):
@@ -180,7 +183,7 @@ def test_closed_business_is_credited_to_the_giver(ctx, db, pair, outbox):
         0,
     )
     thanks = [m for m in outbox() if m["To"] == pharma.user.email]
-    assert len(thanks) == 1 and "1.200,00" in thanks[0].get_content()
+    assert len(thanks) == 1 and "1.200,00" in thanks[0].get_body(("plain",)).get_content()
 
 
 def test_the_thank_you_mail_hides_the_amount_when_the_circle_says_so(ctx, db, pair, outbox):
@@ -189,7 +192,7 @@ def test_the_thank_you_mail_hides_the_amount_when_the_circle_says_so(ctx, db, pa
     rs.report_closed_business(circle, photo, rs.BusinessInput(pharma.id, 120_000, _today()))
     db.session.commit()  # the mail follows the commit
     thanks = [m for m in outbox() if m["To"] == pharma.user.email]
-    assert len(thanks) == 1 and "1.200" not in thanks[0].get_content()
+    assert len(thanks) == 1 and "1.200" not in thanks[0].get_body(("plain",)).get_content()
 
 
 def test_a_referral_of_another_pair_cannot_be_linked(ctx, pair):

@@ -27,7 +27,9 @@ MIB = 1024 * 1024
 
 def reset_links(outbox) -> list[str]:
     """The reset links of every mail sent so far."""
-    return [link for mail in outbox() for link in LINK.findall(mail.get_content())]
+    return [
+        link for mail in outbox() for link in LINK.findall(mail.get_body(("plain",)).get_content())
+    ]
 
 
 # --- item 1: links from BASE_URL, other hosts refused ----------------------------------

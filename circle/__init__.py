@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +60,13 @@ def register_url_converters(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    """Log at INFO so that outbox mails and refusals show up in development."""
-    if not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    """Log at INFO (JSON lines with the request id in production, text in development),
+    and give every request its id; count and time requests for ``/metrics``."""
+    from circle.ops import logs, metrics
+
+    logs.configure(app)
+    logs.register(app)
+    metrics.register(app)
 
 
 def register_edge(app: Flask) -> None:
@@ -113,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from circle.privacy.views import bp as privacy_bp
     from circle.profiles.views import bp as profiles_bp
     from circle.referrals.views import bp as referrals_bp
+    from circle.reminders.views import bp as reminders_bp
     from circle.roles.views import bp as roles_bp
     from circle.scores.views import bp as scores_bp
     from circle.trends.views import bp as trends_bp
@@ -136,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roles_bp)
     app.register_blueprint(visitors_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(reminders_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(auditlog_bp)

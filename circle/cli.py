@@ -215,7 +215,13 @@ def deliver_mail_command() -> None:
 
 @circle_cli.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Threads running jobs.")
-def worker_command(workers: int) -> None:
+@click.option(
+    "--metrics-port",
+    default=0,
+    type=click.IntRange(min=0, max=65535),
+    help="Serve this worker's Prometheus metrics on 127.0.0.1:PORT (0: not at all).",
+)
+def worker_command(workers: int, metrics_port: int) -> None:
     """Run the task queue's worker and scheduler in this process, on ``QUEUE_URL``
     (``make run`` starts one beside the web server; production runs it as its own
     service, or ``huey_consumer worker.huey``)."""
@@ -223,6 +229,10 @@ def worker_command(workers: int) -> None:
     from circle.tasks.queue import huey
 
     jobs.bind(current_app._get_current_object())
+    if metrics_port:  # loopback only: the scraper runs beside it, nobody else reads it
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr="127.0.0.1")
     # A lock left by a killed worker would stop its job for good: cleared at the start
     # (the jobs are idempotent in the database; the locks only save double work).
     huey.create_consumer(

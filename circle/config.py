@@ -152,6 +152,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # The task queue (``circle.tasks.queue`` reads ``QUEUE_URL`` itself): whether a
         # commit that added mails wakes the worker. Tests deliver explicitly instead.
         "QUEUE_DISPATCH": _bool(os.environ.get("QUEUE_DISPATCH"), env != "test"),
+        # Operations: log lines as JSON (production) or text; the bearer token of
+        # ``GET /metrics`` (unset: no metrics endpoint).
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if env == "production" else "text"),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         # Limits (flask-limiter notation) beyond the fixed ones on the routes: failed password
         # checks per client address, failed logins per address and account (web and API

@@ -24,6 +24,7 @@ from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.mail import outbox
 from circle.models import Circle
+from circle.ops.logs import current_request_id
 
 log = logging.getLogger("circle.mail")
 
@@ -34,14 +35,22 @@ _MADE = itertools.count()
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def send_mail(to: str, subject: str, body: str, *, circle_id: int | None = None) -> EmailMessage:
+def send_mail(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    circle_id: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
     """Send a mail: put it in the outbox in the open transaction.
 
     It goes out once that transaction commits (the worker delivers it, with retries), and
     never when it rolls back: a mail about an entry leaves only once the entry is saved.
     ``circle_id`` names the circle the mail is about (its admins see a failed delivery;
     its name heads the mail). The mail has the text ``body`` and the same as HTML
-    (``html_part``), in the language of the caller's ``force_locale``.
+    (``html_part``), in the language of the caller's ``force_locale``; ``headers`` are
+    further header lines (a reminder's ``List-Unsubscribe``).
     """
     message = EmailMessage()  # policy.default: RFC 2047 encoding, folding
     message["From"] = header_value(current_app.config["MAIL_FROM"])
@@ -49,6 +58,8 @@ def send_mail(to: str, subject: str, body: str, *, circle_id: int | None = None)
     message["Subject"] = header_value(subject)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id()
+    for name, value in (headers or {}).items():
+        message[name] = header_value(value)
     message.set_content(body)
     message.add_alternative(html_part(subject, body, circle_id), subtype="html")
     outbox.keep(message, circle_id)
@@ -133,7 +144,7 @@ def _wake_the_worker(session: Session) -> None:
         wake = current_app.extensions.get(WAKE)
         if wake is not None:
             try:
-                wake()
+                wake(request_id=current_request_id())
             except Exception:  # the queue is down: the mail waits for the periodic run
                 log.exception("could not wake the mail worker")
 

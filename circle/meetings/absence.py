@@ -28,6 +28,7 @@ from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.mail.send import external_url, send_mail
 from circle.models import Attendance, Circle, Meeting, Membership
+from circle.reminders import choices
 
 #: A member is mailed at these absences within the window, once each.
 NOTICES = (1, 2, 3)
@@ -168,6 +169,8 @@ def _mail_notice(circle: Circle, meeting: Meeting, row: Attendance, count: float
     """Tell a member about an absence, how many they have, and where the limit lies."""
     member = row.member or db.session.get(Membership, row.membership_id)
     user = member.user
+    if not choices.wants(user, "absence"):
+        return  # the member chose not to get these notices
     with force_locale(user.locale):
         day = format_date(meeting.held_on, "long")
         if row.code == "L":
@@ -201,4 +204,5 @@ def _mail_notice(circle: Circle, meeting: Meeting, row: Attendance, count: float
             _("Absence noted in %(circle)s", circle=circle.name),
             "\n".join(lines),
             circle_id=circle.id,
+            headers=choices.unsubscribe_headers(user, "absence"),
         )

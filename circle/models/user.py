@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, String, func, text
+from sqlalchemy import CheckConstraint, Index, String, func, text, true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,6 +46,10 @@ class User(UserMixin, Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: A new address asked for; it replaces ``email`` only once its link is followed.
     pending_email: Mapped[str | None] = mapped_column(String(254))
+    #: The reminders the user chose to get (``circle.reminders.choices``): the weekly one
+    #: the day before a meeting, and the notice after an absence.
+    remind_weekly: Mapped[bool] = mapped_column(default=True, server_default=true())
+    remind_absence: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     @hybrid_property
     def name(self) -> str:

@@ -28,6 +28,7 @@ from circle.extensions import db
 from circle.mail.send import external_url, send_mail
 from circle.meetings.schedule import ensure_meetings, meeting_on
 from circle.models import Circle, Membership, ReminderSent
+from circle.reminders import choices
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class CircleRun:
     sent: int = 0
     already: int = 0
     failed: int = 0
+    declined: int = 0  # members who chose not to get the weekly reminder
     skipped: str = ""
 
 
@@ -128,6 +130,9 @@ def remind_circle(circle: Circle, today: date) -> CircleRun:
     members = roster(circle.id)
     counts = logged_between(circle, [m.id for m in members], start, today)
     for member in members:
+        if not choices.wants(member.user, "weekly"):
+            run.declined += 1
+            continue
         try:
             with unit_of_work(db.session):
                 if not _claim(circle, member, start):
@@ -135,7 +140,13 @@ def remind_circle(circle: Circle, today: date) -> CircleRun:
                     continue
                 with force_locale(member.user.locale):
                     subject, body = reminder_text(circle, member, counts[member.id], start, today)
-                send_mail(member.user.email, subject, body, circle_id=circle.id)
+                send_mail(
+                    member.user.email,
+                    subject,
+                    body,
+                    circle_id=circle.id,
+                    headers=choices.unsubscribe_headers(member.user, "weekly"),
+                )
         except Exception:
             # Nothing was recorded for this member: the next run tries again.
             log.exception("reminder to membership %s failed", member.id)

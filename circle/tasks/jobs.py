@@ -23,12 +23,15 @@ import logging
 from flask import Flask
 from huey import crontab
 from huey.exceptions import TaskLockedException
+from huey.signals import SIGNAL_ERROR
 
 from circle.auth.sessions import purge as purge_sessions
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.mail.outbox import Run, deliver_due
 from circle.mail.send import deliver
+from circle.ops.logs import REQUEST_ID
+from circle.ops.metrics import DELIVERIES, JOB_FAILURES
 from circle.privacy.retention import purge_prospects
 from circle.reminders.services import send_reminders
 from circle.tasks.queue import huey
@@ -58,12 +61,26 @@ def deliver_now() -> Run:
 
 
 @huey.task()
-def deliver_outbox() -> None:
-    """Deliver the outbox's due mails (asked for after a commit added mails)."""
-    with _app().app_context():
-        run = deliver_now()
-    if run.attempts:
-        log.info("outbox: %s sent, %s to retry, %s failed", run.sent, run.retried, run.failed)
+def deliver_outbox(request_id: str | None = None) -> None:
+    """Deliver the outbox's due mails (asked for after a commit added mails; its log lines
+    carry the id of the request that asked)."""
+    marker = REQUEST_ID.set(request_id)
+    try:
+        with _app().app_context():
+            run = deliver_now()
+        for outcome, count in (("sent", run.sent), ("retry", run.retried), ("failed", run.failed)):
+            if count:
+                DELIVERIES.labels(outcome).inc(count)
+        if run.attempts:
+            log.info("outbox: %s sent, %s to retry, %s failed", run.sent, run.retried, run.failed)
+    finally:
+        REQUEST_ID.reset(marker)
+
+
+@huey.signal(SIGNAL_ERROR)
+def _count_failure(signal, task, exc=None) -> None:
+    """A job that raised: counted for ``circle_job_failures_total``."""
+    JOB_FAILURES.labels(task.name).inc()
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -3,6 +3,7 @@ they logged this week, once per week; cancelled meetings and other days send not
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 import pytest
@@ -176,3 +177,55 @@ def test_a_failed_mail_is_retried_on_the_next_run(app, world, outbox, monkeypatc
     run(app)
     assert [m["To"] for m in outbox()].count("bernd@example.org") == 1
     assert len(outbox()) == 3
+
+
+# --- each member chooses; every reminder carries its one-click unsubscribe link ---------
+
+
+def _unsubscribe_path(mail) -> str:
+    """The local path of the mail's one-click link, checked to be on BASE_URL."""
+    found = re.fullmatch(r"<http://circle\.test(/unsubscribe/[^>]+)>", mail["List-Unsubscribe"])
+    assert found, mail["List-Unsubscribe"]
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    return found.group(1)
+
+
+def test_one_click_in_the_mail_client_stops_the_weekly_reminder(app, world, outbox):
+    run(app)
+    bernd = next(m for m in outbox() if m["To"] == "bernd@example.org")
+    path = _unsubscribe_path(bernd)
+    anonymous = app.test_client()  # a mail client: no session, no CSRF token
+    question = anonymous.get(path)
+    assert question.status_code == 200 and "Stop getting" in question.get_data(as_text=True)
+    with app.app_context():  # asking changed nothing
+        assert db.session.get(Membership, world["bernd"].id).user.remind_weekly is True
+    done = anonymous.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and 'id="unsubscribed"' in done.get_data(as_text=True)
+    assert anonymous.post(path).status_code == 200  # again: still off, no error
+    with app.app_context():
+        assert db.session.get(Membership, world["bernd"].id).user.remind_weekly is False
+    output = run(app, "2025-03-11")  # the next week
+    assert "2 reminders sent" in output
+    assert [m["To"] for m in outbox()].count("bernd@example.org") == 1
+
+
+def test_a_forged_or_changed_link_finds_nothing(app, world, outbox):
+    run(app)
+    path = _unsubscribe_path(outbox()[0])
+    anonymous = app.test_client()
+    assert anonymous.post(path[:-3] + "xyz").status_code == 404
+    assert anonymous.get("/unsubscribe/not-a-token").status_code == 404
+
+
+def test_the_reminders_page_turns_a_reminder_off_and_on(app, world, client, auth, forms):
+    with app.app_context():
+        bernd = db.session.get(Membership, world["bernd"].id).user
+        db.session.expunge(bernd)
+    auth.login(bernd)
+    page = client.get("/account/reminders")
+    assert page.status_code == 200
+    saved = forms.submit("/account/reminders", {"weekly": "y"})  # absence left unchecked
+    assert saved.status_code == 302
+    with app.app_context():
+        user = db.session.get(Membership, world["bernd"].id).user
+        assert (user.remind_weekly, user.remind_absence) == (True, False)

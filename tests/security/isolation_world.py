@@ -35,6 +35,7 @@ from circle.referrals.services import (
     give_referral,
     report_closed_business,
 )
+from circle.reminders import choices
 from circle.visitors.services import record_visitor
 
 
@@ -146,6 +147,7 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
         calendar_token = ical.issue_token(mem)
         reset_token = make_reset_token(adm.user)
         confirm_token = make_confirm_token(adm.user, adm.user.email)
+        unsubscribe_token = choices.unsubscribe_token(mem.user, "weekly")
         login = UserSession(
             user_id=adm.user.id,
             session_hash=token_hash(new_token()),
@@ -176,6 +178,7 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
             "calendar_token": calendar_token,
             "reset_token": reset_token,
             "confirm_token": confirm_token,
+            "unsubscribe_token": unsubscribe_token,
             "api_token": api_token,
             "applicant_id": applicant.id,
             "officer_id": other.id,

@@ -42,6 +42,9 @@ INVITATION = Case(
 RESET = Case("ok", {"token": "reset_token"}, cross="token", anon="public", why="mailed link")
 FEED = Case("ok", {"token": "calendar_token"}, cross="token", anon="public", why="feed secret")
 CONFIRM = Case("ok", {"token": "confirm_token"}, cross="token", why="mailed link, logged in")
+UNSUBSCRIBE = Case(
+    "ok", {"token": "unsubscribe_token"}, cross="token", anon="public", why="one-click link"
+)
 OWN_PICTURE = Case(
     "ok", {"kind": "picture_kind"}, cross="open", why="the user's own profile picture"
 )
@@ -65,6 +68,8 @@ CASES: dict[str, Case] = {
     "GET /account/confirm/<token>": CONFIRM,
     "POST /account/confirm/<token>": CONFIRM,
     "GET /calendar/<token>.ics": FEED,
+    "GET /unsubscribe/<token>": UNSUBSCRIBE,
+    "POST /unsubscribe/<token>": UNSUBSCRIBE,
     # --- directory: anyone logged in may see a circle's public page and apply ----------
     "GET /directory/<int:circle_id>": OPEN,
     "POST /directory/<int:circle_id>/apply": OPEN,

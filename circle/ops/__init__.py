@@ -1,0 +1,1 @@
+"""Running Circle in production: structured logs with a request id, and metrics."""

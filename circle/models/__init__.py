@@ -4,7 +4,7 @@ from circle.models.audit import AuditEntry
 from circle.models.circle import Circle
 from circle.models.dues import DuesPlan, DuesSubscription, Payment, StripeEvent
 from circle.models.external import ExternalParty, party_key
-from circle.models.imports import Import, OtherSlip
+from circle.models.imports import Import, ImportUpload, OtherSlip
 from circle.models.invitation import Invitation
 from circle.models.meeting import (
     ATTENDANCE_CODES,
@@ -82,6 +82,7 @@ __all__ = [
     "EducationCredit",
     "ExternalParty",
     "Import",
+    "ImportUpload",
     "Invitation",
     "Meeting",
     "MeetingReply",

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -65,3 +66,21 @@ class OtherSlip(Base):
     quantity: Mapped[str] = mapped_column(String(32), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     source_key: Mapped[str] = mapped_column(String(64))
+
+
+class ImportUpload(Base):
+    """An uploaded file waiting for its confirmation (a day at most): kept in the database,
+    so that the server that confirms it need not be the one that took the upload. Its key
+    is the circle and the file's SHA-256 (the confirm form carries only the hash, so a
+    file can be confirmed only in the circle it was uploaded to)."""
+
+    __tablename__ = "import_uploads"
+    __table_args__ = (
+        CheckConstraint("length(sha256) = 64", name="sha256"),
+        Index("ix_import_uploads_created_at", "created_at"),
+    )
+
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -28,6 +28,7 @@ from huey.signals import SIGNAL_ERROR
 from circle.auth.sessions import purge as purge_sessions
 from circle.db import unit_of_work
 from circle.extensions import db
+from circle.imports import storage
 from circle.mail.outbox import Run, deliver_due
 from circle.mail.send import deliver
 from circle.ops.logs import REQUEST_ID
@@ -111,25 +112,28 @@ def run_reminders() -> int | None:
     return summary.sent
 
 
-def run_purges() -> tuple[int, int, int] | None:
-    """Erase prospect details past retention and delete long-ended sessions, under the
-    queue lock ``purges`` (None: another scheduler is running them); what was erased:
-    (referrals, sessions, remember-me tokens)."""
+def run_purges() -> tuple[int, int, int, int] | None:
+    """Erase prospect details past retention, delete long-ended sessions and uploads that
+    waited more than a day, under the queue lock ``purges`` (None: another scheduler is
+    running them); what was erased: (referrals, sessions, remember-me tokens, uploads)."""
     try:
         with huey.lock_task("purges"), _app().app_context():
             with unit_of_work(db.session):
                 prospects = purge_prospects()
             with unit_of_work(db.session):
                 sessions, tokens = purge_sessions(SESSION_DAYS)
+            with unit_of_work(db.session):
+                uploads = storage.prune()
     except TaskLockedException:
         return None
     log.info(
-        "purges: %s prospects erased, %s sessions and %s tokens deleted",
+        "purges: %s prospects erased, %s sessions, %s tokens and %s uploads deleted",
         prospects.erased,
         sessions,
         tokens,
+        uploads,
     )
-    return prospects.erased, sessions, tokens
+    return prospects.erased, sessions, tokens, uploads
 
 
 @huey.periodic_task(crontab(hour="15", minute="0"))

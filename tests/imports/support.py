@@ -86,7 +86,6 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 @pytest.fixture
 def world(app, make, tmp_path):
     """The fixtures' circle (admin Anna Schmidt), a plain member, and another circle's admin."""
-    app.config["IMPORT_FOLDER"] = str(tmp_path / "uploads")
     admin = make.user(name="Anna Schmidt", locale="en")
     circle = make.circle(admin=admin)
     members = [make.member(circle, make.user(name=n, locale="en")) for n in NAMES]

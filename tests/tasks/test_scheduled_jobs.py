@@ -48,4 +48,4 @@ def test_the_nightly_purges_do_not_run_twice_at_once(app):
     jobs.bind(app)
     with huey.lock_task("purges"):
         assert jobs.run_purges() is None
-    assert jobs.run_purges() == (0, 0, 0)  # nothing is due in an empty database
+    assert jobs.run_purges() == (0, 0, 0, 0)  # nothing is due in an empty database

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the application; ``config`` overrides settings read from the environment."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        # Each server of a fleet may have its own (INSTANCE_PATH); nothing another server
+        # needs is kept there (uploads, mails to send and sessions are in the database).
+        instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

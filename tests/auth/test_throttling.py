@@ -7,23 +7,21 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-
-import pytest
 
 from circle.core.security import verify_password
 from circle.extensions import db
 from circle.models import User
 from tests.factories import PASSWORD
 from tests.pages import Forms
+from tests.servers import free_port, redis_url, wait_for
+
+__all__ = ["redis_url"]  # the fixture, from tests/servers.py
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -230,55 +228,6 @@ def test_imports_are_throttled_on_the_page_and_in_the_api(app, client, make, aut
 # --- two workers, one Redis -------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _listening(port: int) -> bool:
-    """True when something accepts connections on 127.0.0.1:``port``."""
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _wait_for(check, what: str, seconds: float = 30.0) -> None:
-    """Poll ``check`` until it is true; fail the test with ``what`` after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not come up within {seconds:.0f} s")
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    """The Redis at 127.0.0.1:6379, or Debian's redis-server started on a free port here."""
-    if _listening(6379):
-        yield "redis://127.0.0.1:6379/0"
-        return
-    server = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            server,
-            *("--bind", "127.0.0.1", "--port", str(port), "--dir", str(tmp_path)),
-            *("--save", "", "--appendonly", "no"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(lambda: _listening(port), "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def _post_json(url: str, body: dict) -> int:
     """POST ``body`` as JSON and return the status code."""
     request = urllib.request.Request(
@@ -312,7 +261,7 @@ def test_two_workers_share_their_counts_through_redis(database_url, redis_url, t
     workers, urls, logs = [], [], []
     try:
         for n in range(2):
-            port = _free_port()
+            port = free_port()
             log = (tmp_path / f"worker{n}.log").open("w")
             logs.append(log)
             workers.append(
@@ -333,7 +282,7 @@ def test_two_workers_share_their_counts_through_redis(database_url, redis_url, t
             )
             urls.append(f"http://127.0.0.1:{port}")
         for url in urls:
-            _wait_for(lambda url=url: _healthy(url), url)
+            wait_for(lambda url=url: _healthy(url), url)
         first, second = urls
         # The token endpoint allows 5 requests a minute per client address, in total; the
         # body lacks the password, so no worker spends time on argon2.

@@ -37,9 +37,11 @@ def test_the_scrape_needs_the_token_and_counts_requests_queue_and_outbox(tmp_pat
         try:
             scrape = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
             text = scrape.get_data(as_text=True)
-        finally:  # this app commits for real: leave no mail behind
+        finally:  # this app commits for real: leave no mail behind, and no connection
             db.session.execute(delete(OutboxMail))
             db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
     assert scrape.status_code == 200
     assert 'circle_http_requests_total{endpoint="auth.login",method="GET",status="200"}' in text
     assert 'circle_http_request_seconds_count{endpoint="auth.login"}' in text

@@ -147,6 +147,20 @@ def send_reminders_command(today) -> None:
         raise click.ClickException(f"{summary.failed} reminders failed; run again to retry.")
 
 
+@circle_cli.command("remind-dues")
+def remind_dues_command() -> None:
+    """Mail the members whose dues are overdue (past the grace days), once per due day.
+
+    The worker's scheduler runs this daily; by hand it sends only what is not sent yet.
+    """
+    from circle.dues.reminders import remind_all_overdue
+
+    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base_url):
+        reminded = remind_all_overdue()
+    click.echo(f"Overdue-dues reminders sent: {reminded}")
+
+
 @circle_cli.command("purge-prospects")
 @click.option(
     "--today",

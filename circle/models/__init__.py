@@ -2,7 +2,7 @@
 
 from circle.models.audit import AuditEntry
 from circle.models.circle import Circle
-from circle.models.dues import DuesPlan, DuesSubscription, Payment, StripeEvent
+from circle.models.dues import DuesPlan, DuesReminderSent, DuesSubscription, Payment, StripeEvent
 from circle.models.external import ExternalParty, party_key
 from circle.models.imports import Import, ImportUpload, OtherSlip
 from circle.models.invitation import Invitation
@@ -78,6 +78,7 @@ __all__ = [
     "Circle",
     "ClosedBusiness",
     "DuesPlan",
+    "DuesReminderSent",
     "DuesSubscription",
     "EducationCredit",
     "ExternalParty",

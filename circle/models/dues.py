@@ -157,3 +157,22 @@ class StripeEvent(Base):
     handled: Mapped[bool] = mapped_column(default=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DuesReminderSent(Base):
+    """One overdue-dues reminder per member and due day: a run that finds it sends none
+    (the member pays and falls due again later: a new due day, a new reminder)."""
+
+    __tablename__ = "dues_reminders_sent"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["circle_id", "membership_id"],
+            ["memberships.circle_id", "memberships.id"],
+            name="fk_dues_reminders_sent_membership_id_memberships",
+        ),
+    )
+
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), primary_key=True)
+    membership_id: Mapped[int] = mapped_column(primary_key=True)
+    due_since: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -47,9 +47,10 @@ class User(UserMixin, Base):
     #: A new address asked for; it replaces ``email`` only once its link is followed.
     pending_email: Mapped[str | None] = mapped_column(String(254))
     #: The reminders the user chose to get (``circle.reminders.choices``): the weekly one
-    #: the day before a meeting, and the notice after an absence.
+    #: the day before a meeting, the notice after an absence, and overdue dues.
     remind_weekly: Mapped[bool] = mapped_column(default=True, server_default=true())
     remind_absence: Mapped[bool] = mapped_column(default=True, server_default=true())
+    remind_dues: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     @hybrid_property
     def name(self) -> str:

@@ -1,7 +1,8 @@
-"""Which reminders a user gets: the weekly one (the day before a meeting) and the notice
-after an absence. Both are on until the user turns one off, on the reminders page or
-with the one-click link every reminder carries in its ``List-Unsubscribe`` header
-(RFC 2369 and RFC 8058: the mail client posts to it without a login).
+"""Which reminders a user gets: the weekly one (the day before a meeting), the notice
+after an absence, and the reminder of overdue dues. All are on until the user turns one
+off, on the reminders page or with the one-click link every reminder carries in its
+``List-Unsubscribe`` header (RFC 2369 and RFC 8058: the mail client posts to it without
+a login).
 
 The link's token is signed (the app's secret, its own salt) and names the user and the
 kind; it is not stored, it does not expire (a reminder read months later still works),
@@ -20,7 +21,7 @@ from circle.mail.send import external_url
 from circle.models import User
 
 #: The reminders a user chooses, by the column that keeps the choice.
-KINDS = {"weekly": "remind_weekly", "absence": "remind_absence"}
+KINDS = {"weekly": "remind_weekly", "absence": "remind_absence", "dues": "remind_dues"}
 
 
 def _serializer() -> URLSafeSerializer:
@@ -32,9 +33,10 @@ def wants(user: User, kind: str) -> bool:
     return bool(getattr(user, KINDS[kind]))
 
 
-def set_choices(user: User, weekly: bool, absence: bool) -> None:
+def set_choices(user: User, weekly: bool, absence: bool, dues: bool) -> None:
     """Keep the user's choice of reminders."""
     user.remind_weekly, user.remind_absence = bool(weekly), bool(absence)
+    user.remind_dues = bool(dues)
     db.session.flush()
 
 

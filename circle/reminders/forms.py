@@ -15,3 +15,4 @@ class ReminderChoicesForm(FlaskForm):
 
     weekly = BooleanField(_l("The day before each meeting: what I logged this week"))
     absence = BooleanField(_l("After an absence: how many I have and when my seat is at risk"))
+    dues = BooleanField(_l("When my dues are overdue"))

@@ -19,6 +19,7 @@ def kind_label(kind: str) -> str:
     return {
         "weekly": _("the weekly reminder the day before each meeting"),
         "absence": _("the notice after an absence"),
+        "dues": _("the reminder of overdue dues"),
     }[kind]
 
 
@@ -29,10 +30,14 @@ def preferences():
     user = current_user._get_current_object()
     form = ReminderChoicesForm(
         formdata=request.form if request.method == "POST" else None,
-        data={"weekly": user.remind_weekly, "absence": user.remind_absence},
+        data={
+            "weekly": user.remind_weekly,
+            "absence": user.remind_absence,
+            "dues": user.remind_dues,
+        },
     )
     if request.method == "POST" and form.validate():
-        choices.set_choices(user, form.weekly.data, form.absence.data)
+        choices.set_choices(user, form.weekly.data, form.absence.data, form.dues.data)
         flash(_("Your choice of reminders is saved."), "success")
         return redirect(url_for("reminders.preferences"))
     status = 422 if request.method == "POST" else 200

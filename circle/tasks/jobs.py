@@ -4,6 +4,7 @@
 - ``deliver_outbox``: the web asks for it after every commit that added mails.
 - ``sweep_outbox``: every minute, the same delivery, for mails whose wake-up was lost
   (the queue was down, a worker died) and for retries whose back-off has passed.
+- ``daily_dues_reminders`` (09:00 UTC): members whose dues are overdue, once per due day.
 - ``daily_reminders`` (15:00 UTC) and ``nightly_purges`` (03:15 UTC): what cron ran
   before (``flask circle send-reminders``, ``purge-prospects``, ``purge-sessions``; the
   commands stay for a run by hand). Each is idempotent in the database (a member's
@@ -27,6 +28,7 @@ from huey.signals import SIGNAL_ERROR
 
 from circle.auth.sessions import purge as purge_sessions
 from circle.db import unit_of_work
+from circle.dues.reminders import remind_all_overdue
 from circle.extensions import db
 from circle.imports import storage
 from circle.mail.outbox import Run, deliver_due
@@ -134,6 +136,29 @@ def run_purges() -> tuple[int, int, int, int] | None:
         uploads,
     )
     return prospects.erased, sessions, tokens, uploads
+
+
+def run_dues_reminders() -> int | None:
+    """Remind the members whose dues are overdue, under the queue lock ``dues-reminders``
+    (None: another scheduler is running them); how many were reminded."""
+    app = _app()
+    try:
+        with (
+            huey.lock_task("dues-reminders"),
+            app.test_request_context(base_url=app.config["BASE_URL"]),
+        ):
+            reminded = remind_all_overdue()
+    except TaskLockedException:
+        return None
+    log.info("dues reminders: %s sent", reminded)
+    return reminded
+
+
+@huey.periodic_task(crontab(hour="9", minute="0"))
+def daily_dues_reminders() -> None:
+    """Every day at 09:00 UTC: remind the members whose dues are overdue (once per due
+    day)."""
+    run_dues_reminders()
 
 
 @huey.periodic_task(crontab(hour="15", minute="0"))

@@ -1,0 +1,77 @@
+"""Overdue dues: the worker reminds each member whose dues are overdue (past the grace
+days), once per due day, in the member's language, with a link to the dues page. Members
+who chose not to get these (``circle.reminders.choices``) are left out; every reminder
+carries its one-click unsubscribe link. The admins' dues page shows the same state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from circle.core.weeks import today_for
+from circle.dues.services import dues_overview
+from circle.extensions import db
+from circle.mail.send import external_url, send_mail
+from circle.models import Circle, DuesReminderSent, Membership
+from circle.reminders import choices
+
+
+def _claim(circle: Circle, member: Membership, due_since: date) -> bool:
+    """The member's reminder row for this due day; False when it was sent already."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                DuesReminderSent(circle_id=circle.id, membership_id=member.id, due_since=due_since)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def remind_overdue(circle: Circle, today: date | None = None) -> int:
+    """Remind the circle's members whose dues are overdue; how many were reminded. Only
+    flushes: the caller commits (the rows and the mails together)."""
+    _plan, rows = dues_overview(circle, today or today_for(circle))
+    reminded = 0
+    for member, status in rows:
+        if status.state != "overdue" or not choices.wants(member.user, "dues"):
+            continue
+        if not _claim(circle, member, status.due_since):
+            continue
+        user = member.user
+        with force_locale(user.locale):
+            body = "\n".join(
+                [
+                    _(
+                        "Your dues for %(circle)s are overdue since %(day)s.",
+                        circle=circle.name,
+                        day=format_date(status.due_since, "long"),
+                    ),
+                    _("Please pay them, or talk to your treasurer:"),
+                    "",
+                    external_url("dues.member", circle_id=circle.id),
+                ]
+            )
+            send_mail(
+                user.email,
+                _("Dues overdue in %(circle)s", circle=circle.name),
+                body,
+                circle_id=circle.id,
+                headers=choices.unsubscribe_headers(user, "dues"),
+            )
+        reminded += 1
+    db.session.flush()
+    return reminded
+
+
+def remind_all_overdue() -> int:
+    """Every circle's overdue reminders, each circle in its own commit; how many in all."""
+    reminded = 0
+    for circle_id in db.session.execute(select(Circle.id).order_by(Circle.id)).scalars():
+        reminded += remind_overdue(db.session.get(Circle, circle_id))
+        db.session.commit()
+    return reminded

@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_url_converters(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app)
+    register_operations(app)
     register_edge(app)
     register_extensions(app)
     register_blueprints(app)
@@ -63,11 +64,17 @@ def register_url_converters(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    """Log at INFO (JSON lines with the request id in production, text in development),
-    and give every request its id; count and time requests for ``/metrics``."""
-    from circle.ops import logs, metrics
+    """Log at INFO: JSON lines with the request id in production, text in development."""
+    from circle.ops import logs
 
     logs.configure(app)
+
+
+def register_operations(app: Flask) -> None:
+    """Give every request its id (returned in ``X-Request-ID``, on every log line) and
+    count and time it for ``/metrics``."""
+    from circle.ops import logs, metrics
+
     logs.register(app)
     metrics.register(app)
 

@@ -12,6 +12,17 @@ from circle.extensions import db
 circle_cli = AppGroup("circle", help="Circle administration commands.")
 
 
+def _base_url() -> str:
+    """The site's address (``BASE_URL``; ``make run``'s in development)."""
+    return current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+
+
+def _site_request():
+    """A request context on the site's address, so that mailed links made by a command
+    are the site's own."""
+    return current_app.test_request_context(base_url=_base_url())
+
+
 @circle_cli.command("demo")
 @click.option("--force", is_flag=True, help="Allow loading demo data outside development.")
 def demo_command(force: bool) -> None:
@@ -20,15 +31,14 @@ def demo_command(force: bool) -> None:
 
     if current_app.config["CIRCLE_ENV"] == "production" and not force:
         raise click.UsageError("Refusing to load demo data in production (use --force).")
-    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base_url), unit_of_work(db.session):
+    with _site_request(), unit_of_work(db.session):
         circle = load_demo()
     click.echo(f"Demo circle: {DEMO_CIRCLE} (id {circle.id})")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in PEOPLE[:4]:
         click.echo(f"  {person.email:<32} {person.name}, {person.profession} ({person.role})")
     click.echo(f"  ... and {len(PEOPLE) - 4} more, e.g. eva@... (applicant), sven@... (waitlist)")
-    click.echo(f"Open {base_url}/login")
+    click.echo(f"Open {_base_url()}/login")
 
 
 @circle_cli.command("import")
@@ -65,8 +75,7 @@ def import_command(circle_id: int, file: str, slip_date, do_commit: bool) -> Non
         suffix = f"/{total}" if total else ""
         click.echo(f"  {label} {done}{suffix} rows ({time.perf_counter() - started:.1f}s)")
 
-    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base_url):
+    with _site_request():
         circle = db.session.get(Circle, circle_id)
         if circle is None:
             raise click.ClickException(f"Circle {circle_id} not found.")
@@ -131,8 +140,7 @@ def send_reminders_command(today) -> None:
     """
     from circle.reminders.services import send_reminders
 
-    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base_url):
+    with _site_request():
         summary = send_reminders(today.date() if today else None)
     for run in summary.circles:
         if run.skipped:
@@ -155,8 +163,7 @@ def remind_dues_command() -> None:
     """
     from circle.dues.reminders import remind_all_overdue
 
-    base_url = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base_url):
+    with _site_request():
         reminded = remind_all_overdue()
     click.echo(f"Overdue-dues reminders sent: {reminded}")
 

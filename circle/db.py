@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from flask import g, has_app_context
 from sqlalchemy import ColumnElement, DateTime, MetaData, event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -147,3 +148,15 @@ def count_where(model, *conditions) -> ColumnElement:
 def sum_where(column, *conditions) -> ColumnElement:
     """``(SELECT coalesce(sum(column), 0) FROM … WHERE …)`` as a column."""
     return select(func.coalesce(func.sum(column), 0)).where(*conditions).scalar_subquery()
+
+
+def add_once(session, row) -> bool:
+    """Add ``row`` unless a unique key already holds its twin: False then (a savepoint keeps
+    the rest of the transaction). For "once per member and week/day" records, where a
+    second run or a second worker must find the first one's row and do nothing."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True

@@ -19,12 +19,19 @@ bp = Blueprint("health", __name__)
 @limiter.exempt
 def healthz():
     """Return 200 ``{"status": "ok"}`` after ``SELECT 1``; 503 when the database fails."""
-    try:
-        db.session.execute(text("SELECT 1")).scalar_one()
-    except Exception:  # any database failure means "not healthy"
-        db.session.rollback()
+    if not _database_answers():
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
+
+
+def _database_answers() -> bool:
+    """True after a ``SELECT 1`` round trip; any database failure means "not healthy"."""
+    try:
+        db.session.execute(text("SELECT 1")).scalar_one()
+    except Exception:
+        db.session.rollback()
+        return False
+    return True
 
 
 @bp.get("/readyz")
@@ -32,12 +39,7 @@ def healthz():
 def readyz():
     """200 when the database and the task queue both answer (the queue: how many jobs
     wait); 503 naming the part that does not. Nothing about the failure leaks out."""
-    parts = {"database": "ok", "queue": "ok"}
-    try:
-        db.session.execute(text("SELECT 1")).scalar_one()
-    except Exception:
-        db.session.rollback()
-        parts["database"] = "unavailable"
+    parts = {"database": "ok" if _database_answers() else "unavailable", "queue": "ok"}
     try:
         huey.pending_count()
     except Exception:

@@ -10,26 +10,14 @@ from datetime import date
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from circle.core.weeks import today_for
+from circle.db import add_once
 from circle.dues.services import dues_overview
 from circle.extensions import db
 from circle.mail.send import external_url, send_mail
-from circle.models import Circle, DuesReminderSent, Membership
+from circle.models import Circle, DuesReminderSent
 from circle.reminders import choices
-
-
-def _claim(circle: Circle, member: Membership, due_since: date) -> bool:
-    """The member's reminder row for this due day; False when it was sent already."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                DuesReminderSent(circle_id=circle.id, membership_id=member.id, due_since=due_since)
-            )
-    except IntegrityError:
-        return False
-    return True
 
 
 def remind_overdue(circle: Circle, today: date | None = None) -> int:
@@ -40,7 +28,10 @@ def remind_overdue(circle: Circle, today: date | None = None) -> int:
     for member, status in rows:
         if status.state != "overdue" or not choices.wants(member.user, "dues"):
             continue
-        if not _claim(circle, member, status.due_since):
+        sent = DuesReminderSent(
+            circle_id=circle.id, membership_id=member.id, due_since=status.due_since
+        )
+        if not add_once(db.session, sent):  # reminded of this due day already
             continue
         user = member.user
         with force_locale(user.locale):

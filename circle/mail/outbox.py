@@ -87,49 +87,45 @@ class Run:
 def deliver_due(send, limit: int = 100, now: datetime | None = None) -> Run:
     """Deliver up to ``limit`` due pending mails with ``send(message)``, each in its own
     transaction, oldest first; a mail that fails waits for its back-off."""
-    run, passed = Run(), set()
+    run = Run()
     while run.attempts < limit:
-        row = _claim(now or utcnow(), passed)
+        row = _claim(now or utcnow())
         if row is None:
             break
-        if row is not TAKEN:
-            _attempt(row, send, run, now or utcnow())
+        _attempt(row, send, run, now or utcnow())
         db.session.commit()
     return run
 
 
-#: What ``_claim`` answers for a due mail that another run took meanwhile.
-TAKEN = OutboxMail()
-
-
-def _claim(now: datetime, passed: set[int]) -> OutboxMail | None:
-    """The oldest due pending mail, claimed for this run: locked (another run skips it)
-    and its attempt counted by an update that only a still pending row passes. None when
-    nothing is due; ``TAKEN`` when another run took the row first (it is passed over)."""
-    row = db.session.execute(
-        select(OutboxMail)
-        .where(
-            OutboxMail.status == "pending",
-            OutboxMail.next_attempt_at <= now,
-            OutboxMail.id.not_in(passed),
-        )
-        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).scalar_one_or_none()
-    if row is None:
-        return None
-    counted = db.session.execute(
-        update(OutboxMail)
-        .where(OutboxMail.id == row.id, OutboxMail.status == "pending")
-        .values(attempts=OutboxMail.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if counted != 1:
+def _claim(now: datetime) -> OutboxMail | None:
+    """The oldest due pending mail, claimed for this run (None when nothing is due): locked
+    (another run skips it) and its attempt counted by an update that only a still pending
+    row passes; a row another run took meanwhile is passed over."""
+    passed: set[int] = set()
+    while True:
+        row = db.session.execute(
+            select(OutboxMail)
+            .where(
+                OutboxMail.status == "pending",
+                OutboxMail.next_attempt_at <= now,
+                OutboxMail.id.not_in(passed),
+            )
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        counted = db.session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == row.id, OutboxMail.status == "pending")
+            .values(attempts=OutboxMail.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if counted == 1:
+            db.session.refresh(row)
+            return row
         passed.add(row.id)
-        return TAKEN
-    db.session.refresh(row)
-    return row
 
 
 def _attempt(row: OutboxMail, send, run: Run, now: datetime) -> None:

@@ -10,6 +10,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -66,6 +67,7 @@ def send_mail(
     return message
 
 
+@cache
 def _own_link(base_url: str) -> re.Pattern:
     """A link into the site (``BASE_URL``): only these become clickable in the HTML part;
     any other address a member typed into a note stays text."""

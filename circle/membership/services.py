@@ -453,5 +453,5 @@ def _mail_admins_about_application(circle: Circle, membership: Membership) -> No
                     profession=membership.profession.name,
                     link=link,
                 ),
-                circle_id=membership.circle_id,
+                circle_id=circle.id,
             )

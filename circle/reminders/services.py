@@ -18,12 +18,11 @@ from datetime import date, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from circle.activity.services import WeekCounts, logged_between
 from circle.circles.access import roster
 from circle.core.weeks import today_for, week_start
-from circle.db import unit_of_work
+from circle.db import add_once, unit_of_work
 from circle.extensions import db
 from circle.mail.send import external_url, send_mail
 from circle.meetings.schedule import ensure_meetings, meeting_on
@@ -78,18 +77,6 @@ def tomorrows_meeting(circle: Circle, today: date):
     return meeting
 
 
-def _claim(circle: Circle, member: Membership, start: date) -> bool:
-    """Insert the member's reminder row for the week; False when it exists already."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                ReminderSent(circle_id=circle.id, membership_id=member.id, week_start=start)
-            )
-    except IntegrityError:
-        return False
-    return True
-
-
 def reminder_text(circle: Circle, member: Membership, counts: WeekCounts, start: date, end: date):
     """Subject and body of a member's reminder, in the current locale."""
     subject = _("Tomorrow's meeting of %(circle)s: your week", circle=circle.name)
@@ -135,7 +122,8 @@ def remind_circle(circle: Circle, today: date) -> CircleRun:
             continue
         try:
             with unit_of_work(db.session):
-                if not _claim(circle, member, start):
+                sent = ReminderSent(circle_id=circle.id, membership_id=member.id, week_start=start)
+                if not add_once(db.session, sent):
                     run.already += 1
                     continue
                 with force_locale(member.user.locale):

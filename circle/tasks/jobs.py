@@ -20,6 +20,8 @@ see ``circle.mail.outbox``): no queue lock, which a killed worker would leave be
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask
 from huey import crontab
@@ -31,7 +33,7 @@ from circle.db import unit_of_work
 from circle.dues.reminders import remind_all_overdue
 from circle.extensions import db
 from circle.imports import storage
-from circle.mail.outbox import Run, deliver_due
+from circle.mail.outbox import deliver_due
 from circle.mail.send import deliver
 from circle.ops.logs import REQUEST_ID
 from circle.ops.metrics import DELIVERIES, JOB_FAILURES
@@ -40,6 +42,7 @@ from circle.reminders.services import send_reminders
 from circle.tasks.queue import huey
 
 log = logging.getLogger("circle.tasks")
+T = TypeVar("T")
 
 #: The app the jobs run in: set once per worker process by ``bind``.
 _APP: dict[str, Flask] = {}
@@ -58,11 +61,6 @@ def _app() -> Flask:
         raise RuntimeError("circle.tasks.jobs.bind(app) was not called in this process") from None
 
 
-def deliver_now() -> Run:
-    """Deliver every due mail of the outbox (within an app context)."""
-    return deliver_due(deliver)
-
-
 @huey.task()
 def deliver_outbox(request_id: str | None = None) -> None:
     """Deliver the outbox's due mails (asked for after a commit added mails; its log lines
@@ -70,7 +68,7 @@ def deliver_outbox(request_id: str | None = None) -> None:
     marker = REQUEST_ID.set(request_id)
     try:
         with _app().app_context():
-            run = deliver_now()
+            run = deliver_due(deliver)
         for outcome, count in (("sent", run.sent), ("retry", run.retried), ("failed", run.failed)):
             if count:
                 DELIVERIES.labels(outcome).inc(count)
@@ -96,14 +94,22 @@ def sweep_outbox() -> None:
 SESSION_DAYS = 30
 
 
+def _one_at_a_time(lock: str, work: Callable[[], T]) -> T | None:
+    """``work()`` in a request context of the worker's app (its links on ``BASE_URL``),
+    under the queue lock ``lock``; None, doing nothing, when another scheduler holds it."""
+    app = _app()
+    try:
+        with huey.lock_task(lock), app.test_request_context(base_url=app.config["BASE_URL"]):
+            return work()
+    except TaskLockedException:
+        return None
+
+
 def run_reminders() -> int | None:
     """The reminders of every circle meeting tomorrow, under the queue lock ``reminders``
     (None: another scheduler is running them); how many were sent."""
-    app = _app()
-    try:
-        with huey.lock_task("reminders"), app.test_request_context(base_url=app.config["BASE_URL"]):
-            summary = send_reminders()
-    except TaskLockedException:
+    summary = _one_at_a_time("reminders", send_reminders)
+    if summary is None:
         return None
     log.info(
         "reminders: %s sent, %s already sent, %s failed",
@@ -118,39 +124,37 @@ def run_purges() -> tuple[int, int, int, int] | None:
     """Erase prospect details past retention, delete long-ended sessions and uploads that
     waited more than a day, under the queue lock ``purges`` (None: another scheduler is
     running them); what was erased: (referrals, sessions, remember-me tokens, uploads)."""
-    try:
-        with huey.lock_task("purges"), _app().app_context():
-            with unit_of_work(db.session):
-                prospects = purge_prospects()
-            with unit_of_work(db.session):
-                sessions, tokens = purge_sessions(SESSION_DAYS)
-            with unit_of_work(db.session):
-                uploads = storage.prune()
-    except TaskLockedException:
+    erased = _one_at_a_time("purges", _purge)
+    if erased is None:
         return None
+    prospects, sessions, tokens, uploads = erased
     log.info(
         "purges: %s prospects erased, %s sessions, %s tokens and %s uploads deleted",
-        prospects.erased,
+        prospects,
         sessions,
         tokens,
         uploads,
     )
+    return erased
+
+
+def _purge() -> tuple[int, int, int, int]:
+    """The nightly purges, each in its own commit: (referrals, sessions, tokens, uploads)."""
+    with unit_of_work(db.session):
+        prospects = purge_prospects()
+    with unit_of_work(db.session):
+        sessions, tokens = purge_sessions(SESSION_DAYS)
+    with unit_of_work(db.session):
+        uploads = storage.prune()
     return prospects.erased, sessions, tokens, uploads
 
 
 def run_dues_reminders() -> int | None:
     """Remind the members whose dues are overdue, under the queue lock ``dues-reminders``
     (None: another scheduler is running them); how many were reminded."""
-    app = _app()
-    try:
-        with (
-            huey.lock_task("dues-reminders"),
-            app.test_request_context(base_url=app.config["BASE_URL"]),
-        ):
-            reminded = remind_all_overdue()
-    except TaskLockedException:
-        return None
-    log.info("dues reminders: %s sent", reminded)
+    reminded = _one_at_a_time("dues-reminders", remind_all_overdue)
+    if reminded is not None:
+        log.info("dues reminders: %s sent", reminded)
     return reminded
 
 

@@ -82,7 +82,7 @@ def test_a_worker_killed_after_the_server_took_the_mail_sends_it_again_as_the_sa
     the next run sends it again with the same Message-ID (the outbox file is the same)."""
     queue_mail(app)
     with app.app_context():
-        claimed = mail_outbox._claim(utcnow(), set())
+        claimed = mail_outbox._claim(utcnow())
         mail_outbox._attempt(claimed, deliver, mail_outbox.Run(), utcnow())
         _db.session.rollback()  # the worker died before its commit
         _db.session.remove()

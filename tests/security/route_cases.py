@@ -21,7 +21,9 @@ class Case:
     member: str  # "ok": any active member may; "deny": officers or admins only
     params: dict[str, str] = field(default_factory=dict)  # path parameter -> key in Side.ids
     cross: str = "404"  # "open": any user may (own seat); "token": the token is the credential
-    anon: str = "login"  # "public": no login needed (a token or a public page)
+    # "public": no login needed (a token or a public page); "one-click": public, and its
+    # POST changes something without a login by design (its own tests check it)
+    anon: str = "login"
     why: str = ""
 
 
@@ -44,6 +46,11 @@ FEED = Case("ok", {"token": "calendar_token"}, cross="token", anon="public", why
 CONFIRM = Case("ok", {"token": "confirm_token"}, cross="token", why="mailed link, logged in")
 UNSUBSCRIBE = Case(
     "ok", {"token": "unsubscribe_token"}, cross="token", anon="public", why="one-click link"
+)
+#: A reminder's one-click unsubscribe (RFC 8058: a mail client posts without a session;
+#: the signed token is the permission); tests/meetings/test_reminders.py checks it.
+ONE_CLICK = Case(
+    "ok", {"token": "unsubscribe_token"}, cross="token", anon="one-click", why="RFC 8058"
 )
 OWN_PICTURE = Case(
     "ok", {"kind": "picture_kind"}, cross="open", why="the user's own profile picture"
@@ -69,7 +76,7 @@ CASES: dict[str, Case] = {
     "POST /account/confirm/<token>": CONFIRM,
     "GET /calendar/<token>.ics": FEED,
     "GET /unsubscribe/<token>": UNSUBSCRIBE,
-    "POST /unsubscribe/<token>": UNSUBSCRIBE,
+    "POST /unsubscribe/<token>": ONE_CLICK,
     # --- directory: anyone logged in may see a circle's public page and apply ----------
     "GET /directory/<int:circle_id>": OPEN,
     "POST /directory/<int:circle_id>/apply": OPEN,

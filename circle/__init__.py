@@ -175,13 +175,14 @@ def register_input_checks(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
-    from flask_babel import get_locale
+    from flask_babel import format_number, get_locale
 
     from circle.web.i18n import install_template_gettext, local_date, local_datetime, money
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["get_locale"] = get_locale
     install_template_gettext(app)
 
@@ -221,12 +222,15 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_tasks(app: Flask) -> None:
-    """A commit that added mails wakes the worker (``QUEUE_DISPATCH``; off in tests)."""
+    """A commit that added mails, or queued or confirmed an import, wakes the worker
+    (``QUEUE_DISPATCH``; off in tests)."""
+    from circle.imports.jobs import WAKE as WAKE_IMPORTS
     from circle.mail.send import WAKE
-    from circle.tasks.jobs import deliver_outbox
+    from circle.tasks.jobs import deliver_outbox, run_import
 
     if app.config["QUEUE_DISPATCH"]:
         app.extensions[WAKE] = deliver_outbox
+        app.extensions[WAKE_IMPORTS] = run_import
 
 
 def register_commands(app: Flask) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import DateField
+from wtforms.validators import Optional
 
 from circle.web.forms import FlaskForm
 
@@ -19,14 +19,6 @@ class UploadForm(FlaskForm):
         validators=[Optional()],
         description=_l("BNI files carry no dates: every slip gets this date."),
     )
-
-
-class ConfirmForm(FlaskForm):
-    """Confirm a previewed import: the stored upload's hash, its date and its name."""
-
-    sha = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
-    date = HiddenField(validators=[Optional(), Regexp(r"^\d{4}-\d{2}-\d{2}$")])
-    filename = HiddenField(validators=[Optional(), Length(max=255)])
 
 
 class ExportForm(FlaskForm):

@@ -107,6 +107,33 @@ class Summary:
             "import_id": self.import_id,
         }
 
+    def as_record(self) -> dict:
+        """The summary as kept on an import job (``as_dict`` and what ``from_record``
+        needs besides)."""
+        return self.as_dict() | {"activity_rows": self.activity_rows}
+
+    @classmethod
+    def from_record(cls, record: dict) -> Summary:
+        """The summary an import job kept (``as_record``)."""
+        day = record.get("date")
+        return cls(
+            format=record["format"],
+            date=date.fromisoformat(day) if day else None,
+            rows=record["rows"],
+            referrals=record["referrals"],
+            closed_business=record["closed_business"],
+            other_slips=dict(record["other_slips"]),
+            one_to_ones=record["one_to_ones"],
+            education_credits=record["education_credits"],
+            already_imported=record["already_imported"],
+            unmatched_names=list(record["unmatched_names"]),
+            new_external_parties=record["new_external_parties"],
+            errors=[RowError(e["row"], e["message"]) for e in record["errors"]],
+            error_count=record["error_count"],
+            import_id=record.get("import_id"),
+            activity_rows=record.get("activity_rows", 0),
+        )
+
 
 @dataclass
 class Plan:

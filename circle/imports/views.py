@@ -1,18 +1,19 @@
 """HTML pages of imports (admins) and the CSV export (members).
 
-Import: upload a file and a date → a preview with counts, unmatched names and row
-errors (nothing written; the upload is kept under its sha256) → confirm → the import
-runs in the request's one transaction → the result page. Export: a period → a CSV download.
+Import: upload a file and a date → an import job, whose page shows a live progress bar
+while the worker checks the file, then the preview with counts, unmatched names and row
+errors (nothing written) → confirm → the worker imports it in one transaction, the bar
+again → the result page. A job can be cancelled until it has ended.
+Export: a period → a CSV download.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -27,8 +28,10 @@ from circle.core.csv_export import csv_download
 from circle.core.errors import DomainError
 from circle.core.weeks import today_for
 from circle.extensions import limiter
-from circle.imports import export, services, storage
-from circle.imports.forms import ConfirmForm, ExportForm, UploadForm
+from circle.imports import export, jobs, services
+from circle.imports.forms import ExportForm, UploadForm
+from circle.imports.planning import Summary
+from circle.membership.forms import ActionForm
 from circle.models import Circle, Membership
 from circle.web.boundary import attempt, circle_page, form_error, logged_in_user
 from circle.web.edge import larger_body
@@ -42,9 +45,13 @@ def _limit_upload() -> None:
 
 
 def _upload_page(circle, form, status: int):
-    """The upload form with the circle's latest imports."""
+    """The upload form with the circle's open import jobs and latest imports."""
     return render_template(
-        "imports/upload.html", circle=circle, form=form, history=services.imports_of(circle)
+        "imports/upload.html",
+        circle=circle,
+        form=form,
+        open_jobs=jobs.open_jobs(circle),
+        history=services.imports_of(circle),
     ), status
 
 
@@ -54,78 +61,87 @@ def _upload_page(circle, form, status: int):
 @limiter.limit(configured("IMPORTS"), key_func=user_or_address, methods=["POST"])
 @circle_page(admin=True)
 def upload(circle: Circle, me: Membership):
-    """Upload a file and see what it would import (admins; nothing is written yet)."""
+    """Upload a file: the worker checks it and the job's page shows what it would import
+    (admins; nothing is imported yet)."""
     _limit_upload()
     form = UploadForm()
     if request.method == "GET":
         form.date.data = today_for(circle)
     if not form.validate_on_submit():
         return _upload_page(circle, form, 422 if form.is_submitted() else 200)
-    data = form.file.data.read()
-    filename = (form.file.data.filename or "")[:255]
-    summary, error = attempt(lambda: services.preview(circle, data, slip_date=form.date.data))
-    if error is not None:
-        form_error(form, error)
-        return _upload_page(circle, form, error.status)
-    if summary.error_count or not summary.added:
-        confirm = ConfirmForm(formdata=None)  # nothing to confirm: the file is not kept
-        return render_template(
-            "imports/preview.html",
-            circle=circle,
-            summary=summary,
-            confirm=confirm,
-            filename=filename,
-        )
-    confirm = ConfirmForm(
-        sha=storage.store(circle.id, data),
-        date=summary.date.isoformat() if summary.date else "",
-        filename=filename,
-        formdata=None,
+    job = jobs.start(
+        circle,
+        logged_in_user(),
+        form.file.data.read(),
+        filename=form.file.data.filename or "",
+        slip_date=form.date.data,
     )
+    return redirect(url_for("imports.job", circle_id=circle.id, job_id=job.id), 303)
+
+
+@bp.get("/circles/<int:circle_id>/import/jobs/<job_id>")
+@circle_page(admin=True)
+def job(circle: Circle, me: Membership, job_id: str):
+    """An import job: its progress while the worker runs it, the preview to confirm, or
+    how it ended (admins). A done job shows its import's result."""
+    found = jobs.job_in(circle, job_id)
+    if found.state == "done" and found.import_id is not None:
+        return redirect(url_for("imports.result", circle_id=circle.id, import_id=found.import_id))
+    summary = Summary.from_record(found.summary) if found.summary else None
     return render_template(
-        "imports/preview.html", circle=circle, summary=summary, confirm=confirm, filename=filename
+        "imports/job.html",
+        circle=circle,
+        job=found,
+        status=jobs.status(found),
+        summary=summary,
+        can_confirm=jobs.can_confirm(found),
+        action=ActionForm(formdata=None),
     )
 
 
-@bp.post("/circles/<int:circle_id>/import/confirm")
+@bp.get("/circles/<int:circle_id>/import/jobs/<job_id>/status")
+@circle_page(admin=True)
+def job_status(circle: Circle, me: Membership, job_id: str):
+    """The job's state and progress as JSON, for its page's live progress bar."""
+    response = jsonify(jobs.status(jobs.job_in(circle, job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/circles/<int:circle_id>/import/jobs/<job_id>/confirm")
 @login_required
 @limiter.limit(configured("IMPORTS"), key_func=user_or_address)
 @circle_page(admin=True)
-def confirm(circle: Circle, me: Membership):
-    """Import the previewed file: all rows or none."""
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash(_("The upload has expired. Please upload the file again."), "error")
-        return redirect(url_for("imports.upload", circle_id=circle.id))
-    try:
-        slip_date = date.fromisoformat(form.date.data) if form.date.data else None
-    except ValueError:
-        upload_form = UploadForm(formdata=None)
-        upload_form.date.errors = [_("This is not a valid date.")]
-        return _upload_page(circle, upload_form, 422)
-    summary, error = attempt(
-        lambda: services.commit(
-            circle,
-            logged_in_user(),
-            storage.load(circle.id, form.sha.data),
-            filename=form.filename.data or "",
-            slip_date=slip_date,
-        )
-    )
-    if isinstance(error, services.ImportRejected):
-        return render_template(
-            "imports/preview.html",
-            circle=circle,
-            summary=error.summary,
-            confirm=None,
-            filename=form.filename.data or "",
-        ), 422
-    if error is not None:
-        flash(error.message, "error")
-        return redirect(url_for("imports.upload", circle_id=circle.id))
-    storage.discard(circle.id, form.sha.data)
-    flash(_("The import is done: %(n)s entries were added.", n=summary.added), "success")
-    return redirect(url_for("imports.result", circle_id=circle.id, import_id=summary.import_id))
+def confirm(circle: Circle, me: Membership, job_id: str):
+    """Import the previewed file in the worker: all rows or none."""
+    found = jobs.job_in(circle, job_id)
+    if not ActionForm().validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+    else:
+        _done, error = attempt(lambda: jobs.confirm(found))
+        if error is not None:
+            flash(error.message, "error")
+    return redirect(url_for("imports.job", circle_id=circle.id, job_id=found.id), 303)
+
+
+@bp.post("/circles/<int:circle_id>/import/jobs/<job_id>/cancel")
+@login_required
+@circle_page(admin=True)
+def cancel(circle: Circle, me: Membership, job_id: str):
+    """Cancel an import job: at once while it waits, at the worker's next step while it
+    runs; an import that has ended stays as it is."""
+    found = jobs.job_in(circle, job_id)
+    if not ActionForm().validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("imports.job", circle_id=circle.id, job_id=found.id), 303)
+    outcome = jobs.cancel(found).outcome
+    if outcome == "cancelled":
+        flash(_("The import was cancelled; nothing was imported."), "success")
+    elif outcome == "asked":
+        flash(_("The import is being cancelled; nothing of it will be imported."), "success")
+    else:
+        flash(_("The import had already ended and cannot be cancelled any more."), "error")
+    return redirect(url_for("imports.job", circle_id=circle.id, job_id=found.id), 303)
 
 
 @bp.get("/circles/<int:circle_id>/imports/<int:import_id>")

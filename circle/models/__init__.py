@@ -4,7 +4,7 @@ from circle.models.audit import AuditEntry
 from circle.models.circle import Circle
 from circle.models.dues import DuesPlan, DuesReminderSent, DuesSubscription, Payment, StripeEvent
 from circle.models.external import ExternalParty, party_key
-from circle.models.imports import Import, ImportUpload, OtherSlip
+from circle.models.imports import Import, ImportJob, OtherSlip
 from circle.models.invitation import Invitation
 from circle.models.meeting import (
     ATTENDANCE_CODES,
@@ -83,7 +83,7 @@ __all__ = [
     "EducationCredit",
     "ExternalParty",
     "Import",
-    "ImportUpload",
+    "ImportJob",
     "Invitation",
     "Meeting",
     "MeetingReply",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -31,6 +32,7 @@ class Import(Base):
     __tablename__ = "imports"
     __table_args__ = (
         CheckConstraint("format IN ('circle_csv', 'bni_slips')", name="format"),
+        UniqueConstraint("circle_id", "id", name="uq_imports_circle_id_id"),
         Index("ix_imports_circle_id", "circle_id"),
     )
 
@@ -68,19 +70,64 @@ class OtherSlip(Base):
     source_key: Mapped[str] = mapped_column(String(64))
 
 
-class ImportUpload(Base):
-    """An uploaded file waiting for its confirmation (a day at most): kept in the database,
-    so that the server that confirms it need not be the one that took the upload. Its key
-    is the circle and the file's SHA-256 (the confirm form carries only the hash, so a
-    file can be confirmed only in the circle it was uploaded to)."""
+#: queued: waits for the worker to read it; checking: the worker reads it; checked: the
+#: preview is ready for the admin's confirmation; confirmed: waits for the worker to import
+#: it; importing: the worker writes it; done: imported (``import_id``); failed: rejected
+#: or given up (``error``, and the row errors in ``summary``); cancelled: by an admin.
+IMPORT_JOB_STATES = (
+    "queued",
+    "checking",
+    "checked",
+    "confirmed",
+    "importing",
+    "done",
+    "failed",
+    "cancelled",
+)
+#: The states in which the worker has work to do or is doing it.
+IMPORT_JOB_RUNNING = ("queued", "checking", "confirmed", "importing")
 
-    __tablename__ = "import_uploads"
+
+class ImportJob(Base):
+    """An uploaded file on its way through the worker: checked (the preview), then, once an
+    admin confirms it, imported, all or nothing.
+
+    The file is kept in the database, so that any server of the fleet can show the job
+    and any worker can run it; it is emptied once the job has ended. The key is the circle
+    and a random id (32 hex characters), which the job's page names: no counter to guess.
+    """
+
+    __tablename__ = "import_jobs"
     __table_args__ = (
-        CheckConstraint("length(sha256) = 64", name="sha256"),
-        Index("ix_import_uploads_created_at", "created_at"),
+        CheckConstraint(
+            "state IN ('queued', 'checking', 'checked', 'confirmed', 'importing', 'done',"
+            " 'failed', 'cancelled')",
+            name="state",
+        ),
+        CheckConstraint("length(id) = 32", name="id"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        CheckConstraint("state <> 'done' OR import_id IS NOT NULL", name="done_names_import"),
+        ForeignKeyConstraint(
+            ["circle_id", "import_id"],
+            ["imports.circle_id", "imports.id"],
+            name="fk_import_jobs_import_id_imports",
+        ),
+        Index("ix_import_jobs_circle_id_created_at", "circle_id", "created_at"),
+        Index("ix_import_jobs_state", "state"),
     )
 
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    slip_date: Mapped[date | None] = mapped_column(Date)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    #: The preview (checked) or what was added (done), as ``Summary.as_dict()``.
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    import_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,6 +4,8 @@
 - ``deliver_outbox``: the web asks for it after every commit that added mails.
 - ``sweep_outbox``: every minute, the same delivery, for mails whose wake-up was lost
   (the queue was down, a worker died) and for retries whose back-off has passed.
+- ``run_import``: the web asks for it once an upload or an admin's confirmation of an
+  import committed; ``sweep_imports`` (every minute) runs jobs whose wake-up was lost.
 - ``daily_dues_reminders`` (09:00 UTC): members whose dues are overdue, once per due day.
 - ``daily_reminders`` (15:00 UTC) and ``nightly_purges`` (03:15 UTC): what cron ran
   before (``flask circle send-reminders``, ``purge-prospects``, ``purge-sessions``; the
@@ -32,7 +34,8 @@ from circle.auth.sessions import purge as purge_sessions
 from circle.db import unit_of_work
 from circle.dues.reminders import remind_all_overdue
 from circle.extensions import db
-from circle.imports import storage
+from circle.imports import jobs as import_jobs
+from circle.imports import running as import_runs
 from circle.mail.outbox import deliver_due
 from circle.mail.send import deliver
 from circle.ops.logs import REQUEST_ID
@@ -78,6 +81,37 @@ def deliver_outbox(request_id: str | None = None) -> None:
         REQUEST_ID.reset(marker)
 
 
+@huey.task()
+def run_import(circle_id: int, job_id: str, request_id: str | None = None) -> str | None:
+    """Check or import one import job (asked for once an upload or a confirmation was
+    committed); the job's state afterwards. Its log lines carry the asking request's id."""
+    marker = REQUEST_ID.set(request_id)
+    app = _app()
+    try:
+        with app.test_request_context(base_url=app.config["BASE_URL"]):
+            state = import_runs.run(circle_id, job_id)
+        if state is not None:
+            log.info("import job %s of circle %s: %s", job_id, circle_id, state)
+        return state
+    finally:
+        REQUEST_ID.reset(marker)
+
+
+def _wake_import(circle_id: int, job_id: str) -> None:
+    run_import(circle_id, job_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_imports() -> None:
+    """Every minute: run the import jobs whose wake-up was lost, and give those whose
+    worker died back to the queue."""
+    app = _app()
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        woken = import_runs.sweep(_wake_import)
+    if woken:
+        log.info("imports: %s waiting jobs woken", woken)
+
+
 @huey.signal(SIGNAL_ERROR)
 def _count_failure(signal, task, exc=None) -> None:
     """A job that raised: counted for ``circle_job_failures_total``."""
@@ -121,15 +155,16 @@ def run_reminders() -> int | None:
 
 
 def run_purges() -> tuple[int, int, int, int] | None:
-    """Erase prospect details past retention, delete long-ended sessions and uploads that
-    waited more than a day, under the queue lock ``purges`` (None: another scheduler is
-    running them); what was erased: (referrals, sessions, remember-me tokens, uploads)."""
+    """Erase prospect details past retention, delete long-ended sessions, and cancel the
+    checked imports that waited more than a day for their confirmation, under the queue
+    lock ``purges`` (None: another scheduler is running them); what was erased:
+    (referrals, sessions, remember-me tokens, imports)."""
     erased = _one_at_a_time("purges", _purge)
     if erased is None:
         return None
     prospects, sessions, tokens, uploads = erased
     log.info(
-        "purges: %s prospects erased, %s sessions, %s tokens and %s uploads deleted",
+        "purges: %s prospects erased, %s sessions and %s tokens deleted, %s imports expired",
         prospects,
         sessions,
         tokens,
@@ -145,7 +180,7 @@ def _purge() -> tuple[int, int, int, int]:
     with unit_of_work(db.session):
         sessions, tokens = purge_sessions(SESSION_DAYS)
     with unit_of_work(db.session):
-        uploads = storage.prune()
+        uploads = import_jobs.expire()
     return prospects.erased, sessions, tokens, uploads
 
 

@@ -140,3 +140,57 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form.quick-form").forEach(setUpOneMore);
   document.querySelectorAll("select[data-typeahead]").forEach(addTypeAhead);
 });
+
+// --- Import jobs (templates/imports/job.html) --------------------------------------
+// While the worker checks or imports a file, its page asks for the job's figures every
+// second and moves the bar; once the job's state changes (checked, done, failed,
+// cancelled) it loads the page again, which shows the outcome. Without scripting the
+// page refreshes itself (a meta refresh inside noscript).
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.querySelector("[data-import-progress]");
+  if (!box || !window.fetch) {
+    return;
+  }
+  var bar = box.querySelector("progress");
+  var percent = box.querySelector("[data-percent]");
+  var rows = box.querySelector("[data-rows]");
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  function phase(state) {
+    if (state === "queued" || state === "checking") {
+      return "check";
+    }
+    return state === "confirmed" || state === "importing" ? "import" : state;
+  }
+  function show(status) {
+    if (phase(status.state) !== phase(box.dataset.state)) {
+      window.location.reload();
+      return;
+    }
+    if (status.percent === null) {
+      bar.removeAttribute("value");
+      percent.textContent = "";
+    } else {
+      bar.value = status.percent;
+      percent.textContent = status.percent + " %";
+    }
+    rows.textContent = status.stage
+      ? box.dataset.labelRows.replace("{rows}", numbers.format(status.done))
+      : box.dataset.labelWaiting;
+  }
+  function poll() {
+    fetch(box.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (status) {
+        if (status) {
+          show(status);
+        }
+      })
+      .catch(function () {})
+      .then(function () {
+        window.setTimeout(poll, 1000);
+      });
+  }
+  window.setTimeout(poll, 1000);
+});

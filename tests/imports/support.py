@@ -12,8 +12,17 @@ import pytest
 from sqlalchemy import func, select
 
 from circle.extensions import db as _db
-from circle.models import ClosedBusiness, ExternalParty, Import, Membership, OtherSlip, Referral
-from tests.pages import page_forms
+from circle.imports import running
+from circle.models import (
+    ClosedBusiness,
+    ExternalParty,
+    Import,
+    ImportJob,
+    Membership,
+    OtherSlip,
+    Referral,
+)
+from tests.pages import page_forms, text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -116,3 +125,42 @@ def upload(client, circle_id, name="bni_slips_metadata.xls", day="2025-03-05", d
     return client.post(
         f"/circles/{circle_id}/import", data=payload, content_type="multipart/form-data"
     )
+
+
+def run_jobs(app) -> list[str | None]:
+    """Run the waiting import jobs as the worker does (the tests run without a worker:
+    ``QUEUE_DISPATCH`` is off); each one's state afterwards."""
+    with app.test_request_context():
+        waiting = _db.session.execute(
+            select(ImportJob.circle_id, ImportJob.id)
+            .where(ImportJob.state.in_(("queued", "confirmed")))
+            .order_by(ImportJob.created_at)
+        ).all()
+        _db.session.remove()
+        return [running.run(circle_id, job_id) for circle_id, job_id in waiting]
+
+
+def checked(app, client, circle_id, **kwargs):
+    """Upload a file (``upload``'s arguments), let the worker check it and open the job's
+    page: the response of the page (its URL as ``response.job_url``)."""
+    sent = upload(client, circle_id, **kwargs)
+    assert sent.status_code == 303, sent.status_code
+    run_jobs(app)
+    page = client.get(sent.headers["Location"])
+    page.job_url = sent.headers["Location"]
+    return page
+
+
+def job_form(body: str, action: str) -> dict:
+    """The job page's form whose action ends with ``action`` (confirm or cancel)."""
+    return next(f for f in page_forms(body) if f["action"].endswith(f"/{action}"))
+
+
+def confirmed(app, client, page):
+    """Confirm a checked job's preview, let the worker import it and follow to the page
+    the job leads to (the import's result): that response."""
+    form = job_form(text(page), "confirm")
+    sent = client.post(form["action"], data=form["fields"])
+    assert sent.status_code == 303, sent.status_code
+    run_jobs(app)
+    return client.get(sent.headers["Location"], follow_redirects=True)

@@ -16,8 +16,8 @@ import pytest
 from circle.core.errors import FileTooLarge, ValidationFailed
 from circle.imports import parsers
 from circle.imports.formats.common import MAX_ROWS, Parsed
+from tests.imports.support import checked, world  # noqa: F401  (fixture)
 from tests.imports.support import counts as import_counts
-from tests.imports.support import upload, world  # noqa: F401  (fixture)
 
 HEAD = b'<?xml version="1.0"?><Workbook xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
 HEADER_ROW = (
@@ -109,12 +109,20 @@ def test_a_zip_file_is_refused_with_a_message():
         read(b"PK\x03\x04" + b"\x00" * 100)
 
 
-def test_the_upload_page_answers_413_and_writes_nothing(app, client, auth, world):  # noqa: F811
-    """Through the real page: the index-jump file is a 413 form error, nothing changes."""
+def test_the_upload_page_fails_the_job_as_too_large_and_writes_nothing(
+    app,
+    client,
+    auth,
+    world,  # noqa: F811
+):
+    """Through the real page: the worker stops reading the index-jump file at its limits;
+    the job's page says the file is too large, nothing changes."""
     auth.login(world["admin"])
-    response = upload(client, world["circle"].id, name="slips.xls", data=HOSTILE["cell index jump"])
-    assert response.status_code == 413
-    assert "too large to import" in response.get_data(as_text=True)
+    page = checked(
+        app, client, world["circle"].id, name="slips.xls", data=HOSTILE["cell index jump"]
+    )
+    assert page.status_code == 200
+    assert "too large to import" in page.get_data(as_text=True)
     assert import_counts(app) == (0, 0, 0, 0, 0)
 
 

@@ -3,7 +3,6 @@ name; unmatched names stay slips only; the same file twice adds nothing."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 import pytest
@@ -12,8 +11,8 @@ from sqlalchemy import func, select
 from circle.activity import services as activity_services
 from circle.imports import activity, services
 from circle.models import EducationCredit, OneToOne, OtherSlip
-from tests.imports.support import SLIP_DATE, fixture, make_people
-from tests.pages import page_forms, text
+from tests.imports.support import SLIP_DATE, checked, fixture, make_people
+from tests.pages import text
 
 FILE = "bni_slips_activity.xls"
 
@@ -143,17 +142,7 @@ def test_the_preview_page_shows_the_counts(app, client, auth, make):
     for name in ("Bernd Meyer", "Clara Wolf", "Dieter Koch"):
         make.member(circle, make.user(name=name))
     auth.login(anna)
-    page = client.get(f"/circles/{circle.id}/import")
-    form = next(f for f in page_forms(page.get_data(as_text=True)) if "file" in f["fields"])
-    response = client.post(
-        f"/circles/{circle.id}/import",
-        data={
-            "csrf_token": form["fields"]["csrf_token"],
-            "date": SLIP_DATE.isoformat(),
-            "file": (io.BytesIO(fixture(FILE)), FILE),
-        },
-        content_type="multipart/form-data",
-    )
+    response = checked(app, client, circle.id, name=FILE, day=SLIP_DATE.isoformat())
     body = text(response).replace("\n", "")
     assert response.status_code == 200
     assert 'One-to-ones between members</th><td data-count="one_to_ones">1<' in body

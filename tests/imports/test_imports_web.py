@@ -7,8 +7,22 @@ import io
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
-from tests.imports.support import BILLION_LAUGHS, METADATA_PREVIEW, counts, fixture, upload, world
+from circle.extensions import db as _db
+from circle.models import ImportJob
+from tests.imports.support import (
+    BILLION_LAUGHS,
+    METADATA_PREVIEW,
+    checked,
+    confirmed,
+    counts,
+    fixture,
+    job_form,
+    run_jobs,
+    upload,
+    world,
+)
 from tests.pages import page_forms, text
 
 __all__ = ["world"]  # the fixture, from tests/imports/support.py
@@ -25,77 +39,152 @@ def test_admin_previews_then_confirms_an_import(app, client, auth, world):
     show = text(client.get(f"/circles/{circle.id}"))
     assert f"/circles/{circle.id}/import" in show and f"/circles/{circle.id}/export" in show
 
-    preview = upload(client, circle.id)
+    # The upload is a job: its page shows the bar until the worker has checked the file.
+    sent = upload(client, circle.id)
+    assert sent.status_code == 303
+    waiting = text(client.get(sent.headers["Location"]))
+    assert "Checking the file" in waiting and "<progress" in waiting
+    assert "Waiting for the worker" in waiting
+    assert not [f for f in page_forms(waiting) if f["action"].endswith("/confirm")]
+    assert "bni_slips_metadata.xls" in text(client.get(f"/circles/{circle.id}/import"))
+
+    run_jobs(app)
+    preview = client.get(sent.headers["Location"])
     body = text(preview)
     assert preview.status_code == 200
-    assert "Gerda Extern" in body and "Import preview" in body
+    assert "Gerda Extern" in body and "Preview" in body and "Import 11 entries" in body
     assert counts(app) == (0, 0, 0, 0, 0)
-    confirm = next(
-        f for f in page_forms(body) if f["action"] == f"/circles/{circle.id}/import/confirm"
-    )
-    assert confirm["fields"]["date"] == "2025-03-05"
 
-    done = client.post(confirm["action"], data=confirm["fields"])
-    assert done.status_code == 302
+    result = confirmed(app, client, preview)
+    assert result.status_code == 200 and "Import result" in text(result)
     assert counts(app) == (4, 4, 3, 1, 1)
-    result = client.get(done.headers["Location"])
-    assert result.status_code == 200
-    assert "11 entries were added" in text(result)
 
-    # Confirming the same upload again finds nothing new to add (and the file is gone).
-    again = client.post(confirm["action"], data=confirm["fields"])
-    assert again.status_code == 302 and again.headers["Location"].endswith("/import")
+    # The job has ended: confirming it again changes nothing.
+    form = job_form(body, "confirm")
+    again = client.post(form["action"], data=form["fields"])
+    assert again.status_code == 303
+    run_jobs(app)
     assert counts(app) == (4, 4, 3, 1, 1)
-    second = text(upload(client, circle.id))
+    second = text(checked(app, client, circle.id))
     assert "Nothing new to import" in second
-    assert not [f for f in page_forms(second) if f["action"].endswith("/import/confirm")]
+    assert not [f for f in page_forms(second) if f["action"].endswith("/confirm")]
+
+
+def test_the_status_follows_the_job_for_its_progress_bar(app, client, auth, world):
+    circle = world["circle"]
+    auth.login(world["admin"])
+    page = upload(client, circle.id)
+    status_url = page.headers["Location"] + "/status"
+    waiting = client.get(status_url)
+    assert waiting.status_code == 200 and waiting.headers["Cache-Control"] == "no-store"
+    assert waiting.json == {
+        "state": "queued",
+        "stage": None,
+        "done": 0,
+        "total": None,
+        "percent": None,
+        "cancelling": False,
+    }
+    run_jobs(app)
+    assert client.get(status_url).json["state"] == "checked"
 
 
 def test_preview_lists_row_errors_and_offers_no_confirmation(app, client, auth, world):
     auth.login(world["admin"])
-    response = upload(client, world["circle"].id, name="bni_slips_bad.xls")
+    response = checked(app, client, world["circle"].id, name="bni_slips_bad.xls")
     body = text(response)
     assert response.status_code == 200
     assert "6 rows have errors; nothing was imported." in body
     assert "zwölf is not an amount." in body
-    assert not [f for f in page_forms(body) if f["action"].endswith("/import/confirm")]
+    assert not [f for f in page_forms(body) if f["action"].endswith("/confirm")]
     assert counts(app) == (0, 0, 0, 0, 0)
 
 
-def test_unreadable_uploads_are_refused_on_the_form(app, client, auth, world):
+def test_unreadable_uploads_fail_their_job_with_the_reason(app, client, auth, world):
     auth.login(world["admin"])
-    response = upload(client, world["circle"].id, data=BILLION_LAUGHS)
-    assert response.status_code == 422
-    assert "The file declares XML entities or a DTD, which are not allowed." in text(response)
-    garbage = upload(client, world["circle"].id, data=b"\xff\xfe\x00garbage" * 50)
-    assert garbage.status_code == 422
-    assert "nor a CSV file in UTF-8" in text(garbage)
-    missing_date = upload(client, world["circle"].id, day="")
-    assert missing_date.status_code == 422
-    assert "BNI slips carry no date" in text(missing_date)
+    laughs = text(checked(app, client, world["circle"].id, data=BILLION_LAUGHS))
+    assert "The file declares XML entities or a DTD, which are not allowed." in laughs
+    garbage = text(checked(app, client, world["circle"].id, data=b"\xff\xfe\x00garbage" * 50))
+    assert "nor a CSV file in UTF-8" in garbage
+    missing_date = text(checked(app, client, world["circle"].id, day=""))
+    assert "BNI slips carry no date" in missing_date
+    for body in (laughs, garbage, missing_date):
+        assert not [f for f in page_forms(body) if f["action"].endswith("/confirm")]
     assert counts(app) == (0, 0, 0, 0, 0)
+    with app.app_context():  # a failed job keeps no file
+        assert (
+            _db.session.execute(
+                select(func.count()).where(ImportJob.data.is_not(None))
+            ).scalar_one()
+            == 0
+        )
 
 
-def test_a_tampered_confirmation_imports_nothing(app, client, auth, world):
+def test_an_empty_upload_form_is_refused_on_the_form(app, client, auth, world):
+    auth.login(world["admin"])
+    page = client.get(f"/circles/{world['circle'].id}/import")
+    form = next(f for f in page_forms(text(page)) if "file" in f["fields"])
+    response = client.post(
+        f"/circles/{world['circle'].id}/import",
+        data={"csrf_token": form["fields"]["csrf_token"], "date": "2025-03-05"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "Choose a file." in text(response)
+
+
+def test_a_job_id_that_is_not_one_is_404_and_imports_nothing(app, client, auth, world):
     circle = world["circle"]
     auth.login(world["admin"])
-    body = text(upload(client, circle.id))
-    confirm = next(f for f in page_forms(body) if f["action"].endswith("/import/confirm"))
-    for sha in ("../../etc/passwd", "0" * 64):
-        response = client.post(confirm["action"], data={**confirm["fields"], "sha": sha})
-        assert response.status_code == 302
+    page = checked(app, client, circle.id)
+    form = job_form(text(page), "confirm")
+    for job_id in ("../../etc/passwd", "0" * 32, "Z" * 32, "1"):
+        action = form["action"].replace(page.job_url.rsplit("/", 1)[1], job_id)
+        assert client.post(action, data=form["fields"]).status_code == 404, job_id
+        assert client.get(f"/circles/{circle.id}/import/jobs/{job_id}").status_code == 404
     assert counts(app) == (0, 0, 0, 0, 0)
+
+
+def test_cancelling_a_checked_job_drops_its_file_and_imports_nothing(app, client, auth, world):
+    circle = world["circle"]
+    auth.login(world["admin"])
+    page = checked(app, client, circle.id)
+    confirm = job_form(text(page), "confirm")
+    cancel = job_form(text(page), "cancel")
+    done = client.post(cancel["action"], data=cancel["fields"], follow_redirects=True)
+    assert "The import was cancelled; nothing was imported." in text(done)
+    assert "This import was cancelled" in text(done)
+    late = client.post(confirm["action"], data=confirm["fields"], follow_redirects=True)
+    assert "This import is not waiting for a confirmation." in text(late)
+    assert run_jobs(app) == []
+    assert counts(app) == (0, 0, 0, 0, 0)
+    again = client.post(cancel["action"], data=cancel["fields"], follow_redirects=True)
+    assert "had already ended" in text(again)
+    with app.app_context():
+        job = _db.session.execute(select(ImportJob)).scalar_one()
+        assert (job.state, job.data) == ("cancelled", None)
+
+
+def test_a_job_waiting_for_the_worker_is_cancelled_before_it_starts(app, client, auth, world):
+    circle = world["circle"]
+    auth.login(world["admin"])
+    sent = upload(client, circle.id)
+    cancel = job_form(text(client.get(sent.headers["Location"])), "cancel")
+    assert client.post(cancel["action"], data=cancel["fields"]).status_code == 303
+    assert run_jobs(app) == []  # nothing left for the worker
+    assert "This import was cancelled" in text(client.get(sent.headers["Location"]))
 
 
 def test_plain_members_get_403_and_other_circles_404(app, client, auth, world, make):
     circle = world["circle"]
     auth.login(world["admin"])
-    body = text(upload(client, circle.id))
-    confirm = next(f for f in page_forms(body) if f["action"].endswith("/import/confirm"))
+    page = checked(app, client, circle.id)
+    confirm = job_form(text(page), "confirm")
     auth.logout()
 
     auth.login(world["member"])
     assert client.get(f"/circles/{circle.id}/import").status_code == 403
+    assert client.get(page.job_url).status_code == 403
+    assert client.get(page.job_url + "/status").status_code == 403
     assert client.post(confirm["action"], data=confirm["fields"]).status_code in (400, 403)
     assert f'/circles/{circle.id}/import"' not in text(client.get(f"/circles/{circle.id}"))
     auth.logout()
@@ -104,29 +193,31 @@ def test_plain_members_get_403_and_other_circles_404(app, client, auth, world, m
     for url in (
         f"/circles/{circle.id}/import",
         f"/circles/{circle.id}/imports/1",
+        page.job_url,
+        page.job_url + "/status",
         f"/circles/{circle.id}/export",
         f"/circles/{circle.id}/export.csv",
     ):
         assert client.get(url).status_code == 404, url
+    run_jobs(app)
     assert counts(app) == (0, 0, 0, 0, 0)
 
 
-def test_import_results_of_another_circle_are_404(app, client, auth, world, make):
+def test_import_results_and_jobs_of_another_circle_are_404(app, client, auth, world, make):
     auth.login(world["admin"])
-    body = text(upload(client, world["circle"].id))
-    confirm = next(f for f in page_forms(body) if f["action"].endswith("/import/confirm"))
-    location = client.post(confirm["action"], data=confirm["fields"]).headers["Location"]
-    import_id = int(location.rsplit("/", 1)[1])
+    page = checked(app, client, world["circle"].id)
+    result = confirmed(app, client, page)
+    import_id = int(result.request.path.rsplit("/", 1)[1])
     own = make.circle(admin=world["admin"], admin_profession="Steuerberatung")
     assert client.get(f"/circles/{own.id}/imports/{import_id}").status_code == 404
+    job_id = page.job_url.rsplit("/", 1)[1]
+    assert client.get(f"/circles/{own.id}/import/jobs/{job_id}").status_code == 404
 
 
 def test_export_download_for_admins_and_members(app, client, auth, world):
     circle = world["circle"]
     auth.login(world["admin"])
-    body = text(upload(client, circle.id))
-    confirm = next(f for f in page_forms(body) if f["action"].endswith("/import/confirm"))
-    client.post(confirm["action"], data=confirm["fields"])
+    confirmed(app, client, checked(app, client, circle.id))
 
     page = client.get(f"/circles/{circle.id}/export")
     assert page.status_code == 200 and "every entry of the circle" in text(page)

@@ -25,6 +25,7 @@ from circle.core.security import new_token, token_hash
 from circle.core.weeks import today_for
 from circle.dues.services import PlanInput, record_manual_payment, set_plan
 from circle.extensions import db
+from circle.imports import jobs as import_jobs
 from circle.meetings import ical
 from circle.membership.invitations import invite
 from circle.models import Circle, Import, Membership, UserSession
@@ -140,6 +141,7 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
             rows=0,
         )
         db.session.add(imported)
+        job = import_jobs.start(c, adm.user, b"date,giver\n", filename="slips.csv")
         save_profile(mem.user, ProfileInput(company=f"Firma {key}", wishes={"press": ["WDR"]}))
         set_picture(mem.user, "photo", _PHOTO)
         invitation, invitation_token = invite(c, adm, f"new-{key}@example.org", "Neu", "Neu")
@@ -169,6 +171,7 @@ def _side(make, app, key: str, names: tuple[str, str, str]) -> Side:
             "entry_id": one_to_one.id,
             "credit_id": credit.id,
             "import_id": imported.id,
+            "job_id": job.id,
             "invitation_id": invitation.id,
             "token_id": token.id,
             "session_id": login.id,

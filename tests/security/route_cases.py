@@ -141,7 +141,10 @@ CASES: dict[str, Case] = {
     "GET /circles/<int:circle_id>/export.csv": M(),
     "GET /circles/<int:circle_id>/import": O(),
     "POST /circles/<int:circle_id>/import": O(),
-    "POST /circles/<int:circle_id>/import/confirm": O(),
+    "GET /circles/<int:circle_id>/import/jobs/<job_id>": O(),
+    "GET /circles/<int:circle_id>/import/jobs/<job_id>/status": O(),
+    "POST /circles/<int:circle_id>/import/jobs/<job_id>/confirm": O(),
+    "POST /circles/<int:circle_id>/import/jobs/<job_id>/cancel": O(),
     "GET /circles/<int:circle_id>/imports/<int:import_id>": O(),
     # --- dues ------------------------------------------------------------------------
     "GET /circles/<int:circle_id>/dues": M(),

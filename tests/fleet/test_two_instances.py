@@ -1,8 +1,9 @@
 """Two servers of a fleet (issue 16, item 6): two app instances (gunicorn, each with an
 instance folder of its own) and one worker, on loopback, against one PostgreSQL and one
 Redis. What a user starts on one server, the other carries on: the login, an import
-previewed on one and confirmed on the other, a password-reset mail (the worker delivers
-it), the count of failed logins, and a profile photo."""
+uploaded on one and confirmed on the other (the worker checks and imports it), a
+password-reset mail (the worker delivers it), the count of failed logins, and a profile
+photo."""
 
 from __future__ import annotations
 
@@ -63,6 +64,15 @@ def _token(session: requests.Session, url: str) -> str:
     page = session.get(url, timeout=10)
     assert page.status_code == 200, (url, page.status_code)
     return _hidden(page.text, "csrf_token")
+
+
+def _wait_for_state(session: requests.Session, url: str, state: str) -> None:
+    """Poll an import job's status (as its page does) until the worker brought it to
+    ``state``."""
+    wait_for(
+        lambda: session.get(url + "/status", timeout=10).json()["state"] == state,
+        f"{url} {state}",
+    )
 
 
 def _photo() -> bytes:
@@ -129,30 +139,32 @@ def test_a_user_moves_between_two_servers_and_nothing_is_lost(
         assert login.status_code == 302, login.text[-500:]
         assert user.get(f"{b}/circles/{circle.id}", timeout=10).status_code == 200
 
-        # An import previewed on A is confirmed on B.
-        preview = user.post(
+        # An import uploaded on A is checked by the worker, confirmed on B, imported by
+        # the worker, and its progress read on either server.
+        sent = user.post(
             f"{a}/circles/{circle.id}/import",
             data={
                 "csrf_token": _token(user, f"{a}/circles/{circle.id}/import"),
                 "date": "2025-03-05",
             },
             files={"file": ("bni_slips_metadata.xls", fixture("bni_slips_metadata.xls"))},
-            timeout=60,
-        )
-        assert preview.status_code == 200, preview.text[-500:]
-        sha = _hidden(preview.text, "sha")
-        confirmed = user.post(
-            f"{b}/circles/{circle.id}/import/confirm",
-            data={
-                "csrf_token": _hidden(preview.text, "csrf_token"),
-                "sha": sha,
-                "date": "2025-03-05",
-                "filename": "bni_slips_metadata.xls",
-            },
             allow_redirects=False,
             timeout=60,
         )
-        assert confirmed.status_code == 302 and "/imports/" in confirmed.headers["Location"]
+        assert sent.status_code == 303, sent.text[-500:]
+        job_path = sent.headers["Location"].removeprefix(a)
+        _wait_for_state(user, b + job_path, "checked")
+        preview = user.get(b + job_path, timeout=10)
+        assert "Import 11 entries" in preview.text
+        confirm = re.search(r'action="([^"]*/confirm)"', preview.text).group(1)
+        confirmed = user.post(
+            b + confirm,
+            data={"csrf_token": _hidden(preview.text, "csrf_token")},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert confirmed.status_code == 303
+        _wait_for_state(user, a + job_path, "done")
         with committed_app.app_context():
             assert db.session.execute(select(func.count(Import.id))).scalar_one() == 1
 

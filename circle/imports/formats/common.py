@@ -59,7 +59,7 @@ MAX_DETAIL = 2000
 #: How many row errors a summary lists (the count is always complete).
 MAX_LISTED_ERRORS = 500
 #: Rows between two progress reports while reading.
-PROGRESS_EVERY = 10_000
+PROGRESS_EVERY = 2_000
 #: What the importer reads at most (issue 12, item 2): beyond it a file is refused
 #: before any work that grows with a row or cell index rather than with the bytes.
 MAX_COLUMNS = 64

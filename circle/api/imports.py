@@ -4,6 +4,9 @@
 ``dry_run``): a dry run (the default) answers 200 with the preview; ``dry_run=false``
 imports and answers 201 with the same summary, or 422 ``import_rejected`` with the row
 errors (``errors`` by row number, and the whole ``preview``) and nothing written.
+``POST /circles/{id}/import-jobs`` leaves the work to the worker: 202 with the job, whose
+state, progress and preview ``GET /circles/{id}/import-jobs/{job}`` reads; ``.../confirm``
+imports it, ``.../cancel`` cancels it.
 ``GET /circles/{id}/export.csv?from=&to=`` answers ``text/csv``.
 """
 
@@ -20,7 +23,9 @@ from circle.api.schemas import In
 from circle.auth.throttle import configured
 from circle.circles.access import circle_for_user
 from circle.core.csv_export import csv_download
-from circle.imports import export, services
+from circle.core.errors import Conflict
+from circle.imports import export, jobs, services
+from circle.models.imports import IMPORT_JOB_STATES
 
 
 class Upload(fields.Field):
@@ -43,8 +48,8 @@ class FormBool(fields.Boolean):
         return ValidationError(str(self.error_messages[key]))
 
 
-class ImportForm(In):
-    """The upload: the file, the day its slips are dated, and whether to only preview."""
+class UploadForm(In):
+    """The upload: the file and the day its slips are dated."""
 
     file = Upload(
         required=True,
@@ -63,6 +68,11 @@ class ImportForm(In):
             "dates; required for them). CSV rows carry their own dates.",
         },
     )
+
+
+class ImportForm(UploadForm):
+    """The upload, and whether to only preview it."""
+
     dry_run = FormBool(
         load_default=True,
         metadata={"description": "`true` (default): only preview; `false`: import."},
@@ -116,6 +126,45 @@ class ImportSummaryOut(Schema):
     import_id = fields.Integer(required=True, allow_none=True)
 
 
+class ImportJobOut(Schema):
+    """An import job: where the worker is with it and, once checked, its preview."""
+
+    id = fields.String(required=True, metadata={"description": "32 hex characters."})
+    state = fields.String(
+        required=True,
+        metadata={
+            "enum": list(IMPORT_JOB_STATES),
+            "description": "queued → checking → checked (the preview; confirm it) → "
+            "confirmed → importing → done; or failed (see `error`), or cancelled.",
+        },
+    )
+    filename = fields.String(required=True)
+    stage = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "While running: read, check or write."},
+    )
+    done = fields.Integer(required=True, metadata={"description": "Rows done in the stage."})
+    total = fields.Integer(required=True, allow_none=True)
+    percent = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The whole job done, 0 to 100 (null: not known yet)."},
+    )
+    cancelling = fields.Boolean(required=True)
+    summary = fields.Nested(
+        ImportSummaryOut,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The preview (checked), what was added (done), or the row "
+            "errors (failed)."
+        },
+    )
+    import_id = fields.Integer(required=True, allow_none=True)
+    error = fields.String(required=True, metadata={"description": "Why the job failed."})
+
+
 class ExportQuery(In):
     """The export's period, both ends included."""
 
@@ -165,6 +214,102 @@ def create_import(circle_id, form):
         slip_date=data["date"],
     )
     return WithStatus(summary.as_dict(), 201)
+
+
+def _job_out(job) -> dict:
+    """An import job as ``ImportJobOut``."""
+    return {
+        **jobs.status(job),
+        "id": job.id,
+        "filename": job.filename,
+        "summary": job.summary,
+        "import_id": job.import_id,
+        "error": job.error,
+    }
+
+
+@endpoint(
+    "/circles/<int:circle_id>/import-jobs",
+    "POST",
+    summary="Upload a file for the worker to check",
+    tag="imports",
+    form=UploadForm,
+    response=ImportJobOut,
+    status=202,
+    problems=("forbidden",),
+    rate_limit=configured("IMPORTS"),
+)
+def create_import_job(circle_id, form):
+    """Upload a BNI Connect slips report or a Circle CSV as an import job (admins).
+
+    The worker checks it in the background: poll `GET .../import-jobs/{job_id}` until the
+    state is `checked` (the preview in `summary`) or `failed` (`error`, row errors in
+    `summary`), then confirm it. Large files belong here; `POST .../imports` works inside
+    the request.
+    """
+    circle, _me = services.admin_circle(current_user(), circle_id)
+    data = form()
+    upload: FileStorage = data["file"]
+    job = jobs.start(
+        circle,
+        current_user(),
+        upload.read(),
+        filename=upload.filename or "",
+        slip_date=data["date"],
+    )
+    return _job_out(job)
+
+
+@endpoint(
+    "/circles/<int:circle_id>/import-jobs/<job_id>",
+    "GET",
+    summary="An import job's state, progress and preview",
+    tag="imports",
+    response=ImportJobOut,
+    problems=("forbidden",),
+)
+def get_import_job(circle_id, job_id):
+    """Where the worker is with an import job (admins): its state, the progress of a
+    running job, the preview of a checked one, the import of a done one."""
+    circle, _me = services.admin_circle(current_user(), circle_id)
+    return _job_out(jobs.job_in(circle, job_id))
+
+
+@endpoint(
+    "/circles/<int:circle_id>/import-jobs/<job_id>/confirm",
+    "POST",
+    summary="Import a checked file",
+    tag="imports",
+    response=ImportJobOut,
+    status=202,
+    problems=("forbidden", "conflict"),
+    rate_limit=configured("IMPORTS"),
+)
+def confirm_import_job(circle_id, job_id):
+    """Hand a checked job to the worker to import, all rows or none (admins). 409 when
+    the job is not waiting for its confirmation (row errors, nothing new, ended)."""
+    circle, _me = services.admin_circle(current_user(), circle_id)
+    job = jobs.job_in(circle, job_id)
+    jobs.confirm(job)
+    return _job_out(job)
+
+
+@endpoint(
+    "/circles/<int:circle_id>/import-jobs/<job_id>/cancel",
+    "POST",
+    summary="Cancel an import job",
+    tag="imports",
+    response=ImportJobOut,
+    problems=("forbidden", "conflict"),
+)
+def cancel_import_job(circle_id, job_id):
+    """Cancel a job (admins): at once while it waits (state `cancelled`), at the worker's
+    next step while it runs (`cancelling` is true). 409 when it has already ended."""
+    circle, _me = services.admin_circle(current_user(), circle_id)
+    job = jobs.job_in(circle, job_id)
+    if jobs.cancel(job).outcome == "ended":
+        raise Conflict(_("The import had already ended and cannot be cancelled any more."))
+    return _job_out(job)
 
 
 @endpoint(

@@ -402,3 +402,56 @@ def test_cli_refuses_bad_files_and_unknown_circles(app, world, tmp_path):
     )
     assert future.exit_code == 1 and "future" in future.output
     assert counts(app) == (0, 0, 0, 0, 0)
+
+
+# --- API: import jobs ------------------------------------------------------------------
+
+
+def test_api_import_job_is_checked_confirmed_and_imported_by_the_worker(app, api, world):
+    circle = world["circle"]
+    api.as_user(world["admin"])
+    sent = api.client.post(
+        f"/api/v1/circles/{circle.id}/import-jobs",
+        data={
+            "file": (io.BytesIO(fixture("bni_slips_metadata.xls")), "slips.xls"),
+            "date": "2025-03-05",
+        },
+        content_type="multipart/form-data",
+        headers=api._headers(),
+    )
+    assert sent.status_code == 202
+    job = sent.json
+    assert (job["state"], job["summary"], job["filename"]) == ("queued", None, "slips.xls")
+    url = f"/api/v1/circles/{circle.id}/import-jobs/{job['id']}"
+    run_jobs(app)
+    preview = api.get(url).json
+    assert preview["state"] == "checked"
+    assert preview["summary"] == METADATA_PREVIEW
+    confirmed_job = api.post(url + "/confirm")
+    assert confirmed_job.status_code == 202 and confirmed_job.json["state"] == "confirmed"
+    assert api.post(url + "/confirm").status_code == 409  # once
+    run_jobs(app)
+    done = api.get(url).json
+    assert done["state"] == "done" and done["import_id"] is not None
+    assert done["summary"]["referrals"] == 4
+    assert counts(app) == (4, 4, 3, 1, 1)
+    assert api.post(url + "/cancel").status_code == 409  # it has ended
+
+
+def test_api_import_jobs_are_for_the_circles_admins(app, api, world):
+    circle = world["circle"]
+    api.as_user(world["admin"])
+    sent = api.client.post(
+        f"/api/v1/circles/{circle.id}/import-jobs",
+        data={"file": (io.BytesIO(b"type,date\n"), "a.csv")},
+        content_type="multipart/form-data",
+        headers=api._headers(),
+    )
+    url = f"/api/v1/circles/{circle.id}/import-jobs/{sent.json['id']}"
+    cancelled = api.post(url + "/cancel")
+    assert cancelled.status_code == 200 and cancelled.json["state"] == "cancelled"
+    api.as_user(world["member"])
+    assert api.get(url).status_code == 403
+    api.as_user(world["outsider"])
+    assert api.get(url).status_code == 404
+    assert api.get(f"/api/v1/circles/{circle.id}/import-jobs/{'0' * 32}").status_code == 404

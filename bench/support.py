@@ -112,11 +112,13 @@ def make_circle(
     professions: list[str] | None = None,
     logins: int = 1,
     joined_at: datetime | None = None,
+    member_email: str = "bench{index}@example.org",
 ) -> tuple[int, list[int]]:
     """A circle with ``members`` active members; the first is the admin.
 
     The first ``logins`` members can log in with ``PASSWORD`` (the admin as
-    ``admin_email``, the others as ``bench{index}@example.org``). Professions default to
+    ``admin_email``, the others as ``member_email`` with their index; give each circle its
+    own pattern when there are several). Professions default to
     ``Bilanz-Beruf {index}``. Returns the circle's id and the membership ids in order.
     """
     circle = Circle(
@@ -134,7 +136,7 @@ def make_circle(
     ids = []
     for index in range(members):
         user = User(
-            email=admin_email if index == 0 else f"bench{index}@example.org",
+            email=admin_email if index == 0 else member_email.format(index=index),
             name=f"{FIRST[index % 10]} {LAST[index // 10]}",
             password_hash=password if index < logins else "x",
             locale="de",
@@ -278,8 +280,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, log: Path, workers: int = 2) -> subprocess.Popen:
-    """Start ``gunicorn wsgi:app`` in production mode; wait until it answers."""
+def start_gunicorn(
+    url: str, port: int, log: Path, workers: int = 2, env: dict | None = None
+) -> subprocess.Popen:
+    """Start ``gunicorn wsgi:app`` in production mode; wait until it answers.
+
+    ``env`` adds to (or overrides) the environment of the app, e.g. its rate limits.
+    """
     env = {
         **os.environ,
         "CIRCLE_ENV": "production",
@@ -287,6 +294,7 @@ def start_gunicorn(url: str, port: int, log: Path, workers: int = 2) -> subproce
         "BASE_URL": f"http://127.0.0.1:{port}",  # required in production; the host it answers
         "DATABASE_URL": url,
         "MAIL_OUTBOX": str(log.parent / "outbox"),
+        **(env or {}),
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(

@@ -42,7 +42,10 @@ The script
    POSTs answered with the redirect (nothing lost, nothing written twice, nothing written
    for a refused request), every circle got slips, each slip has its audit entry and its
    outbox mail, and every pair's running total equals its slips;
-7. prints and (``--json``) saves: requests/s, slips/s, latency p50/p95/p99 of the slip
+7. measures ``/healthz`` (``SELECT 1``) just before and just after the slips with the same
+   number of connections (``wrk`` when installed, as ``bench/pages.py`` does), a gauge of
+   how fast the machine was at the time: on a shared machine, compare slips/s with it;
+8. prints and (``--json``) saves: requests/s, slips/s, latency p50/p95/p99 of the slip
    POSTs, of the page GETs and of all requests, errors (a slip POST answered otherwise
    than by the redirect back to the form, a page GET answered otherwise than 200, so
    every 4xx and 5xx; a socket error or time-out), the load generator's own CPU.
@@ -90,6 +93,7 @@ from bench.support import (  # noqa: E402
     free_port,
     fresh_schema,
     http_get,
+    load,
     login_over_http,
     make_circle,
     session_cookie,
@@ -497,6 +501,16 @@ def table(found: dict) -> str:
     return "\n".join(lines)
 
 
+def healthz(port: int, args) -> float:
+    """Requests/s of ``/healthz`` with ``--connections`` for ``--healthz-seconds``."""
+    tool = "wrk" if shutil.which("wrk") else "python"
+    result = load(tool, port, "/healthz", "", args.healthz_seconds, args.connections, count=10**6)
+    http_get(port, "/healthz")  # returns once the workers have answered the backlog
+    if result.errors:
+        sys.exit(f"/healthz: {result.errors} of {result.requests} requests failed")
+    return result.rps
+
+
 def main() -> None:
     """Build, log in, load, check, report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -514,6 +528,9 @@ def main() -> None:
         dest="follow",
         action="store_false",
         help="only the POSTs (do not follow the redirect back to the slip page)",
+    )
+    parser.add_argument(
+        "--healthz-seconds", type=int, default=5, help="/healthz before and after the slips"
     )
     parser.add_argument("--json", type=Path, help="save the figures to this file")
     args = parser.parse_args()
@@ -544,10 +561,12 @@ def main() -> None:
             f"-w {args.workers} on 127.0.0.1:{port}",
             file=sys.stderr,
         )
+        gauge = [healthz(port, args)]
         before = marks(app)
         load_before = os.getloadavg()
         run = drive(port, deal(members, args.connections), today, args.seconds, args.follow)
         load_after = os.getloadavg()
+        gauge.append(healthz(port, args))
     finally:
         stop(gunicorn)
         if redis is not None:
@@ -559,7 +578,9 @@ def main() -> None:
         f"\n{len(members):,} members of {CIRCLES} circles logged in; "
         f"{len(deal(members, args.connections))} threads, {found['seconds']:g} s, "
         f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; "
-        f"load generator CPU {found['generator_cpu_share']:.1%} of one core\n"
+        f"load generator CPU {found['generator_cpu_share']:.1%} of one core; "
+        f"/healthz {gauge[0]:,.0f} req/s before, {gauge[1]:,.0f} after; requests/s "
+        f"{found['requests_per_s'] / (sum(gauge) / 2):.3f} of their mean\n"
     )
     print(table(found))
     for problem, n in sorted(found["problems"].items()):
@@ -581,6 +602,7 @@ def main() -> None:
             "members_logged_in": len(members),
             "queue": "redis" if queue_url else "none (QUEUE_DISPATCH=false)",
             "load_average": {"before": load_before[0], "after": load_after[0]},
+            "healthz_rps": {"before": gauge[0], "after": gauge[1]},
             "figures": found,
             "verified": verified,
         }

@@ -77,4 +77,5 @@ OTHER_IDS = {
     "visitor_id": 424242,
     "meeting_id": 424242,
     "day": "2024-05-01",
+    "job_id": "0" * 32,
 }

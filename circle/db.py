@@ -27,7 +27,12 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base of every model; its metadata carries the naming convention."""
+    """Declarative base of every model; its metadata carries the naming convention.
+
+    A circle table keyed by a serial ``id`` maps ``id`` alone as its identity; on
+    PostgreSQL its primary key is ``(id, circle_id)`` (migration 0023, so that Citus can
+    distribute it by ``circle_id``), on SQLite the rowid ``id``.
+    """
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

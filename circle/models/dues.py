@@ -53,6 +53,8 @@ class DuesPlan(Base):
         CheckConstraint("interval IN ('month', 'year')", name="interval"),
         CheckConstraint("grace_days BETWEEN 0 AND 90", name="grace_days"),
         CheckConstraint("length(currency) = 3", name="currency"),
+        # Target of the payments' composite foreign key.
+        UniqueConstraint("circle_id", "id", name="uq_dues_plans_circle_id_id"),
         # One plan in force per circle; old plans stay for the payments that used them.
         Index(
             "uq_dues_plans_current",
@@ -89,8 +91,16 @@ class Payment(Base):
         CheckConstraint(
             "source <> 'stripe' OR stripe_invoice_id IS NOT NULL", name="stripe_reference"
         ),
-        # A Stripe invoice pays once, however often its webhook arrives.
-        UniqueConstraint("stripe_invoice_id", name="uq_payments_stripe_invoice_id"),
+        ForeignKeyConstraint(
+            ["circle_id", "plan_id"],
+            ["dues_plans.circle_id", "dues_plans.id"],
+            name="fk_payments_plan_id_dues_plans",
+        ),
+        # A Stripe invoice pays once, however often its webhook arrives (it finds its
+        # circle through the subscription; the webhook asks by the invoice id alone).
+        UniqueConstraint(
+            "stripe_invoice_id", "circle_id", name="uq_payments_stripe_invoice_id_circle_id"
+        ),
         Index(
             "ix_payments_circle_id_membership_id_period_end",
             "circle_id",
@@ -102,7 +112,7 @@ class Payment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
     membership_id: Mapped[int] = mapped_column()
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("dues_plans.id"))
+    plan_id: Mapped[int | None] = mapped_column()
     source: Mapped[str] = mapped_column(String(8))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -127,8 +137,11 @@ class DuesSubscription(Base):
     __table_args__ = (
         _member_fk("dues_subscriptions"),
         UniqueConstraint("circle_id", "membership_id", name="uq_dues_subscriptions_member"),
+        # Stripe's webhooks name the subscription alone: its id leads.
         UniqueConstraint(
-            "stripe_subscription_id", name="uq_dues_subscriptions_stripe_subscription_id"
+            "stripe_subscription_id",
+            "circle_id",
+            name="uq_dues_subscriptions_stripe_subscription_id_circle_id",
         ),
     )
 

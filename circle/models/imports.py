@@ -54,13 +54,18 @@ class OtherSlip(Base):
     __tablename__ = "other_slips"
     __table_args__ = (
         UniqueConstraint("circle_id", "source_key", name="uq_other_slips_circle_id_source_key"),
+        ForeignKeyConstraint(
+            ["circle_id", "import_id"],
+            ["imports.circle_id", "imports.id"],
+            name="fk_other_slips_import_id_imports",
+        ),
         CheckConstraint("slip_type IN ('One-to-One', 'CEU', 'Visitor')", name="slip_type"),
         Index("ix_other_slips_circle_id_slip_date", "circle_id", "slip_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
-    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"))
+    import_id: Mapped[int] = mapped_column()
     slip_type: Mapped[str] = mapped_column(String(16))
     slip_date: Mapped[date | None] = mapped_column(Date)
     from_name: Mapped[str] = mapped_column(String(200), default="")

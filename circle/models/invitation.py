@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, ForeignKeyConstraint, Index, String, false
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circle.core.clock import utcnow
@@ -31,6 +39,9 @@ class Invitation(Base):
             ["visitors.circle_id", "visitors.id"],
             name="fk_invitations_circle_id_visitor_id_visitors",
         ),
+        # The token is random; its hash is unique together with the circle, the hash first
+        # so that following a link (which carries only the token) reads this index.
+        UniqueConstraint("token_hash", "circle_id", name="uq_invitations_token_hash_circle_id"),
         Index("ix_invitations_circle_id", "circle_id"),
         Index("ix_invitations_circle_id_visitor_id", "circle_id", "visitor_id"),
     )
@@ -41,7 +52,7 @@ class Invitation(Base):
     name: Mapped[str] = mapped_column(String(120), default="")
     profession_id: Mapped[int] = mapped_column(ForeignKey("professions.id"))
     invited_by_id: Mapped[int] = mapped_column()
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -87,7 +87,10 @@ class Attendance(Base):
     __table_args__ = (
         UniqueConstraint("circle_id", "id", name="uq_attendance_circle_id_id"),
         UniqueConstraint(
-            "meeting_id", "membership_id", name="uq_attendance_meeting_id_membership_id"
+            "meeting_id",
+            "membership_id",
+            "circle_id",
+            name="uq_attendance_meeting_id_membership_id_circle_id",
         ),
         meeting_fk("attendance"),
         member_fk("membership_id", "attendance"),
@@ -170,7 +173,10 @@ class ReminderSent(Base):
     __tablename__ = "reminders_sent"
     __table_args__ = (
         UniqueConstraint(
-            "membership_id", "week_start", name="uq_reminders_sent_membership_id_week_start"
+            "membership_id",
+            "week_start",
+            "circle_id",
+            name="uq_reminders_sent_membership_id_week_start_circle_id",
         ),
         member_fk("membership_id", "reminders_sent"),
     )

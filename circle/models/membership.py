@@ -93,7 +93,13 @@ class Membership(Base):
             ["memberships.circle_id", "memberships.id"],
             name="fk_memberships_decided_by_id_memberships",
         ),
-        Index("uq_memberships_calendar_token_hash", "calendar_token_hash", unique=True),
+        # The calendar feed's URL carries only the token: the hash leads.
+        Index(
+            "uq_memberships_calendar_token_hash_circle_id",
+            "calendar_token_hash",
+            "circle_id",
+            unique=True,
+        ),
         Index("ix_memberships_user_id", "user_id"),
         Index("ix_memberships_circle_id_status", "circle_id", "status"),
     )

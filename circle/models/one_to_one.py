@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     Text,
@@ -37,6 +38,11 @@ class OneToOne(Base):
         UniqueConstraint("circle_id", "source_key", name="uq_one_to_ones_circle_id_source_key"),
         member_fk("member_a_id", "one_to_ones"),
         member_fk("member_b_id", "one_to_ones"),
+        ForeignKeyConstraint(
+            ["circle_id", "import_id"],
+            ["imports.circle_id", "imports.id"],
+            name="fk_one_to_ones_import_id_imports",
+        ),
         CheckConstraint("member_a_id < member_b_id", name="ordered_pair"),
         CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", name="void_reason"),
         Index("ix_one_to_ones_circle_id_met_on", "circle_id", "met_on"),
@@ -53,7 +59,7 @@ class OneToOne(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(String(500))
     source_key: Mapped[str | None] = mapped_column(String(64))
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    import_id: Mapped[int | None] = mapped_column()
 
     member_a: Mapped[Membership] = relationship(
         foreign_keys=[circle_id, member_a_id], viewonly=True, lazy="joined"
@@ -73,6 +79,11 @@ class EducationCredit(Base):
             "circle_id", "source_key", name="uq_education_credits_circle_id_source_key"
         ),
         member_fk("membership_id", "education_credits"),
+        ForeignKeyConstraint(
+            ["circle_id", "import_id"],
+            ["imports.circle_id", "imports.id"],
+            name="fk_education_credits_import_id_imports",
+        ),
         CheckConstraint("minutes BETWEEN 1 AND 1440", name="minutes"),
         CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", name="void_reason"),
         Index(
@@ -94,7 +105,7 @@ class EducationCredit(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(String(500))
     source_key: Mapped[str | None] = mapped_column(String(64))
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    import_id: Mapped[int | None] = mapped_column()
 
     member: Mapped[Membership] = relationship(
         foreign_keys=[circle_id, membership_id], viewonly=True, lazy="joined"

@@ -67,6 +67,11 @@ class Referral(Base):
         _member_fk("receiver_id", "referrals"),
         _external_fk("giver_external_id", "referrals"),
         _external_fk("receiver_external_id", "referrals"),
+        ForeignKeyConstraint(
+            ["circle_id", "import_id"],
+            ["imports.circle_id", "imports.id"],
+            name="fk_referrals_import_id_imports",
+        ),
         CheckConstraint("(giver_id IS NULL) <> (giver_external_id IS NULL)", name="one_giver"),
         CheckConstraint(
             "(receiver_id IS NULL) <> (receiver_external_id IS NULL)", name="one_receiver"
@@ -108,7 +113,7 @@ class Referral(Base):
     void_reason: Mapped[str | None] = mapped_column(String(500))
     #: Identifies an imported row so that importing the same file twice adds nothing.
     source_key: Mapped[str | None] = mapped_column(String(64))
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    import_id: Mapped[int | None] = mapped_column()
 
     giver: Mapped[Membership | None] = relationship(
         foreign_keys=[circle_id, giver_id], viewonly=True, lazy="joined"
@@ -140,6 +145,11 @@ class ClosedBusiness(Base):
         _member_fk("reporter_id", "closed_business"),
         _external_fk("thanked_external_id", "closed_business"),
         _external_fk("reporter_external_id", "closed_business"),
+        ForeignKeyConstraint(
+            ["circle_id", "import_id"],
+            ["imports.circle_id", "imports.id"],
+            name="fk_closed_business_import_id_imports",
+        ),
         ForeignKeyConstraint(
             ["circle_id", "referral_id"],
             ["referrals.circle_id", "referrals.id"],
@@ -190,7 +200,7 @@ class ClosedBusiness(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(String(500))
     source_key: Mapped[str | None] = mapped_column(String(64))
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    import_id: Mapped[int | None] = mapped_column()
 
     thanked: Mapped[Membership | None] = relationship(
         foreign_keys=[circle_id, thanked_id], viewonly=True, lazy="joined"

@@ -25,7 +25,12 @@ class MembershipRole(Base):
 
     __tablename__ = "membership_roles"
     __table_args__ = (
-        UniqueConstraint("membership_id", "role", name="uq_membership_roles_membership_id_role"),
+        UniqueConstraint(
+            "membership_id",
+            "role",
+            "circle_id",
+            name="uq_membership_roles_membership_id_role_circle_id",
+        ),
         ForeignKeyConstraint(
             ["circle_id", "membership_id"],
             ["memberships.circle_id", "memberships.id"],

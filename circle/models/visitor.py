@@ -51,7 +51,10 @@ class VisitorVisit(Base):
     __tablename__ = "visitor_visits"
     __table_args__ = (
         UniqueConstraint(
-            "visitor_id", "meeting_id", name="uq_visitor_visits_visitor_id_meeting_id"
+            "visitor_id",
+            "meeting_id",
+            "circle_id",
+            name="uq_visitor_visits_visitor_id_meeting_id_circle_id",
         ),
         ForeignKeyConstraint(
             ["circle_id", "visitor_id"],

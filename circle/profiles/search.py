@@ -268,9 +268,10 @@ def refresh(connection: Connection, user_ids: Iterable[int]) -> None:
         "VALUES (:membership_id, :circle_id, :user_id, :document)"
     )
     if connection.dialect.name == "postgresql":
-        # Two requests may re-index the same member at once: the later one wins.
+        # Two requests may re-index the same member at once: the later one wins. The
+        # key is (membership_id, circle_id) (migration 0023); a seat never changes circle.
         insert += (
-            " ON CONFLICT (membership_id) DO UPDATE SET circle_id = excluded.circle_id, "
+            " ON CONFLICT (membership_id, circle_id) DO UPDATE SET "
             "user_id = excluded.user_id, document = excluded.document"
         )
     connection.execute(text(insert), rows)

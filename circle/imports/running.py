@@ -103,10 +103,16 @@ def _check(job: ImportJob) -> str:
     cannot be read at all fails the job with the reason."""
     circle_id, job_id = job.circle_id, job.id
     circle = db.session.get(Circle, circle_id)
+    data = bytes(job.data or b"")
+    # End the read transaction before the file is read: the parse, the longest part,
+    # holds no database lock (SQLite has one writer; its pages need not wait for it).
+    db.session.expunge(circle)
+    db.session.expunge(job)
+    db.session.rollback()
     outcome = _attempt(
         job,
         lambda: services.preview(
-            circle, bytes(job.data or b""), slip_date=job.slip_date, progress=Reporter(*_ids(job))
+            circle, data, slip_date=job.slip_date, progress=Reporter(circle_id, job_id)
         ),
     )
     if isinstance(outcome, str):
@@ -118,7 +124,7 @@ def _check(job: ImportJob) -> str:
             _where(circle_id, job_id, "checking").values(
                 state="checked",
                 summary=summary,
-                data=job.data if keep else None,
+                data=data if keep else None,
                 updated_at=utcnow(),
             )
         ).rowcount
@@ -159,10 +165,6 @@ def _import(job: ImportJob) -> str:
         return "done"
 
     return _attempt(job, write)
-
-
-def _ids(job: ImportJob) -> tuple[int, str]:
-    return job.circle_id, job.id
 
 
 def _attempt(job: ImportJob, work: Callable):

@@ -168,6 +168,20 @@ def remind_dues_command() -> None:
     click.echo(f"Overdue-dues reminders sent: {reminded}")
 
 
+@circle_cli.command("warn-absences")
+def warn_absences_command() -> None:
+    """Mail each circle's officers the seats at risk under the absence rule, once a week.
+
+    The worker's scheduler runs this every Monday; by hand it sends only what is not sent
+    yet this week.
+    """
+    from circle.meetings.absence_warnings import warn_all
+
+    with _site_request():
+        warned = warn_all()
+    click.echo(f"Absence warnings sent: {warned}")
+
+
 @circle_cli.command("purge-prospects")
 @click.option(
     "--today",

@@ -73,6 +73,7 @@ SELECT create_distributed_table('meeting_replies', 'circle_id', colocate_with =>
 SELECT create_distributed_table('visitor_visits', 'circle_id', colocate_with => 'circles');
 SELECT create_distributed_table('weekly_reports', 'circle_id', colocate_with => 'circles');
 SELECT create_distributed_table('reminders_sent', 'circle_id', colocate_with => 'circles');
+SELECT create_distributed_table('absence_warnings_sent', 'circle_id', colocate_with => 'circles');
 -- membership
 SELECT create_distributed_table('invitations', 'circle_id', colocate_with => 'circles');
 SELECT create_distributed_table('membership_roles', 'circle_id', colocate_with => 'circles');

@@ -8,7 +8,7 @@ Both the circle settings (``circle.circles.services``) and the seat rules
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -227,3 +227,14 @@ def find_circle(circle_id: int) -> Circle:
 def zone(circle: Circle) -> ZoneInfo:
     """The circle's time zone."""
     return ZoneInfo(circle.timezone)
+
+
+def each_circle(work: Callable[[Circle], int]) -> int:
+    """``work(circle)`` for every circle, each circle in its own commit (a scheduled job
+    that fails in one circle keeps what the circles before it did); the sum of what the
+    calls returned."""
+    done = 0
+    for circle_id in list(db.session.execute(select(Circle.id).order_by(Circle.id)).scalars()):
+        done += work(db.session.get(Circle, circle_id))
+        db.session.commit()
+    return done

@@ -9,8 +9,8 @@ from datetime import date
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
 
+from circle.circles.access import each_circle
 from circle.core.weeks import today_for
 from circle.db import add_once
 from circle.dues.services import dues_overview
@@ -61,8 +61,4 @@ def remind_overdue(circle: Circle, today: date | None = None) -> int:
 
 def remind_all_overdue() -> int:
     """Every circle's overdue reminders, each circle in its own commit; how many in all."""
-    reminded = 0
-    for circle_id in db.session.execute(select(Circle.id).order_by(Circle.id)).scalars():
-        reminded += remind_overdue(db.session.get(Circle, circle_id))
-        db.session.commit()
-    return reminded
+    return each_circle(remind_overdue)

@@ -186,3 +186,16 @@ class ReminderSent(Base):
     membership_id: Mapped[int] = mapped_column()
     week_start: Mapped[date] = mapped_column(Date)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AbsenceWarningSent(Base):
+    """One weekly absence warning per circle, week and officer (who may see who is at
+    risk): a second run, or a second worker, finds the row and sends nothing."""
+
+    __tablename__ = "absence_warnings_sent"
+    __table_args__ = (member_fk("membership_id", "absence_warnings_sent"),)
+
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    membership_id: Mapped[int] = mapped_column(primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

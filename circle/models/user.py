@@ -47,10 +47,12 @@ class User(UserMixin, Base):
     #: A new address asked for; it replaces ``email`` only once its link is followed.
     pending_email: Mapped[str | None] = mapped_column(String(254))
     #: The reminders the user chose to get (``circle.reminders.choices``): the weekly one
-    #: the day before a meeting, the notice after an absence, and overdue dues.
+    #: the day before a meeting, the notice after an absence, overdue dues, and (for
+    #: officers who see who is at risk) the weekly warning of seats at risk.
     remind_weekly: Mapped[bool] = mapped_column(default=True, server_default=true())
     remind_absence: Mapped[bool] = mapped_column(default=True, server_default=true())
     remind_dues: Mapped[bool] = mapped_column(default=True, server_default=true())
+    remind_risk: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     @hybrid_property
     def name(self) -> str:

@@ -1,5 +1,6 @@
 """Which reminders a user gets: the weekly one (the day before a meeting), the notice
-after an absence, and the reminder of overdue dues. All are on until the user turns one
+after an absence, the reminder of overdue dues, and (officers) the weekly warning of
+seats at risk. All are on until the user turns one
 off, on the reminders page or with the one-click link every reminder carries in its
 ``List-Unsubscribe`` header (RFC 2369 and RFC 8058: the mail client posts to it without
 a login).
@@ -21,7 +22,12 @@ from circle.mail.send import external_url
 from circle.models import User
 
 #: The reminders a user chooses, by the column that keeps the choice.
-KINDS = {"weekly": "remind_weekly", "absence": "remind_absence", "dues": "remind_dues"}
+KINDS = {
+    "weekly": "remind_weekly",
+    "absence": "remind_absence",
+    "dues": "remind_dues",
+    "risk": "remind_risk",
+}
 
 
 def _serializer() -> URLSafeSerializer:
@@ -33,10 +39,12 @@ def wants(user: User, kind: str) -> bool:
     return bool(getattr(user, KINDS[kind]))
 
 
-def set_choices(user: User, weekly: bool, absence: bool, dues: bool) -> None:
-    """Keep the user's choice of reminders."""
-    user.remind_weekly, user.remind_absence = bool(weekly), bool(absence)
-    user.remind_dues = bool(dues)
+def set_choices(user: User, chosen: dict[str, bool]) -> None:
+    """Keep the user's choice of reminders (``chosen``: on or off by kind; a kind left
+    out stays as it is)."""
+    for kind, column in KINDS.items():
+        if kind in chosen:
+            setattr(user, column, bool(chosen[kind]))
     db.session.flush()
 
 

@@ -16,3 +16,6 @@ class ReminderChoicesForm(FlaskForm):
     weekly = BooleanField(_l("The day before each meeting: what I logged this week"))
     absence = BooleanField(_l("After an absence: how many I have and when my seat is at risk"))
     dues = BooleanField(_l("When my dues are overdue"))
+    risk = BooleanField(
+        _l("Every week, for officers who see who is at risk: the seats at risk in my circles")
+    )

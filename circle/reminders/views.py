@@ -20,6 +20,7 @@ def kind_label(kind: str) -> str:
         "weekly": _("the weekly reminder the day before each meeting"),
         "absence": _("the notice after an absence"),
         "dues": _("the reminder of overdue dues"),
+        "risk": _("the weekly warning of seats at risk"),
     }[kind]
 
 
@@ -30,14 +31,10 @@ def preferences():
     user = current_user._get_current_object()
     form = ReminderChoicesForm(
         formdata=request.form if request.method == "POST" else None,
-        data={
-            "weekly": user.remind_weekly,
-            "absence": user.remind_absence,
-            "dues": user.remind_dues,
-        },
+        data={kind: choices.wants(user, kind) for kind in choices.KINDS},
     )
     if request.method == "POST" and form.validate():
-        choices.set_choices(user, form.weekly.data, form.absence.data, form.dues.data)
+        choices.set_choices(user, {kind: form[kind].data for kind in choices.KINDS})
         flash(_("Your choice of reminders is saved."), "success")
         return redirect(url_for("reminders.preferences"))
     status = 422 if request.method == "POST" else 200

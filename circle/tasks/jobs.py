@@ -6,6 +6,7 @@
   (the queue was down, a worker died) and for retries whose back-off has passed.
 - ``run_import``: the web asks for it once an upload or an admin's confirmation of an
   import committed; ``sweep_imports`` (every minute) runs jobs whose wake-up was lost.
+- ``weekly_absence_warnings`` (Mondays 07:00 UTC): the seats at risk, to the officers.
 - ``daily_dues_reminders`` (09:00 UTC): members whose dues are overdue, once per due day.
 - ``daily_reminders`` (15:00 UTC) and ``nightly_purges`` (03:15 UTC): what cron ran
   before (``flask circle send-reminders``, ``purge-prospects``, ``purge-sessions``; the
@@ -38,6 +39,7 @@ from circle.imports import jobs as import_jobs
 from circle.imports import running as import_runs
 from circle.mail.outbox import deliver_due
 from circle.mail.send import deliver
+from circle.meetings.absence_warnings import warn_all
 from circle.ops.logs import REQUEST_ID
 from circle.ops.metrics import DELIVERIES, JOB_FAILURES
 from circle.privacy.retention import purge_prospects
@@ -191,6 +193,22 @@ def run_dues_reminders() -> int | None:
     if reminded is not None:
         log.info("dues reminders: %s sent", reminded)
     return reminded
+
+
+def run_absence_warnings() -> int | None:
+    """Warn every circle's officers of this week's seats at risk, under the queue lock
+    ``absence-warnings`` (None: another scheduler is running them); how many were mailed."""
+    warned = _one_at_a_time("absence-warnings", warn_all)
+    if warned is not None:
+        log.info("absence warnings: %s sent", warned)
+    return warned
+
+
+@huey.periodic_task(crontab(day_of_week="1", hour="7", minute="0"))
+def weekly_absence_warnings() -> None:
+    """Every Monday at 07:00 UTC: the seats at risk under the absence rule, to each
+    circle's officers who may see them (once per week)."""
+    run_absence_warnings()
 
 
 @huey.periodic_task(crontab(hour="9", minute="0"))

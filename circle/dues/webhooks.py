@@ -158,7 +158,11 @@ def _record_for(member: Membership) -> DuesSubscription:
     paid, ...). The member's row is locked first, so two deliveries cannot both find no
     record and both insert one: the second waits, then finds the first one's record.
     """
-    db.session.execute(select(Membership.id).where(Membership.id == member.id).with_for_update())
+    db.session.execute(
+        select(Membership.id)
+        .where(Membership.circle_id == member.circle_id, Membership.id == member.id)
+        .with_for_update()
+    )
     record = db.session.execute(
         select(DuesSubscription).where(
             DuesSubscription.circle_id == member.circle_id,

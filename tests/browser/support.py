@@ -1,9 +1,13 @@
 """What the browser tests share: Debian's Chromium and its flags, the phone viewport, the
-axe-core check every page of a journey passes, and the check that a page fits the phone."""
+login through the form, the axe-core check every page of a journey passes, and the check
+that a page fits the phone."""
 
 from __future__ import annotations
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -18,6 +22,15 @@ CHROMIUM_ARGS = [
 
 #: A phone-sized viewport (``page.set_viewport_size(PHONE)``).
 PHONE = {"width": 360, "height": 740}
+
+
+def log_in(page, live_server, email: str) -> None:
+    """Log in through the login form with the factories' password, and wait for it."""
+    page.goto(live_server("/login"))
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("You are logged in.")).to_be_visible()
 
 
 def serious_violations(page) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import PHONE, assert_accessible
+from tests.browser.support import PHONE, assert_accessible, log_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -20,20 +20,11 @@ def two_pages(new_page):
     return [new_page(), new_page()]
 
 
-def _log_in(page, live_server, email: str) -> None:
-    """Log in through the login form and land on the circles page."""
-    page.goto(live_server("/login"))
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("You are logged in.")).to_be_visible()
-
-
 def test_log_out_other_sessions_sends_the_other_browser_to_the_login_page(live_server, two_pages):
     user = live_server.make.user(name="Petra Pharma", locale="en")
     laptop, phone = two_pages
-    _log_in(laptop, live_server, user.email)
-    _log_in(phone, live_server, user.email)
+    log_in(laptop, live_server, user.email)
+    log_in(phone, live_server, user.email)
 
     laptop.goto(live_server("/account"))
     laptop.get_by_role("button", name="Log out other sessions").click()
@@ -51,8 +42,8 @@ def test_the_account_page_lists_both_browsers_and_ends_the_other(live_server, tw
     user = live_server.make.user(name="Petra Pharma", locale="en")
     laptop, phone = two_pages
     laptop.set_viewport_size(PHONE)
-    _log_in(laptop, live_server, user.email)
-    _log_in(phone, live_server, user.email)
+    log_in(laptop, live_server, user.email)
+    log_in(phone, live_server, user.email)
 
     laptop.goto(live_server("/account"))
     sessions = laptop.locator("#sessions tbody tr")

@@ -16,18 +16,9 @@ from circle.core.weeks import today_for
 from circle.extensions import db
 from circle.models import Circle, Membership, User
 from circle.referrals.services import ReferralInput, give_referral, set_status
-from tests.factories import PASSWORD
+from tests.browser.support import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live_server, email: str) -> None:
-    """Log in through the login form."""
-    page.goto(live_server("/login"))
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_the_president_reads_the_audit_log(live_server, browser_page):

@@ -11,19 +11,10 @@ import pytest
 from babel.dates import format_date
 from playwright.sync_api import expect
 
+from tests.browser.support import log_in
 from tests.dues.stripe_http import API_VERSION, RecordingHTTPClient
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live_server, user) -> None:
-    """Log in through the login form."""
-    page.goto(live_server("/login"))
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def log_out(page) -> None:
@@ -42,7 +33,7 @@ def test_treasurer_records_a_transfer_and_the_member_pays_online(live_server, br
     page = browser_page
 
     # The treasurer finds the dues list from the circle page and sets a yearly plan.
-    log_in(page, live_server, tom)
+    log_in(page, live_server, tom.email)
     page.goto(live_server(f"/circles/{circle.id}"))
     page.get_by_role("link", name="Dues of all members").click()
     expect(page).to_have_url(live_server(f"/circles/{circle.id}/dues/admin"))
@@ -69,7 +60,7 @@ def test_treasurer_records_a_transfer_and_the_member_pays_online(live_server, br
     log_out(page)
 
     # Max sees that he is paid, the transfer, and that online payment is not configured.
-    log_in(page, live_server, max_)
+    log_in(page, live_server, max_.email)
     page.goto(live_server(f"/circles/{circle.id}"))
     page.get_by_role("link", name="My dues").click()
     paid_through = format_date(period_end, "long", locale="en")

@@ -11,8 +11,7 @@ from sqlalchemy import select, update
 from circle.extensions import db
 from circle.imports.progress import Reporter
 from circle.models import ImportJob
-from tests.browser.support import PHONE, assert_accessible, assert_fits_the_phone
-from tests.factories import PASSWORD
+from tests.browser.support import PHONE, assert_accessible, assert_fits_the_phone, log_in
 from tests.imports.support import FIXTURES, NAMES, run_jobs
 
 pytestmark = pytest.mark.browser
@@ -26,10 +25,7 @@ def test_an_admin_watches_an_import_being_checked_and_imported(live_server, brow
         make.member(circle, make.user(name=name, locale="en"))
     page = browser_page
     page.set_viewport_size(PHONE)
-    page.goto(live_server("/login"))
-    page.get_by_label("E-mail").fill("anna@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "anna@example.org")
     page.goto(live_server(f"/circles/{circle.id}/import"))
     page.get_by_label("File").set_input_files(str(FIXTURES / "bni_slips_metadata.xls"))
     page.get_by_label("Date of the slips").fill("2025-03-05")

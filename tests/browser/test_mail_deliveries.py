@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import PHONE, assert_accessible, assert_fits_the_phone
-from tests.factories import PASSWORD
+from tests.browser.support import PHONE, assert_accessible, assert_fits_the_phone, log_in
 from tests.mail.support import failed_mail
 
 pytestmark = pytest.mark.browser
@@ -20,10 +19,7 @@ def test_an_admin_reads_why_an_invitation_did_not_arrive(live_server, browser_pa
     failed_mail(live_server.app, circle.id, "tippfehler@example.org", "Invitation to Köln-Süd")
     page = browser_page
     page.set_viewport_size(PHONE)
-    page.goto(live_server("/login"))
-    page.get_by_label("E-mail").fill("anna@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, "anna@example.org")
     page.goto(live_server(f"/circles/{circle.id}"))
     page.get_by_role("link", name="Mail deliveries").click()
     failed = page.locator("#mail-failed")

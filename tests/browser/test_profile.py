@@ -11,18 +11,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.support import PHONE, assert_accessible, assert_fits_the_phone
-from tests.factories import PASSWORD
+from tests.browser.support import PHONE, assert_accessible, assert_fits_the_phone, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, live_server, email: str) -> None:
-    page.goto(live_server("/login"))
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("You are logged in.")).to_be_visible()
 
 
 def test_a_member_fills_in_the_profile_and_a_fellow_member_reads_it(live_server, new_page):
@@ -37,7 +28,7 @@ def test_a_member_fills_in_the_profile_and_a_fellow_member_reads_it(live_server,
 
     page = new_page()
     page.set_viewport_size(PHONE)
-    _log_in(page, live_server, fritz.email)
+    log_in(page, live_server, fritz.email)
     page.goto(live_server("/account"))
     page.get_by_role("link", name="My profile: what I do and whom I want to meet").click()
     expect(page.get_by_role("heading", name="My profile")).to_be_visible()
@@ -59,7 +50,7 @@ def test_a_member_fills_in_the_profile_and_a_fellow_member_reads_it(live_server,
 
     reader = new_page()
     reader.set_viewport_size(PHONE)
-    _log_in(reader, live_server, paula.email)
+    log_in(reader, live_server, paula.email)
     reader.goto(live_server(f"/circles/{circle.id}"))
     reader.locator("#circle-menu").get_by_role("link", name="Members").click()
     reader.locator("#member-cards").get_by_role("link", name="Fritz Foto").click()
@@ -101,7 +92,7 @@ def test_a_member_finds_a_colleague_by_a_wish_and_gives_a_referral_from_the_card
 
     page = new_page()
     page.set_viewport_size(PHONE)
-    _log_in(page, live_server, fritz.email)
+    log_in(page, live_server, fritz.email)
     page.goto(live_server("/account/profile"))
     page.get_by_label("Target groups").fill("Brautpaare\nHochzeitsgäste")
     page.get_by_role("button", name="Save profile").click()
@@ -109,7 +100,7 @@ def test_a_member_finds_a_colleague_by_a_wish_and_gives_a_referral_from_the_card
 
     reader = new_page()
     reader.set_viewport_size(PHONE)
-    _log_in(reader, live_server, paula.email)
+    log_in(reader, live_server, paula.email)
     reader.goto(live_server(f"/circles/{circle.id}"))
     reader.locator("#circle-menu").get_by_role("link", name="Members").click()
     reader.get_by_label("Find a member").fill("Brautpaar")

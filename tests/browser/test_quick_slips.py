@@ -10,21 +10,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import assert_accessible, assert_fits_the_phone
-from tests.factories import PASSWORD
+from tests.browser.support import assert_accessible, assert_fits_the_phone, log_in
 
 pytestmark = pytest.mark.browser
 
 #: The phone of the issue: 360 x 740 CSS pixels.
 SCREEN = {"width": 360, "height": 740}
-
-
-def _log_in(page, live_server, email: str) -> None:
-    page.goto(live_server("/login"))
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("You are logged in.")).to_be_visible()
 
 
 def _assert_fits_one_screen(page, button_name: str) -> None:
@@ -46,7 +37,7 @@ def test_a_member_gives_two_slips_in_seconds_on_a_phone(live_server, new_page):
 
     page = new_page()
     page.set_viewport_size(SCREEN)
-    _log_in(page, live_server, fritz.email)
+    log_in(page, live_server, fritz.email)
     page.goto(live_server(f"/circles/{circle.id}/week"))
     page.locator("#quick-links").get_by_role("link", name="Quick slip").click()
     expect(page.get_by_role("heading", name="Quick slip")).to_be_visible()
@@ -125,7 +116,7 @@ def test_without_scripting_one_more_comes_back_with_a_row_more(live_server, chro
     context = chromium.new_context(locale="en-US", java_script_enabled=False, viewport=SCREEN)
     try:
         page = context.new_page()
-        _log_in(page, live_server, fritz.email)
+        log_in(page, live_server, fritz.email)
         page.goto(live_server(f"/circles/{circle.id}/slips/new"))
         _assert_fits_one_screen(page, "Give referrals")
         expect(page.get_by_role("searchbox")).to_have_count(0)

@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from circle.auth.twofactor import check_requirement
 from circle.auth.verification import require_confirmed
@@ -20,7 +21,7 @@ from circle.core.errors import ValidationFailed
 from circle.extensions import db
 from circle.meetings.schedule import ensure_meetings, reschedule_upcoming
 from circle.membership.professions import get_or_create_profession
-from circle.models import Circle, Membership, User
+from circle.models import Circle, ClosedBusiness, Membership, User
 from circle.models.circle import MAX_SEATS
 from circle.roles.permissions import require
 
@@ -219,8 +220,21 @@ def create_circle(creator: User, settings: CircleSettings, profession_name: str 
     return circle
 
 
+def _has_business(circle_id: int) -> bool:
+    """Whether the circle has any closed business recorded (voided entries too: they keep
+    their amounts)."""
+    return (
+        db.session.execute(
+            select(ClosedBusiness.id).where(ClosedBusiness.circle_id == circle_id).limit(1)
+        ).first()
+        is not None
+    )
+
+
 def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -> Circle:
-    """Change a circle's settings (``edit_settings``); the seat limit stays above seats taken."""
+    """Change a circle's settings (``edit_settings``); the seat limit stays above seats
+    taken, and the currency stays once closed business is recorded in it (its amounts, the
+    balances and the pair totals are in that currency)."""
     require(actor, "edit_settings")
     check_requirement(circle, actor, settings.require_two_factor)
     validate_settings(settings)
@@ -234,6 +248,15 @@ def update_circle(circle: Circle, actor: Membership, settings: CircleSettings) -
                 taken=taken,
             ),
             field="seat_limit",
+        )
+    if settings.currency != locked.currency and _has_business(locked.id):
+        raise ValidationFailed(
+            _(
+                "The currency cannot change once closed business is recorded: its amounts"
+                " are in %(currency)s.",
+                currency=locked.currency,
+            ),
+            field="currency",
         )
     rhythm = (locked.meeting_weekday, locked.meeting_time, locked.timezone)
     locked.name = settings.name.strip()

@@ -1,10 +1,11 @@
 """Two members and what passed between them: the pair balance and their latest slips.
 
 A fellow member's profile shows it to the reader ("you and Fritz"): referrals both ways,
-the closed business each thanked the other for (in the circle's currency), how lopsided
-the value is, and the latest slips between the two. Void slips never count and are not
-listed. Both members see all of it (it is their own pair); nobody else is asked.
-Two statements at any length of history: the sums, and the latest slips of both kinds.
+the closed business each thanked the other for (in the circle's currency, the only one its
+business is recorded in), how lopsided the value is, and the latest slips between the
+two. Void slips never count and are not listed. Both members see all of it (it is their
+own pair); nobody else is asked. Two statements at any length of history: the pair's
+four running totals (``circle.balance.totals``), and the latest slips of both kinds.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import and_, literal, null, or_, select, union_all
+from sqlalchemy import and_, func, literal, null, or_, select, union_all
 
+from circle.balance import totals
 from circle.balance.services import tips
-from circle.db import count_where, sum_where
 from circle.extensions import db
-from circle.models import Circle, ClosedBusiness, Referral
+from circle.models import Circle, ClosedBusiness, PairTotal, Referral
 
 #: How many of the latest slips between the two are listed.
 LATEST = 8
@@ -72,25 +73,28 @@ def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
         ClosedBusiness.currency == circle.currency,
     )
 
-    def count(giver: int, receiver: int):
-        return count_where(
-            Referral, *referral, Referral.giver_id == giver, Referral.receiver_id == receiver
-        )
-
-    def revenue(thanked: int, reporter: int):
-        return sum_where(
-            ClosedBusiness.amount_minor,
-            *business,
-            ClosedBusiness.thanked_id == thanked,
-            ClosedBusiness.reporter_id == reporter,
+    def total(kind: str, source: int, target: int):
+        """The pair's running total of ``kind`` (``circle.balance.totals``): a referral
+        count from giver to receiver, or the business sum the thanked member was credited
+        by the reporter; one row, however long the history."""
+        value = PairTotal.entries if kind == totals.REFERRAL else PairTotal.amount_minor
+        return (
+            select(func.coalesce(func.sum(value), 0))
+            .where(
+                PairTotal.circle_id == circle.id,
+                PairTotal.kind == kind,
+                PairTotal.source_key == source,
+                PairTotal.target_key == target,
+            )
+            .scalar_subquery()
         )
 
     given, received, brought_them, brought_me = db.session.execute(
         select(
-            count(me_id, other_id),
-            count(other_id, me_id),
-            revenue(me_id, other_id),
-            revenue(other_id, me_id),
+            total(totals.REFERRAL, me_id, other_id),
+            total(totals.REFERRAL, other_id, me_id),
+            total(totals.BUSINESS, me_id, other_id),
+            total(totals.BUSINESS, other_id, me_id),
         )
     ).one()
     both_ways_referrals = or_(

@@ -231,6 +231,27 @@ def test_admin_changes_some_settings_and_the_rest_stays(app, api, make):
     assert (stored.name, stored.seat_limit, stored.city) == ("Neu", 25, "Köln")
 
 
+def test_the_currency_stays_once_closed_business_is_recorded_in_it(app, api, make):
+    admin = make.user()
+    circle = make.circle(admin=admin, name="Kreis")
+    fritz = make.member(circle, profession="Fotograf")
+    paula = make.member(circle, profession="Apotheke")
+    url = f"/api/v1/circles/{circle.id}"
+    api.as_user(admin)
+    assert api.patch(url, json={"currency": "CHF"}).status_code == 200  # no amounts yet
+    assert api.patch(url, json={"currency": "EUR"}).status_code == 200
+    make.slip(paula, fritz, circle_row(app, circle.id).created_at.date(), amount=120_000)
+    body = assert_problem(
+        api.patch(url, json={"currency": "CHF", "name": "Neu"}), 422, "validation_error"
+    )
+    assert body["errors"]["currency"] == [
+        "The currency cannot change once closed business is recorded: its amounts are in EUR."
+    ]
+    stored = circle_row(app, circle.id)
+    assert (stored.currency, stored.name) == ("EUR", "Kreis")  # nothing changed
+    assert api.patch(url, json={"currency": "EUR", "name": "Neu"}).status_code == 200
+
+
 def test_plain_member_may_not_change_settings(app, api, make):
     user = make.user()
     circle = make.circle(name="Alt")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import and_, func, literal, null, or_, select, union_all
+from sqlalchemy import Select, cast, func, literal, null, select, union_all
 
 from circle.balance import totals
 from circle.balance.services import tips
@@ -97,33 +97,52 @@ def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
             total(totals.BUSINESS, other_id, me_id),
         )
     ).one()
-    both_ways_referrals = or_(
-        and_(Referral.giver_id == me_id, Referral.receiver_id == other_id),
-        and_(Referral.giver_id == other_id, Referral.receiver_id == me_id),
-    )
-    both_ways_business = or_(
-        and_(ClosedBusiness.thanked_id == me_id, ClosedBusiness.reporter_id == other_id),
-        and_(ClosedBusiness.thanked_id == other_id, ClosedBusiness.reporter_id == me_id),
-    )
-    # The latest of both kinds in one statement: the newest LATEST of the referrals and
-    # the closed business together (on one day, referrals before business, then by id).
-    slips = union_all(
-        select(
-            literal("referral").label("kind"),
-            Referral.id.label("id"),
-            Referral.given_on.label("day"),
-            Referral.giver_id.label("mine_id"),
-            null().label("amount_minor"),
-            null().label("currency"),
-        ).where(*referral, both_ways_referrals),
-        select(
-            literal("business").label("kind"),
-            ClosedBusiness.id,
+
+    def newest(branch: Select, day, entry_id) -> Select:
+        """One direction's ``LATEST`` newest slips: an index range read backwards that
+        stops early, however many slips the two exchanged."""
+        return select(branch.order_by(day.desc(), entry_id.desc()).limit(LATEST).subquery())
+
+    def referrals(giver: int, receiver: int) -> Select:
+        return newest(
+            select(
+                literal("referral").label("kind"),
+                Referral.id.label("id"),
+                Referral.given_on.label("day"),
+                Referral.giver_id.label("mine_id"),
+                cast(null(), ClosedBusiness.amount_minor.type).label("amount_minor"),
+                cast(null(), ClosedBusiness.currency.type).label("currency"),
+            ).where(*referral, Referral.giver_id == giver, Referral.receiver_id == receiver),
+            Referral.given_on,
+            Referral.id,
+        )
+
+    def business_slips(thanked: int, reporter: int) -> Select:
+        return newest(
+            select(
+                literal("business").label("kind"),
+                ClosedBusiness.id.label("id"),
+                ClosedBusiness.closed_on.label("day"),
+                ClosedBusiness.thanked_id.label("mine_id"),
+                ClosedBusiness.amount_minor.label("amount_minor"),
+                ClosedBusiness.currency.label("currency"),
+            ).where(
+                *business,
+                ClosedBusiness.thanked_id == thanked,
+                ClosedBusiness.reporter_id == reporter,
+            ),
             ClosedBusiness.closed_on,
-            ClosedBusiness.thanked_id,
-            ClosedBusiness.amount_minor,
-            ClosedBusiness.currency,
-        ).where(*business, both_ways_business),
+            ClosedBusiness.id,
+        )
+
+    # The latest of both kinds in one statement: the newest LATEST of each direction and
+    # kind, then the newest LATEST of those (on one day, referrals before business, then
+    # by id).
+    slips = union_all(
+        referrals(me_id, other_id),
+        referrals(other_id, me_id),
+        business_slips(me_id, other_id),
+        business_slips(other_id, me_id),
     ).subquery()
     latest = [
         Slip(kind, i, day, mine_id == me_id, amount, currency)

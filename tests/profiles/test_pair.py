@@ -10,7 +10,7 @@ import pytest
 
 from circle.extensions import db as _db
 from circle.models import Circle, Membership
-from circle.referrals import services
+from circle.referrals import pairs, services
 from tests.pages import element, plain, text
 
 
@@ -80,3 +80,25 @@ def test_an_even_pair_is_not_called_lopsided(client, auth, make, pharmacy):
     page = profile(client, circle, fritz)
     assert 'data-pair="brought-them">€300.00<' in page
     assert 'id="pair-verdict"' not in page
+
+
+def test_the_latest_are_the_newest_eight_of_both_ways_and_kinds(app, make, pharmacy):
+    circle, paula, fritz = pharmacy["circle"], pharmacy["paula"], pharmacy["fritz"]
+    start = datetime.now(UTC).date() - timedelta(days=60)
+    made = []  # (day, kind, id, Paula's) of every slip between the two, oldest first
+    for n in range(14):
+        day = start + timedelta(days=3 * n)
+        giver, receiver = (paula, fritz) if n % 3 else (fritz, paula)
+        amount = 1_000 * (n + 1) if n % 2 else None
+        slip_id = make.slip(giver, receiver, day, amount=amount)
+        # Business is credited to the thanked member: the receiver of the slip call.
+        mine = (receiver if amount else giver).id == paula.id
+        made.append((day, "business" if amount else "referral", slip_id, mine))
+    tie = start + timedelta(days=39)  # the newest day holds business: a referral too
+    made.append((tie, "referral", make.slip(paula, fritz, tie), True))
+    with app.test_request_context():
+        found = pairs.pair(_db.session.get(Circle, circle.id), paula.id, fritz.id).latest
+    assert len(found) == pairs.LATEST
+    got = [(s.day, s.kind, s.mine) for s in found]
+    newest = sorted(made, key=lambda m: (m[0], m[1], m[2]), reverse=True)[: pairs.LATEST]
+    assert got == [(day, kind, mine) for day, kind, _id, mine in newest]

@@ -63,6 +63,7 @@ SELECT create_distributed_table('dues_plans', 'circle_id', colocate_with => 'cir
 SELECT create_distributed_table('referrals', 'circle_id', colocate_with => 'circles');
 SELECT create_distributed_table('closed_business', 'circle_id', colocate_with => 'circles');
 SELECT create_distributed_table('pair_totals', 'circle_id', colocate_with => 'circles');
+SELECT create_distributed_table('member_months', 'circle_id', colocate_with => 'circles');
 SELECT create_distributed_table('one_to_ones', 'circle_id', colocate_with => 'circles');
 SELECT create_distributed_table('education_credits', 'circle_id', colocate_with => 'circles');
 SELECT create_distributed_table('other_slips', 'circle_id', colocate_with => 'circles');

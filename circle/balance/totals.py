@@ -20,7 +20,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Integer, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Select
@@ -28,7 +41,7 @@ from sqlalchemy.sql import Select
 from circle.core.checks import EARLIEST
 from circle.core.periods import Period
 from circle.extensions import db
-from circle.models import ClosedBusiness, PairTotal, Referral
+from circle.models import ClosedBusiness, MemberMonth, PairTotal, Referral
 
 REFERRAL, BUSINESS = "referral", "business"
 
@@ -53,6 +66,19 @@ def count(entries: Iterable[Referral | ClosedBusiness], sign: int) -> None:
             circle_id, kind, source, target, amount = _flow_of(entry)
             flows.append((circle_id, kind, source, target, sign, sign * amount))
     add(flows)
+    add_member_months(
+        (
+            circle_id,
+            kind,
+            source,
+            target,
+            entry_day(entry),
+            sign if kind == REFERRAL else sign * amount,
+        )
+        for entry in entries
+        if entry.voided_at is None
+        for circle_id, kind, source, target, amount in [_flow_of(entry)]
+    )
 
 
 def add(flows: Iterable[tuple[int, str, int | None, int | None, int, int]]) -> None:
@@ -78,34 +104,140 @@ def add(flows: Iterable[tuple[int, str, int | None, int | None, int, int]]) -> N
         for (circle_id, kind, source, target), (entries, amount) in deltas.items()
         if entries or amount
     ]
-    more = [row for row in rows if row["entries"] >= 0 and row["amount_minor"] >= 0]
-    less = [row for row in rows if row not in more]
+    _apply(PairTotal, KEY, ("entries", "amount_minor"), rows)
+
+
+def _apply(model, key: tuple[str, ...], values: tuple[str, ...], rows: list[dict]) -> None:
+    """Add each row's ``values`` to the row of ``model`` with its ``key``: rows that only
+    add in one upsert (a new key gets its row), rows that take away in one update (their
+    row exists, as the entries were counted in; the checks keep it from going below zero,
+    whereas an insert's proposed row would fail them first)."""
+    more, less = [], []
+    for row in rows:
+        (more if all(row[name] >= 0 for name in values) else less).append(row)
+    table = model.__table__
     if more:
-        # A new pair gets its row; a known one adds to it.
-        upsert = (pg_insert if _dialect() == "postgresql" else sqlite_insert)(PairTotal)
+        upsert = (pg_insert if _dialect() == "postgresql" else sqlite_insert)(model)
         db.session.execute(
             upsert.on_conflict_do_update(
-                index_elements=list(KEY),
-                set_={
-                    "entries": PairTotal.entries + upsert.excluded.entries,
-                    "amount_minor": PairTotal.amount_minor + upsert.excluded.amount_minor,
-                },
+                index_elements=list(key),
+                set_={name: table.c[name] + upsert.excluded[name] for name in values},
             ),
             more,
         )
     if less:
-        # Taking away: the row exists (the entry was counted in), and the checks keep it
-        # from going below zero. (An insert's proposed row would fail them first.)
-        table = PairTotal.__table__
         db.session.execute(
             update(table)
-            .where(*(table.c[name] == bindparam(f"key_{name}") for name in KEY))
-            .values(
-                entries=table.c.entries + bindparam("entries"),
-                amount_minor=table.c.amount_minor + bindparam("amount_minor"),
-            ),
-            [{**row, **{f"key_{name}": row[name] for name in KEY}} for row in less],
+            .where(*(table.c[name] == bindparam(f"key_{name}") for name in key))
+            .values({name: table.c[name] + bindparam(name) for name in values}),
+            [{**row, **{f"key_{name}": row[name] for name in key}} for row in less],
         )
+
+
+# --- a member's months --------------------------------------------------------------------
+
+#: The columns a member's month is unique by, and the figures it adds up.
+MONTH_KEY = ("circle_id", "membership_id", "month")
+MONTH_VALUES = ("given", "received", "revenue_generated", "revenue_received")
+
+
+def entry_day(entry: Referral | ClosedBusiness) -> date:
+    """The day a slip counts on: a referral's day given, a closed business's day closed."""
+    return entry.given_on if isinstance(entry, Referral) else entry.closed_on
+
+
+def add_member_months(
+    changes: Iterable[tuple[int, str, int | None, int | None, date, int]],
+) -> None:
+    """Add ``(circle, kind, source, target, day, figure)`` slips to the months of the two
+    members they concern, ``figure`` being a referral's count (1, or -1 to take it away)
+    or a closed business's signed amount: a referral to the giver's given and the
+    receiver's received, closed business to the thanked member's revenue generated and
+    the reporter's revenue received. Parties outside the circle (None) have no months."""
+    deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for circle_id, kind, source, target, day, amount in changes:
+        month = day.replace(day=1)
+        sides = ((source, 0), (target, 1)) if kind == REFERRAL else ((source, 2), (target, 3))
+        for member_id, figure in sides:
+            if member_id is not None:
+                deltas[(circle_id, member_id, month)][figure] += amount
+    rows = [
+        {
+            "circle_id": c,
+            "membership_id": m,
+            "month": month,
+            **dict(zip(MONTH_VALUES, v, strict=True)),
+        }
+        for (c, m, month), v in deltas.items()
+        if any(v)
+    ]
+    _apply(MemberMonth, MONTH_KEY, MONTH_VALUES, rows)
+
+
+def _month_start(column):
+    """The first day of a date column's month, in SQL."""
+    if _dialect() == "postgresql":
+        return cast(func.date_trunc("month", column), Date)
+    return func.date(column, "start of month")
+
+
+def _rebuild_member_months(circle_id: int | None) -> None:
+    """Sum the live slips into the members' months again (one circle or all)."""
+    scope = [] if circle_id is None else [MemberMonth.circle_id == circle_id]
+    db.session.execute(delete(MemberMonth).where(*scope))
+    zero, one = literal(0, BigInteger), literal(1, BigInteger)
+
+    def side(model, member, day, given, received, generated, earned):
+        where = [model.voided_at.is_(None), member.is_not(None)]
+        if circle_id is not None:
+            where.append(model.circle_id == circle_id)
+        return select(
+            model.circle_id.label("circle_id"),
+            member.label("membership_id"),
+            _month_start(day).label("month"),
+            given.label("given"),
+            received.label("received"),
+            generated.label("generated"),
+            earned.label("earned"),
+        ).where(*where)
+
+    amount = ClosedBusiness.amount_minor
+    sides = union_all(
+        side(Referral, Referral.giver_id, Referral.given_on, one, zero, zero, zero),
+        side(Referral, Referral.receiver_id, Referral.given_on, zero, one, zero, zero),
+        side(
+            ClosedBusiness,
+            ClosedBusiness.thanked_id,
+            ClosedBusiness.closed_on,
+            zero,
+            zero,
+            amount,
+            zero,
+        ),
+        side(
+            ClosedBusiness,
+            ClosedBusiness.reporter_id,
+            ClosedBusiness.closed_on,
+            zero,
+            zero,
+            zero,
+            amount,
+        ),
+    ).subquery()
+    db.session.execute(
+        insert(MemberMonth).from_select(
+            [*MONTH_KEY, *MONTH_VALUES],
+            select(
+                sides.c.circle_id,
+                sides.c.membership_id,
+                sides.c.month,
+                func.sum(sides.c.given),
+                func.sum(sides.c.received),
+                func.sum(sides.c.generated),
+                func.sum(sides.c.earned),
+            ).group_by(sides.c.circle_id, sides.c.membership_id, sides.c.month),
+        )
+    )
 
 
 def _dialect() -> str:
@@ -119,6 +251,7 @@ def rebuild(circle_id: int | None = None) -> int:
     For bulk writes that bypass the services (imports, generated histories) and for
     ``flask circle rebuild-balance-totals``; the caller commits.
     """
+    _rebuild_member_months(circle_id)
     scope = [] if circle_id is None else [PairTotal.circle_id == circle_id]
     db.session.execute(delete(PairTotal).where(*scope))
     columns = [

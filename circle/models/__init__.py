@@ -25,7 +25,7 @@ from circle.models.membership import (
 )
 from circle.models.one_to_one import EducationCredit, OneToOne
 from circle.models.outbox import OUTBOX_STATUSES, OutboxMail
-from circle.models.pair_total import PAIR_TOTAL_KINDS, PairTotal
+from circle.models.pair_total import PAIR_TOTAL_KINDS, MemberMonth, PairTotal
 from circle.models.profession import Profession, profession_key
 from circle.models.profile import (
     IMAGE_KINDS,
@@ -89,6 +89,7 @@ __all__ = [
     "Invitation",
     "Meeting",
     "MeetingReply",
+    "MemberMonth",
     "Membership",
     "MembershipRole",
     "OneToOne",

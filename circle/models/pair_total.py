@@ -14,9 +14,12 @@ corrected or voided, and rebuilt from the slips by ``flask circle rebuild-balanc
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     ForeignKey,
     ForeignKeyConstraint,
     String,
@@ -76,3 +79,31 @@ class PairTotal(Base):
             f"<PairTotal {self.circle_id} {self.kind} {self.source_id}->{self.target_id} "
             f"{self.entries} {self.amount_minor}>"
         )
+
+
+class MemberMonth(Base):
+    """A member's live slips of one calendar month (``month``: its first day): referrals
+    given and received, and the closed business credited to them (generated) and reported
+    by them (received). The ledger by month reads these rows, a dozen a year, instead of
+    every slip; kept in the slip's own transaction like ``PairTotal``."""
+
+    __tablename__ = "member_months"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["circle_id", "membership_id"],
+            ["memberships.circle_id", "memberships.id"],
+            name="fk_member_months_membership_id_memberships",
+        ),
+        CheckConstraint("given >= 0", name="given"),
+        CheckConstraint("received >= 0", name="received"),
+        CheckConstraint("revenue_generated >= 0", name="revenue_generated"),
+        CheckConstraint("revenue_received >= 0", name="revenue_received"),
+    )
+
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), primary_key=True)
+    membership_id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    given: Mapped[int] = mapped_column(default=0)
+    received: Mapped[int] = mapped_column(default=0)
+    revenue_generated: Mapped[int] = mapped_column(BigInteger, default=0)
+    revenue_received: Mapped[int] = mapped_column(BigInteger, default=0)

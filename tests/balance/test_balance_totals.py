@@ -22,7 +22,8 @@ from circle.core.periods import Period
 from circle.core.weeks import today_for
 from circle.imports import export
 from circle.imports import services as imports
-from circle.models import ClosedBusiness, Membership, PairTotal, Referral
+from circle.models import ClosedBusiness, MemberMonth, Membership, PairTotal, Referral
+from circle.referrals import reading
 from circle.referrals import services as rs
 from tests.imports.support import SLIP_DATE, fixture, make_people
 
@@ -312,3 +313,77 @@ def test_imports_add_to_the_totals_external_parties_and_voids_included(ctx, db, 
         assert stored(db, each.id) == kept
         whole = Period(EARLIEST, today_for(each))
         assert computed_balance(each, whole) == expected_balance(db, each, whole)
+
+
+# --- the members' months behind the ledger by month ------------------------------------
+
+
+def months_kept(db, circle_id: int) -> dict[tuple, tuple[int, int, int, int]]:
+    """The members' months of a circle as kept: (member, month) -> the four figures."""
+    rows = db.session.execute(select(MemberMonth).where(MemberMonth.circle_id == circle_id))
+    return {
+        (m.membership_id, m.month): (m.given, m.received, m.revenue_generated, m.revenue_received)
+        for m in rows.scalars()
+        if m.given or m.received or m.revenue_generated or m.revenue_received
+    }
+
+
+def months_of_the_slips(db, circle_id: int) -> dict[tuple, tuple[int, int, int, int]]:
+    """The same figures summed in Python over the raw live slips."""
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for r in db.session.execute(
+        select(Referral).where(Referral.circle_id == circle_id, Referral.voided_at.is_(None))
+    ).scalars():
+        month = r.given_on.replace(day=1)
+        if r.giver_id:
+            sums[(r.giver_id, month)][0] += 1
+        if r.receiver_id:
+            sums[(r.receiver_id, month)][1] += 1
+    for b in db.session.execute(
+        select(ClosedBusiness).where(
+            ClosedBusiness.circle_id == circle_id, ClosedBusiness.voided_at.is_(None)
+        )
+    ).scalars():
+        month = b.closed_on.replace(day=1)
+        if b.thanked_id:
+            sums[(b.thanked_id, month)][2] += b.amount_minor
+        if b.reporter_id:
+            sums[(b.reporter_id, month)][3] += b.amount_minor
+    return {key: tuple(v) for key, v in sums.items() if any(v)}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_members_months_follow_every_write_correction_and_void(ctx, db, make, seed):
+    circle, _rng, _today = random_history(db, make, seed)
+    kept = months_kept(db, circle.id)
+    assert kept == months_of_the_slips(db, circle.id)
+    totals.rebuild(circle.id)
+    assert months_kept(db, circle.id) == kept
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_ledger_by_month_equals_the_days_of_the_slips(ctx, db, make, seed):
+    """Every member's months, read from the kept months, equal the daily totals folded
+    into months (what the ledger read before)."""
+    circle, _rng, today = random_history(db, make, seed)
+    for member_id in db.session.execute(
+        select(Membership.id).where(Membership.circle_id == circle.id)
+    ).scalars():
+        daily = reading.daily_totals(circle, member_id, EARLIEST, today)
+        folded: dict[date, reading.Totals] = defaultdict(reading.Totals)
+        for day, t in daily.items():
+            into = folded[day.replace(day=1)]
+            into.given += t.given
+            into.received += t.received
+            into.revenue_generated += t.revenue_generated
+            into.revenue_received += t.revenue_received
+        monthly = reading.monthly_totals(circle, member_id, EARLIEST, today)
+        assert {m: t for m, t in monthly.items() if t != reading.Totals()} == dict(folded)
+
+
+def test_imports_add_to_the_members_months(ctx, db, make):
+    """The BNI report's slips (with an outside party) reach the members' months."""
+    circle, _seats = make_people(make, db)
+    imports.commit(circle, None, fixture("bni_slips_metadata.xls"), slip_date=SLIP_DATE)
+    kept = months_kept(db, circle.id)
+    assert kept and kept == months_of_the_slips(db, circle.id)

@@ -118,8 +118,12 @@ def ledger(circle: Circle, me: Membership):
         ), HTTPStatus.UNPROCESSABLE_ENTITY
     form.start.data, form.end.data, form.by.data = start, end, by
     periods = _periods(circle, start, end, by)
-    daily = reading.daily_totals(circle, me.id, periods[0].period.start, periods[-1].period.end)
-    grand = _fold(periods, daily)
+    first, last = periods[0].period.start, periods[-1].period.end
+    if by == "month":  # whole months: the members' months hold them, a row each
+        days = reading.monthly_totals(circle, me.id, first, last)
+    else:
+        days = reading.daily_totals(circle, me.id, first, last)
+    grand = _fold(periods, days)
     return render_template(
         "referrals/ledger.html",
         circle=circle,

@@ -225,9 +225,10 @@ def purge_sessions_command(days: int) -> None:
 @circle_cli.command("rebuild-balance-totals")
 @click.option("--circle", "circle_id", type=int, help="Only this circle (default: all).")
 def rebuild_balance_totals_command(circle_id: int | None) -> None:
-    """Sum the live slips into the balance's pair totals again (one transaction).
+    """Sum the live slips into the balance's pair totals and the members' months again
+    (one transaction).
 
-    The services keep the totals with every slip; run this after writing slips around
+    The services keep both with every slip; run this after writing slips around
     them (a restore, a hand-made fix in SQL). Idempotent.
     """
     from circle.balance.totals import rebuild

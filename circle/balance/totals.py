@@ -12,6 +12,11 @@ period as rows whose sum per pair is the exact figure. A short period reads its 
 (an index range); a long one reads the totals minus the slips before and after it, so
 the whole history costs a few hundred total rows and two empty ranges, however many
 years or slips the circle has.
+
+The members' months (``circle.models.MemberMonth``) are kept the same way, by the same
+calls (``count`` adds to both; the import calls ``add_member_months`` too): a member's
+referrals given and received and revenue generated and received per calendar month,
+which the ledger by month reads instead of the slips.
 """
 
 from __future__ import annotations
@@ -246,7 +251,8 @@ def _dialect() -> str:
 
 
 def rebuild(circle_id: int | None = None) -> int:
-    """Sum the live slips into the totals again, for one circle or all; returns the rows.
+    """Sum the live slips into the totals and the members' months again, for one circle
+    or all; returns the pair rows.
 
     For bulk writes that bypass the services (imports, generated histories) and for
     ``flask circle rebuild-balance-totals``; the caller commits.

@@ -225,11 +225,11 @@ def register_tasks(app: Flask) -> None:
     """A commit that added mails, or queued or confirmed an import, wakes the worker
     (``QUEUE_DISPATCH``; off in tests)."""
     from circle.imports.jobs import WAKE as WAKE_IMPORTS
-    from circle.mail.send import WAKE
+    from circle.mail.outbox import WAKE as WAKE_MAIL
     from circle.tasks.jobs import deliver_outbox, run_import
 
     if app.config["QUEUE_DISPATCH"]:
-        app.extensions[WAKE] = deliver_outbox
+        app.extensions[WAKE_MAIL] = deliver_outbox
         app.extensions[WAKE_IMPORTS] = run_import
 
 

@@ -4,7 +4,7 @@ of them where a period covers most of the history.
 Keeping them: every service that writes, corrects or voids a referral or a closed business
 calls ``count`` in the same transaction (``-1`` for the entry as it was, ``+1`` for it as
 it is now), which adds to the pair's row with one upsert; the import adds its new rows
-with ``add``; writers that insert slips around the services (the benchmark and test
+with ``add_slips``; writers that insert slips around the services (the benchmark and test
 history generators) call ``rebuild`` afterwards, which sums the slips again.
 
 Reading them: ``flows`` answers the referral counts or the closed-business sums of a
@@ -14,7 +14,7 @@ the whole history costs a few hundred total rows and two empty ranges, however m
 years or slips the circle has.
 
 The members' months (``circle.models.MemberMonth``) are kept the same way, by the same
-calls (``count`` adds to both; the import calls ``add_member_months`` too): a member's
+calls (``count``, and ``add_slips`` for the import): a member's
 referrals given and received and revenue generated and received per calendar month,
 which the ledger by month reads instead of the slips.
 """
@@ -52,50 +52,56 @@ REFERRAL, BUSINESS = "referral", "business"
 
 #: The columns a pair's row is unique by (the upsert's conflict target).
 KEY = ("circle_id", "kind", "source_key", "target_key")
+#: The columns a member's month is unique by, and the figures it adds up.
+MONTH_KEY = ("circle_id", "membership_id", "month")
+MONTH_VALUES = ("given", "received", "revenue_generated", "revenue_received")
 
 
-def _flow_of(entry: Referral | ClosedBusiness) -> tuple[int, str, int | None, int | None, int]:
-    """An entry's row key and amount: (circle, kind, source, target, amount)."""
+#: A live slip as the totals see it: (circle, kind, source, target, day, amount), the
+#: amount 0 for a referral; source and target are None for a party outside the circle.
+Slip = tuple[int, str, int | None, int | None, date, int]
+
+
+def _slip_of(entry: Referral | ClosedBusiness) -> Slip:
+    """An entry as the totals see it."""
     if isinstance(entry, Referral):
-        return entry.circle_id, REFERRAL, entry.giver_id, entry.receiver_id, 0
-    return entry.circle_id, BUSINESS, entry.thanked_id, entry.reporter_id, entry.amount_minor
-
-
-def count(entries: Iterable[Referral | ClosedBusiness], sign: int) -> None:
-    """Add (``sign`` 1) or take away (-1) live entries from their pairs' totals; voided
-    entries count nowhere and are skipped. Call it with -1 before an entry is changed or
-    voided and with 1 once it is written or changed; the services only flush."""
-    flows = []
-    for entry in entries:
-        if entry.voided_at is None:
-            circle_id, kind, source, target, amount = _flow_of(entry)
-            flows.append((circle_id, kind, source, target, sign, sign * amount))
-    add(flows)
-    add_member_months(
-        (
-            circle_id,
-            kind,
-            source,
-            target,
-            entry_day(entry),
-            sign if kind == REFERRAL else sign * amount,
-        )
-        for entry in entries
-        if entry.voided_at is None
-        for circle_id, kind, source, target, amount in [_flow_of(entry)]
+        return entry.circle_id, REFERRAL, entry.giver_id, entry.receiver_id, entry.given_on, 0
+    return (
+        entry.circle_id,
+        BUSINESS,
+        entry.thanked_id,
+        entry.reporter_id,
+        entry.closed_on,
+        entry.amount_minor,
     )
 
 
-def add(flows: Iterable[tuple[int, str, int | None, int | None, int, int]]) -> None:
-    """Add ``(circle, kind, source, target, entries, amount)`` changes to the totals in one
-    upsert statement (nothing when they cancel out). For writers that insert rows without
-    the ORM, such as the import."""
-    deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for circle_id, kind, source, target, entries, amount in flows:
-        delta = deltas[(circle_id, kind, source, target)]
-        delta[0] += entries
-        delta[1] += amount
-    rows = [
+def count(entries: Iterable[Referral | ClosedBusiness], sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) live entries from their pairs' totals and their
+    members' months; voided entries count nowhere and are skipped. Call it with -1 before
+    an entry is changed or voided and with 1 once it is written or changed; the services
+    only flush."""
+    add_slips([_slip_of(entry) for entry in entries if entry.voided_at is None], sign)
+
+
+def add_slips(slips: Iterable[Slip], sign: int = 1) -> None:
+    """Add (``sign`` 1) or take away (-1) live slips to their pairs' totals and their
+    members' months, an upsert each (nothing where they cancel out). ``count`` for
+    entries of the ORM; writers that insert rows without it (the import) call this."""
+    pairs: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    months: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for circle_id, kind, source, target, day, amount in slips:
+        pair = pairs[(circle_id, kind, source, target)]
+        pair[0] += sign
+        pair[1] += sign * amount
+        # A referral: the giver's given, the receiver's received; closed business: the
+        # thanked member's revenue generated, the reporter's revenue received.
+        figure = sign if kind == REFERRAL else sign * amount
+        sides = ((source, 0), (target, 1)) if kind == REFERRAL else ((source, 2), (target, 3))
+        for member_id, index in sides:
+            if member_id is not None:
+                months[(circle_id, member_id, day.replace(day=1))][index] += figure
+    pair_rows = [
         {
             "circle_id": circle_id,
             "kind": kind,
@@ -106,10 +112,21 @@ def add(flows: Iterable[tuple[int, str, int | None, int | None, int, int]]) -> N
             "entries": entries,
             "amount_minor": amount,
         }
-        for (circle_id, kind, source, target), (entries, amount) in deltas.items()
+        for (circle_id, kind, source, target), (entries, amount) in pairs.items()
         if entries or amount
     ]
-    _apply(PairTotal, KEY, ("entries", "amount_minor"), rows)
+    _apply(PairTotal, KEY, ("entries", "amount_minor"), pair_rows)
+    month_rows = [
+        {
+            "circle_id": circle_id,
+            "membership_id": member_id,
+            "month": month,
+            **dict(zip(MONTH_VALUES, values, strict=True)),
+        }
+        for (circle_id, member_id, month), values in months.items()
+        if any(values)
+    ]
+    _apply(MemberMonth, MONTH_KEY, MONTH_VALUES, month_rows)
 
 
 def _apply(model, key: tuple[str, ...], values: tuple[str, ...], rows: list[dict]) -> None:
@@ -140,43 +157,6 @@ def _apply(model, key: tuple[str, ...], values: tuple[str, ...], rows: list[dict
 
 
 # --- a member's months --------------------------------------------------------------------
-
-#: The columns a member's month is unique by, and the figures it adds up.
-MONTH_KEY = ("circle_id", "membership_id", "month")
-MONTH_VALUES = ("given", "received", "revenue_generated", "revenue_received")
-
-
-def entry_day(entry: Referral | ClosedBusiness) -> date:
-    """The day a slip counts on: a referral's day given, a closed business's day closed."""
-    return entry.given_on if isinstance(entry, Referral) else entry.closed_on
-
-
-def add_member_months(
-    changes: Iterable[tuple[int, str, int | None, int | None, date, int]],
-) -> None:
-    """Add ``(circle, kind, source, target, day, figure)`` slips to the months of the two
-    members they concern, ``figure`` being a referral's count (1, or -1 to take it away)
-    or a closed business's signed amount: a referral to the giver's given and the
-    receiver's received, closed business to the thanked member's revenue generated and
-    the reporter's revenue received. Parties outside the circle (None) have no months."""
-    deltas: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for circle_id, kind, source, target, day, amount in changes:
-        month = day.replace(day=1)
-        sides = ((source, 0), (target, 1)) if kind == REFERRAL else ((source, 2), (target, 3))
-        for member_id, figure in sides:
-            if member_id is not None:
-                deltas[(circle_id, member_id, month)][figure] += amount
-    rows = [
-        {
-            "circle_id": c,
-            "membership_id": m,
-            "month": month,
-            **dict(zip(MONTH_VALUES, v, strict=True)),
-        }
-        for (c, m, month), v in deltas.items()
-        if any(v)
-    ]
-    _apply(MemberMonth, MONTH_KEY, MONTH_VALUES, rows)
 
 
 def _month_start(column):

@@ -4,8 +4,8 @@ ended, an admin may cancel it.
 
 The functions only add, change and read rows; the request's transaction commits them.
 Once a transaction that queued or confirmed a job commits, the worker is woken
-(``WAKE``, set by ``circle.register_tasks`` when a queue is configured); a lost wake-up
-only delays the job until the worker's sweep (``circle.imports.running.sweep``).
+(``circle.tasks.wakeups``); a lost wake-up only delays the job until the worker's sweep
+(``circle.imports.running.sweep``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from circle.core.clock import utcnow
 from circle.core.errors import Conflict, NotFound
@@ -29,15 +27,13 @@ from circle.imports import progress
 from circle.imports.planning import Summary
 from circle.models import Circle, ImportJob, User
 from circle.models.imports import IMPORT_JOB_RUNNING
-from circle.ops.logs import current_request_id
+from circle.tasks import wakeups
 
 log = logging.getLogger("circle.imports")
 
 #: The app extension that asks the worker to run a job: ``wake(circle_id, job_id,
 #: request_id=...)``.
 WAKE = "circle.wake_import_worker"
-#: ``Session.info`` key: the jobs this transaction queued or confirmed.
-_WAITING = "circle_import_jobs_waiting"
 #: How long a checked file waits for its confirmation.
 KEEP = timedelta(days=1)
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -69,7 +65,7 @@ def start(
     )
     db.session.add(job)
     db.session.flush()
-    _note_waiting(job)
+    wakeups.after_commit(WAKE, job.circle_id, job.id)
     return job
 
 
@@ -126,7 +122,7 @@ def confirm(job: ImportJob) -> None:
     if not changed:
         raise Conflict(_("This import is not waiting for a confirmation."))
     db.session.refresh(job)
-    _note_waiting(job)
+    wakeups.after_commit(WAKE, job.circle_id, job.id)
 
 
 @dataclass(frozen=True)
@@ -182,32 +178,3 @@ def expire() -> int:
         .values(state="cancelled", data=None, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
-
-
-# --- waking the worker ---------------------------------------------------------------
-
-
-def _note_waiting(job: ImportJob) -> None:
-    db.session.info.setdefault(_WAITING, []).append((job.circle_id, job.id))
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_the_worker(session: Session) -> None:
-    """Once a transaction that queued or confirmed jobs commits, ask the queue to run
-    them (no SQL here). A lost wake-up only delays them until the worker's sweep."""
-    waiting = session.info.pop(_WAITING, None)
-    if waiting and has_app_context():
-        wake = current_app.extensions.get(WAKE)
-        if wake is None:
-            return
-        for circle_id, job_id in waiting:
-            try:
-                wake(circle_id, job_id, request_id=current_request_id())
-            except Exception:  # the queue is down: the sweep runs the job
-                log.exception("could not wake the import worker")
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_waiting(session: Session) -> None:
-    """A rolled-back transaction queued no job."""
-    session.info.pop(_WAITING, None)

@@ -143,55 +143,21 @@ def _bulk_insert(model, columns: tuple[str, ...], rows: list[tuple], done) -> No
 def _count_pairs(circle_id: int, referrals: list[tuple], business: list[tuple]) -> None:
     """Add the live new rows to the balance's pair totals and to the members' months, in
     the same transaction (the rows bypass the services, which keep them otherwise)."""
-    r = {
-        name: REFERRAL_COLUMNS.index(name)
-        for name in ("giver_id", "receiver_id", "given_on", "voided_at")
-    }
-    b = {
-        name: BUSINESS_COLUMNS.index(name)
-        for name in ("thanked_id", "reporter_id", "amount_minor", "closed_on", "voided_at")
-    }
-    live_referrals = [row for row in referrals if row[r["voided_at"]] is None]
-    live_business = [row for row in business if row[b["voided_at"]] is None]
-    pair_totals.add(
+    r = [REFERRAL_COLUMNS.index(n) for n in ("giver_id", "receiver_id", "given_on", "voided_at")]
+    b = [
+        BUSINESS_COLUMNS.index(n)
+        for n in ("thanked_id", "reporter_id", "closed_on", "amount_minor", "voided_at")
+    ]
+    pair_totals.add_slips(
         [
-            (circle_id, pair_totals.REFERRAL, row[r["giver_id"]], row[r["receiver_id"]], 1, 0)
-            for row in live_referrals
+            (circle_id, pair_totals.REFERRAL, row[r[0]], row[r[1]], row[r[2]], 0)
+            for row in referrals
+            if row[r[3]] is None
         ]
         + [
-            (
-                circle_id,
-                pair_totals.BUSINESS,
-                row[b["thanked_id"]],
-                row[b["reporter_id"]],
-                1,
-                row[b["amount_minor"]],
-            )
-            for row in live_business
-        ]
-    )
-    pair_totals.add_member_months(
-        [
-            (
-                circle_id,
-                pair_totals.REFERRAL,
-                row[r["giver_id"]],
-                row[r["receiver_id"]],
-                row[r["given_on"]],
-                1,
-            )
-            for row in live_referrals
-        ]
-        + [
-            (
-                circle_id,
-                pair_totals.BUSINESS,
-                row[b["thanked_id"]],
-                row[b["reporter_id"]],
-                row[b["closed_on"]],
-                row[b["amount_minor"]],
-            )
-            for row in live_business
+            (circle_id, pair_totals.BUSINESS, row[b[0]], row[b[1]], row[b[2]], row[b[3]])
+            for row in business
+            if row[b[4]] is None
         ]
     )
 

@@ -30,6 +30,7 @@ from sqlalchemy import func, select, update
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import OutboxMail
+from circle.tasks import wakeups
 
 log = logging.getLogger("circle.mail")
 
@@ -44,9 +45,9 @@ BACKOFF = (
 )
 #: Attempts before a mail is given up (about 11 hours after the first).
 MAX_ATTEMPTS = 7
-#: Set on the session once its open transaction added a mail (the commit then wakes the
-#: worker).
-ADDED = "circle.outbox_added"
+#: The app extension that delivers the outbox (``circle.tasks.jobs.deliver_outbox``),
+#: asked for once a transaction that added mails commits.
+WAKE = "circle.wake_mail_worker"
 #: How long a kept failure reason may be.
 REASON_LENGTH = 500
 
@@ -66,7 +67,7 @@ def keep(message: EmailMessage, circle_id: int | None = None) -> OutboxMail:
     )
     db.session.add(row)
     db.session.flush()
-    db.session.info[ADDED] = True
+    wakeups.after_commit(WAKE)
     return row
 
 

@@ -14,18 +14,15 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, has_app_context, render_template, url_for
+from flask import current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.mail import outbox
 from circle.models import Circle
-from circle.ops.logs import current_request_id
 
 log = logging.getLogger("circle.mail")
 
@@ -123,11 +120,6 @@ def header_value(value: object) -> str:
     return " ".join(_CONTROL.sub(" ", str(value)).split())
 
 
-#: The app extension that wakes the worker after a commit (``circle.tasks`` sets it when
-#: a queue is configured; without one, ``flask circle deliver-mail`` or a test delivers).
-WAKE = "circle.wake_mail_worker"
-
-
 def deliver(message: EmailMessage) -> None:
     """Hand one message to SMTP (``MAIL_URL``) or write it to the outbox directory."""
     url = current_app.config.get("MAIL_URL")
@@ -135,26 +127,6 @@ def deliver(message: EmailMessage) -> None:
         _send_smtp(url, message)
     else:
         _write_outbox(Path(current_app.config["MAIL_OUTBOX"]), message)
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_the_worker(session: Session) -> None:
-    """Once a transaction that added mails commits, ask the queue to deliver them (no SQL
-    here: the worker reads the outbox). A lost wake-up only delays them: the worker's
-    periodic run sweeps the outbox too."""
-    if session.info.pop(outbox.ADDED, None) and has_app_context():
-        wake = current_app.extensions.get(WAKE)
-        if wake is not None:
-            try:
-                wake(request_id=current_request_id())
-            except Exception:  # the queue is down: the mail waits for the periodic run
-                log.exception("could not wake the mail worker")
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_added(session: Session) -> None:
-    """A rolled-back transaction added no mail."""
-    session.info.pop(outbox.ADDED, None)
 
 
 def _write_outbox(folder: Path, message: EmailMessage) -> None:

@@ -16,7 +16,7 @@ from datetime import date
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from circle.circles.access import each_circle, roster
+from circle.circles.access import each_circle, roster_query
 from circle.core.weeks import today_for, week_start
 from circle.db import add_once
 from circle.extensions import db
@@ -24,7 +24,7 @@ from circle.mail.send import external_url, send_mail
 from circle.meetings.absence import Standing, format_count, standings
 from circle.models import AbsenceWarningSent, Circle
 from circle.reminders import choices
-from circle.roles.permissions import can
+from circle.roles.permissions import can, remember_roles, roles_column
 
 
 def warn_officers(circle: Circle, today: date | None = None) -> int:
@@ -36,7 +36,9 @@ def warn_officers(circle: Circle, today: date | None = None) -> int:
         return 0
     week = week_start(circle, today)
     mailed = 0
-    for officer in roster(circle.id):
+    seats = db.session.execute(roster_query(circle.id).add_columns(roles_column())).all()
+    for officer, roles in seats:
+        remember_roles(officer, roles)  # what ``can`` asks, read with the roster
         user = officer.user
         if not can(officer, "view_absence_risk") or not choices.wants(user, "risk"):
             continue

@@ -112,6 +112,11 @@ class ImportJob(Base):
         CheckConstraint("length(id) = 32", name="id"),
         CheckConstraint("attempts >= 0", name="attempts"),
         CheckConstraint("state <> 'done' OR import_id IS NOT NULL", name="done_names_import"),
+        # The file is kept only while the job may still need it.
+        CheckConstraint(
+            "state IN ('queued', 'checking', 'checked', 'confirmed', 'importing') OR data IS NULL",
+            name="file_only_while_open",
+        ),
         ForeignKeyConstraint(
             ["circle_id", "import_id"],
             ["imports.circle_id", "imports.id"],

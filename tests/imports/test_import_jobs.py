@@ -10,11 +10,14 @@ from threading import Barrier
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from circle.core.clock import utcnow
 from circle.extensions import db as _db
 from circle.imports import jobs, progress, running
 from circle.models import Circle, ImportJob, User
+from circle.tasks import jobs as tasks
+from circle.tasks.queue import huey
 from tests.clients import AuthActions
 from tests.factories import Factory
 from tests.imports.support import (
@@ -25,6 +28,7 @@ from tests.imports.support import (
     fixture,
     job_form,
     run_jobs,
+    upload,
     world,
 )
 from tests.pages import text
@@ -197,3 +201,35 @@ def test_an_admin_cancels_while_the_worker_imports_and_nothing_is_imported(commi
     with committed_app.app_context():
         kept = _db.session.execute(select(ImportJob)).scalar_one()
         assert (kept.state, kept.data, kept.import_id) == ("cancelled", None, None)
+
+
+def test_the_uploads_commit_puts_the_job_on_the_queue_for_the_worker(app, client, auth, world):
+    """With ``QUEUE_DISPATCH`` the upload's commit asks the queue for ``run_import`` with
+    the job; the worker's task (run here as the consumer runs it) checks the file."""
+    auth.login(world["admin"])
+    huey.flush()
+    app.extensions[jobs.WAKE] = tasks.run_import
+    tasks.bind(app)
+    try:
+        sent = upload(client, world["circle"].id)
+        job_id = sent.headers["Location"].rsplit("/", 1)[1]
+        task = huey.dequeue()
+        assert task.args == (world["circle"].id, job_id)
+        assert huey.execute(task) == "checked"
+    finally:
+        del app.extensions[jobs.WAKE]
+    assert huey.pending_count() == 0
+
+
+def test_the_database_refuses_a_file_on_an_ended_job(app, client, auth, world):
+    auth.login(world["admin"])
+    page = checked(app, client, world["circle"].id)
+    job_id = page.job_url.rsplit("/", 1)[1]
+    with app.app_context(), pytest.raises(IntegrityError):
+        _db.session.execute(
+            update(ImportJob).where(ImportJob.id == job_id).values(state="cancelled")
+        )
+        _db.session.flush()
+    with app.app_context():
+        _db.session.rollback()
+        assert _db.session.get(ImportJob, (world["circle"].id, job_id)).state == "checked"

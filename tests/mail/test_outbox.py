@@ -13,7 +13,8 @@ from sqlalchemy import select
 from circle.core.clock import utcnow
 from circle.extensions import db as _db
 from circle.mail import outbox as mail_outbox
-from circle.mail.send import WAKE, deliver, send_mail
+from circle.mail.outbox import WAKE
+from circle.mail.send import deliver, send_mail
 from circle.models import OutboxMail
 from circle.tasks import jobs
 from circle.tasks.queue import huey

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
-from circle.mail.send import WAKE
+from circle.mail.outbox import WAKE
 from circle.ops.logs import JsonFormatter, RequestIdFilter
 from circle.tasks import jobs
 from circle.tasks.queue import huey

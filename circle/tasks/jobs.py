@@ -5,7 +5,8 @@
 - ``sweep_outbox``: every minute, the same delivery, for mails whose wake-up was lost
   (the queue was down, a worker died) and for retries whose back-off has passed.
 - ``run_import``: the web asks for it once an upload or an admin's confirmation of an
-  import committed; ``sweep_imports`` (every minute) runs jobs whose wake-up was lost.
+  import committed; a run that raised is tried again after ``IMPORT_RETRY_DELAY``;
+  ``sweep_imports`` (every minute) runs jobs whose wake-up was lost.
 - ``weekly_absence_warnings`` (Mondays 07:00 UTC): the seats at risk, to the officers.
 - ``daily_dues_reminders`` (09:00 UTC): members whose dues are overdue, once per due day.
 - ``daily_reminders`` (15:00 UTC) and ``nightly_purges`` (03:15 UTC): what cron ran
@@ -83,7 +84,12 @@ def deliver_outbox(request_id: str | None = None) -> None:
         REQUEST_ID.reset(marker)
 
 
-@huey.task()
+#: A run of an import job that raised (a lost connection, a deadlock) is put back on the
+#: queue this many seconds later, for the job's remaining runs, not left to the sweep.
+IMPORT_RETRY_DELAY = 5
+
+
+@huey.task(retries=import_runs.MAX_ATTEMPTS - 1, retry_delay=IMPORT_RETRY_DELAY)
 def run_import(circle_id: int, job_id: str, request_id: str | None = None) -> str | None:
     """Check or import one import job (asked for once an upload or a confirmation was
     committed); the job's state afterwards. Its log lines carry the asking request's id."""

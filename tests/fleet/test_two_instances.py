@@ -66,13 +66,19 @@ def _token(session: requests.Session, url: str) -> str:
     return _hidden(page.text, "csrf_token")
 
 
-def _wait_for_state(session: requests.Session, url: str, state: str) -> None:
+def _wait_for_state(session: requests.Session, url: str, state: str, log: Path) -> None:
     """Poll an import job's status (as its page does) until the worker brought it to
-    ``state``."""
-    wait_for(
-        lambda: session.get(url + "/status", timeout=10).json()["state"] == state,
-        f"{url} {state}",
-    )
+    ``state``; the failure shows the last state seen and the fleet's log."""
+    seen: list[dict] = []
+
+    def reached() -> bool:
+        seen.append(session.get(url + "/status", timeout=10).json())
+        return seen[-1]["state"] == state
+
+    try:
+        wait_for(reached, f"{url} {state}")
+    except pytest.fail.Exception:
+        pytest.fail(f"{url}: {state} not reached; last {seen[-1:]}\n{log.read_text()[-4000:]}")
 
 
 def _photo() -> bytes:
@@ -153,7 +159,7 @@ def test_a_user_moves_between_two_servers_and_nothing_is_lost(
         )
         assert sent.status_code == 303, sent.text[-500:]
         job_path = sent.headers["Location"].removeprefix(a)
-        _wait_for_state(user, b + job_path, "checked")
+        _wait_for_state(user, b + job_path, "checked", log)
         preview = user.get(b + job_path, timeout=10)
         assert "Import 11 entries" in preview.text
         confirm = re.search(r'action="([^"]*/confirm)"', preview.text).group(1)
@@ -164,7 +170,7 @@ def test_a_user_moves_between_two_servers_and_nothing_is_lost(
             timeout=30,
         )
         assert confirmed.status_code == 303
-        _wait_for_state(user, a + job_path, "done")
+        _wait_for_state(user, a + job_path, "done", log)
         with committed_app.app_context():
             assert db.session.execute(select(func.count(Import.id))).scalar_one() == 1
 

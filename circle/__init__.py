@@ -89,10 +89,12 @@ def register_edge(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the unattached extensions to this app."""
     from circle.auth.loading import configure_login
+    from circle.db import end_reading
     from circle.extensions import babel, compress, csrf, db, limiter, migrate
     from circle.web.i18n import select_locale
 
     db.init_app(app)
+    app.teardown_request(lambda error: error is None and end_reading(db.session))
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])

@@ -14,7 +14,7 @@ from flask import g, has_app_context
 from sqlalchemy import ColumnElement, DateTime, MetaData, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -119,6 +119,26 @@ def wrote(session) -> bool:
     """True when ``session`` flushed a change in its current transaction (a commit is
     then needed to keep it; a transaction that only read can go on or end unsent)."""
     return bool(session.info.get(_WROTE))
+
+
+def end_reading(scoped: scoped_session) -> None:
+    """End a transaction that only read with COMMIT instead of leaving it to the pool's
+    ROLLBACK. psycopg forgets its prepared statements on every rollback, so a request
+    that ended in one made PostgreSQL plan each statement of the next request again
+    (0.3-0.5 ms a statement, more than running it). A transaction that wrote, holds
+    unflushed changes or failed is left alone: it is rolled back as before."""
+    if not scoped.registry.has():
+        return
+    session = scoped()
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active or transaction.nested:
+        return
+    if wrote(session) or session.new or session.dirty or session.deleted:
+        return
+    try:
+        session.commit()
+    except Exception:  # the connection went away: the rollback that follows cleans up
+        session.rollback()
 
 
 #: ``flask.g`` flag: a request boundary (``circle.web.boundary``) holds the transaction and

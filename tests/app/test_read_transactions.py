@@ -1,0 +1,64 @@
+"""How a request ends its transaction: one that only read ends with COMMIT, so that
+PostgreSQL keeps the statements psycopg prepared (a ROLLBACK drops them, and every page
+planned its statements again); one that wrote without committing is rolled back."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from circle.core.clock import utcnow
+from circle.extensions import db
+from circle.models import Profession
+from tests.clients import AuthActions
+from tests.factories import Factory
+
+
+@pytest.mark.postgres_only
+def test_pages_that_only_read_keep_the_prepared_statements(committed_app):
+    make = Factory(committed_app)
+    admin = make.user(name="Anna Admin", email="anna@example.org")
+    circle = make.circle(admin=admin)
+    client = committed_app.test_client()
+    AuthActions(client).login(admin)
+    used = set()
+    with committed_app.app_context():
+        engine = db.engine
+
+    def note(conn, *_args) -> None:
+        used.add(conn.connection.dbapi_connection)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for _ in range(8):  # psycopg prepares a statement on its fifth run
+            assert client.get(f"/circles/{circle.id}/ledger").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    prepared = []
+    for connection in used:
+        prepared += [
+            row[0] for row in connection.execute("SELECT statement FROM pg_prepared_statements")
+        ]
+        connection.rollback()
+    assert any("FROM user_sessions" in statement for statement in prepared), prepared
+    assert any("FROM member_months" in statement for statement in prepared), prepared
+
+
+def _professions(app) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.count(Profession.id))).scalar_one()
+
+
+def test_a_request_that_wrote_without_committing_is_rolled_back(committed_app):
+    before = _professions(committed_app)
+    with committed_app.test_request_context():
+        db.session.add(Profession(name="Flushed", key="flushed"))
+        db.session.flush()
+    with committed_app.test_request_context():
+        db.session.add(Profession(name="Pending", key="pending"))
+    with committed_app.test_request_context():
+        db.session.execute(
+            text("INSERT INTO professions (name, key, created_at) VALUES ('Raw', 'raw', :now)"),
+            {"now": utcnow()},
+        )
+    assert _professions(committed_app) == before

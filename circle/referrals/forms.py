@@ -71,6 +71,12 @@ def member_choices(members: list[Membership], blank: str | None = None) -> list[
     return choices + [SelectChoice(m.id, member_label(m)) for m in members]
 
 
+def receiver_choices(receivers: list[Membership]) -> list[SelectChoice]:
+    """The receivers as a row's options, "(choose)" first (made once for all the rows of a
+    form: 40 labels a row)."""
+    return member_choices(receivers, blank=str(_l("(choose)")))
+
+
 def kind_choices() -> list[SelectChoice]:
     """Inside (business with the receiver) or outside (a third party)."""
     return [
@@ -157,9 +163,15 @@ class ReferralFields(Form):
     )
     note = _note()
 
-    def set_choices(self, receivers: list[Membership], today: date) -> None:
-        """Fill the selects and limit the date picker to today."""
-        self.receiver_id.choices = member_choices(receivers, blank=str(_l("(choose)")))
+    def set_choices(
+        self,
+        receivers: list[Membership],
+        today: date,
+        choices: list[SelectChoice] | None = None,
+    ) -> None:
+        """Fill the selects and limit the date picker to today; ``choices``: the receivers'
+        options when a form of many rows made them once for all (``receiver_choices``)."""
+        self.receiver_id.choices = choices if choices is not None else receiver_choices(receivers)
         self.kind.choices = kind_choices()
         self.hotness.choices = hotness_choices()
         self.sphere.choices = sphere_choices()
@@ -196,8 +208,9 @@ class GiveReferralsForm(FlaskForm):
         self.giver_id.choices = member_choices(members)
         if self.giver_id.data is None:
             self.giver_id.data = me.id
+        choices = receiver_choices(receivers)
         for row in self.rows:
-            row.form.set_choices(receivers, today)
+            row.form.set_choices(receivers, today, choices)
             if not row.form.given_on.raw_data and row.form.given_on.data is None:
                 row.form.given_on.data = today
 

@@ -26,7 +26,7 @@ from wtforms.validators import Length
 from circle.core.ids import id_arg
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, Membership, Referral
-from circle.referrals.forms import BusinessFields, ReferralRowForm
+from circle.referrals.forms import BusinessFields, ReferralRowForm, receiver_choices
 from circle.referrals.services import MAX_NOTE
 from circle.web.forms import FlaskForm
 
@@ -107,9 +107,14 @@ class QuickRowForm(ReferralRowForm):
     kind = RadioField(_l("Inside or outside"), default="inside", validate_choice=False)
     note = _one_line_note()
 
-    def set_choices(self, receivers: list[Membership], today: date) -> None:
+    def set_choices(
+        self,
+        receivers: list[Membership],
+        today: date,
+        choices: list[SelectChoice] | None = None,
+    ) -> None:
         """The week row's choices, the short inside/outside labels and the type-ahead."""
-        super().set_choices(receivers, today)
+        super().set_choices(receivers, today, choices)
         self.kind.choices = short_kind_choices()
         _type_ahead(self.receiver_id)
         if not self.given_on.raw_data and self.given_on.data is None:
@@ -141,8 +146,9 @@ class QuickSlipForm(FlaskForm):
 
     def set_choices(self, receivers: list[Membership], today: date) -> None:
         """Fill the selects of every row; new rows are dated today."""
+        choices = receiver_choices(receivers)
         for row in self.rows:
-            row.form.set_choices(receivers, today)
+            row.form.set_choices(receivers, today, choices)
 
     def remember(self, choices: SlipChoices) -> None:
         """Start every row with the remembered choices."""

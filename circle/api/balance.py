@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
-from circle.api.endpoint import current_user, endpoint
+from circle.api.endpoint import Dumped, current_user, endpoint
 from circle.api.schemas_balance import BalanceOut, BalanceQuery
 from circle.balance.periods import period_for
 from circle.balance.services import Balance, compute
@@ -88,6 +88,19 @@ def balance_document(balance: Balance) -> dict:
     }
 
 
+def as_dumped(document: dict) -> Dumped:
+    """The document as ``BalanceOut`` dumps it: the period as ``from`` and ``to`` days; the
+    members and pairs hold JSON values already (a test compares it with the dump)."""
+    period = document["period"]
+    return Dumped(
+        {
+            "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+            "members": document["members"],
+            "pairs": document["pairs"],
+        }
+    )
+
+
 @endpoint(
     "/circles/<int:circle_id>/balance",
     "GET",
@@ -108,4 +121,4 @@ def circle_balance(circle_id, query):
     """
     circle, actor = circle_for_user(current_user(), circle_id)
     balance = compute(circle, balance_period(circle, query))
-    return balance_document(visible_balance(balance, actor))
+    return as_dumped(balance_document(visible_balance(balance, actor)))

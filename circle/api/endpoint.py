@@ -86,6 +86,16 @@ class WithStatus:
     status: int
 
 
+@dataclass(frozen=True)
+class Dumped:
+    """A view's result already in its response schema's shape and JSON types: answered as
+    it is, without the schema's ``dump`` (marshmallow took a third of the balance over
+    the whole history). A view returns one only with a test that its document equals the
+    schema's dump of the same result."""
+
+    document: dict
+
+
 #: Largest multipart upload the API reads (bytes) unless ``MAX_UPLOAD_BYTES`` is set.
 MAX_UPLOAD = 64 * 1024 * 1024
 
@@ -195,7 +205,10 @@ def _handle(
             result = view(**path)
             if isinstance(result, WithStatus):
                 result, status = result.result, result.status
-            payload = None if response_schema is None else response_schema().dump(result)
+            if isinstance(result, Dumped):
+                payload = result.document
+            else:
+                payload = None if response_schema is None else response_schema().dump(result)
     except ValidationError as error:
         return validation_problem(error.messages)
     except DomainError as error:

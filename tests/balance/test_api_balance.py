@@ -12,7 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import update
 
-from circle.api.balance import ratio
+from circle.api.balance import as_dumped, balance_document, ratio
+from circle.api.schemas_balance import BalanceOut
+from circle.balance.periods import period_for
+from circle.balance.services import compute
+from circle.balance.visibility import visible_balance
+from circle.circles.access import active_membership
 from circle.core.clock import utcnow
 from circle.extensions import db
 from circle.models import ApiToken, Circle
@@ -455,3 +460,20 @@ def test_the_ratio_in_integers_equals_the_rounded_fraction():
     for value in values:
         assert ratio(value) == float(round(value, 4)), value
     assert ratio(None) is None
+
+
+@pytest.mark.parametrize("who", ["admin", "C"])
+@pytest.mark.parametrize("kind", ["custom", "all"])
+def test_the_answer_skips_the_schema_and_equals_its_dump(app, four, who, kind):
+    """The balance is answered as built (``Dumped``): exactly what ``BalanceOut`` would
+    write, hidden revenue (None), ratios and the period included."""
+    user = four.admin if who == "admin" else four.users[who]
+    with app.test_request_context():
+        circle = db.session.get(Circle, four.circle_id)
+        actor = active_membership(user, circle.id)
+        start, end = (date(2026, 6, 1), date(2026, 6, 30)) if kind == "custom" else (None, None)
+        balance = visible_balance(compute(circle, period_for(circle, kind, start, end)), actor)
+        document = balance_document(balance)
+        dumped = as_dumped(document).document
+        assert dumped == BalanceOut().dump(document)
+        assert any(p["revenue_a_to_b"] is None for p in dumped["pairs"]) == (who != "admin")

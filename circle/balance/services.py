@@ -22,8 +22,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cache
 
 from sqlalchemy import func, select, union_all
+from sqlalchemy.sql import Select
 
 from circle.balance import totals
 from circle.balance.totals import BUSINESS, REFERRAL
@@ -152,9 +154,8 @@ def compute(circle: Circle, period: Period) -> Balance:
     repeat: list[tuple[int, int, int]] = []
     revenue_total = external = 0
 
-    for kind, source, target, is_current, value in db.session.execute(
-        _flows(circle, period, previous)
-    ):
+    statement, params = _flows(circle, period, previous)
+    for kind, source, target, is_current, value in db.session.execute(statement, params):
         value = int(value)
         if kind == REFERRAL:
             giver, receiver, count = source, target, value
@@ -226,19 +227,33 @@ def compute(circle: Circle, period: Period) -> Balance:
     )
 
 
-def _flows(circle: Circle, period: Period, previous: Period):
+def _flows(circle: Circle, period: Period, previous: Period) -> tuple[Select, dict]:
     """One statement for both flows of the period, as ``(kind, source, target, current,
     value)`` rows: referral counts per (giver, receiver) in the period (``REFERRAL``), and
     closed-business sums per (thanked, reporter) in the period (``current`` 1) and in the
     one before it (0) (``BUSINESS``). Each is read from the slips of its period or, for a
     period that covers most of the history, from the pair totals less the slips outside
     it (``circle.balance.totals``); pairs whose flow comes to nothing are left out, as
-    they are when only the slips are read."""
+    they are when only the slips are read. The statement and its bound parameters."""
     today = today_for(circle)
+    whole = totals.reads_totals(period, today)
+    shape = (whole, totals.reads_totals(previous, today))
+    params = {
+        "circle_id": circle.id,
+        **totals.flow_params("now", period),
+        **totals.flow_params("before", previous),
+    }
+    return _flows_statement(*shape), params
+
+
+@cache
+def _flows_statement(whole: bool, whole_before: bool) -> Select:
+    """``_flows``' statement for one shape, built once per process (building it took
+    longer than running it)."""
     parts = [
-        *totals.flows(circle.id, REFERRAL, period, 1, today),
-        *totals.flows(circle.id, BUSINESS, period, 1, today),
-        *totals.flows(circle.id, BUSINESS, previous, 0, today),
+        *totals.flows(REFERRAL, "now", whole, 1),
+        *totals.flows(BUSINESS, "now", whole, 1),
+        *totals.flows(BUSINESS, "before", whole_before, 0),
     ]
     rows = union_all(*parts).subquery()
     kind, source, target, current, value = rows.c

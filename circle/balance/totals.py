@@ -291,13 +291,19 @@ def reads_totals(period: Period, today: date) -> bool:
     return outside < period.days
 
 
-def flows(circle_id: int, kind: str, period: Period, current: int, today: date) -> list[Select]:
+def flows(kind: str, name: str, whole: bool, current: int) -> list[Select]:
     """Statements of ``(kind, source, target, current, value)`` rows whose sum per
-    ``(source, target)`` is the flow of ``kind`` in ``period``: referral counts per (giver,
+    ``(source, target)`` is the flow of ``kind`` in a period: referral counts per (giver,
     receiver), or closed-business sums per (thanked, reporter); ``current`` is passed
-    through (1: the period, 0: the one before it)."""
-    if not reads_totals(period, today):
-        return [_slips(circle_id, kind, period.start, period.end, current, 1)]
+    through (1: the period, 0: the one before it). The circle is the bound parameter
+    ``circle_id``, the period's days ``<name>_start`` and ``<name>_end`` (``flow_params``),
+    so that a caller builds the statement once per shape: ``whole`` (``reads_totals``)
+    reads the totals less the slips before and after the period, else the period's slips."""
+    circle_id = bindparam("circle_id", type_=Integer)
+    start = bindparam(f"{name}_start", type_=Date)
+    end = bindparam(f"{name}_end", type_=Date)
+    if not whole:
+        return [_slips(circle_id, kind, start, end, current, 1)]
     value = PairTotal.entries if kind == REFERRAL else PairTotal.amount_minor
     totals = select(
         literal(kind),
@@ -308,14 +314,17 @@ def flows(circle_id: int, kind: str, period: Period, current: int, today: date) 
     ).where(PairTotal.circle_id == circle_id, PairTotal.kind == kind)
     return [
         totals,
-        _slips(circle_id, kind, None, period.start, current, -1),
-        _slips(circle_id, kind, period.end, None, current, -1),
+        _slips(circle_id, kind, None, start, current, -1),
+        _slips(circle_id, kind, end, None, current, -1),
     ]
 
 
-def _slips(
-    circle_id: int, kind: str, start: date | None, end: date | None, current: int, sign: int
-) -> Select:
+def flow_params(name: str, period: Period) -> dict[str, date]:
+    """The bound days of a period for ``flows(..., name, ...)``."""
+    return {f"{name}_start": period.start, f"{name}_end": period.end}
+
+
+def _slips(circle_id, kind: str, start, end, current: int, sign: int) -> Select:
     """The live slips of ``kind`` grouped by pair, ``sign`` times their count or sum:
     from ``start`` to ``end`` inclusive when ``sign`` is 1; strictly before ``end`` (start
     None) or strictly after ``start`` (end None) when it is -1."""

@@ -156,7 +156,7 @@ def moving_average(values: Sequence[int], window: int = AVERAGE_WINDOW) -> list[
         total += value
         if index >= window:
             total -= values[index - window]
-        out.append(float(Fraction(total, min(index + 1, window))))
+        out.append(total / min(index + 1, window))  # int / int: rounded as float(Fraction)
     return out
 
 
@@ -191,18 +191,30 @@ class Fit:
 
 def least_squares(values: Sequence[int]) -> Fit:
     """The least-squares line through ``values`` (exact fractions); no values: a line at
-    zero; one value: a flat line through it."""
+    zero; one value: a flat line through it. Summed in integers (n = count, x = 0 ... n-1):
+    slope = (n Sxy - Sx Sy) / (n Sxx - Sx^2), start = (Sy - slope Sx) / n."""
     count = len(values)
     if count == 0:
         return Fit(Fraction(0), Fraction(0), 0)
-    mean_y = Fraction(sum(values), count)
+    sum_y = sum(values)
     if count == 1:
-        return Fit(mean_y, Fraction(0), 1)
-    mean_x = Fraction(count - 1, 2)
-    spread = sum((index - mean_x) ** 2 for index in range(count))
-    together = sum((index - mean_x) * (value - mean_y) for index, value in enumerate(values))
-    slope = together / spread
-    return Fit(mean_y - slope * mean_x, slope, count)
+        return Fit(Fraction(sum_y), Fraction(0), 1)
+    sum_x = count * (count - 1) // 2
+    sum_xx = (count - 1) * count * (2 * count - 1) // 6
+    sum_xy = sum(index * value for index, value in enumerate(values))
+    rise = count * sum_xy - sum_x * sum_y
+    run = count * sum_xx - sum_x * sum_x
+    return Fit(Fraction(sum_y * run - rise * sum_x, count * run), Fraction(rise, run), count)
+
+
+def fitted(fit: Fit) -> list[float]:
+    """The line's value at every position, as floats (each rounded as ``float(fit.at(i))``
+    is: one integer division a position instead of Fraction arithmetic)."""
+    start, slope = fit.start, fit.slope
+    base = start.numerator * slope.denominator
+    step = slope.numerator * start.denominator
+    denominator = start.denominator * slope.denominator
+    return [(base + step * index) / denominator for index in range(fit.count)]
 
 
 @dataclass(frozen=True)
@@ -236,9 +248,7 @@ def trend(
         "month": _("Average of %(count)s months", count=window),
     }
     average = Line(names[per], moving_average(values, window), "trend--average")
-    fit_line = Line(
-        _("Trend (straight line)"), [float(fit.at(i)) for i in range(len(values))], "trend--fit"
-    )
+    fit_line = Line(_("Trend (straight line)"), fitted(fit), "trend--fit")
     return Trend(average, fit_line, fit, trend_sentence(fit, shown, per))
 
 

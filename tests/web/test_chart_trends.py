@@ -4,6 +4,7 @@ the bars' scale and named in the legend, and the text alternative says the direc
 
 from __future__ import annotations
 
+import random
 import re
 from fractions import Fraction
 
@@ -18,6 +19,7 @@ from circle.web.charts import (
     bar_chart,
     chart_legend,
     chart_top,
+    fitted,
     least_squares,
     moving_average,
     trend,
@@ -50,6 +52,30 @@ def test_the_least_squares_line_is_exact():
     assert least_squares([5, 5, 5]).direction == "flat"
     assert least_squares([100, 101]).direction == "flat"  # 1 in 100: within 5 %
     assert least_squares([10, 10, 11]).direction == "rising"
+
+
+def _by_definition(values: list[int]) -> tuple[Fraction, Fraction]:
+    """The least-squares line by its definition, around the means, in Fractions."""
+    count = len(values)
+    mean_x, mean_y = Fraction(count - 1, 2), Fraction(sum(values), count)
+    spread = sum((i - mean_x) ** 2 for i in range(count))
+    together = sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values))
+    slope = together / spread
+    return mean_y - slope * mean_x, slope
+
+
+def test_the_integer_sums_give_the_line_of_the_definition_and_its_exact_points():
+    rng = random.Random(15)
+    for _ in range(200):
+        values = [rng.randint(0, 10 ** rng.randint(0, 9)) for _ in range(rng.randint(2, 130))]
+        fit = least_squares(values)
+        assert (fit.start, fit.slope) == _by_definition(values)
+        assert fitted(fit) == [float(fit.at(i)) for i in range(len(values))]
+        window = rng.randint(1, 12)
+        assert moving_average(values, window) == [
+            float(Fraction(sum(values[max(0, i - window + 1) : i + 1]), min(i + 1, window)))
+            for i in range(len(values))
+        ]
 
 
 def test_no_periods_and_one_period_give_a_flat_line():

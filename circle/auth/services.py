@@ -292,8 +292,14 @@ def create_api_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     return token, plain
 
 
+#: A token's ``last_used_at`` is written at most this often (seconds): a client polling the
+#: API would otherwise write (and lock) the token's row on every read.
+TOKEN_TOUCH_EVERY = 60
+
+
 def user_for_api_token(plain: str) -> User | None:
-    """Return the owner of a valid, unrevoked token, or None."""
+    """Return the owner of a valid, unrevoked token, or None; its ``last_used_at`` moves
+    at most once every ``TOKEN_TOUCH_EVERY`` seconds."""
     token = db.session.execute(
         select(ApiToken).where(ApiToken.token_hash == token_hash(plain))
     ).scalar_one_or_none()
@@ -307,7 +313,12 @@ def user_for_api_token(plain: str) -> User | None:
             reason="revoked" if token is not None else "unknown",
         )
         return None
-    token.last_used_at = utcnow()
+    moment = utcnow()
+    if (
+        token.last_used_at is None
+        or (moment - token.last_used_at).total_seconds() >= TOKEN_TOUCH_EVERY
+    ):
+        token.last_used_at = moment
     return token.user
 
 

@@ -4,12 +4,14 @@ registration and ``/me``."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from circle.api.endpoint import OPERATIONS
 from circle.api.openapi import openapi_path
+from circle.auth.services import TOKEN_TOUCH_EVERY
 from circle.extensions import db
 from circle.models import ApiToken, User
 from tests.api.support import assert_problem, from_address
@@ -57,6 +59,24 @@ def test_token_from_email_and_password_is_stored_only_as_a_hash(app, client, mak
     assert me.status_code == 200
     assert me.get_json()["id"] == user.id
     assert tokens_in_db(app, user)[0].last_used_at is not None  # committed with the request
+
+
+def test_last_used_is_written_at_most_every_minute(app, client, make):
+    user = make.user(email="max@example.org")
+    plain = client.post(
+        "/api/v1/tokens", json={"email": "max@example.org", "password": PASSWORD}
+    ).get_json()["token"]
+    bearer = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    first = tokens_in_db(app, user)[0].last_used_at
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    assert tokens_in_db(app, user)[0].last_used_at == first  # a read within the minute
+    earlier = first - timedelta(seconds=TOKEN_TOUCH_EVERY)
+    with app.app_context():
+        db.session.execute(update(ApiToken).values(last_used_at=earlier))
+        db.session.commit()
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    assert tokens_in_db(app, user)[0].last_used_at >= first
 
 
 def test_token_with_a_name_is_listed_with_its_prefix_only(app, api, make):

@@ -286,22 +286,23 @@ def officer_agenda(
         "risk": can(me, "view_absence_risk"),
         "dues": can(me, "manage_dues") and plan is not None,
     }
-    if not any(wanted.values()):
+    names = tuple(name for name, asked in wanted.items() if asked)
+    if not names:
         return OfficerAgenda(None, report_week, None, None, None)
-    columns = {
-        "applications": count_where(
-            Membership, Membership.circle_id == circle.id, Membership.status == "applicant"
-        ),
-        "report": exists().where(
-            WeeklyReport.circle_id == circle.id, WeeklyReport.week_start == report_week
-        ),
-        "risk": _at_risk(circle, today),
-        "dues": _overdue(circle, plan, today) if plan is not None else None,
+    params = {
+        "officer_circle_id": circle.id,
+        "officer_report_week": report_week,
+        "officer_today": today,
+        "officer_risk_start": window_start(today, circle.absence_window_months),
+        "officer_risk_halves": 2 * circle.absence_limit,
     }
-    names = [name for name, asked in wanted.items() if asked]
-    values = dict(
-        zip(names, db.session.execute(select(*(columns[n] for n in names))).one(), strict=True)
-    )
+    if plan is not None:
+        params["officer_paid_before"] = today - timedelta(days=plan.grace_days + 1)
+        params["officer_joined_before"] = datetime.combine(
+            today - timedelta(days=plan.grace_days), time(), UTC
+        )
+    statement = _officer_statement(names, bool(circle.late_counts_half))
+    values = dict(zip(names, db.session.execute(statement, params).one(), strict=True))
     return OfficerAgenda(
         applications=values.get("applications"),
         report_week=report_week,
@@ -311,13 +312,32 @@ def officer_agenda(
     )
 
 
-def _at_risk(circle: Circle, today: date):
+@cache
+def _officer_statement(names: tuple[str, ...], late_counts_half: bool) -> Select:
+    """The statement of ``officer_agenda`` for the items asked (``names``), built once
+    per process with every value a bound parameter (building it per request cost about
+    as much as running it)."""
+    circle_id = bindparam("officer_circle_id")
+    columns = {
+        "applications": lambda: count_where(
+            Membership, Membership.circle_id == circle_id, Membership.status == "applicant"
+        ),
+        "report": lambda: exists().where(
+            WeeklyReport.circle_id == circle_id,
+            WeeklyReport.week_start == bindparam("officer_report_week"),
+        ),
+        "risk": lambda: _at_risk(circle_id, late_counts_half),
+        "dues": lambda: _overdue(circle_id),
+    }
+    return select(*(columns[name]() for name in names))
+
+
+def _at_risk(circle_id, late_counts_half: bool):
     """How many seat holders have more absences in the window than the circle allows
     (the rule of ``circle.meetings.absence``: A counts 1, L ½ where late counts half),
     counted in halves so the database compares whole numbers."""
-    start = window_start(today, circle.absence_window_months)
     whens = [(Attendance.code == "A", 2)]
-    if circle.late_counts_half:
+    if late_counts_half:
         whens.append((Attendance.code == "L", 1))
     halves = case(*whens, else_=0)
     over = (
@@ -334,35 +354,35 @@ def _at_risk(circle: Circle, today: date):
             ),
         )
         .where(
-            Attendance.circle_id == circle.id,
+            Attendance.circle_id == circle_id,
             Attendance.code.in_(("A", "L")),
             Meeting.status == "scheduled",
-            Meeting.held_on > start,
-            Meeting.held_on <= today,
+            Meeting.held_on > bindparam("officer_risk_start"),
+            Meeting.held_on <= bindparam("officer_today"),
             Membership.status == "active",
             Membership.profession_id.is_not(None),
         )
         .group_by(Attendance.membership_id)
-        .having(func.sum(halves) > 2 * circle.absence_limit)
+        .having(func.sum(halves) > bindparam("officer_risk_halves"))
         .subquery()
     )
     return select(func.count()).select_from(over).scalar_subquery()
 
 
-def _overdue(circle: Circle, plan: DuesPlan, today: date):
+def _overdue(circle_id):
     """How many active members' dues are overdue (``circle.dues.services.status_of``: the
     first unpaid day plus the plan's grace days lies before today)."""
     last_paid = (
         select(func.max(Payment.period_end))
-        .where(Payment.circle_id == circle.id, Payment.membership_id == Membership.id)
+        .where(Payment.circle_id == circle_id, Payment.membership_id == Membership.id)
         .correlate(Membership)
         .scalar_subquery()
     )
-    paid_before = today - timedelta(days=plan.grace_days + 1)
-    joined_before = datetime.combine(today - timedelta(days=plan.grace_days), time(), UTC)
+    paid_before = bindparam("officer_paid_before")
+    joined_before = bindparam("officer_joined_before")
     return count_where(
         Membership,
-        Membership.circle_id == circle.id,
+        Membership.circle_id == circle_id,
         Membership.status == "active",
         or_(
             and_(last_paid.is_not(None), last_paid < paid_before),

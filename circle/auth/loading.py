@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash
+from flask import Flask, flash, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from circle.auth import sessions
 from circle.auth.events import auth_event
+from circle.circles import known
 from circle.db import wrote
 from circle.extensions import db, login_manager
 from circle.models import User
@@ -37,6 +38,7 @@ def _load_session() -> None:
         current_user._get_current_object()
         if wrote(db.session):
             db.session.commit()
+            known.forget_all()  # the commit expired the seat the check read
     except BaseException:
         db.session.rollback()
         raise
@@ -50,7 +52,9 @@ def _load_user(value: str) -> User | None:
     when the account is erased, or after the idle or absolute timeout; then the
     remember-me cookie, if any, may start a new one (``_load_remembered``).
     """
-    row, outcome = sessions.check(value)
+    route = request.view_args or {}
+    circle_id = route.get("circle_id") if isinstance(route.get("circle_id"), int) else None
+    row, outcome = sessions.check(value, circle_id)
     if outcome == "ok":
         return row.user
     if row is not None:

@@ -29,15 +29,18 @@ from functools import cache
 from flask import current_app, g, request, session
 from flask_babel import gettext as _
 from flask_login import login_user
-from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy import Select, and_, bindparam, delete, select, update
+from sqlalchemy.orm import joinedload
 
+from circle.circles import known
 from circle.core.errors import NotFound
 from circle.core.security import new_token, token_hash
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.meetings.schedule import plan_for_user
-from circle.models import RememberToken, User, UserSession
+from circle.models import Membership, RememberToken, User, UserSession
 from circle.models.session import ADDRESS_LENGTH, USER_AGENT_LENGTH
+from circle.roles.permissions import roles_column
 
 #: ``last_seen_at`` is written at most this often (seconds), not on every request.
 TOUCH_EVERY = 60
@@ -193,13 +196,15 @@ def remembered() -> bool:
 # --- checking on every request ------------------------------------------------------------
 
 
-def check(value: str) -> tuple[UserSession | None, str]:
+def check(value: str, circle_id: int | None = None) -> tuple[UserSession | None, str]:
     """Look up the session id from the cookie: ``(row, "ok")`` or ``(row or None, reason)``.
 
     Reasons: ``unknown`` (no such id), ``revoked`` (ended, or the account erased) and
     ``expired`` (idle or absolute timeout; the row is ended here). Only flushes.
+    ``circle_id`` (the route's circle): the user's active seat there is read in the same
+    statement and kept for the request (``circle.circles.known``) when the session is ok.
     """
-    row = _row(value)
+    row, seat = _row(value, circle_id)
     if row is None:
         return None, "unknown"
     if row.ended_at is not None or row.user.erased_at is not None:
@@ -217,6 +222,8 @@ def check(value: str) -> tuple[UserSession | None, str]:
         row.last_seen_at = moment
         db.session.flush()
     g.user_session = row
+    if seat is not None:
+        known.remember(row.user_id, circle_id, *seat)
     return row, "ok"
 
 
@@ -282,11 +289,21 @@ def write_remember_cookie(response):
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _row(value: str) -> UserSession | None:
-    """The session row for the id in a cookie (looked up by its hash)."""
+def _row(value: str, circle_id: int | None = None):
+    """The session row for the id in a cookie (looked up by its hash), and with a
+    ``circle_id`` the user's active membership there with its officer roles (or None)."""
     if not isinstance(value, str) or not value:
-        return None
-    return db.session.execute(_by_hash(), {"hash": token_hash(value)}).scalar_one_or_none()
+        return None, None
+    params = {"hash": token_hash(value)}
+    if circle_id is None:
+        return db.session.execute(_by_hash(), params).scalar_one_or_none(), None
+    found = db.session.execute(
+        _by_hash_with_seat(), {**params, "circle_id": circle_id}
+    ).one_or_none()
+    if found is None:
+        return None, None
+    row, membership, roles = found
+    return row, (membership, roles) if membership is not None else None
 
 
 @cache
@@ -294,6 +311,29 @@ def _by_hash() -> Select:
     """A session row (with its user) by the hash of its id: asked on every request, so
     built once per process."""
     return select(UserSession).where(UserSession.session_hash == bindparam("hash"))
+
+
+@cache
+def _by_hash_with_seat() -> Select:
+    """``_by_hash`` and, in the same statement, the user's active membership in the
+    circle ``circle_id`` with its officer roles (NULL without one): a circle page then
+    needs no statement of its own to find the visitor's seat."""
+    seat = and_(
+        Membership.circle_id == bindparam("circle_id"),
+        Membership.user_id == UserSession.user_id,
+        Membership.status == "active",
+    )
+    return (
+        select(UserSession, Membership, roles_column())
+        .outerjoin(Membership, seat)
+        .where(UserSession.session_hash == bindparam("hash"))
+        # The seat's own joins must be outer too: inner ones would drop a visitor
+        # without a seat (and so their session) from the answer.
+        .options(
+            joinedload(Membership.circle, innerjoin=False),
+            joinedload(Membership.user, innerjoin=False),
+        )
+    )
 
 
 def _open(user: User, chain: str | None, expires_at: datetime | None = None) -> str:
@@ -382,7 +422,7 @@ def _end_chain(user_id: int, chain: str, moment: datetime) -> None:
 def _end_this_browser() -> None:
     """End the session row and the remember chain this browser presents, if any."""
     moment = now()
-    row = _row(session.get("_user_id"))
+    row, _seat = _row(session.get("_user_id"))
     if row is not None:
         _end_row(row, moment)
     plain = request.cookies.get(REMEMBER_COOKIE)

@@ -12,19 +12,19 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm.util import identity_key
 
 from circle.auth.twofactor import refuse_unless_enrolled
+from circle.circles import known
 from circle.core.errors import Forbidden, NotFound
 from circle.core.ids import is_id
 from circle.db import count_where
 from circle.extensions import db
 from circle.models import LIVE_STATUSES, Circle, Invitation, Membership, Profession, User
 from circle.models.invitation import reserving
-from circle.roles.permissions import remember_roles, roles_column
+from circle.roles.permissions import roles_column
 
 
 def lock_circle(circle_id: int) -> Circle:
@@ -100,18 +100,16 @@ def active_membership(user: User, circle_id: int) -> Membership | None:
     left the session or is no longer active. The same statement reads the member's
     officer roles, so permission checks (``circle.roles.permissions.can``) cost none.
     """
-    memo = g.setdefault("active_memberships", {}) if has_request_context() else {}
-    found = memo.get((user.id, circle_id))
-    if found is not None and found in db.session and found.status == "active":
+    found = known.recall(user.id, circle_id)
+    if found is not None:
         return found
-    found = db.session.execute(
+    row = db.session.execute(
         _membership_statement(), {"circle_id": circle_id, "user_id": user.id}
     ).one_or_none()
-    if found is None:
+    if row is None:
         return None
-    membership, roles = found
-    remember_roles(membership, roles)  # what ``can`` asks next, read in the same statement
-    memo[(user.id, circle_id)] = membership
+    membership, roles = row
+    known.remember(user.id, circle_id, membership, roles)  # roles: what ``can`` asks next
     return membership
 
 

@@ -483,3 +483,29 @@ def test_purge_deletes_what_has_been_over_for_thirty_days(app, client, make, aut
     assert "Deleted 1 sessions" in result.output, result.output
     [kept] = rows(app, UserSession, user)
     assert kept.ended_at is None and logged_in(client)
+
+
+# --- the session and the seat in one statement --------------------------------------------
+
+
+def test_a_circle_page_reads_the_session_and_the_seat_in_one_statement(
+    app, client, make, auth, count_queries
+):
+    admin = make.user()
+    circle = make.circle(admin=admin)
+    auth.login(admin)
+    client.get(f"/circles/{circle.id}/ledger")  # the session's last_seen_at is fresh now
+    with count_queries() as queries:
+        assert client.get(f"/circles/{circle.id}/ledger").status_code == 200
+    first = " ".join(queries.statements[0].split())
+    assert "FROM user_sessions LEFT OUTER JOIN memberships" in first
+    assert not any("FROM memberships" in " ".join(s.split()) for s in queries.statements[1:])
+
+
+def test_a_visitor_without_a_seat_keeps_their_session_on_the_circles_pages(client, make, auth):
+    circle = make.circle()
+    visitor = make.user(locale="en")
+    auth.login(visitor)
+    assert client.get(f"/directory/{circle.id}").status_code == 200
+    assert client.get(f"/circles/{circle.id}/ledger").status_code == 404
+    assert logged_in(client)

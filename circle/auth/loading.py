@@ -52,9 +52,8 @@ def _load_user(value: str) -> User | None:
     when the account is erased, or after the idle or absolute timeout; then the
     remember-me cookie, if any, may start a new one (``_load_remembered``).
     """
-    route = request.view_args or {}
-    circle_id = route.get("circle_id") if isinstance(route.get("circle_id"), int) else None
-    row, outcome = sessions.check(value, circle_id)
+    circle_id = (request.view_args or {}).get("circle_id")
+    row, outcome = sessions.check(value, circle_id if isinstance(circle_id, int) else None)
     if outcome == "ok":
         return row.user
     if row is not None:

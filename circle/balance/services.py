@@ -236,8 +236,7 @@ def _flows(circle: Circle, period: Period, previous: Period) -> tuple[Select, di
     it (``circle.balance.totals``); pairs whose flow comes to nothing are left out, as
     they are when only the slips are read. The statement and its bound parameters."""
     today = today_for(circle)
-    whole = totals.reads_totals(period, today)
-    shape = (whole, totals.reads_totals(previous, today))
+    shape = (totals.reads_totals(period, today), totals.reads_totals(previous, today))
     params = {
         "circle_id": circle.id,
         **totals.flow_params("now", period),

@@ -163,15 +163,10 @@ class ReferralFields(Form):
     )
     note = _note()
 
-    def set_choices(
-        self,
-        receivers: list[Membership],
-        today: date,
-        choices: list[SelectChoice] | None = None,
-    ) -> None:
-        """Fill the selects and limit the date picker to today; ``choices``: the receivers'
-        options when a form of many rows made them once for all (``receiver_choices``)."""
-        self.receiver_id.choices = choices if choices is not None else receiver_choices(receivers)
+    def set_choices(self, receivers: list[SelectChoice], today: date) -> None:
+        """Fill the selects and limit the date picker to today; ``receivers``: the
+        receivers' options (``receiver_choices``, made once for all the rows of a form)."""
+        self.receiver_id.choices = receivers
         self.kind.choices = kind_choices()
         self.hotness.choices = hotness_choices()
         self.sphere.choices = sphere_choices()
@@ -210,7 +205,7 @@ class GiveReferralsForm(FlaskForm):
             self.giver_id.data = me.id
         choices = receiver_choices(receivers)
         for row in self.rows:
-            row.form.set_choices(receivers, today, choices)
+            row.form.set_choices(choices, today)
             if not row.form.given_on.raw_data and row.form.given_on.data is None:
                 row.form.given_on.data = today
 

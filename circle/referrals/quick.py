@@ -107,14 +107,9 @@ class QuickRowForm(ReferralRowForm):
     kind = RadioField(_l("Inside or outside"), default="inside", validate_choice=False)
     note = _one_line_note()
 
-    def set_choices(
-        self,
-        receivers: list[Membership],
-        today: date,
-        choices: list[SelectChoice] | None = None,
-    ) -> None:
+    def set_choices(self, receivers: list[SelectChoice], today: date) -> None:
         """The week row's choices, the short inside/outside labels and the type-ahead."""
-        super().set_choices(receivers, today, choices)
+        super().set_choices(receivers, today)
         self.kind.choices = short_kind_choices()
         _type_ahead(self.receiver_id)
         if not self.given_on.raw_data and self.given_on.data is None:
@@ -148,7 +143,7 @@ class QuickSlipForm(FlaskForm):
         """Fill the selects of every row; new rows are dated today."""
         choices = receiver_choices(receivers)
         for row in self.rows:
-            row.form.set_choices(receivers, today, choices)
+            row.form.set_choices(choices, today)
 
     def remember(self, choices: SlipChoices) -> None:
         """Start every row with the remembered choices."""
@@ -165,7 +160,7 @@ class QuickSlipForm(FlaskForm):
             return
         last = self.rows[-1].form.choices()
         row = self.rows.append_entry().form
-        row.set_choices(receivers, today)
+        row.set_choices(receiver_choices(receivers), today)
         row.remember(last)
 
     def filled_rows(self) -> list[tuple[int, QuickRowForm]]:

@@ -20,6 +20,7 @@ from circle.referrals.forms import (
     CorrectReferralForm,
     StatusForm,
     VoidForm,
+    receiver_choices,
     referral_choices,
 )
 from circle.referrals.views.common import (
@@ -78,7 +79,7 @@ def _correct_referral_form(circle: Circle, me: Membership, **kwargs) -> CorrectR
     """The correction form of a referral with its choices."""
     form = CorrectReferralForm(prefix=EDIT_PREFIX, **kwargs)
     members = roster(circle.id)
-    form.set_choices(members, today_for(circle))
+    form.set_choices(receiver_choices(members), today_for(circle))
     form.giver_id.choices = form.receiver_id.choices[1:]
     return form
 

@@ -37,6 +37,7 @@ from circle import create_app
 from circle.balance.totals import rebuild as rebuild_pair_totals
 from circle.config import _normalise_database_url
 from circle.core.clock import utcnow
+from circle.core.memo import Memo
 from circle.core.security import hash_password
 from circle.extensions import db
 from circle.membership.services import get_or_create_profession
@@ -243,8 +244,10 @@ def login(client, email: str, password: str = PASSWORD) -> None:
 
 
 def count_queries(app, call) -> int:
-    """How many SQL statements one call sends."""
+    """How many SQL statements one call sends, with nothing kept in memory from an earlier
+    call (``circle.core.memo``): the count after a change."""
     seen = []
+    Memo.forget_everything()
 
     def listen(*args):
         seen.append(args[2])

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from circle import create_app
 from circle.auth import passwords
 from circle.core import security
+from circle.core.memo import Memo
 from circle.extensions import db as _db
 from circle.extensions import limiter
 from tests.apps import (
@@ -205,7 +206,9 @@ def committed_app(database_url, tmp_path):
 
 
 class QueryCounter:
-    """Counts the SQL statements sent to the database while active."""
+    """Counts the SQL statements sent to the database while active; values kept in memory
+    (``circle.core.memo``) are forgotten on entering, so that what is counted is the path
+    after a change, never a value kept from an earlier call."""
 
     def __init__(self, engine):
         self.engine = engine
@@ -223,6 +226,7 @@ class QueryCounter:
 
         self.count = 0
         self.statements: list[str] = []
+        Memo.forget_everything()
         event.listen(self.engine, "before_cursor_execute", self._count)
         return self
 

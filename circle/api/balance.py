@@ -15,8 +15,9 @@ from circle.api.endpoint import Dumped, current_user, endpoint
 from circle.api.schemas_balance import BalanceOut, BalanceQuery
 from circle.balance.periods import period_for
 from circle.balance.services import Balance, compute
-from circle.balance.visibility import visible_balance
+from circle.balance.visibility import sees_all_revenue, visible_balance
 from circle.circles.access import circle_for_user
+from circle.core.memo import Memo
 from circle.core.money import plain_amount
 from circle.core.periods import Period
 from circle.models import Circle
@@ -45,6 +46,13 @@ def ratio(value: Fraction | None) -> float | None:
     if 2 * rest > value.denominator or (2 * rest == value.denominator and quotient % 2):
         quotient += 1
     return quotient / scale  # int / int is correctly rounded, as float(Fraction) is
+
+
+#: The documents answered last, by everything they depend on: the balance's numbers
+#: (``Balance.key``), the currency and what the viewer may see (admins and members who
+#: see all revenue share one document; any other member sees their own).
+DOCUMENTS_KEPT = 64
+_documents: Memo[Dumped] = Memo(DOCUMENTS_KEPT)
 
 
 @lru_cache(maxsize=4096)
@@ -121,4 +129,12 @@ def circle_balance(circle_id, query):
     """
     circle, actor = circle_for_user(current_user(), circle_id)
     balance = compute(circle, balance_period(circle, query))
-    return as_dumped(balance_document(visible_balance(balance, actor)))
+    everything = actor.is_admin or sees_all_revenue(balance, actor)
+    key = (
+        balance.key,
+        circle.currency,
+        actor.is_admin,
+        everything,
+        None if everything else actor.id,
+    )
+    return _documents.get(key, lambda: as_dumped(balance_document(visible_balance(balance, actor))))

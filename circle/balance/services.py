@@ -29,6 +29,7 @@ from sqlalchemy.sql import Select
 
 from circle.balance import totals
 from circle.balance.totals import BUSINESS, REFERRAL
+from circle.core.memo import Memo
 from circle.core.periods import Period
 from circle.core.weeks import today_for
 from circle.extensions import db
@@ -113,6 +114,9 @@ class Balance:
     roles: Roles
     revenue_total: int | None  # all closed business credited to members in the period
     external_revenue: int | None  # credited to members by unknown or outside reporters
+    #: Everything the numbers depend on (the slips' stamp, the period, the threshold, the
+    #: memberships and their statuses; not the names): equal keys, equal numbers.
+    key: tuple = ()
 
     def lopsided_pairs(self) -> list[PairBalance]:
         """Pairs where both gave and L ≥ threshold, the largest revenue gap first."""
@@ -144,68 +148,60 @@ def tips(circle: Circle, x: int, y: int) -> bool:
     return value is not None and value >= lopsided_threshold(circle)
 
 
+@dataclass(frozen=True)
+class _Figures:
+    """What ``compute`` derives from the slips, by membership id, kept under the circle's
+    ``slips_stamp``: each member's numbers in ``MemberBalance`` field order from
+    ``given_count`` to ``tipped``; the pairs (never changed once made: they are shared by
+    every balance made from these figures); repeat referrers, most referrals first; the
+    revenue credited to members and the part of it reported from outside."""
+
+    members: dict[int, tuple[int, int, int, int, int, int, int, bool]]
+    pairs: tuple[PairBalance, ...]
+    repeat: tuple[tuple[int, int, int], ...]
+    revenue_total: int
+    external: int
+
+
+#: The figures of the balances computed last, in this server's memory (``_Figures``).
+FIGURES_KEPT = 32
+_kept: Memo[_Figures] = Memo(FIGURES_KEPT)
+
+
 def compute(circle: Circle, period: Period) -> Balance:
-    """The balance of a circle for a period, in two SQL statements."""
+    """The balance of a circle for a period, in two SQL statements.
+
+    The figures are kept in memory under everything they depend on: the circle and its
+    ``slips_stamp`` (new with every slip written, corrected or voided), the period and
+    the one before it, the lopsidedness threshold and the memberships that can appear
+    in slips; names and statuses are read fresh every time.
+    """
     previous = period.previous()
     threshold = lopsided_threshold(circle)
-    members = _members(circle)
-    pairs: dict[tuple[int, int], PairBalance] = {}
-    receivers: dict[int, set[int]] = defaultdict(set)
-    repeat: list[tuple[int, int, int]] = []
-    revenue_total = external = 0
-
-    statement, params = _flows(circle, period, previous)
-    for kind, source, target, is_current, value in db.session.execute(statement, params):
-        value = int(value)
-        if kind == REFERRAL:
-            giver, receiver, count = source, target, value
-            if giver in members:
-                members[giver].given_count += count
-            if receiver in members:
-                members[receiver].received_count += count
-            if giver in members and receiver in members:
-                _pair(pairs, giver, receiver, count=count)
-                receivers[giver].add(receiver)
-                if count >= 2:
-                    repeat.append((giver, receiver, count))
-            continue
-        thanked, reporter, amount = source, target, value
-        if not is_current:
-            if thanked in members:
-                members[thanked].previous_generated += amount
-            if reporter in members:
-                members[reporter].previous_received += amount
-            continue
-        if thanked in members:
-            members[thanked].revenue_generated += amount
-            revenue_total += amount
-            if reporter not in members:
-                external += amount
-        if reporter in members:
-            members[reporter].revenue_received += amount
-        if thanked in members and reporter in members:
-            _pair(pairs, thanked, reporter, revenue=amount)
-
-    # L >= threshold, compared in integers: |x - y| * den >= num * (x + y), x + y > 0
-    # (the same as the Fractions, without making one for each of hundreds of pairs).
-    num, den = threshold.numerator, threshold.denominator
-
-    def beyond(x: int, y: int) -> bool:
-        """True when revenue ``x`` against ``y`` reaches the threshold."""
-        return x + y > 0 and abs(x - y) * den >= num * (x + y)
-
-    for member in members.values():
-        member.connections = len(receivers.get(member.member_id, ()))
-        member.tipped = beyond(member.revenue_generated, member.revenue_received) and beyond(
-            member.previous_generated, member.previous_received
-        )
-    for pair in pairs.values():
-        pair.lopsided = (
-            pair.count_a_to_b > 0
-            and pair.count_b_to_a > 0
-            and beyond(pair.revenue_a_to_b, pair.revenue_b_to_a)
-        )
-
+    stamp, members = _members(circle)
+    key = (
+        circle.id,
+        stamp,
+        period.start,
+        period.end,
+        previous.start,
+        previous.end,
+        threshold,
+        tuple(members),
+    )
+    figures = _kept.get(key, lambda: _fold(circle, period, previous, threshold, members))
+    for member_id, numbers in figures.members.items():
+        member = members[member_id]
+        (
+            member.given_count,
+            member.received_count,
+            member.revenue_generated,
+            member.revenue_received,
+            member.previous_generated,
+            member.previous_received,
+            member.connections,
+            member.tipped,
+        ) = numbers
     seen = [
         m
         for m in members.values()
@@ -220,10 +216,87 @@ def compute(circle: Circle, period: Period) -> Balance:
         period=period,
         threshold=threshold,
         members={m.member_id: m for m in seen},
-        pairs=sorted(pairs.values(), key=lambda p: (p.a, p.b)),
-        roles=_roles(seen, revenue_total, repeat),
+        pairs=list(figures.pairs),
+        roles=_roles(seen, figures.revenue_total, list(figures.repeat)),
+        revenue_total=figures.revenue_total,
+        external_revenue=figures.external,
+        key=(key, tuple(m.member_id for m in seen if m.active)),
+    )
+
+
+def _fold(
+    circle: Circle,
+    period: Period,
+    previous: Period,
+    threshold: Fraction,
+    members: dict[int, MemberBalance],
+) -> _Figures:
+    """Read the flows of the period (``_flows``) and fold them into ``_Figures`` for
+    ``members`` (whose numbers it leaves alone)."""
+    numbers = {member_id: [0, 0, 0, 0, 0, 0, 0, False] for member_id in members}
+    given, received, generated, earned, previous_generated, previous_earned = range(6)
+    pairs: dict[tuple[int, int], PairBalance] = {}
+    receivers: dict[int, set[int]] = defaultdict(set)
+    repeat: list[tuple[int, int, int]] = []
+    revenue_total = external = 0
+
+    statement, params = _flows(circle, period, previous)
+    for kind, source, target, is_current, value in db.session.execute(statement, params):
+        value = int(value)
+        source_numbers, target_numbers = numbers.get(source), numbers.get(target)
+        if kind == REFERRAL:
+            if source_numbers is not None:
+                source_numbers[given] += value
+            if target_numbers is not None:
+                target_numbers[received] += value
+            if source_numbers is not None and target_numbers is not None:
+                _pair(pairs, source, target, count=value)
+                receivers[source].add(target)
+                if value >= 2:
+                    repeat.append((source, target, value))
+            continue
+        # Closed business: ``source`` is the thanked member, ``target`` the reporter.
+        if not is_current:
+            if source_numbers is not None:
+                source_numbers[previous_generated] += value
+            if target_numbers is not None:
+                target_numbers[previous_earned] += value
+            continue
+        if source_numbers is not None:
+            source_numbers[generated] += value
+            revenue_total += value
+            if target_numbers is None:
+                external += value
+        if target_numbers is not None:
+            target_numbers[earned] += value
+        if source_numbers is not None and target_numbers is not None:
+            _pair(pairs, source, target, revenue=value)
+
+    # L >= threshold, compared in integers: |x - y| * den >= num * (x + y), x + y > 0
+    # (the same as the Fractions, without making one for each of hundreds of pairs).
+    num, den = threshold.numerator, threshold.denominator
+
+    def beyond(x: int, y: int) -> bool:
+        """True when revenue ``x`` against ``y`` reaches the threshold."""
+        return x + y > 0 and abs(x - y) * den >= num * (x + y)
+
+    for member_id, figures in numbers.items():
+        figures[6] = len(receivers.get(member_id, ()))
+        figures[7] = beyond(figures[generated], figures[earned]) and beyond(
+            figures[previous_generated], figures[previous_earned]
+        )
+    for pair in pairs.values():
+        pair.lopsided = (
+            pair.count_a_to_b > 0
+            and pair.count_b_to_a > 0
+            and beyond(pair.revenue_a_to_b, pair.revenue_b_to_a)
+        )
+    return _Figures(
+        members={member_id: tuple(figures) for member_id, figures in numbers.items()},
+        pairs=tuple(sorted(pairs.values(), key=lambda p: (p.a, p.b))),
+        repeat=tuple(sorted(repeat, key=lambda r: (-r[2], r[0], r[1]))),
         revenue_total=revenue_total,
-        external_revenue=external,
+        external=external,
     )
 
 
@@ -264,26 +337,30 @@ def _flows_statement(whole: bool, whole_before: bool) -> Select:
     )
 
 
-def _members(circle: Circle) -> dict[int, MemberBalance]:
-    """Every membership that can appear in slips: active ones and former members."""
+def _members(circle: Circle) -> tuple[int, dict[int, MemberBalance]]:
+    """The circle's ``slips_stamp`` as it is now (read with the members, as the circle
+    object at hand may have been loaded before a change) and every membership that can
+    appear in slips: active ones and former members."""
     rows = db.session.execute(
-        select(Membership.id, User.name, Profession.name, Membership.status)
+        select(Circle.slips_stamp, Membership.id, User.name, Profession.name, Membership.status)
+        .join(Membership, Membership.circle_id == Circle.id)
         .join(User, User.id == Membership.user_id)
         .outerjoin(Profession, Profession.id == Membership.profession_id)
         .where(
-            Membership.circle_id == circle.id,
+            Circle.id == circle.id,
             Membership.status.in_(("active", "left", "removed")),
         )
         .order_by(Membership.id)
-    )
-    return {
+    ).all()
+    stamp = rows[0][0] if rows else None
+    return stamp, {
         member_id: MemberBalance(
             member_id=member_id,
             name=name,
             profession=profession or "",
             active=status == "active",
         )
-        for member_id, name, profession, status in rows
+        for _stamp, member_id, name, profession, status in rows
     }
 
 
@@ -312,7 +389,8 @@ def _pair(
 def _roles(
     members: list[MemberBalance], revenue_total: int, repeat: list[tuple[int, int, int]]
 ) -> Roles:
-    """Connectors (most different receivers), the top three givers' share, repeat referrers."""
+    """Connectors (most different receivers), the top three givers' share, repeat referrers
+    (``repeat``: sorted already, most referrals first)."""
     connectors = sorted(
         (m for m in members if m.connections), key=lambda m: (-m.connections, m.name)
     )
@@ -328,5 +406,5 @@ def _roles(
         connectors=connectors,
         top_givers=top,
         top_three_share=share,
-        repeat_pairs=sorted(repeat, key=lambda r: (-r[2], r[0], r[1])),
+        repeat_pairs=repeat,
     )

@@ -41,12 +41,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import Select
 
 from circle.core.checks import EARLIEST
 from circle.core.periods import Period
 from circle.extensions import db
-from circle.models import ClosedBusiness, MemberMonth, PairTotal, Referral
+from circle.models import Circle, ClosedBusiness, MemberMonth, PairTotal, Referral
+from circle.models.circle import new_stamp
 
 REFERRAL, BUSINESS = "referral", "business"
 
@@ -88,6 +91,9 @@ def add_slips(slips: Iterable[Slip], sign: int = 1) -> None:
     """Add (``sign`` 1) or take away (-1) live slips to their pairs' totals and their
     members' months, an upsert each (nothing where they cancel out). ``count`` for
     entries of the ORM; writers that insert rows without it (the import) call this."""
+    slips = list(slips)
+    # First, so that every writer of slips locks the circle's row before its pairs' rows.
+    new_stamps({circle_id for circle_id, *_ in slips})
     pairs: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     months: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for circle_id, kind, source, target, day, amount in slips:
@@ -127,6 +133,29 @@ def add_slips(slips: Iterable[Slip], sign: int = 1) -> None:
         if any(values)
     ]
     _apply(MemberMonth, MONTH_KEY, MONTH_VALUES, month_rows)
+
+
+def new_stamps(circle_ids: Iterable[int] | None) -> None:
+    """Give the circles (all with None) a new ``slips_stamp``: a balance kept under the old
+    one (``circle.balance.services.compute``) is not used again. Every change to the slips calls it
+    in its own transaction (``add_slips``, ``rebuild``)."""
+    if circle_ids is None:
+        circle_ids = db.session.scalars(select(Circle.id)).all()
+    rows = [{"key_id": circle_id, "stamp": new_stamp()} for circle_id in sorted(circle_ids)]
+    if not rows:
+        return
+    table = Circle.__table__
+    db.session.execute(
+        update(table)
+        .where(table.c.id == bindparam("key_id"))
+        .values(slips_stamp=bindparam("stamp")),
+        rows,
+    )
+    # A circle already loaded in this session shows its new stamp too.
+    for row in rows:
+        loaded = db.session.identity_map.get(identity_key(Circle, row["key_id"]))
+        if loaded is not None:
+            set_committed_value(loaded, "slips_stamp", row["stamp"])
 
 
 def _apply(model, key: tuple[str, ...], values: tuple[str, ...], rows: list[dict]) -> None:
@@ -237,6 +266,7 @@ def rebuild(circle_id: int | None = None) -> int:
     For bulk writes that bypass the services (imports, generated histories) and for
     ``flask circle rebuild-balance-totals``; the caller commits.
     """
+    new_stamps(None if circle_id is None else [circle_id])
     _rebuild_member_months(circle_id)
     scope = [] if circle_id is None else [PairTotal.circle_id == circle_id]
     db.session.execute(delete(PairTotal).where(*scope))

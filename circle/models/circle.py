@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, SmallInteger, String, Time, false, text, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    SmallInteger,
+    String,
+    Time,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from circle.core.clock import utcnow
 from circle.db import Base, UTCDateTime
 
 MAX_SEATS = 40
+
+
+def new_stamp() -> int:
+    """A fresh random value for ``Circle.slips_stamp`` (63 bits: a positive BIGINT)."""
+    return secrets.randbits(63)
 
 
 class Circle(Base):
@@ -87,6 +104,12 @@ class Circle(Base):
     #: Whether everyone who sees money or prospects' details here must use two-factor login.
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Changes (to a new random number) with every slip written, corrected or voided
+    #: (``circle.balance.totals.add_slips``): a balance computed under one stamp holds
+    #: until the stamp changes (``circle.balance.services.compute``).
+    slips_stamp: Mapped[int] = mapped_column(
+        BigInteger, default=new_stamp, server_default=text("0")
+    )
 
     def __repr__(self) -> str:
         return f"<Circle {self.id} {self.name}>"

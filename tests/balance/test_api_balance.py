@@ -477,3 +477,34 @@ def test_the_answer_skips_the_schema_and_equals_its_dump(app, four, who, kind):
         dumped = as_dumped(document).document
         assert dumped == BalanceOut().dump(document)
         assert any(p["revenue_a_to_b"] is None for p in dumped["pairs"]) == (who != "admin")
+
+
+def test_each_viewer_gets_their_own_document_and_a_new_one_after_a_slip(app, api, four):
+    """The documents kept in memory (``circle.api.balance``) are per viewer: an admin, and
+    members who each see only their own pairs' revenue, asked in turn and again, each get
+    exactly what their own visibility gives; a slip written in between is in the next."""
+
+    def expected(user) -> dict:
+        with app.test_request_context():
+            circle = db.session.get(Circle, four.circle_id)
+            actor = active_membership(user, circle.id)
+            balance = compute(
+                circle, period_for(circle, "custom", date(2026, 6, 1), date(2026, 6, 30))
+            )
+            return BalanceOut().dump(balance_document(visible_balance(balance, actor)))
+
+    viewers = [four.admin, four.users["A"], four.users["C"], four.admin, four.users["A"]]
+    seen = []
+    for user in viewers:
+        api.as_user(user)
+        response = api.get(four.url(JUNE))
+        assert response.status_code == 200
+        assert response.get_json() == expected(user)
+        seen.append(response.get_json())
+    assert seen[0] != seen[1] != seen[2]
+    assert seen[0] == seen[3] and seen[1] == seen[4]
+
+    record(app, four.circle_id, referrals=[(four.ids["C"], four.ids["D"], date(2026, 6, 20))])
+    api.as_user(four.users["C"])
+    response = api.get(four.url(JUNE))
+    assert response.get_json() == expected(four.users["C"]) != seen[2]

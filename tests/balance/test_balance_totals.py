@@ -140,10 +140,11 @@ def computed_balance(circle, period: Period) -> dict:
     }
 
 
-def random_history(db, make, seed: int):
+def random_history(db, make, seed: int, after_each=None):
     """A circle with seven members, one of whom leaves, and a random history: slips on
     random days since 2000 (most in the last three years), corrections that move slips to
-    other members, days and amounts, and voids."""
+    other members, days and amounts, and voids; ``after_each(circle)`` is called after
+    every step when given."""
     rng = random.Random(seed)
     circle = db.session.merge(make.circle(admin_profession="Organisation"))
     admin = db.session.execute(
@@ -207,6 +208,9 @@ def random_history(db, make, seed: int):
             entry = rng.choice(business)
             if not entry.is_void:
                 rs.void_business(circle, admin, entry.id, "Falscher Betrag")
+        if after_each is not None:
+            db.session.flush()
+            after_each(circle)
     db.session.flush()
     # A member leaves: the history keeps their slips and the balance shows them.
     db.session.execute(

@@ -1,0 +1,45 @@
+"""Values kept in a server's memory (``circle.core.memo``): made once per key, the least
+recently used out first when full, all forgotten on demand."""
+
+from __future__ import annotations
+
+from circle.core.memo import Memo
+
+
+def maker(log: list, value):
+    """A ``make`` that notes every call."""
+
+    def make():
+        log.append(value)
+        return value
+
+    return make
+
+
+def test_a_value_is_made_once_per_key():
+    memo, made = Memo(4), []
+    assert memo.get("a", maker(made, 1)) == 1
+    assert memo.get("a", maker(made, 2)) == 1  # kept: not made again
+    assert memo.get("b", maker(made, 3)) == 3
+    assert made == [1, 3]
+
+
+def test_the_least_recently_used_value_goes_first_when_full():
+    memo, made = Memo(2), []
+    memo.get("a", maker(made, 1))
+    memo.get("b", maker(made, 2))
+    memo.get("a", maker(made, 0))  # a is used again: b is now the oldest
+    memo.get("c", maker(made, 3))
+    assert len(memo) == 2
+    assert memo.get("a", maker(made, 10)) == 1
+    assert memo.get("b", maker(made, 20)) == 20  # made again
+    assert made == [1, 2, 3, 20]
+
+
+def test_forget_everything_empties_every_store():
+    first, second, made = Memo(2), Memo(2), []
+    first.get("a", maker(made, 1))
+    second.get("a", maker(made, 2))
+    Memo.forget_everything()
+    assert len(first) == len(second) == 0
+    assert first.get("a", maker(made, 3)) == 3

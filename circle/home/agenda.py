@@ -206,10 +206,19 @@ def _member_statement() -> Select:
         )
 
     in_scale = (Referral.given_on >= scale_start, Referral.given_on <= scale_end)
-    thanked = exists().where(
-        ClosedBusiness.circle_id == circle_id,
-        ClosedBusiness.referral_id == Referral.id,
-        ClosedBusiness.voided_at.is_(None),
+    # A closed business for the referral, looked up by its index for each of my won
+    # referrals. As a scalar subquery with LIMIT, not NOT EXISTS: PostgreSQL's generic plan
+    # for the prepared statement turned NOT EXISTS into a hash anti-join over every closed
+    # business of the circle (30,000 rows, 8 ms at ten slips a member a week).
+    thanked = (
+        select(ClosedBusiness.id)
+        .where(
+            ClosedBusiness.circle_id == circle_id,
+            ClosedBusiness.referral_id == Referral.id,
+            ClosedBusiness.voided_at.is_(None),
+        )
+        .limit(1)
+        .scalar_subquery()
     )
     next_meeting = (
         select(Meeting.id)
@@ -230,7 +239,9 @@ def _member_statement() -> Select:
             ),
             count_where(
                 Referral,
-                *referrals(Referral.receiver_id == me_id, Referral.status == "won", ~thanked),
+                *referrals(
+                    Referral.receiver_id == me_id, Referral.status == "won", thanked.is_(None)
+                ),
             ),
             count_where(
                 OneToOne,

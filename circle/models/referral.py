@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,6 +87,16 @@ class Referral(Base):
         Index("ix_referrals_circle_id_giver_id_given_on", "circle_id", "giver_id", "given_on"),
         Index(
             "ix_referrals_circle_id_receiver_id_given_on", "circle_id", "receiver_id", "given_on"
+        ),
+        # My open and my won referrals on the home page, from the index alone (0028).
+        Index(
+            "ix_referrals_live_by_receiver_status",
+            "circle_id",
+            "receiver_id",
+            "status",
+            "id",
+            postgresql_where=text("voided_at IS NULL"),
+            sqlite_where=text("voided_at IS NULL"),
         ),
     )
 

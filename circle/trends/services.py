@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from sqlalchemy import func, literal, select, union_all
 
+from circle.core.memo import Memo
 from circle.core.weeks import shift, week_start
 from circle.extensions import db
 from circle.models import Attendance, Circle, ClosedBusiness, Meeting, Referral
@@ -63,10 +64,29 @@ def weeks_ending(circle: Circle, today: date, count: int) -> list[Week]:
     return [Week(start, shift(start, 6)) for start in starts]
 
 
+#: The weekly numbers computed last, in this server's memory (``weekly_activity``).
+ACTIVITY_KEPT = 32
+_kept: Memo[tuple[tuple[int, int], ...]] = Memo(ACTIVITY_KEPT)
+
+
 def weekly_activity(circle: Circle, today: date, count: int) -> list[Week]:
     """Referrals given and closed business per circle week over the last ``count`` weeks
-    (the current one so far included): one statement, grouped by day in SQL."""
+    (the current one so far included): one statement, grouped by day in SQL.
+
+    The numbers are kept in memory under the circle's ``slips_stamp`` (new with every slip
+    written, corrected or voided), its currency and meeting weekday, and the weeks."""
     weeks = weeks_ending(circle, today, count)
+    first, last = weeks[0].start, weeks[-1].end
+    key = (circle.id, circle.slips_stamp, circle.currency, first, last)
+    numbers = _kept.get(key, lambda: _counted(circle, weeks))
+    for week, (referrals, business) in zip(weeks, numbers, strict=True):
+        week.referrals, week.business_minor = referrals, business
+    return weeks
+
+
+def _counted(circle: Circle, weeks: list[Week]) -> tuple[tuple[int, int], ...]:
+    """Count the slips of ``weeks`` (as ``weekly_activity`` does): (referrals, business)
+    for each week."""
     first, last = weeks[0].start, weeks[-1].end
     referrals = (
         select(
@@ -102,7 +122,7 @@ def weekly_activity(circle: Circle, today: date, count: int) -> list[Week]:
         week = by_start[week_start(circle, day)]
         week.referrals += int(referral_count)
         week.business_minor += int(amount or 0)  # SUM is a Decimal on PostgreSQL
-    return weeks
+    return tuple((week.referrals, week.business_minor) for week in weeks)
 
 
 def attendance_per_meeting(circle: Circle, first: date, today: date) -> list[MeetingAttendance]:

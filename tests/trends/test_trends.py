@@ -306,3 +306,24 @@ def test_the_page_keeps_to_a_few_statements_at_any_size(
         assert client.get(url(circle, weeks=52)).status_code == 200
     assert small.count <= 6, small.statements
     assert large.count == small.count, large.statements
+
+
+def test_the_kept_weekly_numbers_follow_every_slip_and_void(app, make, world):
+    """The weekly numbers are kept in memory under the circle's slips stamp: a slip or a
+    void after they were computed is in the next answer, and equal answers come from the
+    same numbers."""
+    circle, fritz, paula = world["circle"], world["fritz"], world["paula"]
+    day = today(app, circle)
+    make.slip(fritz, paula, day)
+
+    def this_week():
+        weeks = weeks_of(app, circle, 13)
+        return weeks[-1].referrals, weeks[-1].business_minor
+
+    assert this_week() == this_week() == (1, 0)
+    slip = make.slip(paula, fritz, day, amount=5_000)
+    assert this_week() == (1, 5_000)
+    void(app, void_business, circle, paula, slip)
+    assert this_week() == (1, 0)
+    make.slip(paula, fritz, day - timedelta(days=1))
+    assert this_week() == (2, 0)

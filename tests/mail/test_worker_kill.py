@@ -132,6 +132,18 @@ def test_a_worker_killed_while_it_delivers_loses_no_mail(
     finally:
         first.kill()
     assert len(sink.accepted) == 1
+
+    def released() -> bool:
+        """The killed worker's row lock is gone: its server process noticed the closed
+        connection and rolled back (asynchronously: until then ``SKIP LOCKED`` passes the
+        row by, and only the next sweep would send it)."""
+        with committed_app.app_context():
+            free = db.session.execute(select(OutboxMail.id).with_for_update(skip_locked=True)).all()
+            db.session.rollback()
+            db.session.remove()
+        return len(free) == MAILS
+
+    wait_for(released, 30, "the killed worker's transaction was never rolled back")
     second = start_worker(env, log)
     try:
         jobs.deliver_outbox()

@@ -30,6 +30,7 @@ from circle.balance.visibility import sees_all_revenue, visible_balance
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.formats import interval_text, percent_text
+from circle.core.memo import Memo
 from circle.core.money import format_money, to_decimal
 from circle.core.paging import page_number, pages_for
 from circle.core.periods import Period
@@ -400,6 +401,11 @@ def pairs(circle: Circle, me: Membership):
 # --- the matrix --------------------------------------------------------------------------
 
 
+#: The matrices' rows of cells made last, in this server's memory (``matrix``).
+MATRICES_KEPT = 64
+_matrices: Memo[tuple[Markup, ...]] = Memo(MATRICES_KEPT)
+
+
 @bp.get("/circles/<int:circle_id>/balance/matrix")
 @circle_page()
 def matrix(circle: Circle, me: Membership):
@@ -411,6 +417,25 @@ def matrix(circle: Circle, me: Membership):
     if balance is None:
         return _render("balance/matrix.html", analysis, keep, by=by)
     members = _ordered(balance)
+    locale, cell_labels = ui_locale(), (NO_VALUE, _("(self)"))
+    # The cells depend on the numbers, what this viewer may see, the order and the words.
+    key = (
+        balance.key,
+        balance.circle.currency,
+        by,
+        locale,
+        cell_labels,
+        tuple(m.member_id for m in members),
+        me.is_admin,
+        analysis.all_revenue,
+        None if me.is_admin or analysis.all_revenue else me.id,
+    )
+    cells = _matrices.get(
+        key,
+        lambda: tuple(
+            row for _giver, row in matrix_cells(balance, members, by, locale, cell_labels)
+        ),
+    )
     return _render(
         "balance/matrix.html",
         analysis,
@@ -418,7 +443,7 @@ def matrix(circle: Circle, me: Membership):
         by=by,
         members=members,
         labels=matrix_labels(members),
-        rows=matrix_cells(balance, members, by, ui_locale(), (NO_VALUE, _("(self)"))),
+        rows=list(zip(members, cells, strict=True)),
         hidden=by == "revenue" and not analysis.all_revenue,
     )
 

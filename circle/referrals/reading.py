@@ -357,10 +357,15 @@ class Linkable:
 _GIVER = aliased(Membership, name="giver")
 
 
+#: How many referrals a closed-business form offers to link to: the newest (a list on a
+#: phone, not the year of a member who receives ten a week).
+LINKABLE = 50
+
+
 def received_for_linking(circle: Circle, actor: Membership, since: date) -> list[Linkable]:
-    """Referrals the actor received since ``since`` from a member and not voided, newest
-    first (to link closed business to one of them): the four columns the choice shows,
-    not the slips with their parties (200 slips of 8 joined tables each)."""
+    """The ``LINKABLE`` newest referrals the actor received since ``since`` from a member
+    and not voided (to link closed business to one of them): the four columns the choice
+    shows, not the slips with their parties (8 joined tables each)."""
     giver = _GIVER
     rows = db.session.execute(
         select(Referral.id, Referral.given_on, User.name, Referral.prospect_name)
@@ -373,6 +378,6 @@ def received_for_linking(circle: Circle, actor: Membership, since: date) -> list
             Referral.given_on >= since,
         )
         .order_by(Referral.given_on.desc(), Referral.id.desc())
-        .limit(200)
+        .limit(LINKABLE)
     )
     return [Linkable(*row) for row in rows]

@@ -642,3 +642,19 @@ def test_the_overview_lists_25_lopsided_pairs_and_links_to_the_rest(client, auth
     assert "28" in link.group(2)
     pairs = section(text(client.get(f"/circles/{circle.id}/balance/pairs?{JUNE}")), "pairs-table")
     assert pairs.count('class="bal-row--lopsided"') == 28
+
+
+def test_each_viewer_gets_their_own_matrix_cells(client, auth, four):
+    """The matrix cells kept in memory are per viewer: the admin, then C, then B, then the
+    admin again each see exactly their own revenue cells."""
+    circle, admin, a, b, c, d = four
+    url = f"/circles/{circle.id}/balance/matrix?by=revenue&{JUNE}"
+    seen = {}
+    for who, user in (("admin", admin), ("c", c.user), ("b", b.user), ("admin again", admin)):
+        auth.login(user)
+        matrix = text(client.get(url))
+        seen[who] = (matrix_cell(matrix, a, b).group(3), matrix_cell(matrix, c, d).group(3))
+        auth.logout()
+    assert seen["admin"] == seen["admin again"] == ("1.000", "500")
+    assert seen["c"] == ("\N{EM DASH}", "500")  # A/B is not C's pair
+    assert seen["b"] == ("1.000", "\N{EM DASH}")

@@ -14,8 +14,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from circle.core.weeks import today_for
 from circle.extensions import db
-from circle.models import AuditEntry, ClosedBusiness, Referral
+from circle.models import AuditEntry, Circle, ClosedBusiness, Referral
+from circle.referrals.reading import LINKABLE
 from tests.pages import any_csrf_token, element, text
 
 # --- reading forms as a browser does (selects send their selected option) ----------
@@ -964,3 +966,18 @@ def test_the_circle_page_links_to_the_week_and_the_ledger(client, auth, people):
     page = text(client.get(f"/circles/{circle.id}"))
     assert f'href="{week_url(circle)}"' in page
     assert f'href="{ledger_url(circle)}"' in page
+
+
+def test_the_thank_form_offers_the_newest_received_referrals_to_link(
+    app, client, auth, make, people
+):
+    """A member who received more referrals in the year than a select can hold on a phone
+    is offered the newest ``LINKABLE`` of them."""
+    circle = people["circle"]
+    with app.test_request_context():
+        today = today_for(db.session.get(Circle, circle.id))
+    ids = [make.slip(people["pharma"], people["me"], today - timedelta(days=n)) for n in range(55)]
+    login(auth, people["me"])
+    options = element(text(client.get(week_url(circle))), "thank-referral_id")
+    offered = {int(value) for value in re.findall(r'<option value="(\d+)"', options)}
+    assert offered == set(ids[:LINKABLE])  # the newest, the oldest five left out

@@ -4,7 +4,7 @@ its heat, and short column labels that never name two members alike."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from circle.balance.services import Balance, MemberBalance
 from circle.core.formats import CACHE_SIZE, decimal_text, locale_of
+from circle.core.memo import Memo
 from circle.core.money import format_money, to_decimal
 
 #: Heat buckets of the matrix cells (CSS classes .heat-0 ... .heat-9).
@@ -141,6 +142,39 @@ def matrix_cells(
             )
         )
     return rows
+
+
+#: The matrices' rows of cells made last, in this server's memory (``kept_matrix_cells``).
+MATRICES_KEPT = 64
+_kept: Memo[tuple[Markup, ...]] = Memo(MATRICES_KEPT)
+
+
+def kept_matrix_cells(
+    balance: Balance,
+    members: list[MemberBalance],
+    by: str,
+    locale: str,
+    labels: tuple[str, str],
+    viewer: Hashable,
+) -> list[tuple[MemberBalance, Markup]]:
+    """``matrix_cells``, kept in memory under everything they depend on: the balance's
+    numbers (``Balance.key``) and currency, what the viewer may see of them (``viewer``,
+    equal for viewers who see the same), the order of the members, ``by``, the language
+    and the words."""
+    key = (
+        balance.key,
+        balance.circle.currency,
+        by,
+        locale,
+        labels,
+        tuple(m.member_id for m in members),
+        viewer,
+    )
+    cells = _kept.get(
+        key,
+        lambda: tuple(row for _giver, row in matrix_cells(balance, members, by, locale, labels)),
+    )
+    return list(zip(members, cells, strict=True))
 
 
 def _joined(cells: Iterable[Markup]) -> Markup:

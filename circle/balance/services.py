@@ -164,7 +164,7 @@ class _Figures:
 
 
 #: The figures of the balances computed last, in this server's memory (``_Figures``).
-FIGURES_KEPT = 32
+FIGURES_KEPT = 64
 _kept: Memo[_Figures] = Memo(FIGURES_KEPT)
 
 

@@ -23,14 +23,13 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from circle.balance.forms import PeriodForm, period_choices
-from circle.balance.matrix import matrix_cells, matrix_labels
+from circle.balance.matrix import kept_matrix_cells, matrix_labels
 from circle.balance.periods import period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, visible_balance
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.formats import interval_text, percent_text
-from circle.core.memo import Memo
 from circle.core.money import format_money, to_decimal
 from circle.core.paging import page_number, pages_for
 from circle.core.periods import Period
@@ -401,11 +400,6 @@ def pairs(circle: Circle, me: Membership):
 # --- the matrix --------------------------------------------------------------------------
 
 
-#: The matrices' rows of cells made last, in this server's memory (``matrix``).
-MATRICES_KEPT = 64
-_matrices: Memo[tuple[Markup, ...]] = Memo(MATRICES_KEPT)
-
-
 @bp.get("/circles/<int:circle_id>/balance/matrix")
 @circle_page()
 def matrix(circle: Circle, me: Membership):
@@ -417,25 +411,13 @@ def matrix(circle: Circle, me: Membership):
     if balance is None:
         return _render("balance/matrix.html", analysis, keep, by=by)
     members = _ordered(balance)
-    locale, cell_labels = ui_locale(), (NO_VALUE, _("(self)"))
-    # The cells depend on the numbers, what this viewer may see, the order and the words.
-    key = (
-        balance.key,
-        balance.circle.currency,
-        by,
-        locale,
-        cell_labels,
-        tuple(m.member_id for m in members),
+    # What this viewer may see of the revenue (the cells are kept per viewer).
+    viewer = (
         me.is_admin,
         analysis.all_revenue,
         None if me.is_admin or analysis.all_revenue else me.id,
     )
-    cells = _matrices.get(
-        key,
-        lambda: tuple(
-            row for _giver, row in matrix_cells(balance, members, by, locale, cell_labels)
-        ),
-    )
+    rows = kept_matrix_cells(balance, members, by, ui_locale(), (NO_VALUE, _("(self)")), viewer)
     return _render(
         "balance/matrix.html",
         analysis,
@@ -443,7 +425,7 @@ def matrix(circle: Circle, me: Membership):
         by=by,
         members=members,
         labels=matrix_labels(members),
-        rows=list(zip(members, cells, strict=True)),
+        rows=rows,
         hidden=by == "revenue" and not analysis.all_revenue,
     )
 

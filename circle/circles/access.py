@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import contains_eager, lazyload
 from sqlalchemy.orm.util import identity_key
 
 from circle.auth.twofactor import refuse_unless_enrolled
@@ -197,13 +198,22 @@ def roster(circle_id: int) -> list[Membership]:
 
 
 def roster_query(circle_id: int) -> Select:
-    """The statement of ``roster``: add columns to it to read more per member at once."""
+    """The statement of ``roster``: add columns to it to read more per member at once.
+
+    The user and the profession come from the joins the order needs (not from a second,
+    eager join of each); the circle is the page's own, found in the session when asked
+    for."""
     return (
         select(Membership)
         .join(Membership.user)
         .outerjoin(Membership.profession)
         .where(Membership.circle_id == circle_id, Membership.status == "active")
         .order_by(Profession.name.nulls_last(), User.name)
+        .options(
+            contains_eager(Membership.user),
+            contains_eager(Membership.profession),
+            lazyload(Membership.circle),
+        )
     )
 
 

@@ -41,6 +41,7 @@ from circle.models import (
     Referral,
     WeeklyReport,
 )
+from circle.referrals.reading import parties_only
 from circle.roles.permissions import require
 
 
@@ -256,8 +257,12 @@ def _totals(figures: Figures, sheet: list[tuple[Membership, Attendance | None]])
 
 def _referral_page(circle: Circle, start: date, end: date, asked: Keyset) -> KeysetPage[Referral]:
     """One page of the week's referrals, void ones too, newest first."""
-    query = select(Referral).where(
-        Referral.circle_id == circle.id, Referral.given_on >= start, Referral.given_on <= end
+    query = (
+        select(Referral)
+        .where(
+            Referral.circle_id == circle.id, Referral.given_on >= start, Referral.given_on <= end
+        )
+        .options(*parties_only(Referral))
     )
     paged = keyset_select(query, Referral.given_on, Referral.id, asked, PER_PAGE)
     rows = db.session.execute(paged).unique().scalars().all()
@@ -268,10 +273,14 @@ def _business_page(
     circle: Circle, start: date, end: date, asked: Keyset
 ) -> KeysetPage[ClosedBusiness]:
     """One page of the week's closed business, void entries too, newest first."""
-    query = select(ClosedBusiness).where(
-        ClosedBusiness.circle_id == circle.id,
-        ClosedBusiness.closed_on >= start,
-        ClosedBusiness.closed_on <= end,
+    query = (
+        select(ClosedBusiness)
+        .where(
+            ClosedBusiness.circle_id == circle.id,
+            ClosedBusiness.closed_on >= start,
+            ClosedBusiness.closed_on <= end,
+        )
+        .options(*parties_only(ClosedBusiness))
     )
     paged = keyset_select(query, ClosedBusiness.closed_on, ClosedBusiness.id, asked, PER_PAGE)
     rows = db.session.execute(paged).unique().scalars().all()

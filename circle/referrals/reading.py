@@ -8,7 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defaultload
 
 from circle.circles.access import owned
 from circle.core.errors import NotAMember, NotFound
@@ -133,11 +133,10 @@ def business_between(
         query = query.where(
             or_(ClosedBusiness.thanked_id == actor.id, ClosedBusiness.reporter_id == actor.id)
         )
-    return list(
-        db.session.execute(query.order_by(ClosedBusiness.closed_on, ClosedBusiness.id))
-        .unique()
-        .scalars()
+    ordered = query.options(*parties_only(ClosedBusiness)).order_by(
+        ClosedBusiness.closed_on, ClosedBusiness.id
     )
+    return list(db.session.execute(ordered).unique().scalars())
 
 
 def totals(circle: Circle, member_id: int, start: date, end: date) -> Totals:
@@ -253,6 +252,7 @@ def my_week(circle: Circle, member: Membership, start: date, end: date) -> MyWee
                 Referral.given_on <= end,
                 mine,
             )
+            .options(*parties_only(Referral))
             .order_by(Referral.given_on, Referral.id)
         )
         .unique()
@@ -355,6 +355,18 @@ class Linkable:
 #: The giver of a referral, as a second membership in one statement. Aliases are made
 #: once: making one costs about a millisecond (its mapper's columns are adapted anew).
 _GIVER = aliased(Membership, name="giver")
+
+
+def parties_only(model: type[Referral] | type[ClosedBusiness]) -> tuple:
+    """Loader options for slips listed on a circle's page: their member parties with user
+    and profession as always, but not each party's circle (30 columns on every row, twice):
+    it is the page's own circle, found in the session when asked for."""
+    sides = (
+        (Referral.giver, Referral.receiver)
+        if model is Referral
+        else (ClosedBusiness.thanked, ClosedBusiness.reporter)
+    )
+    return tuple(defaultload(side).lazyload(Membership.circle) for side in sides)
 
 
 #: How many referrals a closed-business form offers to link to: the newest (a list on a

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import contains_eager, lazyload
 
 from circle.auditlog import record as audit
 from circle.circles.access import owned, roster, zone
@@ -208,6 +209,13 @@ def sheet_statement(circle_id: int, meeting_id) -> Select:
             or_(Membership.status == "active", Attendance.id.is_not(None)),
         )
         .order_by(Profession.name.nulls_last(), User.name)
+        # The user and the profession from the joins the order needs (not joined again by
+        # eager loading); the circle is the page's own, found in the session.
+        .options(
+            contains_eager(Membership.user),
+            contains_eager(Membership.profession),
+            lazyload(Membership.circle),
+        )
     )
 
 

@@ -15,7 +15,7 @@ from circle.api.endpoint import Dumped, current_user, endpoint
 from circle.api.schemas_balance import BalanceOut, BalanceQuery
 from circle.balance.periods import period_for
 from circle.balance.services import Balance, compute
-from circle.balance.visibility import sees_all_revenue, visible_balance
+from circle.balance.visibility import viewer_key, visible_balance
 from circle.circles.access import circle_for_user
 from circle.core.memo import Memo
 from circle.core.money import plain_amount
@@ -49,8 +49,8 @@ def ratio(value: Fraction | None) -> float | None:
 
 
 #: The documents answered last, by everything they depend on: the balance's numbers
-#: (``Balance.key``), the currency and what the viewer may see (admins and members who
-#: see all revenue share one document; any other member sees their own).
+#: (``Balance.key``), the currency and what the viewer may see (``viewer_key``: everyone
+#: who sees all revenue shares one document; any other member has their own).
 DOCUMENTS_KEPT = 64
 _documents: Memo[Dumped] = Memo(DOCUMENTS_KEPT)
 
@@ -129,12 +129,5 @@ def circle_balance(circle_id, query):
     """
     circle, actor = circle_for_user(current_user(), circle_id)
     balance = compute(circle, balance_period(circle, query))
-    everything = actor.is_admin or sees_all_revenue(balance, actor)
-    key = (
-        balance.key,
-        circle.currency,
-        actor.is_admin,
-        everything,
-        None if everything else actor.id,
-    )
+    key = (balance.key, circle.currency, viewer_key(balance, actor))
     return _documents.get(key, lambda: as_dumped(balance_document(visible_balance(balance, actor))))

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import wraps
+from dataclasses import dataclass
+from functools import cached_property, wraps
 
 from flask import Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -95,13 +95,11 @@ class Dumped:
     kept in memory (``circle.core.memo``) is answered from those bytes every time."""
 
     document: dict
-    _body: list[bytes] = field(default_factory=list, compare=False, repr=False)
 
+    @cached_property
     def body(self) -> bytes:
-        """The document as ``jsonify`` writes it, made on the first call."""
-        if not self._body:
-            self._body.append(jsonify(self.document).get_data())
-        return self._body[0]
+        """The document as ``jsonify`` writes it, made on first use."""
+        return jsonify(self.document).get_data()
 
 
 #: Largest multipart upload the API reads (bytes) unless ``MAX_UPLOAD_BYTES`` is set.
@@ -226,7 +224,7 @@ def _handle(
     if payload is None:
         return Response(status=204)
     if isinstance(payload, Dumped):
-        response = current_app.response_class(payload.body(), mimetype=current_app.json.mimetype)
+        response = current_app.response_class(payload.body, mimetype=current_app.json.mimetype)
     else:
         response = jsonify(payload)
     response.status_code = status

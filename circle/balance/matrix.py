@@ -4,7 +4,7 @@ its heat, and short column labels that never name two members alike."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -155,11 +155,11 @@ def kept_matrix_cells(
     by: str,
     locale: str,
     labels: tuple[str, str],
-    viewer: Hashable,
+    viewer: int | None,
 ) -> list[tuple[MemberBalance, Markup]]:
     """``matrix_cells``, kept in memory under everything they depend on: the balance's
-    numbers (``Balance.key``) and currency, what the viewer may see of them (``viewer``,
-    equal for viewers who see the same), the order of the members, ``by``, the language
+    numbers (``Balance.key``) and currency, what the viewer may see of them (``viewer``:
+    ``circle.balance.visibility.viewer_key``), the order of the members, ``by``, the language
     and the words."""
     key = (
         balance.key,

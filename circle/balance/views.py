@@ -26,7 +26,7 @@ from circle.balance.forms import PeriodForm, period_choices
 from circle.balance.matrix import kept_matrix_cells, matrix_labels
 from circle.balance.periods import period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
-from circle.balance.visibility import sees_all_revenue, visible_balance
+from circle.balance.visibility import sees_all_revenue, viewer_key, visible_balance
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.formats import interval_text, percent_text
@@ -411,13 +411,8 @@ def matrix(circle: Circle, me: Membership):
     if balance is None:
         return _render("balance/matrix.html", analysis, keep, by=by)
     members = _ordered(balance)
-    # What this viewer may see of the revenue (the cells are kept per viewer).
-    viewer = (
-        me.is_admin,
-        analysis.all_revenue,
-        None if me.is_admin or analysis.all_revenue else me.id,
-    )
-    rows = kept_matrix_cells(balance, members, by, ui_locale(), (NO_VALUE, _("(self)")), viewer)
+    words = (NO_VALUE, _("(self)"))
+    rows = kept_matrix_cells(balance, members, by, ui_locale(), words, viewer_key(balance, me))
     return _render(
         "balance/matrix.html",
         analysis,

@@ -24,6 +24,16 @@ def sees_all_revenue(balance: Balance, actor: Membership) -> bool:
     return sees_amounts(actor, balance.circle)
 
 
+def viewer_key(balance: Balance, actor: Membership) -> int | None:
+    """What ``actor`` may see of the numbers of ``balance``, as a key for what is kept per
+    viewer (``Balance.key`` with it names one view): None for everyone who sees all
+    revenue (admins, ``sees_all_revenue``), else the member's own id (their own revenue and
+    their pairs'). The flags and roles only admins see are made per request, not kept."""
+    if actor.is_admin or sees_all_revenue(balance, actor):
+        return None
+    return actor.id
+
+
 def visible_balance(balance: Balance, actor: Membership) -> Balance:
     """The part of ``balance`` that ``actor`` may see (hidden values become None)."""
     if actor.is_admin:

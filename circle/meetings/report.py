@@ -20,7 +20,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from circle.auditlog import record as audit
 from circle.core.checks import EARLIEST
@@ -140,10 +140,9 @@ def _meeting_and_lock(
             locker, and_(locker.circle_id == Circle.id, locker.id == WeeklyReport.locked_by_id)
         )
         .where(Circle.id == circle.id)
-        # Outer joins: a week nobody locked still has its one row.
-        .options(
-            joinedload(locker.user, innerjoin=False), joinedload(locker.circle, innerjoin=False)
-        )
+        # Outer joins: a week nobody locked still has its one row. The locker's circle is
+        # the page's own, found in the session.
+        .options(joinedload(locker.user, innerjoin=False), lazyload(locker.circle))
     ).one()
 
 
@@ -158,40 +157,17 @@ def _week_sheet(
 ]:
     """The meeting of the week starting ``start``, the week's lock, who locked it, the
     meeting's attendance sheet (empty without a meeting or when it was cancelled) and the
-    active members in roster order, in one statement: the sheet's rows carry the meeting
-    and the lock as columns."""
-    locker = _LOCKER
-    meeting_id = (
-        select(Meeting.id)
-        .where(Meeting.circle_id == circle.id, Meeting.held_on == start)
-        .scalar_subquery()
-    )
+    active members in roster order, in two statements: the meeting with the lock (one
+    row), then the sheet. Carried as columns of each of the sheet's rows, the meeting, the
+    lock and its locker cost more to read than a statement of their own."""
+    meeting, lock, locked_by = _meeting_and_lock(circle, start)
     found = db.session.execute(
-        sheet_statement(circle.id, meeting_id)
-        .add_columns(Meeting, WeeklyReport, locker)
-        .outerjoin(
-            Meeting, and_(Meeting.circle_id == Membership.circle_id, Meeting.held_on == start)
-        )
-        .outerjoin(
-            WeeklyReport,
-            and_(WeeklyReport.circle_id == Membership.circle_id, WeeklyReport.week_start == start),
-        )
-        .outerjoin(
-            locker,
-            and_(locker.circle_id == Membership.circle_id, locker.id == WeeklyReport.locked_by_id),
-        )
-        .options(
-            joinedload(locker.user, innerjoin=False), joinedload(locker.circle, innerjoin=False)
-        )
+        sheet_statement(circle.id, meeting.id if meeting is not None else None)
     ).all()
-    if not found:  # nobody in the circle to list: the meeting and the lock on their own
-        meeting, lock, locked_by = _meeting_and_lock(circle, start)
-        return meeting, lock, locked_by, [], []
-    _member, _row, meeting, lock, locked_by = found[0]
-    members = [member for member, *_rest in found if member.status == "active"]
+    members = [member for member, _row in found if member.status == "active"]
     if meeting is None or meeting.is_cancelled:
         return meeting, lock, locked_by, [], members
-    rows = [(member, row) for member, row, *_week in found]
+    rows = [(member, row) for member, row in found]
     return meeting, lock, locked_by, sheet_of(circle, meeting.held_on, rows), members
 
 

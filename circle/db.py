@@ -141,6 +141,22 @@ def end_reading(scoped: scoped_session) -> None:
         session.rollback()
 
 
+def plan_once(session) -> None:
+    """On PostgreSQL, plan the prepared statements of the rest of this transaction once per
+    connection (a generic plan) instead of on every execution.
+
+    For a statement of many subqueries over a few rows (the home page's agenda) the planner
+    keeps choosing plans made for each execution's values, and making one costs more than
+    running it: 3.1 ms an execution against 0.9-1.0 ms with the generic plan, at five and
+    at ten times the slips. Not for every statement: on the balance and score pages at
+    ten times the slips the plans made per execution are the faster ones. ``SET LOCAL``
+    ends with the transaction; sent to the connection, it does not count as a write.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+
+
 #: ``flask.g`` flag: a request boundary (``circle.web.boundary``) holds the transaction and
 #: commits it once at the end of the request.
 IN_BOUNDARY = "circle_boundary"

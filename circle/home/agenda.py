@@ -21,7 +21,7 @@ from circle.balance.services import tips
 from circle.core.clock import utcnow
 from circle.core.periods import Period, add_months
 from circle.core.weeks import today_for, week_start
-from circle.db import count_where, sum_where
+from circle.db import count_where, plan_once, sum_where
 from circle.dues.services import DuesStatus, status_of
 from circle.extensions import db
 from circle.meetings.absence import window_start
@@ -142,6 +142,7 @@ def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -
         "home_scale_end": scale_period.end,
         **measure_params(circle, me.id, score_period),
     }
+    plan_once(db.session)  # and the officers' agenda after it
     row = db.session.execute(_member_statement(), params).one()
     (
         open_received,

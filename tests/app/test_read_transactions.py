@@ -44,6 +44,41 @@ def test_pages_that_only_read_keep_the_prepared_statements(committed_app):
     assert any("FROM member_months" in statement for statement in prepared), prepared
 
 
+@pytest.mark.postgres_only
+def test_the_home_page_plans_its_agenda_once_and_leaves_other_pages_alone(committed_app):
+    """The home page's agenda runs on a plan made once (``circle.db.plan_once``), the page
+    still ends with COMMIT (its statements stay prepared), and the setting ends with the
+    request: the next page on the same connection plans as PostgreSQL chooses."""
+    make = Factory(committed_app)
+    admin = make.user(name="Anna Admin", email="anna@example.org")
+    circle = make.circle(admin=admin)
+    client = committed_app.test_client()
+    AuthActions(client).login(admin)
+    used = set()
+    with committed_app.app_context():
+        engine = db.engine
+
+    def note(conn, *_args) -> None:
+        used.add(conn.connection.dbapi_connection)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for _ in range(8):  # psycopg prepares a statement on its fifth run
+            assert client.get(f"/circles/{circle.id}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    plans = []
+    for connection in used:
+        assert connection.execute("SHOW plan_cache_mode").fetchone()[0] == "auto"
+        plans += connection.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%score_one_to_ones%'"
+        ).fetchall()
+        connection.rollback()
+    assert plans, "the agenda statement was not prepared"
+    assert all(generic > 0 and custom == 0 for generic, custom in plans), plans
+
+
 def _professions(app) -> int:
     with app.app_context():
         return db.session.execute(select(func.count(Profession.id))).scalar_one()

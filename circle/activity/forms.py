@@ -14,7 +14,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from circle.activity.services import MAX_MINUTES, MAX_NOTE, MAX_TOPIC
-from circle.models import Membership
+from circle.circles.access import Listed
 from circle.referrals.forms import DATE_MESSAGE, VoidForm, member_choices, optional_int
 from circle.web.forms import FlaskForm
 
@@ -44,7 +44,7 @@ class OneToOneForm(FlaskForm):
         render_kw={"rows": 2},
     )
 
-    def set_choices(self, others: list[Membership], today: date) -> None:
+    def set_choices(self, others: list[Listed], today: date) -> None:
         """Offer the other active members; today is the default date."""
         self.other_id.choices = member_choices(others, blank=_l("(choose a member)"))
         if self.met_on.data is None and not self.met_on.raw_data:

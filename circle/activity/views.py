@@ -26,7 +26,7 @@ from circle.activity.forms import (
     OneToOneForm,
     VoidForm,
 )
-from circle.circles.access import roster
+from circle.circles.access import roster_names
 from circle.core.paging import Keyset
 from circle.core.weeks import today_for
 from circle.models import Circle, Membership
@@ -54,7 +54,7 @@ def _back(circle: Circle) -> str:
 def _met_form(circle: Circle, me: Membership, **kwargs) -> OneToOneForm:
     """The one-to-one form offering the other active members."""
     form = OneToOneForm(prefix=MET_PREFIX, **kwargs)
-    form.set_choices([m for m in roster(circle.id) if m.id != me.id], today_for(circle))
+    form.set_choices([m for m in roster_names(circle.id) if m.id != me.id], today_for(circle))
     return form
 
 

@@ -14,6 +14,14 @@ from circle.core.clock import utcnow
 from circle.db import Base, UTCDateTime
 
 
+def shown_name(stored_name: str, erased_at: datetime | None) -> str:
+    """The name shown for a user: the stored one, or "Former member" in the UI language
+    once the account was erased (``User.name``, and lists read without the user object)."""
+    if erased_at is not None:
+        return gettext("Former member")
+    return stored_name
+
+
 class User(UserMixin, Base):
     """A registered person. E-mail addresses are unique regardless of case."""
 
@@ -57,9 +65,7 @@ class User(UserMixin, Base):
     @hybrid_property
     def name(self) -> str:
         """The display name; an erased account reads "Former member" in the UI language."""
-        if self.erased_at is not None:
-            return gettext("Former member")
-        return self.stored_name
+        return shown_name(self.stored_name, self.erased_at)
 
     @name.inplace.setter
     def _name_setter(self, value: str) -> None:

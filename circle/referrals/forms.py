@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from circle.circles.access import Listed
 from circle.models import Membership
 from circle.referrals.reading import Linkable
 from circle.referrals.services import MAX_NOTE
@@ -58,20 +59,20 @@ def optional_text(value) -> str | None:
     return value or None
 
 
-def member_label(member: Membership) -> str:
+def member_label(member: Listed) -> str:
     """``Name - Profession`` with an en dash (just the name for an organiser without a seat)."""
     if member.profession is not None:
-        return f"{member.user.name} {DASH} {member.profession.name}"
-    return member.user.name
+        return f"{member.name} {DASH} {member.profession}"
+    return member.name
 
 
-def member_choices(members: list[Membership], blank: str | None = None) -> list[SelectChoice]:
+def member_choices(members: list[Listed], blank: str | None = None) -> list[SelectChoice]:
     """Members as select options, in the given order (the roster sorts by profession)."""
     choices = [SelectChoice("", blank)] if blank is not None else []
     return choices + [SelectChoice(m.id, member_label(m)) for m in members]
 
 
-def receiver_choices(receivers: list[Membership]) -> list[SelectChoice]:
+def receiver_choices(receivers: list[Listed]) -> list[SelectChoice]:
     """The receivers as a row's options, "(choose)" first (made once for all the rows of a
     form: 40 labels a row)."""
     return member_choices(receivers, blank=str(_l("(choose)")))
@@ -197,7 +198,7 @@ class GiveReferralsForm(FlaskForm):
     week = HiddenField()
 
     def set_choices(
-        self, members: list[Membership], receivers: list[Membership], me: Membership, today: date
+        self, members: list[Listed], receivers: list[Listed], me: Membership, today: date
     ) -> None:
         """Fill the selects of every row; new rows are dated today."""
         self.giver_id.choices = member_choices(members)
@@ -248,9 +249,7 @@ class BusinessFields(Form):
     )
     note = _note()
 
-    def set_choices(
-        self, givers: list[Membership], referrals: list[SelectChoice], today: date
-    ) -> None:
+    def set_choices(self, givers: list[Listed], referrals: list[SelectChoice], today: date) -> None:
         """Fill the selects; the date defaults to today."""
         self.giver_id.choices = member_choices(givers, blank=str(_l("(choose)")))
         self.kind.choices = business_kind_choices()

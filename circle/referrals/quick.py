@@ -23,6 +23,7 @@ from sqlalchemy import select
 from wtforms import FieldList, FormField, RadioField, SelectChoice, StringField
 from wtforms.validators import Length
 
+from circle.circles.access import Listed
 from circle.core.ids import id_arg
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, Membership, Referral
@@ -139,7 +140,7 @@ class QuickSlipForm(FlaskForm):
 
     rows = FieldList(FormField(QuickRowForm), min_entries=1, max_entries=MAX_ROWS)
 
-    def set_choices(self, receivers: list[Membership], today: date) -> None:
+    def set_choices(self, receivers: list[Listed], today: date) -> None:
         """Fill the selects of every row; new rows are dated today."""
         choices = receiver_choices(receivers)
         for row in self.rows:
@@ -154,7 +155,7 @@ class QuickSlipForm(FlaskForm):
         """True while the form holds fewer than ``MAX_ROWS`` rows."""
         return len(self.rows) < MAX_ROWS
 
-    def add_row(self, receivers: list[Membership], today: date) -> None:
+    def add_row(self, receivers: list[Listed], today: date) -> None:
         """One more empty row (the no-script "one more"), with the last row's choices."""
         if not self.can_add_row():
             return
@@ -167,7 +168,7 @@ class QuickSlipForm(FlaskForm):
         """The rows with a receiver, with their index on the page."""
         return [(i, row.form) for i, row in enumerate(self.rows) if not row.form.is_blank()]
 
-    def preselect(self, raw: str | None, receivers: list[Membership]) -> None:
+    def preselect(self, raw: str | None, receivers: list[Listed]) -> None:
         """``?to=<member>`` chooses the first row's receiver when that member may receive
         from me; anything else chooses nobody."""
         try:
@@ -185,9 +186,7 @@ class QuickThankForm(FlaskForm, BusinessFields):
     kind = RadioField(_l("New or repeat"), default="new", validate_choice=False)
     note = _one_line_note()
 
-    def set_choices(
-        self, givers: list[Membership], referrals: list[SelectChoice], today: date
-    ) -> None:
+    def set_choices(self, givers: list[Listed], referrals: list[SelectChoice], today: date) -> None:
         """The week form's choices, the short new/repeat labels and the type-ahead."""
         super().set_choices(givers, referrals, today)
         self.kind.choices = short_business_kind_choices()

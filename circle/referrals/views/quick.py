@@ -23,7 +23,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from circle.circles.access import roster
+from circle.circles.access import Listed, roster_names
 from circle.core.money import format_money, parse_amount
 from circle.core.weeks import today_for
 from circle.models import Circle, ClosedBusiness, Membership
@@ -53,9 +53,9 @@ from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 MORE = "more"
 
 
-def _others(circle: Circle, me: Membership) -> list[Membership]:
+def _others(circle: Circle, me: Membership) -> list[Listed]:
     """The circle's active members but me (whom I give to and thank)."""
-    return [m for m in roster(circle.id) if m.id != me.id]
+    return [m for m in roster_names(circle.id) if m.id != me.id]
 
 
 # --- quick slip ----------------------------------------------------------------------

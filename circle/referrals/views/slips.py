@@ -7,7 +7,7 @@ from http import HTTPStatus
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from circle.circles.access import members_by_id, roster
+from circle.circles.access import members_by_id, roster_names
 from circle.core.checks import EARLIEST
 from circle.core.money import parse_amount
 from circle.core.weeks import today_for, week_start
@@ -78,7 +78,7 @@ def _referral_page(
 def _correct_referral_form(circle: Circle, me: Membership, **kwargs) -> CorrectReferralForm:
     """The correction form of a referral with its choices."""
     form = CorrectReferralForm(prefix=EDIT_PREFIX, **kwargs)
-    members = roster(circle.id)
+    members = roster_names(circle.id)
     form.set_choices(receiver_choices(members), today_for(circle))
     form.giver_id.choices = form.receiver_id.choices[1:]
     return form
@@ -202,7 +202,7 @@ def _correct_business_form(
 ) -> CorrectBusinessForm:
     """The correction form of closed business with its choices."""
     form = CorrectBusinessForm(prefix=EDIT_PREFIX, **kwargs)
-    members = roster(circle.id)
+    members = roster_names(circle.id)
     reporter = members_by_id(circle.id, {business.reporter_id}).get(business.reporter_id)
     linkable = reading.received_for_linking(circle, reporter, EARLIEST) if reporter else []
     if business.referral_id is not None and business.referral_id not in {r.id for r in linkable}:

@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from circle.circles.access import roster
+from circle.circles.access import Listed, roster_names
 from circle.core.checks import EARLIEST
 from circle.core.formats import interval_text
 from circle.core.money import format_money, parse_amount
@@ -42,7 +42,7 @@ from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 # --- forms with their choices --------------------------------------------------------
 
 
-def _give_form(circle: Circle, me: Membership, members: list[Membership], **kwargs):
+def _give_form(circle: Circle, me: Membership, members: list[Listed], **kwargs):
     """The several-referrals form with members to choose (admins also choose the giver)."""
     form = GiveReferralsForm(prefix=GIVE_PREFIX, **kwargs)
     receivers = members if me.is_admin else [m for m in members if m.id != me.id]
@@ -56,7 +56,7 @@ def _linkable(circle: Circle, me: Membership):
     return referral_choices(reading.received_for_linking(circle, me, since), day_label)
 
 
-def _thank_form(circle: Circle, me: Membership, members: list[Membership], **kwargs):
+def _thank_form(circle: Circle, me: Membership, members: list[Listed], **kwargs):
     """The closed-business form: givers to thank and my received referrals to link."""
     form = ThankForm(prefix=THANK_PREFIX, **kwargs)
     form.set_choices(
@@ -107,7 +107,7 @@ def _week_page(
     """Render the week that starts on ``start``; a form that was sent keeps its input."""
     end = start + timedelta(days=6)
     current = week_start(circle, today_for(circle))
-    members = roster(circle.id)
+    members = roster_names(circle.id)
     if give_form is None:
         give_form = _give_form(circle, me, members, formdata=None)
         give_form.week.data = start.isoformat()
@@ -146,7 +146,7 @@ def _week_page(
 @circle_page()
 def give(circle: Circle, me: Membership):
     """Give the referrals of every filled row at once: all of them, or none."""
-    members = roster(circle.id)
+    members = roster_names(circle.id)
     form = _give_form(circle, me, members)
     start = shown_week(circle, form.week.data)
     if not form.validate_on_submit():
@@ -173,7 +173,7 @@ def give(circle: Circle, me: Membership):
 @circle_page()
 def thank(circle: Circle, me: Membership):
     """Report closed business: revenue I earned, credited to (and thanking) the giver."""
-    members = roster(circle.id)
+    members = roster_names(circle.id)
     form = _thank_form(circle, me, members)
     start = shown_week(circle, form.week.data)
     if not form.validate_on_submit():

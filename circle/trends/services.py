@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, select, true, union_all
 
 from circle.core.memo import Memo
 from circle.core.weeks import shift, week_start
@@ -128,31 +128,34 @@ def _counted(circle: Circle, weeks: list[Week]) -> tuple[tuple[int, int], ...]:
 def attendance_per_meeting(circle: Circle, first: date, today: date) -> list[MeetingAttendance]:
     """Attendance at every meeting held from ``first`` to ``today`` (not cancelled), oldest
     first, with the counts of each kind; one statement. A meeting nobody recorded
-    attendance for is listed with zeros."""
+    attendance for is listed with zeros.
 
-    def counted(codes: tuple[str, ...]):
-        """``COUNT(attendance.id) FILTER (WHERE code IN codes)``."""
-        return func.count(Attendance.id).filter(Attendance.code.in_(codes))
-
-    rows = db.session.execute(
-        select(
-            Meeting.held_on,
-            counted(PRESENT_CODES),
-            counted(SUBSTITUTE_CODES),
-            counted(ABSENT_CODES),
-            func.count(Attendance.id),
+    On PostgreSQL each meeting's rows are counted on their own, through the index on the
+    meeting (a lateral subquery): joined and grouped, PostgreSQL read every attendance row
+    of the circle's whole history for a year's meetings (2.2 ms at five years, growing
+    with them; 1.1 ms this way at any length). SQLite has no lateral subqueries and plans
+    the join through the index by itself."""
+    meetings = (
+        Meeting.circle_id == circle.id,
+        Meeting.status == "scheduled",
+        Meeting.held_on >= first,
+        Meeting.held_on <= today,
+    )
+    of_meeting = (Attendance.circle_id == Meeting.circle_id) & (Attendance.meeting_id == Meeting.id)
+    counts = (
+        func.count(Attendance.id).filter(Attendance.code.in_(PRESENT_CODES)),
+        func.count(Attendance.id).filter(Attendance.code.in_(SUBSTITUTE_CODES)),
+        func.count(Attendance.id).filter(Attendance.code.in_(ABSENT_CODES)),
+        func.count(Attendance.id),
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        each = select(*counts).where(of_meeting).lateral("counts")
+        statement = select(Meeting.held_on, *each.c).join(each, true())
+    else:
+        statement = (
+            select(Meeting.held_on, *counts)
+            .outerjoin(Attendance, of_meeting)
+            .group_by(Meeting.id, Meeting.held_on)
         )
-        .outerjoin(
-            Attendance,
-            (Attendance.circle_id == Meeting.circle_id) & (Attendance.meeting_id == Meeting.id),
-        )
-        .where(
-            Meeting.circle_id == circle.id,
-            Meeting.status == "scheduled",
-            Meeting.held_on >= first,
-            Meeting.held_on <= today,
-        )
-        .group_by(Meeting.id, Meeting.held_on)
-        .order_by(Meeting.held_on)
-    ).all()
+    rows = db.session.execute(statement.where(*meetings).order_by(Meeting.held_on)).all()
     return [MeetingAttendance(*row) for row in rows]

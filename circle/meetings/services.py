@@ -193,7 +193,8 @@ def attendance_sheet(
 def sheet_statement(circle_id: int, meeting_id) -> Select:
     """The statement of ``attendance_sheet``: every active member and anyone recorded at
     the meeting, each with their row there (or None), in roster order. ``meeting_id`` is
-    the meeting's id or a scalar subquery finding it; add columns to read more at once."""
+    the meeting's id (the caller has read the meeting: a row's ``meeting`` is taken from
+    the session); add columns to read more at once."""
     recorded = and_(
         Attendance.circle_id == Membership.circle_id,
         Attendance.membership_id == Membership.id,
@@ -210,11 +211,14 @@ def sheet_statement(circle_id: int, meeting_id) -> Select:
         )
         .order_by(Profession.name.nulls_last(), User.name)
         # The user and the profession from the joins the order needs (not joined again by
-        # eager loading); the circle is the page's own, found in the session.
+        # eager loading); the circle is the page's own, found in the session, and so are
+        # each row's meeting (the caller's) and member (the row's own membership).
         .options(
             contains_eager(Membership.user),
             contains_eager(Membership.profession),
             lazyload(Membership.circle),
+            lazyload(Attendance.meeting),
+            lazyload(Attendance.member),
         )
     )
 
@@ -370,11 +374,16 @@ def history_of(circle: Circle, member: Membership, since: date | None = None) ->
     rows = {
         row.meeting_id: row
         for row in db.session.execute(
-            select(Attendance).where(
+            select(Attendance)
+            .where(
                 Attendance.circle_id == circle.id,
                 Attendance.membership_id == member.id,
                 Attendance.meeting_id.in_([m.id for m in meetings] or [0]),
             )
+            # The meetings were just read and the member is given: both are in the session
+            # (joined, they carried a meeting and a member with its user, profession and
+            # circle on every row).
+            .options(lazyload(Attendance.meeting), lazyload(Attendance.member))
         ).scalars()
     }
     return [(m, rows.get(m.id)) for m in meetings]

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from circle.auditlog import record as audit
 from circle.core.clock import utcnow
@@ -224,9 +225,9 @@ def dues_overview(
         .scalar_subquery()
     )
     found = db.session.execute(
-        select(Membership, last_paid).where(
-            Membership.circle_id == circle.id, Membership.status == "active"
-        )
+        select(Membership, last_paid)
+        .where(Membership.circle_id == circle.id, Membership.status == "active")
+        .options(lazyload(Membership.circle))  # the circle asked about, in the session
     ).all()
     rows = [(m, status_of(plan, m, last, today)) for m, last in found]
     return plan, sorted(rows, key=lambda row: row[0].user.name.casefold())
@@ -239,6 +240,8 @@ def payments_of(circle: Circle, membership_id: int) -> list[Payment]:
             select(Payment)
             .where(Payment.circle_id == circle.id, Payment.membership_id == membership_id)
             .order_by(Payment.period_end.desc(), Payment.id.desc())
+            # One member's payments: that member is not joined again on every row.
+            .options(lazyload(Payment.membership))
         ).scalars()
     )
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defaultload
 
 from circle.auditlog.record import record, snapshot
 from circle.circles.access import owned, roster_query
@@ -261,6 +262,8 @@ def visitor_page(circle_id: int, asked: Keyset) -> KeysetPage[VisitorRow]:
             (Meeting.circle_id == VisitorVisit.circle_id) & (Meeting.id == VisitorVisit.meeting_id),
         )
         .order_by(Meeting.held_on, VisitorVisit.id)
+        # The inviter with user and profession, not their circle (the page's own).
+        .options(defaultload(Visitor.invited_by).lazyload(Membership.circle))
     ).all()
     found: dict[int, VisitorRow] = {}
     for visitor, visit_id, starts_at in rows:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, select, union, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
@@ -41,7 +41,7 @@ from circle.models import (
     Referral,
     WeeklyReport,
 )
-from circle.referrals.reading import parties_only
+from circle.referrals.reading import attach_parties, parties_read_before
 from circle.roles.permissions import require
 
 
@@ -154,21 +154,45 @@ def _week_sheet(
     Membership | None,
     list[tuple[Membership, Attendance | None]],
     list[Membership],
+    dict[int, Membership],
 ]:
     """The meeting of the week starting ``start``, the week's lock, who locked it, the
-    meeting's attendance sheet (empty without a meeting or when it was cancelled) and the
-    active members in roster order, in two statements: the meeting with the lock (one
-    row), then the sheet. Carried as columns of each of the sheet's rows, the meeting, the
-    lock and its locker cost more to read than a statement of their own."""
+    meeting's attendance sheet (empty without a meeting or when it was cancelled), the
+    active members in roster order and every member read (by id), in two statements: the
+    meeting with the lock (one row), then the sheet. Carried as columns of each of the
+    sheet's rows, the meeting, the lock and its locker cost more to read than a statement
+    of their own.
+
+    The sheet's statement also reads every member who took part in a slip of the week (a
+    member who has left since, too): the lists of the week's slips then find their
+    parties in the session instead of reading each party with every slip."""
     meeting, lock, locked_by = _meeting_and_lock(circle, start)
     found = db.session.execute(
-        sheet_statement(circle.id, meeting.id if meeting is not None else None)
+        sheet_statement(
+            circle.id,
+            meeting.id if meeting is not None else None,
+            Membership.id.in_(_week_parties(circle.id, start, start + timedelta(days=6))),
+        )
     ).all()
     members = [member for member, _row in found if member.status == "active"]
+    read = {member.id: member for member, _row in found}
     if meeting is None or meeting.is_cancelled:
-        return meeting, lock, locked_by, [], members
+        return meeting, lock, locked_by, [], members, read
     rows = [(member, row) for member, row in found]
-    return meeting, lock, locked_by, sheet_of(circle, meeting.held_on, rows), members
+    return meeting, lock, locked_by, sheet_of(circle, meeting.held_on, rows), members, read
+
+
+def _week_parties(circle_id: int, start: date, end: date):
+    """The ids of the members who gave, received, thanked or were thanked in a slip of
+    the week start..end, void ones too (the week's lists show those as well)."""
+    referrals = (Referral.circle_id == circle_id, Referral.given_on.between(start, end))
+    business = (ClosedBusiness.circle_id == circle_id, ClosedBusiness.closed_on.between(start, end))
+    return union(
+        select(Referral.giver_id).where(*referrals),
+        select(Referral.receiver_id).where(*referrals),
+        select(ClosedBusiness.thanked_id).where(*business),
+        select(ClosedBusiness.reporter_id).where(*business),
+    )
 
 
 #: Per member (None: an outside party or nobody): referrals given, of them outside,
@@ -231,24 +255,29 @@ def _totals(figures: Figures, sheet: list[tuple[Membership, Attendance | None]])
     return totals
 
 
-def _referral_page(circle: Circle, start: date, end: date, asked: Keyset) -> KeysetPage[Referral]:
-    """One page of the week's referrals, void ones too, newest first."""
+def _referral_page(
+    circle: Circle, start: date, end: date, asked: Keyset, parties: dict[int, Membership]
+) -> KeysetPage[Referral]:
+    """One page of the week's referrals, void ones too, newest first; their member parties
+    from ``parties`` (read with the sheet)."""
     query = (
         select(Referral)
         .where(
             Referral.circle_id == circle.id, Referral.given_on >= start, Referral.given_on <= end
         )
-        .options(*parties_only(Referral))
+        .options(*parties_read_before(Referral))
     )
     paged = keyset_select(query, Referral.given_on, Referral.id, asked, PER_PAGE)
     rows = db.session.execute(paged).unique().scalars().all()
+    attach_parties(rows, Referral, parties)
     return keyset_page(rows, lambda r: Position(r.given_on, r.id), asked, PER_PAGE)
 
 
 def _business_page(
-    circle: Circle, start: date, end: date, asked: Keyset
+    circle: Circle, start: date, end: date, asked: Keyset, parties: dict[int, Membership]
 ) -> KeysetPage[ClosedBusiness]:
-    """One page of the week's closed business, void entries too, newest first."""
+    """One page of the week's closed business, void entries too, newest first; their
+    member parties from ``parties`` (read with the sheet)."""
     query = (
         select(ClosedBusiness)
         .where(
@@ -256,10 +285,11 @@ def _business_page(
             ClosedBusiness.closed_on >= start,
             ClosedBusiness.closed_on <= end,
         )
-        .options(*parties_only(ClosedBusiness))
+        .options(*parties_read_before(ClosedBusiness))
     )
     paged = keyset_select(query, ClosedBusiness.closed_on, ClosedBusiness.id, asked, PER_PAGE)
     rows = db.session.execute(paged).unique().scalars().all()
+    attach_parties(rows, ClosedBusiness, parties)
     return keyset_page(rows, lambda b: Position(b.closed_on, b.id), asked, PER_PAGE)
 
 
@@ -278,7 +308,7 @@ def week_report(
     require(actor, "lock_weekly_report")
     start, end = _check_week(circle, day)
     figures = _week_figures(circle.id, start, end)
-    meeting, lock, locked_by, sheet, members = _week_sheet(circle, start)
+    meeting, lock, locked_by, sheet, members, read = _week_sheet(circle, start)
     rows = [MemberWeek(m, *_member_figures(figures.get(m.id))) for m in members]
     listed = {m.id for m in members}
     others_given = sum(given for key, (given, *_rest) in figures.items() if key not in listed)
@@ -289,8 +319,12 @@ def week_report(
         meeting,
         lock,
         locked_by,
-        _referral_page(circle, start, end, referrals or Keyset(prefix="r_")) if lists else None,
-        _business_page(circle, start, end, business or Keyset(prefix="b_")) if lists else None,
+        _referral_page(circle, start, end, referrals or Keyset(prefix="r_"), read)
+        if lists
+        else None,
+        _business_page(circle, start, end, business or Keyset(prefix="b_"), read)
+        if lists
+        else None,
         sheet,
         _totals(figures, sheet),
         rows,

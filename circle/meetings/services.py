@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import contains_eager, lazyload
 
 from circle.auditlog import record as audit
@@ -190,11 +190,12 @@ def attendance_sheet(
     return sheet_of(circle, meeting.held_on, [(m, row) for m, row, *_more in found])
 
 
-def sheet_statement(circle_id: int, meeting_id) -> Select:
+def sheet_statement(circle_id: int, meeting_id, *also: ColumnElement[bool]) -> Select:
     """The statement of ``attendance_sheet``: every active member and anyone recorded at
     the meeting, each with their row there (or None), in roster order. ``meeting_id`` is
     the meeting's id (the caller has read the meeting: a row's ``meeting`` is taken from
-    the session); add columns to read more at once."""
+    the session); ``also``: conditions for more members to read with them (they are not
+    on the sheet: ``sheet_of`` leaves them out); add columns to read more at once."""
     recorded = and_(
         Attendance.circle_id == Membership.circle_id,
         Attendance.membership_id == Membership.id,
@@ -207,7 +208,7 @@ def sheet_statement(circle_id: int, meeting_id) -> Select:
         .outerjoin(Attendance, recorded)
         .where(
             Membership.circle_id == circle_id,
-            or_(Membership.status == "active", Attendance.id.is_not(None)),
+            or_(Membership.status == "active", Attendance.id.is_not(None), *also),
         )
         .order_by(Profession.name.nulls_last(), User.name)
         # The user and the profession from the joins the order needs (not joined again by

@@ -8,7 +8,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased, defaultload
+from sqlalchemy.orm import aliased, defaultload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from circle.circles.access import owned
 from circle.core.errors import NotAMember, NotFound
@@ -357,16 +358,40 @@ class Linkable:
 _GIVER = aliased(Membership, name="giver")
 
 
+#: The member parties of each kind of slip: the relationship and its column.
+_SIDES = {
+    Referral: ((Referral.giver, "giver_id"), (Referral.receiver, "receiver_id")),
+    ClosedBusiness: (
+        (ClosedBusiness.thanked, "thanked_id"),
+        (ClosedBusiness.reporter, "reporter_id"),
+    ),
+}
+
+
 def parties_only(model: type[Referral] | type[ClosedBusiness]) -> tuple:
     """Loader options for slips listed on a circle's page: their member parties with user
     and profession as always, but not each party's circle (30 columns on every row, twice):
     it is the page's own circle, found in the session when asked for."""
-    sides = (
-        (Referral.giver, Referral.receiver)
-        if model is Referral
-        else (ClosedBusiness.thanked, ClosedBusiness.reporter)
-    )
-    return tuple(defaultload(side).lazyload(Membership.circle) for side in sides)
+    return tuple(defaultload(side).lazyload(Membership.circle) for side, _column in _SIDES[model])
+
+
+def parties_read_before(model: type[Referral] | type[ClosedBusiness]) -> tuple:
+    """Loader options for slips whose member parties the request has read already (the
+    weekly report reads them with its sheet): the parties are not joined, with their
+    users and professions, on every row; ``attach_parties`` hands them over."""
+    return tuple(lazyload(side) for side, _column in _SIDES[model])
+
+
+def attach_parties(
+    slips: list, model: type[Referral] | type[ClosedBusiness], members: dict[int, Membership]
+) -> None:
+    """Give each slip its member parties from ``members`` (by id, read before), as if they
+    had been loaded with it; a party not among them is read when asked for."""
+    for slip in slips:
+        for side, column in _SIDES[model]:
+            member = members.get(getattr(slip, column))
+            if member is not None:
+                set_committed_value(slip, side.key, member)
 
 
 #: How many referrals a closed-business form offers to link to: the newest (a list on a

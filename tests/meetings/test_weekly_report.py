@@ -301,3 +301,34 @@ def test_the_per_member_amounts_follow_who_may_see_them(app, client, auth, make,
     html = client.get(report_url(chapter)).get_data(as_text=True)
     assert _member_row(html, chapter.vp)[2] == euros(50_000)
     assert _member_row(html, chapter.fritz)[2] == "hidden"
+
+
+def _section(html: str, section_id: str) -> str:
+    return re.search(rf'<section id="{section_id}".*?</section>', html, re.S).group(0)
+
+
+def test_the_weeks_slips_name_a_member_who_has_left_in_six_statements(
+    app, client, auth, make, chapter, count_queries
+):
+    """The lists name every party of the week's slips, a member who has left since too,
+    from the members read with the sheet: the page stays at six statements, and the
+    former member is on neither the sheet nor the per-member table."""
+    gone = make.member(chapter.circle, make.user(name="Gerda Gegangen"), profession="Gartenbau")
+    make.slip(gone, chapter.fritz, LAST_WEEK + timedelta(days=1))
+    make.slip(chapter.paula, gone, LAST_WEEK + timedelta(days=2), amount=12_000)
+    make.slip(chapter.vp, chapter.paula, LAST_WEEK + timedelta(days=3))
+    with app.test_request_context():
+        seat = db.session.get(Membership, gone.id)
+        seat.status, seat.ended_at = "left", seat.joined_at + timedelta(days=9)
+        db.session.commit()
+    auth.login(chapter.admin)
+    with count_queries() as queries:
+        html = client.get(report_url(chapter)).get_data(as_text=True)
+    assert queries.count <= 6, queries.statements
+    referrals_html = _section(html, "report-referrals")
+    assert "Gerda Gegangen" in referrals_html and "Fritz Foto" in referrals_html
+    assert "Viktor Vize" in referrals_html and "Paula Pharma" in referrals_html
+    assert "Gerda Gegangen" in _section(html, "report-business")
+    assert "Gerda Gegangen" not in _section(html, "report-members")
+    assert "Gerda Gegangen" not in _section(html, "report-attendance")
+    assert 'id="others-given"' in html  # her referral counts among the former members'

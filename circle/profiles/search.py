@@ -102,9 +102,12 @@ class Group:
     forms: frozenset[str]
     prefix: str | None = None
 
-    def matches(self, token: str) -> bool:
-        """True when a document word is one of the forms or begins with the prefix."""
-        return token in self.forms or bool(self.prefix and token.startswith(self.prefix))
+    def met_by(self, present: set[str], tokens: list[str]) -> bool:
+        """True when a document word (``present``: the set of its ``tokens``) is one of the
+        forms or begins with the prefix."""
+        if not self.forms.isdisjoint(present):
+            return True
+        return bool(self.prefix) and any(token.startswith(self.prefix) for token in tokens)
 
 
 @dataclass(frozen=True)
@@ -141,10 +144,18 @@ class Query:
         return (" OR " if self.any_word else " AND ").join(parts)
 
     def score(self, doc: str) -> tuple[int, int]:
-        """How well a document fits: the typed words it matches, then its matching words."""
+        """How well a document fits: the typed words it matches, then its matching words
+        (a word matches a typed word when it is one of its forms or begins with its prefix).
+        Sets and ``str.startswith`` with a tuple: a directory of 40 cards scores 3,000
+        words a search."""
         tokens = doc.split()
-        words_met = sum(1 for group in self.groups if any(group.matches(t) for t in tokens))
-        hits = sum(1 for token in tokens if any(group.matches(token) for group in self.groups))
+        present = set(tokens)
+        words_met = sum(1 for group in self.groups if group.met_by(present, tokens))
+        forms = frozenset().union(*(group.forms for group in self.groups))
+        prefixes = tuple(group.prefix for group in self.groups if group.prefix)
+        hits = sum(
+            1 for token in tokens if token in forms or (prefixes and token.startswith(prefixes))
+        )
         return words_met, hits
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import copy
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -194,7 +195,15 @@ def _validate_tiers(area: str, tiers: Any) -> list[list[float]]:
 def tier_reached(area: str, tiers: list[list[float]], measure: Fraction) -> int | None:
     """The index of the best tier the exact measure reaches (tiers best first), or None."""
     for index, (threshold, _points) in enumerate(tiers):
-        limit = Fraction(str(threshold))
+        limit = exact(threshold)
         if (measure <= limit) if area in AT_MOST else (measure >= limit):
             return index
     return None
+
+
+@lru_cache(maxsize=512)
+def exact(threshold: float) -> Fraction:
+    """A tier's threshold as the exact fraction of its decimal text (0.5 is 1/2, 0.1 is
+    1/10, not the float's binary value); kept per value: the scores page asks for 1,200
+    a view, and parsing the text is most of the page's scoring."""
+    return Fraction(str(threshold))

@@ -5,7 +5,8 @@ the member's name, profession, company, "what I do", ideal referral, keywords, r
 networks, skills and referral wishes, each word written as itself and as its German and
 English Snowball stem (the stemmers PostgreSQL's ``german`` and ``english`` configurations
 use), folded to lower-case ASCII. PostgreSQL searches it with full text search (``simple``
-configuration, GIN index), SQLite with FTS5: both see the same plain words, so both find
+configuration; the document's ``tsvector`` is stored beside it, ``words``, with a GIN
+index), SQLite with FTS5: both see the same plain words, so both find
 the same members, and the order (best first, then by name) is computed here alike.
 Typing "Hochzeiten", "hochzeit" or "Hochz" finds the wedding planner.
 
@@ -192,8 +193,7 @@ def matching_members(connection: Connection, circle_id: int, query: Query) -> di
     if connection.dialect.name == "postgresql":
         statement = text(
             "SELECT membership_id, document FROM profile_search "
-            "WHERE circle_id = :circle AND "
-            "to_tsvector('simple', document) @@ to_tsquery('simple', :query)"
+            "WHERE circle_id = :circle AND words @@ to_tsquery('simple', :query)"
         )
         rows = connection.execute(statement, {"circle": circle_id, "query": query.postgres()})
     else:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, lazyload
 from sqlalchemy.orm.util import identity_key
 
@@ -211,8 +211,19 @@ class Listed(NamedTuple):
 def roster_names(circle_id: int) -> list[Listed]:
     """``roster`` as plain rows for the forms' selects, in the same order: a third of the
     cost of reading the members, their users and professions as objects."""
-    rows = db.session.execute(_roster_names(), {"roster_circle_id": circle_id})
-    return [Listed(id_, shown_name(name, erased_at), job) for id_, name, erased_at, job in rows]
+    return [listed for listed, *_more in listed_with(circle_id)]
+
+
+def listed_with(circle_id: int, *columns: ColumnElement) -> list[tuple]:
+    """``roster_names`` with more columns per member (correlated to ``Membership``): each
+    row is the ``Listed`` member followed by the columns' values."""
+    rows = db.session.execute(
+        _roster_names().add_columns(*columns), {"roster_circle_id": circle_id}
+    )
+    return [
+        (Listed(id_, shown_name(name, erased_at), job), *more)
+        for id_, name, erased_at, job, *more in rows
+    ]
 
 
 @cache

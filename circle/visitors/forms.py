@@ -6,8 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from circle.circles.access import Listed
 from circle.core.formats import date_text
-from circle.models import Circle, Meeting, Membership
+from circle.models import Circle, Meeting
 from circle.visitors.services import LIMITS
 from circle.web.boundary import ui_locale
 from circle.web.forms import FlaskForm
@@ -70,7 +71,7 @@ class VisitorForm(VisitForm):
     submit = SubmitField(_l("Record visitor"))
 
     def __init__(
-        self, circle: Circle, meetings: list[Meeting], members: list[Membership], *args, **kwargs
+        self, circle: Circle, meetings: list[Meeting], members: list[Listed], *args, **kwargs
     ):
         super().__init__(circle, meetings, *args, **kwargs)
-        self.invited_by_id.choices = [SelectChoice(m.id, m.user.name) for m in members]
+        self.invited_by_id.choices = [SelectChoice(m.id, m.name) for m in members]

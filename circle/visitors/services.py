@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload
 
 from circle.auditlog.record import record, snapshot
-from circle.circles.access import owned, roster_query
+from circle.circles.access import Listed, listed_with, owned
 from circle.core.errors import Conflict, NotAMember, NotFound, ValidationFailed
 from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
 from circle.core.weeks import today_for
@@ -273,13 +273,13 @@ def visitor_page(circle_id: int, asked: Keyset) -> KeysetPage[VisitorRow]:
     return keyset_page(list(found.values()), _position, asked, PER_PAGE)
 
 
-def inviters(circle_id: int) -> list[tuple[Membership, int]]:
-    """The circle's active members (``roster`` order) with how many visitors each invited,
-    in one statement."""
+def inviters(circle_id: int) -> list[tuple[Listed, int]]:
+    """The circle's active members (``roster`` order, as plain rows) with how many
+    visitors each invited, in one statement."""
     invited = count_where(
         Visitor, Visitor.circle_id == circle_id, Visitor.invited_by_id == Membership.id
     )
-    return [(m, n) for m, n in db.session.execute(roster_query(circle_id).add_columns(invited))]
+    return listed_with(circle_id, invited)
 
 
 def invited_by(member: Membership) -> int:

@@ -14,7 +14,7 @@ from datetime import datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from circle.circles.access import roster
+from circle.circles.access import roster_names
 from circle.core.paging import Keyset
 from circle.membership import invitations
 from circle.membership.forms import ActionForm
@@ -87,7 +87,7 @@ def index(circle: Circle, me: Membership):
 @circle_page("manage_visitors")
 def create(circle: Circle, me: Membership):
     """Record a new visitor at a meeting."""
-    form = VisitorForm(circle, services.meeting_choices(circle), roster(circle.id))
+    form = VisitorForm(circle, services.meeting_choices(circle), roster_names(circle.id))
     if not form.validate_on_submit():
         return _render(circle, form=form, status=422)
     visitor, error = attempt(

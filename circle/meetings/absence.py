@@ -22,7 +22,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
-from circle.circles.access import roster
+from circle.circles.access import Listed, roster_names
 from circle.core.formats import decimal_text
 from circle.core.weeks import today_for
 from circle.extensions import db
@@ -97,9 +97,10 @@ def is_close(circle: Circle, count: float) -> bool:
 
 @dataclass(frozen=True)
 class Standing:
-    """A member's absences in the window and what they mean."""
+    """A seat holder (as the roster lists them) with their absences in the window and what
+    they mean."""
 
-    member: Membership
+    member: Listed
     count: float
     at_risk: bool
     close: bool
@@ -107,14 +108,14 @@ class Standing:
 
 def standings(circle: Circle, day: date | None = None) -> list[Standing]:
     """Every seat holder with absences in the window, most absences first."""
-    members = {m.id: m for m in roster(circle.id) if m.holds_seat}
+    members = {m.id: m for m in roster_names(circle.id) if m.profession is not None}
     totals = counts(circle, day, list(members))
     rows = [
         Standing(members[i], c, is_at_risk(circle, c), is_close(circle, c))
         for i, c in totals.items()
         if i in members and c > 0
     ]
-    return sorted(rows, key=lambda s: (-s.count, s.member.user.name.casefold()))
+    return sorted(rows, key=lambda s: (-s.count, s.member.name.casefold()))
 
 
 def format_count(count: float, locale: str) -> str:

@@ -74,7 +74,7 @@ def _body(circle: Circle, risky: list[Standing], locale: str) -> str:
             state = _("%(count)s absences: the seat is at risk", count=count)
         else:
             state = _("%(count)s absences: one away from the limit", count=count)
-        lines.append(f"- {standing.member.user.name}: {state}")
+        lines.append(f"- {standing.member.name}: {state}")
     lines += [
         "",
         _(

@@ -115,7 +115,7 @@ def test_standings_list_who_is_at_risk_and_who_is_close(app, make, ctx, setting)
         make.attendance(meeting, paula, "A")
     make.attendance(meetings[0], stefan, "A")
     rows = absence.standings(db.session.get(Circle, circle.id), TODAY)
-    assert [(s.member.user.name, s.count, s.at_risk, s.close) for s in rows] == [
+    assert [(s.member.name, s.count, s.at_risk, s.close) for s in rows] == [
         ("Fritz Foto", 4, True, False),
         ("Paula Pharma", 2, False, True),
         ("Stefan Steuer", 1, False, False),

@@ -26,8 +26,8 @@ from flask_wtf import FlaskForm as _FlaskForm  # noqa: TID251 - the one place it
 from markupsafe import Markup, escape
 from wtforms import Form as _Form  # noqa: TID251 - the one place it is extended
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.fields import Field
-from wtforms.widgets import Select, html_params
+from wtforms.fields import Field, Label
+from wtforms.widgets import Select, TextArea, html_params
 from wtforms.widgets.core import clean_key
 
 from circle.core.checks import refused_characters
@@ -131,17 +131,54 @@ def _fast_input(widget):
     return fast
 
 
+class FastLabel(Label):
+    """WTForms' ``Label`` writing its attributes with ``fast_html_params`` (every field
+    has one: 33 on the week page)."""
+
+    def __call__(self, text=None, **kwargs) -> Markup:
+        """``<label for="…">text</label>``, as WTForms draws it."""
+        if "for_" in kwargs:
+            kwargs["for"] = kwargs.pop("for_")
+        else:
+            kwargs.setdefault("for", self.field_id)
+        attributes = fast_html_params(**kwargs)
+        attributes = f" {attributes}" if attributes else ""
+        return Markup(f"<label{attributes}>{escape(text or self.text)}</label>")  # noqa: S704  # nosec B704
+
+
+class FastTextArea(TextArea):
+    """WTForms' ``TextArea`` writing its attributes with ``fast_html_params``."""
+
+    def __call__(self, field: Field, **kwargs) -> Markup:
+        """``<textarea …>`` with the field's text, as WTForms draws it."""
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for key in dir(flags):
+            if key in self.validation_attrs and key not in kwargs:
+                kwargs[key] = getattr(flags, key)
+        params = fast_html_params(name=field.name, **kwargs)
+        return Markup(f"<textarea {params}>\r\n{escape(field._value())}</textarea>")  # noqa: S704  # nosec B704
+
+
+_FAST_TEXT_AREA = FastTextArea()
+
+
 class FastSelects:
     """Form ``Meta``: single selects of WTForms' own ``Select`` widget are drawn by
-    ``render_select``, input widgets write their attributes with ``fast_html_params``;
-    every field draws the markup WTForms draws."""
+    ``render_select``; input widgets, text areas and labels write their attributes with
+    ``fast_html_params``; every field draws the markup WTForms draws."""
 
     def bind_field(self, form, unbound_field, options):
-        """Bind a field as WTForms does, with the fast attribute writer for inputs."""
+        """Bind a field as WTForms does, with the fast attribute writer for inputs, text
+        areas and labels."""
         field = super().bind_field(form, unbound_field, options)
         widget = field.widget
         if getattr(type(widget), "html_params", None) is html_params:
             field.widget = _fast_input(widget)
+        elif type(widget) is TextArea:
+            field.widget = _FAST_TEXT_AREA
+        if type(field.label) is Label:
+            field.label = FastLabel(field.label.field_id, field.label.text)
         return field
 
     def render_field(self, field: Field, render_kw: dict):

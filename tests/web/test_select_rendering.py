@@ -19,11 +19,13 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
-from wtforms.validators import InputRequired
-from wtforms.widgets import Select
+from wtforms.fields import Label
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import Select, TextArea
 
-from circle.web.forms import _FAST_INPUTS, Form
+from circle.web.forms import _FAST_INPUTS, FastLabel, Form
 
 
 class Choices(Form):
@@ -85,3 +87,30 @@ def test_inputs_write_their_attributes_as_wtforms_does(app):
             )
             assert fast == wtforms
         assert 'value="Jens &amp; Co"' in str(form.name())
+
+
+class Texts(Form):
+    """A text area and labels with text that needs escaping."""
+
+    note = TextAreaField(
+        'Note <i>"quoted"</i>', validators=[Length(max=500)], render_kw={"rows": 2}
+    )
+    name = StringField(_l("Cancel"))
+
+
+def test_labels_and_text_areas_are_drawn_as_wtforms_draws_them(app):
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        form = Texts(data={"note": 'Zeile 1\n<script>"x"</script> & Co', "name": "Jens"})
+        for field in form:
+            assert isinstance(field.label, FastLabel)
+            plain = Label(field.label.field_id, field.label.text)
+            assert str(field.label) == str(plain)
+            assert str(field.label("Anders & so", class_="x")) == str(
+                plain("Anders & so", class_="x")
+            )
+            assert str(field.label(for_="elsewhere")) == str(plain(for_="elsewhere"))
+        assert str(form.name.label) == '<label for="name">Abbrechen</label>'
+        fast = str(form.note(class_="wide", data_x=Markup('a"b')))
+        wtforms = str(TextArea()(form.note, rows=2, class_="wide", data_x=Markup('a"b')))
+        assert fast == wtforms
+        assert "&lt;script&gt;" in fast and 'maxlength="500"' in fast

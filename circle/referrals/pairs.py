@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from functools import cache
 
-from sqlalchemy import Select, cast, func, literal, null, select, union_all
+from sqlalchemy import Select, bindparam, cast, func, literal, null, select, union_all
 
 from circle.balance import totals
 from circle.balance.services import tips
@@ -66,22 +67,51 @@ class Pair:
 
 def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
     """The pair balance of two members of ``circle`` and their latest slips."""
-    referral = (Referral.circle_id == circle.id, Referral.voided_at.is_(None))
-    business = (
-        ClosedBusiness.circle_id == circle.id,
-        ClosedBusiness.voided_at.is_(None),
-        ClosedBusiness.currency == circle.currency,
+    params = {
+        "pair_circle": circle.id,
+        "pair_currency": circle.currency,
+        "pair_me": me_id,
+        "pair_other": other_id,
+    }
+    given, received, brought_them, brought_me = db.session.execute(
+        _totals_statement(), params
+    ).one()
+    latest = [
+        Slip(kind, i, day, mine_id == me_id, amount, currency)
+        for kind, i, day, mine_id, amount, currency in db.session.execute(
+            _latest_statement(), params
+        )
+    ]
+    return Pair(
+        given=given,
+        received=received,
+        brought_them=int(brought_them),
+        brought_me=int(brought_me),
+        is_lopsided=tips(circle, int(brought_them), int(brought_me)),
+        latest=latest,
     )
 
-    def total(kind: str, source: int, target: int):
-        """The pair's running total of ``kind`` (``circle.balance.totals``): a referral
-        count from giver to receiver, or the business sum the thanked member was credited
-        by the reporter; one row, however long the history."""
+
+#: The statements' parameters: the circle, its currency, me and the other member.
+_CIRCLE, _CURRENCY = bindparam("pair_circle"), bindparam("pair_currency")
+_ME, _OTHER = bindparam("pair_me"), bindparam("pair_other")
+
+
+@cache
+def _totals_statement() -> Select:
+    """The pair's four running totals (``circle.balance.totals``): my referrals to them,
+    theirs to me, the business they thanked me for and what I thanked them for; one row,
+    however long the history. Built once per process (building it cost more than running
+    it)."""
+
+    def total(kind: str, source, target):
+        """A referral count from giver to receiver, or the business sum the thanked member
+        was credited by the reporter."""
         value = PairTotal.entries if kind == totals.REFERRAL else PairTotal.amount_minor
         return (
             select(func.coalesce(func.sum(value), 0))
             .where(
-                PairTotal.circle_id == circle.id,
+                PairTotal.circle_id == _CIRCLE,
                 PairTotal.kind == kind,
                 PairTotal.source_key == source,
                 PairTotal.target_key == target,
@@ -89,21 +119,33 @@ def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
             .scalar_subquery()
         )
 
-    given, received, brought_them, brought_me = db.session.execute(
-        select(
-            total(totals.REFERRAL, me_id, other_id),
-            total(totals.REFERRAL, other_id, me_id),
-            total(totals.BUSINESS, me_id, other_id),
-            total(totals.BUSINESS, other_id, me_id),
-        )
-    ).one()
+    return select(
+        total(totals.REFERRAL, _ME, _OTHER),
+        total(totals.REFERRAL, _OTHER, _ME),
+        total(totals.BUSINESS, _ME, _OTHER),
+        total(totals.BUSINESS, _OTHER, _ME),
+    )
+
+
+@cache
+def _latest_statement() -> Select:
+    """The latest slips of both kinds between the two in one statement: the newest
+    ``LATEST`` of each direction and kind (an index range read backwards that stops
+    early), then the newest ``LATEST`` of those (on one day, referrals before business,
+    then by id). Void slips are left out; business only in the circle's currency. Built
+    once per process."""
+    referral = (Referral.circle_id == _CIRCLE, Referral.voided_at.is_(None))
+    business = (
+        ClosedBusiness.circle_id == _CIRCLE,
+        ClosedBusiness.voided_at.is_(None),
+        ClosedBusiness.currency == _CURRENCY,
+    )
 
     def newest(branch: Select, day, entry_id) -> Select:
-        """One direction's ``LATEST`` newest slips: an index range read backwards that
-        stops early, however many slips the two exchanged."""
+        """One direction's ``LATEST`` newest slips."""
         return select(branch.order_by(day.desc(), entry_id.desc()).limit(LATEST).subquery())
 
-    def referrals(giver: int, receiver: int) -> Select:
+    def referrals(giver, receiver) -> Select:
         return newest(
             select(
                 literal("referral").label("kind"),
@@ -117,7 +159,7 @@ def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
             Referral.id,
         )
 
-    def business_slips(thanked: int, reporter: int) -> Select:
+    def business_slips(thanked, reporter) -> Select:
         return newest(
             select(
                 literal("business").label("kind"),
@@ -135,28 +177,14 @@ def pair(circle: Circle, me_id: int, other_id: int) -> Pair:
             ClosedBusiness.id,
         )
 
-    # The latest of both kinds in one statement: the newest LATEST of each direction and
-    # kind, then the newest LATEST of those (on one day, referrals before business, then
-    # by id).
     slips = union_all(
-        referrals(me_id, other_id),
-        referrals(other_id, me_id),
-        business_slips(me_id, other_id),
-        business_slips(other_id, me_id),
+        referrals(_ME, _OTHER),
+        referrals(_OTHER, _ME),
+        business_slips(_ME, _OTHER),
+        business_slips(_OTHER, _ME),
     ).subquery()
-    latest = [
-        Slip(kind, i, day, mine_id == me_id, amount, currency)
-        for kind, i, day, mine_id, amount, currency in db.session.execute(
-            select(slips)
-            .order_by(slips.c.day.desc(), slips.c.kind.desc(), slips.c.id.desc())
-            .limit(LATEST)
-        )
-    ]
-    return Pair(
-        given=given,
-        received=received,
-        brought_them=int(brought_them),
-        brought_me=int(brought_me),
-        is_lopsided=tips(circle, int(brought_them), int(brought_me)),
-        latest=latest,
+    return (
+        select(slips)
+        .order_by(slips.c.day.desc(), slips.c.kind.desc(), slips.c.id.desc())
+        .limit(LATEST)
     )

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, literal, select, union, union_all
+from sqlalchemy import Select, and_, bindparam, case, func, literal, select, union, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
@@ -127,23 +128,37 @@ def _meeting_and_lock(
 ) -> tuple[Meeting | None, WeeklyReport | None, Membership | None]:
     """The meeting of the week starting ``start``, the week's lock and who locked it, in
     one statement (each None when there is none)."""
-    locker = _LOCKER
     return db.session.execute(
+        _meeting_and_lock_statement(), {"wk_circle": circle.id, "wk_start": start}
+    ).one()
+
+
+#: The parameters of the report's statements, which are built once per process (building
+#: them cost about as much as running them): the circle, the week, its meeting.
+_WK_CIRCLE, _WK_MEETING = bindparam("wk_circle"), bindparam("wk_meeting")
+_WK_START, _WK_END = bindparam("wk_start"), bindparam("wk_end")
+
+
+@cache
+def _meeting_and_lock_statement() -> Select:
+    """The statement of ``_meeting_and_lock``."""
+    locker = _LOCKER
+    return (
         select(Meeting, WeeklyReport, locker)
         .select_from(Circle)
-        .outerjoin(Meeting, and_(Meeting.circle_id == Circle.id, Meeting.held_on == start))
+        .outerjoin(Meeting, and_(Meeting.circle_id == Circle.id, Meeting.held_on == _WK_START))
         .outerjoin(
             WeeklyReport,
-            and_(WeeklyReport.circle_id == Circle.id, WeeklyReport.week_start == start),
+            and_(WeeklyReport.circle_id == Circle.id, WeeklyReport.week_start == _WK_START),
         )
         .outerjoin(
             locker, and_(locker.circle_id == Circle.id, locker.id == WeeklyReport.locked_by_id)
         )
-        .where(Circle.id == circle.id)
+        .where(Circle.id == _WK_CIRCLE)
         # Outer joins: a week nobody locked still has its one row. The locker's circle is
         # the page's own, found in the session.
         .options(joinedload(locker.user, innerjoin=False), lazyload(locker.circle))
-    ).one()
+    )
 
 
 def _week_sheet(
@@ -168,11 +183,14 @@ def _week_sheet(
     parties in the session instead of reading each party with every slip."""
     meeting, lock, locked_by = _meeting_and_lock(circle, start)
     found = db.session.execute(
-        sheet_statement(
-            circle.id,
-            meeting.id if meeting is not None else None,
-            Membership.id.in_(_week_parties(circle.id, start, start + timedelta(days=6))),
-        )
+        _sheet_with_parties(),
+        {
+            "wk_circle": circle.id,
+            # Without a meeting no attendance row matches (``= NULL``): the members only.
+            "wk_meeting": meeting.id if meeting is not None else None,
+            "wk_start": start,
+            "wk_end": start + timedelta(days=6),
+        },
     ).all()
     members = [member for member, _row in found if member.status == "active"]
     read = {member.id: member for member, _row in found}
@@ -182,11 +200,21 @@ def _week_sheet(
     return meeting, lock, locked_by, sheet_of(circle, meeting.held_on, rows), members, read
 
 
-def _week_parties(circle_id: int, start: date, end: date):
+@cache
+def _sheet_with_parties() -> Select:
+    """The sheet's statement (``sheet_statement``) with the members who took part in a
+    slip of the week."""
+    return sheet_statement(_WK_CIRCLE, _WK_MEETING, Membership.id.in_(_week_parties()))
+
+
+def _week_parties():
     """The ids of the members who gave, received, thanked or were thanked in a slip of
-    the week start..end, void ones too (the week's lists show those as well)."""
-    referrals = (Referral.circle_id == circle_id, Referral.given_on.between(start, end))
-    business = (ClosedBusiness.circle_id == circle_id, ClosedBusiness.closed_on.between(start, end))
+    the week, void ones too (the week's lists show those as well)."""
+    referrals = (Referral.circle_id == _WK_CIRCLE, Referral.given_on.between(_WK_START, _WK_END))
+    business = (
+        ClosedBusiness.circle_id == _WK_CIRCLE,
+        ClosedBusiness.closed_on.between(_WK_START, _WK_END),
+    )
     return union(
         select(Referral.giver_id).where(*referrals),
         select(Referral.receiver_id).where(*referrals),
@@ -217,27 +245,33 @@ def _entries(member_id, *figures) -> Select:
 def _week_figures(circle_id: int, start: date, end: date) -> Figures:
     """The week's live entries summed per member in one statement: a row per member who
     gave, received or was thanked, however many slips the week holds."""
+    rows = db.session.execute(
+        _figures_statement(), {"wk_circle": circle_id, "wk_start": start, "wk_end": end}
+    ).all()
+    return {row[0]: tuple(int(value or 0) for value in row[1:]) for row in rows}
+
+
+@cache
+def _figures_statement() -> Select:
+    """The statement of ``_week_figures``."""
     live_referral = (
-        Referral.circle_id == circle_id,
-        Referral.given_on >= start,
-        Referral.given_on <= end,
+        Referral.circle_id == _WK_CIRCLE,
+        Referral.given_on >= _WK_START,
+        Referral.given_on <= _WK_END,
         Referral.voided_at.is_(None),
     )
     outside = case((Referral.kind == "outside", 1), else_=0)
     given = _entries(Referral.giver_id, 1, outside, 0, 0, 0).where(*live_referral)
     received = _entries(Referral.receiver_id, 0, 0, 1, 0, 0).where(*live_referral)
     thanked = _entries(ClosedBusiness.thanked_id, 0, 0, 0, 1, ClosedBusiness.amount_minor).where(
-        ClosedBusiness.circle_id == circle_id,
-        ClosedBusiness.closed_on >= start,
-        ClosedBusiness.closed_on <= end,
+        ClosedBusiness.circle_id == _WK_CIRCLE,
+        ClosedBusiness.closed_on >= _WK_START,
+        ClosedBusiness.closed_on <= _WK_END,
         ClosedBusiness.voided_at.is_(None),
     )
     entries = union_all(given, received, thanked).subquery()
     columns = list(entries.c)
-    rows = db.session.execute(
-        select(columns[0], *(func.sum(column) for column in columns[1:])).group_by(columns[0])
-    ).all()
-    return {row[0]: tuple(int(value or 0) for value in row[1:]) for row in rows}
+    return select(columns[0], *(func.sum(column) for column in columns[1:])).group_by(columns[0])
 
 
 def _totals(figures: Figures, sheet: list[tuple[Membership, Attendance | None]]) -> WeekTotals:

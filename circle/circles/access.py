@@ -207,6 +207,12 @@ class Listed(NamedTuple):
     name: str
     profession: str | None
 
+    @property
+    def holds_seat(self) -> bool:
+        """True when the member holds a seat (``Membership.holds_seat``: an active member,
+        as every listed one is, with a profession)."""
+        return self.profession is not None
+
 
 def roster_names(circle_id: int) -> list[Listed]:
     """``roster`` as plain rows for the forms' selects, in the same order: a third of the
@@ -229,11 +235,17 @@ def listed_with(circle_id: int, *columns: ColumnElement) -> list[tuple]:
 @cache
 def _roster_names() -> Select:
     """The statement of ``roster_names`` (built once per process)."""
-    return (
+    return in_roster_order(
         select(Membership.id, User.stored_name, User.erased_at, Profession.name)
-        .join(Membership.user)
+    ).where(Membership.circle_id == bindparam("roster_circle_id"), Membership.status == "active")
+
+
+def in_roster_order(statement: Select) -> Select:
+    """``statement`` (over ``Membership``) joined to each member's user and profession, in
+    the roster's order: by profession (organisers without one last), then by name."""
+    return (
+        statement.join(Membership.user)
         .outerjoin(Membership.profession)
-        .where(Membership.circle_id == bindparam("roster_circle_id"), Membership.status == "active")
         .order_by(Profession.name.nulls_last(), User.stored_name)
     )
 
@@ -245,11 +257,8 @@ def roster_query(circle_id: int) -> Select:
     eager join of each); the circle is the page's own, found in the session when asked
     for."""
     return (
-        select(Membership)
-        .join(Membership.user)
-        .outerjoin(Membership.profession)
+        in_roster_order(select(Membership))
         .where(Membership.circle_id == circle_id, Membership.status == "active")
-        .order_by(Profession.name.nulls_last(), User.name)
         .options(
             contains_eager(Membership.user),
             contains_eager(Membership.profession),

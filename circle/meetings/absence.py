@@ -108,7 +108,7 @@ class Standing:
 
 def standings(circle: Circle, day: date | None = None) -> list[Standing]:
     """Every seat holder with absences in the window, most absences first."""
-    members = {m.id: m for m in roster_names(circle.id) if m.profession is not None}
+    members = {m.id: m for m in roster_names(circle.id) if m.holds_seat}
     totals = counts(circle, day, list(members))
     rows = [
         Standing(members[i], c, is_at_risk(circle, c), is_close(circle, c))

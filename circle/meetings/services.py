@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import contains_eager, lazyload
 
 from circle.auditlog import record as audit
-from circle.circles.access import owned, roster, zone
+from circle.circles.access import in_roster_order, owned, roster, zone
 from circle.core.checks import check_reason
 from circle.core.clock import utcnow
 from circle.core.errors import Conflict, NotFound, ValidationFailed
@@ -33,8 +33,6 @@ from circle.models import (
     Circle,
     Meeting,
     Membership,
-    Profession,
-    User,
 )
 from circle.roles.permissions import require
 
@@ -190,27 +188,25 @@ def attendance_sheet(
     return sheet_of(circle, meeting.held_on, [(m, row) for m, row, *_more in found])
 
 
-def sheet_statement(circle_id: int, meeting_id, *also: ColumnElement[bool]) -> Select:
+def sheet_statement(circle_id, meeting_id, *also: ColumnElement[bool]) -> Select:
     """The statement of ``attendance_sheet``: every active member and anyone recorded at
-    the meeting, each with their row there (or None), in roster order. ``meeting_id`` is
-    the meeting's id (the caller has read the meeting: a row's ``meeting`` is taken from
-    the session); ``also``: conditions for more members to read with them (they are not
-    on the sheet: ``sheet_of`` leaves them out); add columns to read more at once."""
+    the meeting, each with their row there (or None), in roster order. ``circle_id`` and
+    ``meeting_id`` are ids or bound parameters; the caller has read the meeting (a row's
+    ``meeting`` is taken from the session). ``also``: conditions for more members to read
+    with them (they are not on the sheet: ``sheet_of`` leaves them out); add columns to
+    read more at once."""
     recorded = and_(
         Attendance.circle_id == Membership.circle_id,
         Attendance.membership_id == Membership.id,
         Attendance.meeting_id == meeting_id,
     )
     return (
-        select(Membership, Attendance)
-        .join(Membership.user)
-        .outerjoin(Membership.profession)
+        in_roster_order(select(Membership, Attendance))
         .outerjoin(Attendance, recorded)
         .where(
             Membership.circle_id == circle_id,
             or_(Membership.status == "active", Attendance.id.is_not(None), *also),
         )
-        .order_by(Profession.name.nulls_last(), User.name)
         # The user and the profession from the joins the order needs (not joined again by
         # eager loading); the circle is the page's own, found in the session, and so are
         # each row's meeting (the caller's) and member (the row's own membership).

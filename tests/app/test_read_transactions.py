@@ -14,15 +14,16 @@ from tests.clients import AuthActions
 from tests.factories import Factory
 
 
-@pytest.mark.postgres_only
-def test_pages_that_only_read_keep_the_prepared_statements(committed_app):
-    make = Factory(committed_app)
+def _connections_after(app, path: str) -> set:
+    """The database connections that served eight requests of a circle's ``path`` as its
+    admin (psycopg prepares a statement on its fifth run)."""
+    make = Factory(app)
     admin = make.user(name="Anna Admin", email="anna@example.org")
     circle = make.circle(admin=admin)
-    client = committed_app.test_client()
+    client = app.test_client()
     AuthActions(client).login(admin)
     used = set()
-    with committed_app.app_context():
+    with app.app_context():
         engine = db.engine
 
     def note(conn, *_args) -> None:
@@ -30,12 +31,17 @@ def test_pages_that_only_read_keep_the_prepared_statements(committed_app):
 
     event.listen(engine, "before_cursor_execute", note)
     try:
-        for _ in range(8):  # psycopg prepares a statement on its fifth run
-            assert client.get(f"/circles/{circle.id}/ledger").status_code == 200
+        for _ in range(8):
+            assert client.get(f"/circles/{circle.id}{path}").status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", note)
+    return used
+
+
+@pytest.mark.postgres_only
+def test_pages_that_only_read_keep_the_prepared_statements(committed_app):
     prepared = []
-    for connection in used:
+    for connection in _connections_after(committed_app, "/ledger"):
         prepared += [
             row[0] for row in connection.execute("SELECT statement FROM pg_prepared_statements")
         ]
@@ -49,26 +55,8 @@ def test_the_home_page_plans_its_agenda_once_and_leaves_other_pages_alone(commit
     """The home page's agenda runs on a plan made once (``circle.db.plan_once``), the page
     still ends with COMMIT (its statements stay prepared), and the setting ends with the
     request: the next page on the same connection plans as PostgreSQL chooses."""
-    make = Factory(committed_app)
-    admin = make.user(name="Anna Admin", email="anna@example.org")
-    circle = make.circle(admin=admin)
-    client = committed_app.test_client()
-    AuthActions(client).login(admin)
-    used = set()
-    with committed_app.app_context():
-        engine = db.engine
-
-    def note(conn, *_args) -> None:
-        used.add(conn.connection.dbapi_connection)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        for _ in range(8):  # psycopg prepares a statement on its fifth run
-            assert client.get(f"/circles/{circle.id}").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     plans = []
-    for connection in used:
+    for connection in _connections_after(committed_app, ""):
         assert connection.execute("SHOW plan_cache_mode").fetchone()[0] == "auto"
         plans += connection.execute(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements "

@@ -1,6 +1,7 @@
 """Flask extensions, created unattached and bound in ``create_app``."""
 
 import logging
+from collections.abc import Callable, Mapping
 from functools import cached_property
 
 from flask import g, has_app_context, request
@@ -60,6 +61,39 @@ def kept_translations():
     if locale is not None and found is not None and found[0] is locale:
         return found[1]
     return None
+
+
+class Labels:
+    """The translated names of stored values (statuses, codes, kinds), each language's
+    translated once per process.
+
+    ``build`` returns the names by value, written with ``_()`` or ``_l()`` as anywhere else
+    (so the catalogue extraction finds them); it runs once per catalogue, the first time a
+    name is asked for in that language. A page that names the state of each of its rows
+    then reads a dict instead of asking Flask-Babel again for every row (and for every
+    name of the dict the label function used to build on each call).
+    """
+
+    def __init__(self, build: Callable[[], Mapping[str, object]]) -> None:
+        self._build = build
+        self._kept: dict[object, dict[str, str]] = {}
+
+    def table(self) -> dict[str, str]:
+        """Every name, in the language in force."""
+        catalogue = babel.domain_instance.get_translations()
+        found = self._kept.get(catalogue)
+        if found is None:
+            found = {value: str(name) for value, name in self._build().items()}
+            self._kept[catalogue] = found
+        return found
+
+    def __call__(self, value: str | None, default: str | None = None) -> str:
+        """The name of ``value`` in the language in force; ``default`` (else the value
+        itself) when it has none."""
+        found = self.table().get(value)  # type: ignore[arg-type]
+        if found is not None:
+            return found
+        return (value or "") if default is None else default
 
 
 class CircleBabel(Babel):

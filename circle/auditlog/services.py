@@ -23,7 +23,7 @@ from sqlalchemy.orm import lazyload
 
 from circle.auditlog.history import Change, changes
 from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
-from circle.extensions import db
+from circle.extensions import Labels, db
 from circle.models import AuditEntry, ClosedBusiness, Membership, Payment, Referral
 from circle.privacy.prospects import PROSPECT_FIELDS
 from circle.referrals.reading import can_see_business, can_see_referral
@@ -179,11 +179,15 @@ def _may_see_payment(actor: Membership, payment: Payment) -> bool:
     return can(actor, "manage_dues") or payment.membership_id == actor.id
 
 
+_ENTITY_NAMES = Labels(lambda: ENTITY_LABELS)
+_ACTION_NAMES = Labels(lambda: ACTION_LABELS)
+
+
 def entity_label(entity: str) -> str:
     """The translated name of an entity type (the stored name when unknown)."""
-    return str(ENTITY_LABELS.get(entity, entity))
+    return _ENTITY_NAMES(entity)
 
 
 def action_label(action: str) -> str:
     """The translated name of an action (the stored name when unknown)."""
-    return str(ACTION_LABELS.get(action, action))
+    return _ACTION_NAMES(action)

@@ -36,6 +36,7 @@ from circle.circles.services import (
     VISITOR_MAX_VISITS,
     CircleSettings,
 )
+from circle.extensions import Labels
 from circle.models import Circle
 from circle.models.circle import MAX_SEATS
 from circle.web.forms import FlaskForm
@@ -123,11 +124,8 @@ def timezone_choices(current: str | None = None) -> list:
     return [SelectChoice(z, z.replace("_", " ")) for z in zones]
 
 
-def status_label(status: str, offered: bool = False) -> str:
-    """A translated name for a membership status, as the user sees it."""
-    if status == "waitlisted" and offered:
-        return _("Seat offered to you")
-    labels = {
+_MEMBERSHIP_STATUSES = Labels(
+    lambda: {
         "invited": _("Invited"),
         "applicant": _("Application pending"),
         "waitlisted": _("On the waitlist"),
@@ -136,7 +134,14 @@ def status_label(status: str, offered: bool = False) -> str:
         "removed": _("Removed"),
         "declined": _("Declined"),
     }
-    return labels.get(status, status)
+)
+
+
+def status_label(status: str, offered: bool = False) -> str:
+    """A translated name for a membership status, as the user sees it."""
+    if status == "waitlisted" and offered:
+        return _("Seat offered to you")
+    return _MEMBERSHIP_STATUSES(status)
 
 
 def role_label(role: str) -> str:

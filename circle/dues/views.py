@@ -45,6 +45,7 @@ from circle.dues import checkout as stripe_checkout
 from circle.dues import payoff as payoff_queries
 from circle.dues import services
 from circle.dues.forms import ManualPaymentForm, PlanForm
+from circle.extensions import Labels
 from circle.mail.send import external_url
 from circle.models import Circle, DuesPlan, Membership
 from circle.roles.permissions import can, sees_amounts
@@ -74,14 +75,19 @@ def online_payment_configured() -> bool:
     return bool(current_app.config.get("STRIPE_SECRET_KEY"))
 
 
-def state_label(state: str) -> str:
-    """A dues state in words."""
-    return {
+_STATES = Labels(
+    lambda: {
         "paid": _("paid"),
         "grace": _("grace period"),
         "overdue": _("overdue"),
         "no_plan": _("no dues"),
-    }.get(state, state)
+    }
+)
+
+
+def state_label(state: str) -> str:
+    """A dues state in words."""
+    return _STATES(state)
 
 
 def interval_label(interval: str) -> str:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
+from circle.extensions import Labels
 from circle.meetings.services import MAX_CANCEL_REASON, MAX_SUBSTITUTE
 from circle.models import Attendance, Membership
 from circle.web.forms import FlaskForm
@@ -26,12 +27,12 @@ def code_choices() -> list[SelectChoice]:
     ]
 
 
+_CODES = Labels(lambda: {choice.value: choice.label for choice in code_choices()})
+
+
 def code_label(code: str | None) -> str:
     """The meaning of one attendance code (empty when none was recorded)."""
-    for choice in code_choices():
-        if choice.value == code:
-            return str(choice.label)
-    return ""
+    return _CODES(code, "")
 
 
 class CancelMeetingForm(FlaskForm):

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from circle.auditlog import record as audit
 from circle.core.clock import utcnow
 from circle.core.errors import Conflict, ValidationFailed
-from circle.extensions import db
+from circle.extensions import Labels, db
 from circle.meetings.services import meeting_in
 from circle.models import REPLY_ANSWERS, Circle, Meeting, MeetingReply, Membership
 
@@ -27,9 +27,12 @@ ANSWER_LABELS = {
 }
 
 
+_ANSWERS = Labels(lambda: ANSWER_LABELS)
+
+
 def answer_label(answer: str | None) -> str:
     """The words of an answer ("I'm coming"); empty when there is none."""
-    return str(ANSWER_LABELS[answer]) if answer in ANSWER_LABELS else ""
+    return _ANSWERS(answer, "")
 
 
 def reply(circle: Circle, me: Membership, meeting_id: int, answer: str) -> MeetingReply:

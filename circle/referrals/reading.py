@@ -15,7 +15,7 @@ from circle.circles.access import owned
 from circle.core.errors import NotAMember, NotFound
 from circle.core.ids import is_id
 from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
-from circle.extensions import db
+from circle.extensions import Labels, db
 from circle.models import (
     Circle,
     ClosedBusiness,
@@ -292,14 +292,14 @@ def open_received(
     return keyset_page(rows, lambda r: Position(r.given_on, r.id), asked, per_page)
 
 
+_STATUSES = Labels(
+    lambda: {"new": _("new"), "contacted": _("contacted"), "won": _("won"), "lost": _("lost")}
+)
+
+
 def status_label(status: str) -> str:
     """The translated name of a referral status."""
-    return {
-        "new": _("new"),
-        "contacted": _("contacted"),
-        "won": _("won"),
-        "lost": _("lost"),
-    }.get(status, status)
+    return _STATUSES(status)
 
 
 # --- for the HTML pages ------------------------------------------------------------

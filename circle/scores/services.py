@@ -36,7 +36,7 @@ from circle.circles.access import owned, roster_query
 from circle.core.errors import Forbidden, NotFound
 from circle.core.money import minor_units
 from circle.core.periods import Period
-from circle.extensions import db
+from circle.extensions import Labels, db
 from circle.models import (
     Circle,
     Membership,
@@ -56,6 +56,10 @@ COLOUR_LABELS = {
 MINUTES_PER_CREDIT = 60
 
 
+_AREA_NAMES = Labels(lambda: AREA_LABELS)
+_COLOUR_NAMES = Labels(lambda: COLOUR_LABELS)
+
+
 @dataclass
 class AreaScore:
     """One area of a member's score: the raw count, the rate, the tier reached, the points."""
@@ -73,7 +77,7 @@ class AreaScore:
     @property
     def label(self) -> str:
         """The area's translated name."""
-        return str(AREA_LABELS[self.area])
+        return _AREA_NAMES(self.area)
 
     @property
     def threshold(self) -> float | None:
@@ -104,7 +108,7 @@ class MemberScore:
     @property
     def colour_label(self) -> str:
         """The colour's translated name."""
-        return str(COLOUR_LABELS[self.colour])
+        return _COLOUR_NAMES(self.colour)
 
     def area(self, name: str) -> AreaScore:
         """One area by name."""

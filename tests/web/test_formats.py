@@ -13,6 +13,8 @@ from circle.core.formats import (
     local_datetime_text,
 )
 from circle.core.money import format_money
+from circle.dues.views import state_label
+from circle.meetings.forms import code_label
 
 
 def test_the_same_instant_is_shown_in_each_time_zone_asked_for():
@@ -44,3 +46,16 @@ def test_a_template_translates_in_the_language_in_force_at_each_string(app):
             assert gettext("My open referrals") == "My open referrals"
         assert template.render() == "Meine offenen Empfehlungen"
         assert gettext("My open referrals") == "Meine offenen Empfehlungen"
+
+
+def test_a_stored_value_is_named_in_the_language_in_force_at_each_call(app):
+    # The names are translated once per language: a mail in its member's language
+    # (force_locale) inside a German page gets English names, and the page German again.
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert state_label("overdue") == gettext("overdue") == "überfällig"
+        with force_locale("en"):
+            assert (state_label("overdue"), code_label("L")) == ("overdue", "L \N{EN DASH} late")
+        assert code_label("L") == "L \N{EN DASH} verspätet"
+        assert state_label("overdue") == "überfällig"
+        # A value without a name reads as stored; an attendance code not recorded, empty.
+        assert (state_label("frozen"), code_label(None)) == ("frozen", "")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import NumberFormatError, get_currency_precision, parse_decimal
 from flask_babel import gettext as _
 
 from circle.core.errors import ValidationFailed
-from circle.core.formats import currency_text
+from circle.core.formats import CACHE_SIZE, currency_text
 
 #: Largest amount accepted: one billion in the major unit (fits BIGINT with room to sum).
 MAX_MAJOR = Decimal(10) ** 9
@@ -94,8 +95,10 @@ def plain_amount(amount_minor: int, currency: str) -> str:
     return str(to_decimal(amount_minor, currency))
 
 
+@lru_cache(maxsize=64)
 def minor_units(currency: str) -> int:
-    """Return how many decimal places ``currency`` has (EUR: 2, JPY: 0)."""
+    """Return how many decimal places ``currency`` has (EUR: 2, JPY: 0); kept per currency
+    (Babel looks it up in its locale data on every call)."""
     return get_currency_precision(currency)
 
 
@@ -104,6 +107,8 @@ def to_decimal(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-minor_units(currency))
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
-    """Format minor units for display, e.g. ``1.234,50 €`` in German."""
+    """Format minor units for display, e.g. ``1.234,50 €`` in German; kept per amount,
+    currency and locale (a balance table shows a few hundred amounts a view)."""
     return currency_text(to_decimal(amount_minor, currency), currency, locale)

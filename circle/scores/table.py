@@ -192,11 +192,18 @@ def _validate_tiers(area: str, tiers: Any) -> list[list[float]]:
     return [[_as_json_number(t), p] for t, p in parsed]
 
 
-def tier_reached(area: str, tiers: list[list[float]], measure: Fraction) -> int | None:
-    """The index of the best tier the exact measure reaches (tiers best first), or None."""
+def tier_reached(area: str, tiers: list[list[float]], measure: Fraction | int) -> int | None:
+    """The index of the best tier the exact measure reaches (tiers best first), or None.
+
+    Compared in whole numbers (p/q >= a/b when p*b >= a*q, both denominators positive):
+    the scores page compares 1,200 times a view, and ``Fraction``'s own comparison costs
+    more than the rest of its scoring."""
+    p, q = measure.numerator, measure.denominator
+    at_most = area in AT_MOST
     for index, (threshold, _points) in enumerate(tiers):
         limit = exact(threshold)
-        if (measure <= limit) if area in AT_MOST else (measure >= limit):
+        left, right = p * limit.denominator, limit.numerator * q
+        if (left <= right) if at_most else (left >= right):
             return index
     return None
 

@@ -9,7 +9,8 @@ The script (issue 15's measuring harness)
 
 1. builds a 40-member circle with five years of weekly history (``bench/pages_circle.py``:
    about 10,000 referrals, 30 % with closed business, meetings with attendance, visitors,
-   one-to-ones, education credits, dues, profiles with wishes, the audit trail), ANALYZE;
+   one-to-ones, education credits, dues, profiles with wishes, the audit trail), VACUUM ANALYZE
+   (what autovacuum does to a database in use);
 2. counts the SQL statements of one request of every page, in-process (Flask test client
    logged in through the login form, ``before_cursor_execute`` on the app's engine;
    the lower of two warm requests, so a session's occasional ``last_seen_at`` write

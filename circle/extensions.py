@@ -63,6 +63,26 @@ def kept_translations():
     return None
 
 
+#: Each language's name as text, by Babel locale (``str(locale)`` builds it anew each time).
+_LOCALE_NAMES: dict[object, str] = {}
+
+
+def locale_name() -> str:
+    """The language in force as Babel's formatting functions take it (``de``, ``en``):
+    the locale Flask-Babel chose for the request (or ``force_locale`` set), read from the
+    request's context directly; a page asks for it for every amount and date it shows."""
+    if not has_app_context():
+        return "en"
+    kept = g._get_current_object().__dict__.get("_flask_babel")
+    locale = getattr(kept, "babel_locale", None) or get_locale()
+    if locale is None:
+        return "en"
+    name = _LOCALE_NAMES.get(locale)
+    if name is None:
+        name = _LOCALE_NAMES[locale] = str(locale)
+    return name
+
+
 class Labels:
     """The translated names of stored values (statuses, codes, kinds), each language's
     translated once per process.

@@ -19,14 +19,13 @@ from typing import TypeVar
 
 from flask import Response, g, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from circle.circles.access import circle_for_user, require_admin
 from circle.core.errors import DomainError, Forbidden, NotFound
 from circle.core.security import is_safe_next
 from circle.db import IN_BOUNDARY, unit_of_work
-from circle.extensions import db
+from circle.extensions import db, locale_name
 from circle.models import Circle, Membership, User
 from circle.roles.permissions import require
 from circle.web.forms import FlaskForm
@@ -153,4 +152,4 @@ def my_admin_circle(circle_id: int) -> tuple[Circle, Membership]:
 
 def ui_locale() -> str:
     """The current UI locale as a string for Babel's formatting functions."""
-    return str(get_locale() or "en")
+    return locale_name()

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
 from flask_babel import format_date as flask_format_date
-from flask_babel import get_locale, get_translations
+from flask_babel import get_translations
 from flask_login import current_user
 
 from circle.core.formats import date_text, local_datetime_text, skeleton_text
 from circle.core.money import format_money
-from circle.extensions import kept_translations
+from circle.extensions import kept_translations, locale_name
 
 
 def select_locale() -> str:
@@ -30,14 +30,14 @@ def select_locale() -> str:
 
 def money(amount_minor: int, currency: str) -> str:
     """Format minor units in the current locale (template filter ``money``)."""
-    return format_money(amount_minor, currency, str(get_locale()))
+    return format_money(amount_minor, currency, locale_name())
 
 
 def local_datetime(value: datetime | None, timezone: str, fmt: str = "medium") -> str:
     """Show a UTC timestamp in a circle's time zone and the current locale."""
     if value is None:
         return ""
-    return local_datetime_text(value, timezone, fmt, str(get_locale()))
+    return local_datetime_text(value, timezone, fmt, locale_name())
 
 
 def local_date(value: datetime | None, timezone: str) -> str:
@@ -46,7 +46,7 @@ def local_date(value: datetime | None, timezone: str) -> str:
     if value is None:
         return ""
     day = value.astimezone(ZoneInfo(timezone)).date()
-    return skeleton_text("yMMMd", day, str(get_locale()))
+    return skeleton_text("yMMMd", day, locale_name())
 
 
 def format_date(value: date | datetime | None = None, fmt: str = "medium") -> str:
@@ -55,7 +55,7 @@ def format_date(value: date | datetime | None = None, fmt: str = "medium") -> st
     which moves it to the user's time zone first."""
     if isinstance(value, datetime) or value is None:
         return flask_format_date(value, fmt)
-    return date_text(value, fmt, str(get_locale()))
+    return date_text(value, fmt, locale_name())
 
 
 def _translations():

@@ -15,6 +15,7 @@ from circle.core.formats import (
 from circle.core.money import format_money
 from circle.dues.views import state_label
 from circle.meetings.forms import code_label
+from circle.web.i18n import money
 
 
 def test_the_same_instant_is_shown_in_each_time_zone_asked_for():
@@ -49,12 +50,14 @@ def test_a_template_translates_in_the_language_in_force_at_each_string(app):
 
 
 def test_a_stored_value_is_named_in_the_language_in_force_at_each_call(app):
-    # The names are translated once per language: a mail in its member's language
-    # (force_locale) inside a German page gets English names, and the page German again.
+    # Names are translated, amounts formatted, once per language: a mail in its member's
+    # language (force_locale) inside a German page gets English ones, the page German again.
     with app.test_request_context("/", headers={"Accept-Language": "de"}):
         assert state_label("overdue") == gettext("overdue") == "überfällig"
+        assert money(123450, "EUR") == "1.234,50\N{NO-BREAK SPACE}€"
         with force_locale("en"):
             assert (state_label("overdue"), code_label("L")) == ("overdue", "L \N{EN DASH} late")
+            assert money(123450, "EUR") == "€1,234.50"
         assert code_label("L") == "L \N{EN DASH} verspätet"
         assert state_label("overdue") == "überfällig"
         # A value without a name reads as stored; an attendance code not recorded, empty.

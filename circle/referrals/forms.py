@@ -30,8 +30,8 @@ from circle.referrals.reading import Linkable
 from circle.referrals.services import MAX_NOTE
 from circle.web.forms import FlaskForm, Form
 
-#: Empty rows offered on the week page for giving referrals.
-GIVE_ROWS = 3
+#: Rows the week page offers at first for giving referrals ("One more" adds a row).
+GIVE_ROWS = 1
 #: Prefixes of the forms on the week page (their fields and ids never collide).
 GIVE_PREFIX = "give"
 THANK_PREFIX = "thank"
@@ -213,6 +213,17 @@ class GiveReferralsForm(FlaskForm):
     def filled_rows(self) -> list[tuple[int, ReferralRowForm]]:
         """The rows with a receiver, with their index on the page."""
         return [(i, row.form) for i, row in enumerate(self.rows) if not row.form.is_blank()]
+
+    def can_add_row(self) -> bool:
+        """True while the form holds fewer rows than it takes."""
+        return len(self.rows) < self.rows.max_entries
+
+    def add_row(self, receivers: list[Listed], today: date) -> None:
+        """One more empty row, dated today (the no-script "one more")."""
+        if self.can_add_row():
+            row = self.rows.append_entry().form
+            row.set_choices(receiver_choices(receivers), today)
+            row.given_on.data = today
 
 
 class CorrectReferralForm(FlaskForm, ReferralFields):

@@ -137,7 +137,7 @@ function setUpOneMore(form) {
 }
 
 document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("form.quick-form").forEach(setUpOneMore);
+  document.querySelectorAll("form[data-max-rows]").forEach(setUpOneMore);
   document.querySelectorAll("select[data-typeahead]").forEach(addTypeAhead);
 });
 

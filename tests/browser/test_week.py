@@ -41,7 +41,12 @@ def test_a_member_logs_a_week_and_sees_the_totals(live_server, browser_page):
     first.get_by_label("Receiver").select_option(label="Paula Pharma \N{EN DASH} Apotheker")
     first.get_by_label("Hotness").select_option("5")
     first.get_by_label("Contact name").fill("Max Kunde")
+    # "One more" adds a row (scripted, no page load): dated today, the first row kept.
+    expect(page.locator("#give-row-1")).to_have_count(0)
+    page.locator("#give-form").get_by_role("button", name="One more").click()
     second = page.locator("#give-row-1")
+    expect(second.get_by_label("Receiver")).to_be_focused()
+    expect(second.locator("legend")).to_have_text("Referral 2")
     second.get_by_label("Receiver").select_option(label="Stefan Steuer \N{EN DASH} Steuerberater")
     second.get_by_label("Inside or outside").select_option("outside")
     page.locator("#give-form").get_by_role("button", name="Give referrals").click()

@@ -88,8 +88,14 @@ def submit(client, page: str, action: str, data: dict | None = None):
     """Open ``page``, fill ``data`` into its form posting to ``action`` and send it."""
     response = client.get(page)
     assert response.status_code == 200, (page, response.status_code)
-    forms = [f for f in page_forms(response.get_data(as_text=True)) if f["action"] == action]
-    assert forms, f"{page} has no form posting to {action}"
+    return send(client, response.get_data(as_text=True), action, data)
+
+
+def send(client, html: str, action: str, data: dict | None = None, button: str = ""):
+    """Fill ``data`` into the form of ``html`` posting to ``action`` and send it, with
+    the submit button named ``button`` pressed (its value ``1``) when given."""
+    forms = [f for f in page_forms(html) if f["action"] == action]
+    assert forms, f"the page has no form posting to {action}"
     fields = forms[0]["fields"]
     payload = {k: v.strip("\n") for k, v in fields.items() if v is not None}
     for key, value in (data or {}).items():
@@ -98,6 +104,9 @@ def submit(client, page: str, action: str, data: dict | None = None):
             payload.pop(key, None)
         else:
             payload[key] = value
+    if button:
+        assert f'name="{button}" value="1"' in html, f"the page has no button {button!r}"
+        payload[button] = "1"
     return client.post(action, data=payload)
 
 
@@ -151,8 +160,15 @@ def thanks(giver, amount: str, day: date | None = None, **fields) -> dict:
 
 
 def give(client, circle, data: dict, page: str | None = None):
-    """Send the give form of the week page."""
-    return submit(client, page or week_url(circle), give_url(circle), data)
+    """Send the give form of the week page with as many rows as ``data`` fills: "One more"
+    is pressed (without scripting) for each row past the first, as a member would."""
+    response = client.get(page or week_url(circle))
+    assert response.status_code == 200, (page, response.status_code)
+    html = text(response)
+    indices = [int(m.group(1)) for key in data if (m := re.match(r"give-rows-(\d+)-", key))]
+    while f'id="give-row-{max(indices, default=0)}"' not in html:
+        html = text(send(client, html, give_url(circle), button="more"))
+    return send(client, html, give_url(circle), data)
 
 
 def thank(client, circle, data: dict, page: str | None = None):
@@ -267,22 +283,35 @@ def test_a_member_gives_three_referrals_in_one_submit(app, client, auth, people,
     circle = people["circle"]
     login(auth, people["me"])
     page = text(client.get(week_url(circle)))
-    # Three empty rows; the receiver list offers the others by "Name - Profession",
-    # sorted by profession, and not me.
-    for index in range(3):
-        assert f'id="give-row-{index}"' in page
+    # One empty row ("One more" adds the next); the receiver list offers the others by
+    # "Name - Profession", sorted by profession, and not me.
+    assert 'id="give-row-0"' in page
+    assert 'id="give-row-1"' not in page
     receivers = element(page, "give-rows-0-receiver_id")
     assert "Paula Pharma \N{EN DASH} Apotheker" in receivers
     assert "Fritz Foto" not in receivers
     assert receivers.index("Apotheker") < receivers.index("Steuerberater")
     assert 'value="' + today().isoformat() + '"' in element(page, "give-row-0")
 
-    data = {
-        **row(0, people["pharma"], hotness=5, kind="inside", prospect_name="Max Kunde"),
-        **row(1, people["tax"], hotness=2, kind="outside", sphere="local"),
-        **row(2, people["pharma"], prospect_phone="0221 123", note="Ruft an"),
-    }
-    response = give(client, circle, data)
+    # "One more" without scripting: the page again with the row as typed and a new one
+    # dated today; nothing is given yet.
+    first = row(0, people["pharma"], hotness=5, kind="inside", prospect_name="Max Kunde")
+    more = send(client, page, give_url(circle), first, button="more")
+    assert more.status_code == 200
+    page = text(more)
+    kept = next(f for f in page_forms(page) if f["action"] == give_url(circle))["fields"]
+    assert kept["give-rows-0-prospect_name"] == "Max Kunde"
+    assert (kept["give-rows-1-receiver_id"], kept["give-rows-1-given_on"]) == (
+        "",
+        today().isoformat(),
+    )
+    assert 'id="give-row-2"' not in page
+    assert referrals(app, circle) == []
+    second = row(1, people["tax"], hotness=2, kind="outside", sphere="local")
+    page = text(send(client, page, give_url(circle), second, button="more"))
+
+    third = row(2, people["pharma"], prospect_phone="0221 123", note="Ruft an")
+    response = send(client, page, give_url(circle), third)
     assert response.status_code == 302
     shown = text(client.get(response.headers["Location"]))
     assert "3 referrals given." in shown

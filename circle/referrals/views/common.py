@@ -31,6 +31,8 @@ bp = Blueprint("referrals", __name__)
 MAX_LEDGER_DAYS = 3660
 #: How far back the closed-business form offers referrals to link to.
 LINK_DAYS = 366
+#: The name of the no-script "one more" submit button (a form with rows of slips).
+MORE = "more"
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

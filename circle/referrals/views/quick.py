@@ -38,6 +38,7 @@ from circle.referrals.quick import (
 )
 from circle.referrals.views.common import (
     LINK_DAYS,
+    MORE,
     add_error,
     bp,
     business_input,
@@ -48,9 +49,6 @@ from circle.referrals.views.common import (
     row_error,
 )
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-
-#: The name of the no-script "one more" submit button.
-MORE = "more"
 
 
 def _others(circle: Circle, me: Membership) -> list[Listed]:

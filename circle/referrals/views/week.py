@@ -26,6 +26,7 @@ from circle.referrals.forms import (
 )
 from circle.referrals.views.common import (
     LINK_DAYS,
+    MORE,
     bp,
     business_input,
     day_label,
@@ -42,11 +43,16 @@ from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 # --- forms with their choices --------------------------------------------------------
 
 
+def _receivers(me: Membership, members: list[Listed]) -> list[Listed]:
+    """Whom the several-referrals form offers as receivers: everyone but me (an admin
+    may give in another member's name, so to anyone)."""
+    return members if me.is_admin else [m for m in members if m.id != me.id]
+
+
 def _give_form(circle: Circle, me: Membership, members: list[Listed], **kwargs):
     """The several-referrals form with members to choose (admins also choose the giver)."""
     form = GiveReferralsForm(prefix=GIVE_PREFIX, **kwargs)
-    receivers = members if me.is_admin else [m for m in members if m.id != me.id]
-    form.set_choices(members, receivers, me, today_for(circle))
+    form.set_choices(members, _receivers(me, members), me, today_for(circle))
     return form
 
 
@@ -149,6 +155,9 @@ def give(circle: Circle, me: Membership):
     members = roster_names(circle.id)
     form = _give_form(circle, me, members)
     start = shown_week(circle, form.week.data)
+    if MORE in request.form:  # "One more" without scripting: the rows as sent, and one more
+        form.add_row(_receivers(me, members), today_for(circle))
+        return _week_page(circle, me, start, give_form=form)
     if not form.validate_on_submit():
         return _week_page(circle, me, start, give_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     rows = form.filled_rows()

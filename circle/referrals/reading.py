@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, defaultload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -243,23 +244,9 @@ def my_week(circle: Circle, member: Membership, start: date, end: date) -> MyWee
     """The member's week start..end in two statements: one for the referrals, one for the
     closed business; the totals are counted from those rows with the rules of ``totals``
     (void entries never count)."""
-    mine = or_(Referral.giver_id == member.id, Referral.receiver_id == member.id)
-    referrals = list(
-        db.session.execute(
-            select(Referral)
-            .where(
-                Referral.circle_id == circle.id,
-                Referral.given_on >= start,
-                Referral.given_on <= end,
-                mine,
-            )
-            .options(*parties_only(Referral))
-            .order_by(Referral.given_on, Referral.id)
-        )
-        .unique()
-        .scalars()
-    )
-    business = business_between(circle, member, start, end, mine_only=True)
+    params = {"week_circle": circle.id, "week_member": member.id, "start": start, "end": end}
+    referrals = list(db.session.execute(_my_referrals(), params).unique().scalars())
+    business = list(db.session.execute(_my_business(), params).unique().scalars())
     live = [r for r in referrals if not r.is_void]
     earned = [b for b in business if not b.is_void]
     totals = Totals(
@@ -269,6 +256,41 @@ def my_week(circle: Circle, member: Membership, start: date, end: date) -> MyWee
         revenue_received=sum(b.amount_minor for b in earned if b.reporter_id == member.id),
     )
     return MyWeek(referrals, business, totals)
+
+
+@cache
+def _my_referrals() -> Select:
+    """``my_week``'s referrals: built once per process (building it, with its loader
+    options, cost more than running it), its values bound on each call."""
+    member = bindparam("week_member")
+    return (
+        select(Referral)
+        .where(
+            Referral.circle_id == bindparam("week_circle"),
+            Referral.given_on >= bindparam("start"),
+            Referral.given_on <= bindparam("end"),
+            or_(Referral.giver_id == member, Referral.receiver_id == member),
+        )
+        .options(*parties_only(Referral))
+        .order_by(Referral.given_on, Referral.id)
+    )
+
+
+@cache
+def _my_business() -> Select:
+    """``my_week``'s closed business (``business_between`` with ``mine_only``), built once."""
+    member = bindparam("week_member")
+    return (
+        select(ClosedBusiness)
+        .where(
+            ClosedBusiness.circle_id == bindparam("week_circle"),
+            ClosedBusiness.closed_on >= bindparam("start"),
+            ClosedBusiness.closed_on <= bindparam("end"),
+            or_(ClosedBusiness.thanked_id == member, ClosedBusiness.reporter_id == member),
+        )
+        .options(*parties_only(ClosedBusiness))
+        .order_by(ClosedBusiness.closed_on, ClosedBusiness.id)
+    )
 
 
 def open_received(

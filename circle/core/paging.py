@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, tuple_
 
 from circle.core.ids import is_id
 
@@ -174,6 +174,40 @@ def keyset_select(
     if asked.before is not None:
         query = query.where(place < tuple_(asked.before.key, asked.before.id))
     return query.order_by(key.desc(), id_column.desc()).limit(per_page + 1)
+
+
+def keyset_way(asked: Keyset) -> str:
+    """Which way the page ``asked`` is read: ``first`` (the newest), ``older`` (before a
+    position) or ``newer`` (after one): a statement of ``keyset_bound`` per way."""
+    if asked.after is not None:
+        return "newer"
+    return "older" if asked.before is not None else "first"
+
+
+def keyset_bound(
+    query: Select, key: ColumnElement, id_column: ColumnElement, way: str, per_page: int
+) -> Select:
+    """``keyset_select`` for the pages read ``way`` (``keyset_way``), the position bound as
+    ``keyset_key`` and ``keyset_id`` (``keyset_values``): a statement a list builds once
+    per way and process, where building it with its loader options would cost more than
+    running it."""
+    position = (
+        bindparam("keyset_key", type_=key.type),
+        bindparam("keyset_id", type_=id_column.type),
+    )
+    place = tuple_(key, id_column)
+    if way == "newer":
+        query = query.where(place > tuple_(*position))
+        return query.order_by(key.asc(), id_column.asc()).limit(per_page + 1)
+    if way == "older":
+        query = query.where(place < tuple_(*position))
+    return query.order_by(key.desc(), id_column.desc()).limit(per_page + 1)
+
+
+def keyset_values(asked: Keyset) -> dict[str, object]:
+    """The bound position of ``keyset_bound``'s statement for the page ``asked``."""
+    position = asked.after or asked.before
+    return {} if position is None else {"keyset_key": position.key, "keyset_id": position.id}
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,15 @@ from sqlalchemy.orm import aliased, joinedload, lazyload
 from circle.auditlog import record as audit
 from circle.core.checks import EARLIEST
 from circle.core.errors import Conflict, ValidationFailed
-from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
+from circle.core.paging import (
+    Keyset,
+    KeysetPage,
+    Position,
+    keyset_bound,
+    keyset_page,
+    keyset_values,
+    keyset_way,
+)
 from circle.core.weeks import today_for, week_of
 from circle.extensions import db
 from circle.meetings.locks import lock_of
@@ -294,17 +302,26 @@ def _referral_page(
 ) -> KeysetPage[Referral]:
     """One page of the week's referrals, void ones too, newest first; their member parties
     from ``parties`` (read with the sheet)."""
+    values = {"wk_circle": circle.id, "wk_start": start, "wk_end": end, **keyset_values(asked)}
+    statement = _referral_page_statement(keyset_way(asked))
+    rows = db.session.execute(statement, values).unique().scalars().all()
+    attach_parties(rows, Referral, parties)
+    return keyset_page(rows, lambda r: Position(r.given_on, r.id), asked, PER_PAGE)
+
+
+@cache
+def _referral_page_statement(way: str) -> Select:
+    """The statement of ``_referral_page`` for the pages read ``way`` (built once)."""
     query = (
         select(Referral)
         .where(
-            Referral.circle_id == circle.id, Referral.given_on >= start, Referral.given_on <= end
+            Referral.circle_id == _WK_CIRCLE,
+            Referral.given_on >= _WK_START,
+            Referral.given_on <= _WK_END,
         )
         .options(*parties_read_before(Referral))
     )
-    paged = keyset_select(query, Referral.given_on, Referral.id, asked, PER_PAGE)
-    rows = db.session.execute(paged).unique().scalars().all()
-    attach_parties(rows, Referral, parties)
-    return keyset_page(rows, lambda r: Position(r.given_on, r.id), asked, PER_PAGE)
+    return keyset_bound(query, Referral.given_on, Referral.id, way, PER_PAGE)
 
 
 def _business_page(
@@ -312,19 +329,26 @@ def _business_page(
 ) -> KeysetPage[ClosedBusiness]:
     """One page of the week's closed business, void entries too, newest first; their
     member parties from ``parties`` (read with the sheet)."""
+    values = {"wk_circle": circle.id, "wk_start": start, "wk_end": end, **keyset_values(asked)}
+    statement = _business_page_statement(keyset_way(asked))
+    rows = db.session.execute(statement, values).unique().scalars().all()
+    attach_parties(rows, ClosedBusiness, parties)
+    return keyset_page(rows, lambda b: Position(b.closed_on, b.id), asked, PER_PAGE)
+
+
+@cache
+def _business_page_statement(way: str) -> Select:
+    """The statement of ``_business_page`` for the pages read ``way`` (built once)."""
     query = (
         select(ClosedBusiness)
         .where(
-            ClosedBusiness.circle_id == circle.id,
-            ClosedBusiness.closed_on >= start,
-            ClosedBusiness.closed_on <= end,
+            ClosedBusiness.circle_id == _WK_CIRCLE,
+            ClosedBusiness.closed_on >= _WK_START,
+            ClosedBusiness.closed_on <= _WK_END,
         )
         .options(*parties_read_before(ClosedBusiness))
     )
-    paged = keyset_select(query, ClosedBusiness.closed_on, ClosedBusiness.id, asked, PER_PAGE)
-    rows = db.session.execute(paged).unique().scalars().all()
-    attach_parties(rows, ClosedBusiness, parties)
-    return keyset_page(rows, lambda b: Position(b.closed_on, b.id), asked, PER_PAGE)
+    return keyset_bound(query, ClosedBusiness.closed_on, ClosedBusiness.id, way, PER_PAGE)
 
 
 def week_report(

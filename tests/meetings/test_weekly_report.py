@@ -281,8 +281,10 @@ def test_a_busy_week_sums_per_member_and_pages_every_slip_once(app, client, auth
     assert [len(page) for page in pages] == [report.PER_PAGE, 7]
     newest_first = sorted(made, key=lambda m: (m[3], m[0]), reverse=True)
     assert [int(i) for page in pages for i in page] == [m[0] for m in newest_first]
-    # The closed business pages on its own, and the referrals keep their page meanwhile.
+    # Back from the last page by the "newer" links: the same pages, the other way round.
     second = nav_link(html, "referral-pages", "next")
+    assert walk(client, second, _referral_ids, "referral-pages", "prev") == pages[::-1]
+    # The closed business pages on its own, and the referrals keep their page meanwhile.
     moved = client.get(second).get_data(as_text=True)
     older_business = nav_link(moved, "business-pages", "next")
     both = client.get(older_business).get_data(as_text=True)

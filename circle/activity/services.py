@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload, lazyload
 
@@ -27,7 +28,15 @@ from circle.core.checks import check_date, check_reason, check_text
 from circle.core.clock import utcnow
 from circle.core.errors import Conflict, NotFound, SelfReferral, ValidationFailed
 from circle.core.ids import MAX_ID, NO_ID
-from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
+from circle.core.paging import (
+    Keyset,
+    KeysetPage,
+    Position,
+    keyset_bound,
+    keyset_page,
+    keyset_values,
+    keyset_way,
+)
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, EducationCredit, Membership, OneToOne, Referral
 from circle.referrals.reading import active_member
@@ -203,11 +212,21 @@ def one_to_ones_of(
 def one_to_one_page(circle: Circle, member_id: int, asked: Keyset) -> KeysetPage[OneToOne]:
     """One page (``PER_PAGE``) of a member's one-to-ones (voided ones too), newest first by
     day, at the place ``asked``: one statement, whatever the length of the history."""
+    values = {"page_circle": circle.id, "page_member": member_id, **keyset_values(asked)}
+    statement = _one_to_one_page_statement(keyset_way(asked))
+    rows = db.session.execute(statement, values).unique().scalars().all()
+    return keyset_page(rows, lambda entry: Position(entry.met_on, entry.id), asked, PER_PAGE)
+
+
+@cache
+def _one_to_one_page_statement(way: str) -> Select:
+    """The statement of ``one_to_one_page`` for the pages read ``way`` (built once)."""
+    member = bindparam("page_member")
     query = (
         select(OneToOne)
         .where(
-            OneToOne.circle_id == circle.id,
-            or_(OneToOne.member_a_id == member_id, OneToOne.member_b_id == member_id),
+            OneToOne.circle_id == bindparam("page_circle"),
+            or_(OneToOne.member_a_id == member, OneToOne.member_b_id == member),
         )
         # Both members with their users, not their circle: the page's own, in the session
         # (30 columns, twice on every row).
@@ -216,9 +235,7 @@ def one_to_one_page(circle: Circle, member_id: int, asked: Keyset) -> KeysetPage
             defaultload(OneToOne.member_b).lazyload(Membership.circle),
         )
     )
-    query = keyset_select(query, OneToOne.met_on, OneToOne.id, asked, PER_PAGE)
-    rows = db.session.execute(query).unique().scalars().all()
-    return keyset_page(rows, lambda entry: Position(entry.met_on, entry.id), asked, PER_PAGE)
+    return keyset_bound(query, OneToOne.met_on, OneToOne.id, way, PER_PAGE)
 
 
 def partner(entry: OneToOne, member_id: int) -> Membership:
@@ -320,15 +337,25 @@ def credits_of(
 def credit_page(circle: Circle, member_id: int, asked: Keyset) -> KeysetPage[EducationCredit]:
     """One page (``PER_PAGE``) of a member's education credits (voided ones too), newest
     first by day, at the place ``asked``: one statement."""
+    values = {"page_circle": circle.id, "page_member": member_id, **keyset_values(asked)}
+    statement = _credit_page_statement(keyset_way(asked))
+    rows = db.session.execute(statement, values).unique().scalars().all()
+    return keyset_page(rows, lambda entry: Position(entry.completed_on, entry.id), asked, PER_PAGE)
+
+
+@cache
+def _credit_page_statement(way: str) -> Select:
+    """The statement of ``credit_page`` for the pages read ``way`` (built once)."""
     query = (
         select(EducationCredit)
-        .where(EducationCredit.circle_id == circle.id, EducationCredit.membership_id == member_id)
+        .where(
+            EducationCredit.circle_id == bindparam("page_circle"),
+            EducationCredit.membership_id == bindparam("page_member"),
+        )
         # Every row's member is the one asked for, in the session (the page's own seat).
         .options(lazyload(EducationCredit.member))
     )
-    query = keyset_select(query, EducationCredit.completed_on, EducationCredit.id, asked, PER_PAGE)
-    rows = db.session.execute(query).unique().scalars().all()
-    return keyset_page(rows, lambda entry: Position(entry.completed_on, entry.id), asked, PER_PAGE)
+    return keyset_bound(query, EducationCredit.completed_on, EducationCredit.id, way, PER_PAGE)
 
 
 def may_void(actor: Membership, entry: OneToOne | EducationCredit) -> bool:

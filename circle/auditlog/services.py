@@ -16,13 +16,22 @@ amount and note only for those who may see other members' amounts
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import lazyload
 
 from circle.auditlog.history import Change, changes
-from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
+from circle.core.paging import (
+    Keyset,
+    KeysetPage,
+    Position,
+    keyset_bound,
+    keyset_page,
+    keyset_values,
+    keyset_way,
+)
 from circle.extensions import Labels, db
 from circle.models import AuditEntry, ClosedBusiness, Membership, Payment, Referral
 from circle.privacy.prospects import PROSPECT_FIELDS
@@ -105,12 +114,22 @@ def log_page(circle_id: int, entity: str | None, asked: Keyset) -> LogPage:
     """
     if entity not in ENTITY_LABELS:
         entity = None
-    query = select(AuditEntry).where(AuditEntry.circle_id == circle_id)
+    values = {"log_circle": circle_id, **keyset_values(asked)}
     if entity is not None:
-        query = query.where(AuditEntry.entity == entity)
-    query = keyset_select(query, AuditEntry.created_at, AuditEntry.id, asked, PER_PAGE)
-    rows = db.session.execute(query).scalars().all()
+        values["log_entity"] = entity
+    statement = _log_page_statement(keyset_way(asked), entity is not None)
+    rows = db.session.execute(statement, values).scalars().all()
     return LogPage(keyset_page(rows, _position, asked, PER_PAGE), entity)
+
+
+@cache
+def _log_page_statement(way: str, of_entity: bool) -> Select:
+    """The statement of ``log_page`` for the pages read ``way``, of one entity type or of
+    all (built once each)."""
+    query = select(AuditEntry).where(AuditEntry.circle_id == bindparam("log_circle"))
+    if of_entity:
+        query = query.where(AuditEntry.entity == bindparam("log_entity"))
+    return keyset_bound(query, AuditEntry.created_at, AuditEntry.id, way, PER_PAGE)
 
 
 def _position(entry: AuditEntry) -> Position:

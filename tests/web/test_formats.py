@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from babel.dates import format_datetime
 from flask_babel import force_locale, gettext
+from wtforms import IntegerField
 
 from circle.core.formats import (
     date_text,
@@ -15,6 +16,7 @@ from circle.core.formats import (
 from circle.core.money import format_money
 from circle.dues.views import state_label
 from circle.meetings.forms import code_label
+from circle.web.forms import FlaskForm
 from circle.web.i18n import money
 
 
@@ -62,3 +64,18 @@ def test_a_stored_value_is_named_in_the_language_in_force_at_each_call(app):
         assert state_label("overdue") == "überfällig"
         # A value without a name reads as stored; an attendance code not recorded, empty.
         assert (state_label("frozen"), code_label(None)) == ("frozen", "")
+
+
+class _Count(FlaskForm):
+    n = IntegerField()
+
+
+def test_wtforms_own_messages_follow_the_language_in_force(app):
+    # WTForms' catalogue is read once per language: a German request gets German, and
+    # English where English is in force (a mail's language inside the request).
+    sent = {"data": {"n": "x"}, "headers": {"Accept-Language": "de"}}
+    with app.test_request_context("/", method="POST", **sent):
+        assert _Count(meta={"csrf": False}).n.process_errors == ["Keine gültige, ganze Zahl."]
+        with force_locale("en"):
+            assert _Count(meta={"csrf": False}).n.process_errors == ["Not a valid integer value."]
+        assert _Count(meta={"csrf": False}).n.process_errors == ["Keine gültige, ganze Zahl."]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import bindparam, func, select, union_all
 from sqlalchemy.sql import Select
 
 from circle.balance import totals
@@ -341,17 +341,7 @@ def _members(circle: Circle) -> tuple[int, dict[int, MemberBalance]]:
     """The circle's ``slips_stamp`` as it is now (read with the members, as the circle
     object at hand may have been loaded before a change) and every membership that can
     appear in slips: active ones and former members."""
-    rows = db.session.execute(
-        select(Circle.slips_stamp, Membership.id, User.name, Profession.name, Membership.status)
-        .join(Membership, Membership.circle_id == Circle.id)
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(Profession, Profession.id == Membership.profession_id)
-        .where(
-            Circle.id == circle.id,
-            Membership.status.in_(("active", "left", "removed")),
-        )
-        .order_by(Membership.id)
-    ).all()
+    rows = db.session.execute(_members_statement(), {"balance_circle": circle.id}).all()
     stamp = rows[0][0] if rows else None
     return stamp, {
         member_id: MemberBalance(
@@ -362,6 +352,23 @@ def _members(circle: Circle) -> tuple[int, dict[int, MemberBalance]]:
         )
         for _stamp, member_id, name, profession, status in rows
     }
+
+
+@cache
+def _members_statement() -> Select:
+    """The statement of ``_members`` (built once per process; every balance page and the
+    API read it)."""
+    return (
+        select(Circle.slips_stamp, Membership.id, User.name, Profession.name, Membership.status)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Profession, Profession.id == Membership.profession_id)
+        .where(
+            Circle.id == bindparam("balance_circle"),
+            Membership.status.in_(("active", "left", "removed")),
+        )
+        .order_by(Membership.id)
+    )
 
 
 def _pair(

@@ -223,9 +223,10 @@ def roster_names(circle_id: int) -> list[Listed]:
 def listed_with(circle_id: int, *columns: ColumnElement) -> list[tuple]:
     """``roster_names`` with more columns per member (correlated to ``Membership``): each
     row is the ``Listed`` member followed by the columns' values."""
-    rows = db.session.execute(
-        _roster_names().add_columns(*columns), {"roster_circle_id": circle_id}
-    )
+    # Without columns, the statement built once itself (adding none would make a new one,
+    # whose cache key SQLAlchemy works out again).
+    statement = _roster_names().add_columns(*columns) if columns else _roster_names()
+    rows = db.session.execute(statement, {"roster_circle_id": circle_id})
     return [
         (Listed(id_, shown_name(name, erased_at), job), *more)
         for id_, name, erased_at, job, *more in rows

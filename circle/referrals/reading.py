@@ -425,18 +425,25 @@ def received_for_linking(circle: Circle, actor: Membership, since: date) -> list
     """The ``LINKABLE`` newest referrals the actor received since ``since`` from a member
     and not voided (to link closed business to one of them): the four columns the choice
     shows, not the slips with their parties (8 joined tables each)."""
+    values = {"link_circle": circle.id, "link_receiver": actor.id, "link_since": since}
+    rows = db.session.execute(_linkable_statement(), values)
+    return [Linkable(*row) for row in rows]
+
+
+@cache
+def _linkable_statement() -> Select:
+    """The statement of ``received_for_linking`` (built once per process)."""
     giver = _GIVER
-    rows = db.session.execute(
+    return (
         select(Referral.id, Referral.given_on, User.name, Referral.prospect_name)
         .join(giver, and_(giver.circle_id == Referral.circle_id, giver.id == Referral.giver_id))
         .join(User, User.id == giver.user_id)
         .where(
-            Referral.circle_id == circle.id,
-            Referral.receiver_id == actor.id,
+            Referral.circle_id == bindparam("link_circle"),
+            Referral.receiver_id == bindparam("link_receiver"),
             Referral.voided_at.is_(None),
-            Referral.given_on >= since,
+            Referral.given_on >= bindparam("link_since"),
         )
         .order_by(Referral.given_on.desc(), Referral.id.desc())
         .limit(LINKABLE)
     )
-    return [Linkable(*row) for row in rows]

@@ -20,6 +20,7 @@ from sqlalchemy.orm.util import identity_key
 
 from circle.auth.twofactor import refuse_unless_enrolled
 from circle.circles import known
+from circle.core.clock import utcnow
 from circle.core.errors import Forbidden, NotFound
 from circle.core.ids import is_id
 from circle.db import count_where
@@ -49,18 +50,26 @@ def seats_taken(circle_id: int) -> int:
     Organisers without a profession hold none; a reserving invitation ("add a member")
     counts until it is accepted, declined, revoked or expires. One statement.
     """
-    active, reserved = db.session.execute(
-        select(
-            count_where(
-                Membership,
-                Membership.circle_id == circle_id,
-                Membership.status == "active",
-                Membership.profession_id.is_not(None),
-            ),
-            count_where(Invitation, Invitation.circle_id == circle_id, *reserving()),
-        )
-    ).one()
+    values = {"seats_circle": circle_id, "seats_now": utcnow()}
+    active, reserved = db.session.execute(_seats_statement(), values).one()
     return active + reserved
+
+
+@cache
+def _seats_statement() -> Select:
+    """The statement of ``seats_taken`` (built once per process)."""
+    circle_id = bindparam("seats_circle")
+    return select(
+        count_where(
+            Membership,
+            Membership.circle_id == circle_id,
+            Membership.status == "active",
+            Membership.profession_id.is_not(None),
+        ),
+        count_where(
+            Invitation, Invitation.circle_id == circle_id, *reserving(bindparam("seats_now"))
+        ),
+    )
 
 
 def seats_among(members: list[Membership], open_invitations: list[Invitation]) -> int:
@@ -156,10 +165,15 @@ def owned(model, circle_id: int, object_id: int):
     """
     if not is_id(object_id):
         return None
-    return (
-        db.session.execute(select(model).where(model.circle_id == circle_id, model.id == object_id))
-        .unique()
-        .scalar_one_or_none()
+    values = {"owned_circle": circle_id, "owned_id": object_id}
+    return db.session.execute(_owned_statement(model), values).unique().scalar_one_or_none()
+
+
+@cache
+def _owned_statement(model) -> Select:
+    """The statement of ``owned`` for ``model`` (built once per model and process)."""
+    return select(model).where(
+        model.circle_id == bindparam("owned_circle"), model.id == bindparam("owned_id")
     )
 
 
@@ -196,7 +210,13 @@ def circles_of(user: User) -> list[Membership]:
 
 def roster(circle_id: int) -> list[Membership]:
     """Active members of a circle, ordered by profession then name."""
-    return list(db.session.execute(roster_query(circle_id)).scalars())
+    return list(db.session.execute(_roster(), {"roster_circle_id": circle_id}).scalars())
+
+
+@cache
+def _roster() -> Select:
+    """The statement of ``roster`` (built once per process)."""
+    return roster_query(bindparam("roster_circle_id"))
 
 
 class Listed(NamedTuple):
@@ -251,7 +271,7 @@ def in_roster_order(statement: Select) -> Select:
     )
 
 
-def roster_query(circle_id: int) -> Select:
+def roster_query(circle_id: int | ColumnElement) -> Select:
     """The statement of ``roster``: add columns to it to read more per member at once.
 
     The user and the profession come from the joins the order needs (not from a second,

@@ -8,9 +8,10 @@ permission table (``circle.roles.permissions``) ignores the roles of an ended me
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from circle.auditlog.record import record
@@ -30,14 +31,18 @@ from circle.roles.permissions import (
 def roles_by_member(circle_id: int) -> dict[int, list[str]]:
     """Officer roles per membership id of a circle, in the order of ``OFFICER_ROLES``."""
     found: dict[int, set[str]] = defaultdict(set)
-    rows = db.session.execute(
-        select(MembershipRole.membership_id, MembershipRole.role).where(
-            MembershipRole.circle_id == circle_id
-        )
-    )
+    rows = db.session.execute(_roles_statement(), {"roles_circle": circle_id})
     for membership_id, role in rows:
         found[membership_id].add(role)
     return {mid: [r for r in OFFICER_ROLES if r in roles] for mid, roles in found.items()}
+
+
+@cache
+def _roles_statement() -> Select:
+    """The statement of ``roles_by_member`` (built once per process)."""
+    return select(MembershipRole.membership_id, MembershipRole.role).where(
+        MembershipRole.circle_id == bindparam("roles_circle")
+    )
 
 
 def permission_table() -> list[dict]:

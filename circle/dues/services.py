@@ -13,9 +13,10 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import lazyload
 
 from circle.auditlog import record as audit
@@ -52,9 +53,15 @@ class DuesStatus:
 
 def current_plan(circle: Circle) -> DuesPlan | None:
     """The plan in force for a circle, if any."""
-    return db.session.execute(
-        select(DuesPlan).where(DuesPlan.circle_id == circle.id, DuesPlan.archived_at.is_(None))
-    ).scalar_one_or_none()
+    return db.session.execute(_plan_statement(), {"dues_circle": circle.id}).scalar_one_or_none()
+
+
+@cache
+def _plan_statement() -> Select:
+    """The statement of ``current_plan`` (built once per process)."""
+    return select(DuesPlan).where(
+        DuesPlan.circle_id == bindparam("dues_circle"), DuesPlan.archived_at.is_(None)
+    )
 
 
 def set_plan(circle: Circle, actor: Membership, data: PlanInput) -> DuesPlan:
@@ -180,14 +187,24 @@ def record_manual_payment(
 
 def paid_through(circle: Circle, membership_ids: list[int] | None = None) -> dict[int, date]:
     """The last paid day per member (one GROUP BY query)."""
+    values = {"dues_circle": circle.id}
+    if membership_ids is not None:
+        values["dues_members"] = membership_ids
+    statement = _paid_through_statement(membership_ids is not None)
+    return dict(db.session.execute(statement, values).all())
+
+
+@cache
+def _paid_through_statement(of_members: bool) -> Select:
+    """The statement of ``paid_through``, for every member or for some (built once each)."""
     query = (
         select(Payment.membership_id, func.max(Payment.period_end))
-        .where(Payment.circle_id == circle.id)
+        .where(Payment.circle_id == bindparam("dues_circle"))
         .group_by(Payment.membership_id)
     )
-    if membership_ids is not None:
-        query = query.where(Payment.membership_id.in_(membership_ids))
-    return dict(db.session.execute(query).all())
+    if of_members:
+        query = query.where(Payment.membership_id.in_(bindparam("dues_members", expanding=True)))
+    return query
 
 
 def status_of(
@@ -219,30 +236,44 @@ def dues_overview(
     statements, the plan and the members with their last paid day (``paid_through``)."""
     today = today or today_for(circle)
     plan = current_plan(circle)
+    found = db.session.execute(_overview_statement(), {"dues_circle": circle.id}).all()
+    rows = [(m, status_of(plan, m, last, today)) for m, last in found]
+    return plan, sorted(rows, key=lambda row: row[0].user.name.casefold())
+
+
+@cache
+def _overview_statement() -> Select:
+    """The members' statement of ``dues_overview`` (built once per process)."""
     last_paid = (
         select(func.max(Payment.period_end))
         .where(Payment.circle_id == Membership.circle_id, Payment.membership_id == Membership.id)
         .scalar_subquery()
     )
-    found = db.session.execute(
+    return (
         select(Membership, last_paid)
-        .where(Membership.circle_id == circle.id, Membership.status == "active")
+        .where(Membership.circle_id == bindparam("dues_circle"), Membership.status == "active")
         .options(lazyload(Membership.circle))  # the circle asked about, in the session
-    ).all()
-    rows = [(m, status_of(plan, m, last, today)) for m, last in found]
-    return plan, sorted(rows, key=lambda row: row[0].user.name.casefold())
+    )
 
 
 def payments_of(circle: Circle, membership_id: int) -> list[Payment]:
     """A member's payments, newest period first."""
-    return list(
-        db.session.execute(
-            select(Payment)
-            .where(Payment.circle_id == circle.id, Payment.membership_id == membership_id)
-            .order_by(Payment.period_end.desc(), Payment.id.desc())
-            # One member's payments: that member is not joined again on every row.
-            .options(lazyload(Payment.membership))
-        ).scalars()
+    values = {"dues_circle": circle.id, "dues_member": membership_id}
+    return list(db.session.execute(_payments_statement(), values).scalars())
+
+
+@cache
+def _payments_statement() -> Select:
+    """The statement of ``payments_of`` (built once per process)."""
+    return (
+        select(Payment)
+        .where(
+            Payment.circle_id == bindparam("dues_circle"),
+            Payment.membership_id == bindparam("dues_member"),
+        )
+        .order_by(Payment.period_end.desc(), Payment.id.desc())
+        # One member's payments: that member is not joined again on every row.
+        .options(lazyload(Payment.membership))
     )
 
 
@@ -252,9 +283,14 @@ RUNNING_SUBSCRIPTION = ("active", "trialing", "past_due", "processing", "incompl
 
 def subscription_of(circle: Circle, membership_id: int) -> DuesSubscription | None:
     """The member's Stripe subscription record, if they ever went through Checkout."""
-    return db.session.execute(
-        select(DuesSubscription).where(
-            DuesSubscription.circle_id == circle.id,
-            DuesSubscription.membership_id == membership_id,
-        )
-    ).scalar_one_or_none()
+    values = {"dues_circle": circle.id, "dues_member": membership_id}
+    return db.session.execute(_subscription_statement(), values).scalar_one_or_none()
+
+
+@cache
+def _subscription_statement() -> Select:
+    """The statement of ``subscription_of`` (built once per process)."""
+    return select(DuesSubscription).where(
+        DuesSubscription.circle_id == bindparam("dues_circle"),
+        DuesSubscription.membership_id == bindparam("dues_member"),
+    )

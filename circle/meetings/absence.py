@@ -17,10 +17,11 @@ from __future__ import annotations
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from circle.circles.access import Listed, roster_names
 from circle.core.formats import decimal_text
@@ -57,7 +58,24 @@ def counts(
     """Absences per membership id within the window ending on ``day`` (none: left out)."""
     day = day or today_for(circle)
     start = window_start(day, circle.absence_window_months)
-    codes = ["A", "L"] if circle.late_counts_half else ["A"]
+    values = {
+        "absence_circle": circle.id,
+        "absence_codes": ["A", "L"] if circle.late_counts_half else ["A"],
+        "absence_after": start,
+        "absence_until": day,
+    }
+    if member_ids is not None:
+        values["absence_members"] = member_ids or [0]
+    totals: dict[int, float] = {}
+    rows = db.session.execute(_counts_statement(member_ids is not None), values)
+    for membership_id, code in rows:
+        totals[membership_id] = totals.get(membership_id, 0.0) + weight(circle, code)
+    return totals
+
+
+@cache
+def _counts_statement(of_members: bool) -> Select:
+    """The statement of ``counts``, for every member or for some (built once each)."""
     query = (
         select(Attendance.membership_id, Attendance.code)
         .join(
@@ -65,19 +83,17 @@ def counts(
             and_(Meeting.circle_id == Attendance.circle_id, Meeting.id == Attendance.meeting_id),
         )
         .where(
-            Attendance.circle_id == circle.id,
-            Attendance.code.in_(codes),
+            Attendance.circle_id == bindparam("absence_circle"),
+            Attendance.code.in_(bindparam("absence_codes", expanding=True)),
             Meeting.status == "scheduled",
-            Meeting.held_on > start,
-            Meeting.held_on <= day,
+            Meeting.held_on > bindparam("absence_after"),
+            Meeting.held_on <= bindparam("absence_until"),
         )
     )
-    if member_ids is not None:
-        query = query.where(Attendance.membership_id.in_(member_ids or [0]))
-    totals: dict[int, float] = {}
-    for membership_id, code in db.session.execute(query):
-        totals[membership_id] = totals.get(membership_id, 0.0) + weight(circle, code)
-    return totals
+    if of_members:
+        members = bindparam("absence_members", expanding=True)
+        query = query.where(Attendance.membership_id.in_(members))
+    return query
 
 
 def count_for(circle: Circle, membership_id: int, day: date | None = None) -> float:

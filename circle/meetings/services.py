@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import contains_eager, lazyload
 
 from circle.auditlog import record as audit
@@ -66,21 +67,28 @@ def meeting_in(circle: Circle, meeting_id: int) -> Meeting:
 
 def meetings_overview(circle: Circle, today: date | None = None) -> tuple[list, list]:
     """Upcoming meetings (today on, oldest first) and past ones (newest first); reads only."""
-    today = today or today_for(circle)
-    upcoming = list(
-        db.session.execute(
-            select(Meeting)
-            .where(Meeting.circle_id == circle.id, Meeting.held_on >= today)
-            .order_by(Meeting.held_on)
-        ).scalars()
+    values = {"meetings_circle": circle.id, "meetings_today": today or today_for(circle)}
+    upcoming, past = _overview_statements()
+    return (
+        list(db.session.execute(upcoming, values).scalars()),
+        list(db.session.execute(past, values).scalars()),
     )
-    past = list(
-        db.session.execute(
-            select(Meeting)
-            .where(Meeting.circle_id == circle.id, Meeting.held_on < today)
-            .order_by(Meeting.held_on.desc())
-            .limit(PAST_SHOWN)
-        ).scalars()
+
+
+@cache
+def _overview_statements() -> tuple[Select, Select]:
+    """The two statements of ``meetings_overview`` (built once per process)."""
+    circle_id, today = bindparam("meetings_circle"), bindparam("meetings_today")
+    upcoming = (
+        select(Meeting)
+        .where(Meeting.circle_id == circle_id, Meeting.held_on >= today)
+        .order_by(Meeting.held_on)
+    )
+    past = (
+        select(Meeting)
+        .where(Meeting.circle_id == circle_id, Meeting.held_on < today)
+        .order_by(Meeting.held_on.desc())
+        .limit(PAST_SHOWN)
     )
     return upcoming, past
 
@@ -357,30 +365,41 @@ def history_of(circle: Circle, member: Membership, since: date | None = None) ->
     """
     today = today_for(circle)
     since = since or today - timedelta(days=366)
-    meetings = list(
-        db.session.execute(
-            select(Meeting)
-            .where(
-                Meeting.circle_id == circle.id,
-                Meeting.held_on >= since,
-                Meeting.held_on <= today,
-            )
-            .order_by(Meeting.held_on.desc())
-        ).scalars()
-    )
-    rows = {
-        row.meeting_id: row
-        for row in db.session.execute(
-            select(Attendance)
-            .where(
-                Attendance.circle_id == circle.id,
-                Attendance.membership_id == member.id,
-                Attendance.meeting_id.in_([m.id for m in meetings] or [0]),
-            )
-            # The meetings were just read and the member is given: both are in the session
-            # (joined, they carried a meeting and a member with its user, profession and
-            # circle on every row).
-            .options(lazyload(Attendance.meeting), lazyload(Attendance.member))
-        ).scalars()
+    held, attended = _history_statements()
+    values = {"history_circle": circle.id, "history_since": since, "history_today": today}
+    meetings = list(db.session.execute(held, values).scalars())
+    values = {
+        "history_circle": circle.id,
+        "history_member": member.id,
+        "history_meetings": [m.id for m in meetings] or [0],
     }
+    rows = {row.meeting_id: row for row in db.session.execute(attended, values).scalars()}
     return [(m, rows.get(m.id)) for m in meetings]
+
+
+@cache
+def _history_statements() -> tuple[Select, Select]:
+    """The two statements of ``history_of`` (built once per process)."""
+    circle_id = bindparam("history_circle")
+    held = (
+        select(Meeting)
+        .where(
+            Meeting.circle_id == circle_id,
+            Meeting.held_on >= bindparam("history_since"),
+            Meeting.held_on <= bindparam("history_today"),
+        )
+        .order_by(Meeting.held_on.desc())
+    )
+    attended = (
+        select(Attendance)
+        .where(
+            Attendance.circle_id == circle_id,
+            Attendance.membership_id == bindparam("history_member"),
+            Attendance.meeting_id.in_(bindparam("history_meetings", expanding=True)),
+        )
+        # The meetings were just read and the member is given: both are in the session
+        # (joined, they carried a meeting and a member with its user, profession and
+        # circle on every row).
+        .options(lazyload(Attendance.meeting), lazyload(Attendance.member))
+    )
+    return held, attended

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from circle.auth import sessions, throttle, verification
@@ -297,11 +299,18 @@ def create_api_token(user: User, name: str = "") -> tuple[ApiToken, str]:
 TOKEN_TOUCH_EVERY = 60
 
 
+@cache
+def _token_statement() -> Select:
+    """The statement of ``user_for_api_token`` (built once per process: every API request
+    asks it)."""
+    return select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def user_for_api_token(plain: str) -> User | None:
     """Return the owner of a valid, unrevoked token, or None; its ``last_used_at`` moves
     at most once every ``TOKEN_TOUCH_EVERY`` seconds."""
     token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == token_hash(plain))
+        _token_statement(), {"token_hash": token_hash(plain)}
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None:
         prefix = plain[: len(TOKEN_PREFIX) + 4] if plain.startswith(TOKEN_PREFIX) else "other"

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from wtforms import FieldList, FormField, RadioField, SelectChoice, StringField
 from wtforms.validators import Length
 
@@ -49,16 +50,8 @@ class SlipChoices:
 def last_referral_choices(circle: Circle, me: Membership) -> SlipChoices:
     """Inside/outside, hotness and sphere of my most recent live referral given in this
     circle (the defaults when there is none): one query."""
-    row = db.session.execute(
-        select(Referral.kind, Referral.hotness, Referral.sphere)
-        .where(
-            Referral.circle_id == circle.id,
-            Referral.giver_id == me.id,
-            Referral.voided_at.is_(None),
-        )
-        .order_by(Referral.id.desc())
-        .limit(1)
-    ).first()
+    values = {"last_circle": circle.id, "last_member": me.id}
+    row = db.session.execute(_last_referral_statement(), values).first()
     if row is None:
         return SlipChoices()
     return SlipChoices(kind=row.kind, hotness=row.hotness or 3, sphere=row.sphere)
@@ -67,17 +60,39 @@ def last_referral_choices(circle: Circle, me: Membership) -> SlipChoices:
 def last_business_kind(circle: Circle, me: Membership) -> str:
     """New or repeat, as in my most recent live closed business reported in this circle
     ("new" when there is none): one query."""
-    kind = db.session.execute(
+    values = {"last_circle": circle.id, "last_member": me.id}
+    kind = db.session.execute(_last_business_statement(), values).scalar_one_or_none()
+    return kind or "new"
+
+
+@cache
+def _last_referral_statement() -> Select:
+    """The statement of ``last_referral_choices`` (built once per process)."""
+    return (
+        select(Referral.kind, Referral.hotness, Referral.sphere)
+        .where(
+            Referral.circle_id == bindparam("last_circle"),
+            Referral.giver_id == bindparam("last_member"),
+            Referral.voided_at.is_(None),
+        )
+        .order_by(Referral.id.desc())
+        .limit(1)
+    )
+
+
+@cache
+def _last_business_statement() -> Select:
+    """The statement of ``last_business_kind`` (built once per process)."""
+    return (
         select(ClosedBusiness.kind)
         .where(
-            ClosedBusiness.circle_id == circle.id,
-            ClosedBusiness.reporter_id == me.id,
+            ClosedBusiness.circle_id == bindparam("last_circle"),
+            ClosedBusiness.reporter_id == bindparam("last_member"),
             ClosedBusiness.voided_at.is_(None),
         )
         .order_by(ClosedBusiness.id.desc())
         .limit(1)
-    ).scalar_one_or_none()
-    return kind or "new"
+    )
 
 
 def short_kind_choices() -> list[SelectChoice]:

@@ -205,20 +205,13 @@ def monthly_totals(circle: Circle, member_id: int, start: date, end: date) -> di
     """A member's totals per calendar month (keyed by its first day) for the months from
     ``start``'s to ``end``'s, read from the members' months (``member_months``: a dozen
     rows a year, kept with every slip) instead of the slips."""
-    rows = db.session.execute(
-        select(
-            MemberMonth.month,
-            MemberMonth.given,
-            MemberMonth.received,
-            MemberMonth.revenue_generated,
-            MemberMonth.revenue_received,
-        ).where(
-            MemberMonth.circle_id == circle.id,
-            MemberMonth.membership_id == member_id,
-            MemberMonth.month >= start.replace(day=1),
-            MemberMonth.month <= end,
-        )
-    ).all()
+    values = {
+        "months_circle": circle.id,
+        "months_member": member_id,
+        "months_start": start.replace(day=1),
+        "months_end": end,
+    }
+    rows = db.session.execute(_months_statement(), values).all()
     return {
         month: Totals(
             given=given,
@@ -238,6 +231,23 @@ class MyWeek:
     referrals: list[Referral]
     business: list[ClosedBusiness]
     totals: Totals
+
+
+@cache
+def _months_statement() -> Select:
+    """The statement of ``monthly_totals`` (built once per process)."""
+    return select(
+        MemberMonth.month,
+        MemberMonth.given,
+        MemberMonth.received,
+        MemberMonth.revenue_generated,
+        MemberMonth.revenue_received,
+    ).where(
+        MemberMonth.circle_id == bindparam("months_circle"),
+        MemberMonth.membership_id == bindparam("months_member"),
+        MemberMonth.month >= bindparam("months_start"),
+        MemberMonth.month <= bindparam("months_end"),
+    )
 
 
 def my_week(circle: Circle, member: Membership, start: date, end: date) -> MyWeek:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from circle.extensions import db
 from circle.models import Circle, Membership, Profession, Profile, ProfileImage, User
@@ -44,6 +45,38 @@ def directory(circle: Circle, query: str = "", *, fit: bool = False) -> list[Car
         found = matching_members(db.session.connection(), circle.id, parsed)
         if not found:
             return []
+    values = {"directory_circle": circle.id}
+    if found is not None:
+        values["directory_found"] = list(found)
+    statement = _cards_statement(found is not None)
+    cards = [
+        Card(
+            membership_id=row[0],
+            user_id=row[1],
+            name=row.User.name,
+            profession=row[5] or "",
+            company=row[6] or "",
+            description=row[7] or "",
+            photo=row[8],
+            is_admin=row[2] == "admin",
+            joined_at=row[3],
+        )
+        for row in db.session.execute(statement, values).all()
+    ]
+    if found is None:
+        return sorted(cards, key=lambda card: card.name.casefold())
+
+    def rank(card: Card) -> tuple:
+        words_met, hits = parsed.score(found[card.membership_id])
+        return (-words_met, -hits, card.name.casefold())
+
+    return sorted(cards, key=rank)
+
+
+@cache
+def _cards_statement(of_found: bool) -> Select:
+    """The statement of ``directory``: every active member, or those a search found (built
+    once each per process)."""
     statement = (
         select(
             Membership.id,
@@ -67,29 +100,8 @@ def directory(circle: Circle, query: str = "", *, fit: bool = False) -> list[Car
                 ProfileImage.size == "small",
             ),
         )
-        .where(Membership.circle_id == circle.id, Membership.status == "active")
+        .where(Membership.circle_id == bindparam("directory_circle"), Membership.status == "active")
     )
-    if found is not None:
-        statement = statement.where(Membership.id.in_(found))
-    cards = [
-        Card(
-            membership_id=row[0],
-            user_id=row[1],
-            name=row.User.name,
-            profession=row[5] or "",
-            company=row[6] or "",
-            description=row[7] or "",
-            photo=row[8],
-            is_admin=row[2] == "admin",
-            joined_at=row[3],
-        )
-        for row in db.session.execute(statement).all()
-    ]
-    if found is None:
-        return sorted(cards, key=lambda card: card.name.casefold())
-
-    def rank(card: Card) -> tuple:
-        words_met, hits = parsed.score(found[card.membership_id])
-        return (-words_met, -hits, card.name.casefold())
-
-    return sorted(cards, key=rank)
+    if of_found:
+        statement = statement.where(Membership.id.in_(bindparam("directory_found", expanding=True)))
+    return statement

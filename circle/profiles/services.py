@@ -12,10 +12,11 @@ Services only flush.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import aliased
 
 from circle.core.checks import refused_characters
@@ -105,13 +106,19 @@ def _view(user_id: int, profile: Profile | None, digests, *, wishes: bool) -> Pr
     found: dict[str, list[str]] = {}
     if wishes:
         found = {kind: [] for kind in WISH_KINDS}
-        for wish in db.session.execute(
-            select(ReferralWish)
-            .where(ReferralWish.user_id == user_id)
-            .order_by(ReferralWish.kind, ReferralWish.position)
-        ).scalars():
+        for wish in db.session.execute(_wishes_statement(), {"wish_user": user_id}).scalars():
             found[wish.kind].append(wish.text)
     return ProfileView(user_id, profile, found, pictures)
+
+
+@cache
+def _wishes_statement() -> Select:
+    """The wishes' statement of ``_view`` (built once per process)."""
+    return (
+        select(ReferralWish)
+        .where(ReferralWish.user_id == bindparam("wish_user"))
+        .order_by(ReferralWish.kind, ReferralWish.position)
+    )
 
 
 def profile_view(user_id: int, *, wishes: bool = True) -> ProfileView:
@@ -134,19 +141,26 @@ def member_profile(
     (and the wishes in one more, unless ``wishes=False``); None for any other id."""
     if not is_id(member_id):
         return None
-    row = db.session.execute(
-        select(Membership, Profile, *_pictures(Membership.user_id))
-        .outerjoin(Profile, Profile.user_id == Membership.user_id)
-        .where(
-            Membership.circle_id == circle_id,
-            Membership.id == member_id,
-            Membership.status == "active",
-        )
-    ).one_or_none()
+    values = {"profile_circle": circle_id, "profile_member": member_id}
+    row = db.session.execute(_member_profile_statement(), values).one_or_none()
     if row is None:
         return None
     member, profile, *digests = row
     return member, _view(member.user_id, profile, digests, wishes=wishes)
+
+
+@cache
+def _member_profile_statement() -> Select:
+    """The statement of ``member_profile`` (built once per process)."""
+    return (
+        select(Membership, Profile, *_pictures(Membership.user_id))
+        .outerjoin(Profile, Profile.user_id == Membership.user_id)
+        .where(
+            Membership.circle_id == bindparam("profile_circle"),
+            Membership.id == bindparam("profile_member"),
+            Membership.status == "active",
+        )
+    )
 
 
 def profile_views(user_ids: list[int]) -> dict[int, ProfileView]:

@@ -9,10 +9,12 @@ decline needs a reason, which the applicant receives by mail. Every decision is 
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from circle.auditlog.record import record
 from circle.auth.services import normalise_email
@@ -109,12 +111,20 @@ def submit_application(
 
 def open_requests(circle_id: int) -> list[Membership]:
     """Open applications and waitlist places of a circle, oldest first."""
-    return list(
-        db.session.execute(
-            select(Membership)
-            .where(Membership.circle_id == circle_id, Membership.status.in_(OPEN_STATUSES))
-            .order_by(Membership.created_at, Membership.id)
-        ).scalars()
+    statement = _requests_statement()
+    return list(db.session.execute(statement, {"requests_circle": circle_id}).scalars())
+
+
+@cache
+def _requests_statement() -> Select:
+    """The statement of ``open_requests`` (built once per process)."""
+    return (
+        select(Membership)
+        .where(
+            Membership.circle_id == bindparam("requests_circle"),
+            Membership.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Membership.created_at, Membership.id)
     )
 
 

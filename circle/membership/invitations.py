@@ -18,11 +18,12 @@ whether or not the address has an account.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from circle.auditlog.record import record
 from circle.auth.services import find_user_by_email, normalise_email
@@ -159,19 +160,23 @@ def _mail_invitation(
 
 def open_invitations(circle_id: int) -> list[Invitation]:
     """Invitations of a circle that are neither accepted, declined, revoked nor expired."""
-    now = utcnow()
-    return list(
-        db.session.execute(
-            select(Invitation)
-            .where(
-                Invitation.circle_id == circle_id,
-                Invitation.accepted_at.is_(None),
-                Invitation.declined_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            .order_by(Invitation.created_at)
-        ).scalars()
+    values = {"open_circle": circle_id, "open_now": utcnow()}
+    return list(db.session.execute(_open_statement(), values).scalars())
+
+
+@cache
+def _open_statement() -> Select:
+    """The statement of ``open_invitations`` (built once per process)."""
+    return (
+        select(Invitation)
+        .where(
+            Invitation.circle_id == bindparam("open_circle"),
+            Invitation.accepted_at.is_(None),
+            Invitation.declined_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > bindparam("open_now"),
+        )
+        .order_by(Invitation.created_at)
     )
 
 
@@ -287,17 +292,20 @@ def open_invitation_to_apply(circle_id: int, visitor_id: int) -> Invitation | No
 
 def invited_to_apply(circle_id: int) -> set[int]:
     """Ids of the circle's visitors with an open invitation to apply, in one query."""
-    return set(
-        db.session.execute(
-            select(Invitation.visitor_id).where(
-                Invitation.circle_id == circle_id,
-                Invitation.visitor_id.is_not(None),
-                Invitation.accepted_at.is_(None),
-                Invitation.declined_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
-        ).scalars()
+    values = {"open_circle": circle_id, "open_now": utcnow()}
+    return set(db.session.execute(_to_apply_statement(), values).scalars())
+
+
+@cache
+def _to_apply_statement() -> Select:
+    """The statement of ``invited_to_apply`` (built once per process)."""
+    return select(Invitation.visitor_id).where(
+        Invitation.circle_id == bindparam("open_circle"),
+        Invitation.visitor_id.is_not(None),
+        Invitation.accepted_at.is_(None),
+        Invitation.declined_at.is_(None),
+        Invitation.revoked_at.is_(None),
+        Invitation.expires_at > bindparam("open_now"),
     )
 
 

@@ -11,16 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload
 
 from circle.auditlog.record import record, snapshot
 from circle.circles.access import Listed, listed_with, owned
 from circle.core.errors import Conflict, NotAMember, NotFound, ValidationFailed
-from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
+from circle.core.paging import (
+    Keyset,
+    KeysetPage,
+    Position,
+    keyset_bound,
+    keyset_page,
+    keyset_values,
+    keyset_way,
+)
 from circle.core.weeks import today_for
 from circle.db import count_where
 from circle.extensions import db
@@ -73,17 +82,26 @@ def _meeting(circle_id: int, meeting_id: int) -> Meeting:
 def meeting_choices(circle: Circle) -> list[Meeting]:
     """Meetings a visit can be recorded at: recent and upcoming ones, newest first."""
     today = today_for(circle)
-    return list(
-        db.session.execute(
-            select(Meeting)
-            .where(
-                Meeting.circle_id == circle.id,
-                Meeting.status == "scheduled",
-                Meeting.held_on >= today - timedelta(weeks=WEEKS_BACK),
-                Meeting.held_on <= today + timedelta(weeks=WEEKS_AHEAD),
-            )
-            .order_by(Meeting.held_on.desc())
-        ).scalars()
+    values = {
+        "visits_circle": circle.id,
+        "visits_from": today - timedelta(weeks=WEEKS_BACK),
+        "visits_until": today + timedelta(weeks=WEEKS_AHEAD),
+    }
+    return list(db.session.execute(_meetings_statement(), values).scalars())
+
+
+@cache
+def _meetings_statement() -> Select:
+    """The statement of ``meeting_choices`` (built once per process)."""
+    return (
+        select(Meeting)
+        .where(
+            Meeting.circle_id == bindparam("visits_circle"),
+            Meeting.status == "scheduled",
+            Meeting.held_on >= bindparam("visits_from"),
+            Meeting.held_on <= bindparam("visits_until"),
+        )
+        .order_by(Meeting.held_on.desc())
     )
 
 
@@ -243,14 +261,27 @@ def _position(row: VisitorRow) -> Position:
 def visitor_page(circle_id: int, asked: Keyset) -> KeysetPage[VisitorRow]:
     """One page (``PER_PAGE``) of the circle's visitors, newest first, each with their
     visits (oldest first): one statement, whatever the length of the history."""
-    page = keyset_select(
-        select(Visitor.id).where(Visitor.circle_id == circle_id),
+    values = {"visitors_circle": circle_id, **keyset_values(asked)}
+    rows = db.session.execute(_visitor_page_statement(keyset_way(asked)), values).all()
+    found: dict[int, VisitorRow] = {}
+    for visitor, visit_id, starts_at in rows:
+        row = found.setdefault(visitor.id, VisitorRow(visitor, []))
+        if visit_id is not None:
+            row.visits.append(starts_at)
+    return keyset_page(list(found.values()), _position, asked, PER_PAGE)
+
+
+@cache
+def _visitor_page_statement(way: str) -> Select:
+    """The statement of ``visitor_page`` for the pages read ``way`` (built once each)."""
+    page = keyset_bound(
+        select(Visitor.id).where(Visitor.circle_id == bindparam("visitors_circle")),
         Visitor.created_at,
         Visitor.id,
-        asked,
+        way,
         PER_PAGE,
     ).subquery()
-    rows = db.session.execute(
+    return (
         select(Visitor, VisitorVisit.id, Meeting.starts_at)
         .join(page, page.c.id == Visitor.id)
         .outerjoin(
@@ -264,13 +295,7 @@ def visitor_page(circle_id: int, asked: Keyset) -> KeysetPage[VisitorRow]:
         .order_by(Meeting.held_on, VisitorVisit.id)
         # The inviter with user and profession, not their circle (the page's own).
         .options(defaultload(Visitor.invited_by).lazyload(Membership.circle))
-    ).all()
-    found: dict[int, VisitorRow] = {}
-    for visitor, visit_id, starts_at in rows:
-        row = found.setdefault(visitor.id, VisitorRow(visitor, []))
-        if visit_id is not None:
-            row.visits.append(starts_at)
-    return keyset_page(list(found.values()), _position, asked, PER_PAGE)
+    )
 
 
 def inviters(circle_id: int) -> list[tuple[Listed, int]]:

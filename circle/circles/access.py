@@ -14,7 +14,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, lazyload
 from sqlalchemy.orm.util import identity_key
 
@@ -242,10 +242,32 @@ def roster_names(circle_id: int) -> list[Listed]:
 
 def listed_with(circle_id: int, *columns: ColumnElement) -> list[tuple]:
     """``roster_names`` with more columns per member (correlated to ``Membership``): each
-    row is the ``Listed`` member followed by the columns' values."""
+    row is the ``Listed`` member followed by the columns' values. Columns given make a new
+    statement each call; a page's own columns are cheaper with ``listed_with_built``."""
     # Without columns, the statement built once itself (adding none would make a new one,
     # whose cache key SQLAlchemy works out again).
     statement = _roster_names().add_columns(*columns) if columns else _roster_names()
+    return _listed_rows(statement, circle_id)
+
+
+def listed_with_built(
+    circle_id: int, columns_of: Callable[[BindParameter], tuple[ColumnElement, ...]]
+) -> list[tuple]:
+    """``listed_with`` with the columns ``columns_of`` makes of the circle's bound parameter
+    (use it for the circle instead of its id): the statement is built once per
+    ``columns_of`` and process, so pass a module-level function, not a new lambda."""
+    return _listed_rows(_listed_with_statement(columns_of), circle_id)
+
+
+@cache
+def _listed_with_statement(columns_of: Callable[[BindParameter], tuple]) -> Select:
+    """The statement of ``listed_with_built`` for ``columns_of`` (built once per process)."""
+    return _roster_names().add_columns(*columns_of(bindparam("roster_circle_id")))
+
+
+def _listed_rows(statement: Select, circle_id: int) -> list[tuple]:
+    """The rows of a ``_roster_names`` statement (perhaps with more columns) for a circle:
+    each the ``Listed`` member followed by the more columns' values."""
     rows = db.session.execute(statement, {"roster_circle_id": circle_id})
     return [
         (Listed(id_, shown_name(name, erased_at), job), *more)

@@ -20,9 +20,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 import snowballstemmer
-from sqlalchemy import bindparam, event, inspect, select, text
+from sqlalchemy import TextClause, bindparam, event, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -190,19 +191,25 @@ def matching_members(connection: Connection, circle_id: int, query: Query) -> di
     """Membership id -> document of the circle's members that match the query."""
     if query.is_empty:
         return {}
-    if connection.dialect.name == "postgresql":
-        statement = text(
+    dialect = connection.dialect.name
+    searched = query.postgres() if dialect == "postgresql" else query.sqlite()
+    rows = connection.execute(_search_statement(dialect), {"circle": circle_id, "query": searched})
+    return {int(membership_id): doc for membership_id, doc in rows}
+
+
+@cache
+def _search_statement(dialect: str) -> TextClause:
+    """The statement of ``matching_members`` on a dialect: PostgreSQL's full text search or
+    SQLite's FTS5 (built once per dialect and process; the circle and the query bound)."""
+    if dialect == "postgresql":
+        return text(
             "SELECT membership_id, document FROM profile_search "
             "WHERE circle_id = :circle AND words @@ to_tsquery('simple', :query)"
         )
-        rows = connection.execute(statement, {"circle": circle_id, "query": query.postgres()})
-    else:
-        statement = text(
-            "SELECT membership_id, document FROM profile_search "
-            "WHERE profile_search MATCH :query AND circle_id = :circle"
-        )
-        rows = connection.execute(statement, {"circle": circle_id, "query": query.sqlite()})
-    return {int(membership_id): doc for membership_id, doc in rows}
+    return text(
+        "SELECT membership_id, document FROM profile_search "
+        "WHERE profile_search MATCH :query AND circle_id = :circle"
+    )
 
 
 # --- keeping the index ---------------------------------------------------------------------

@@ -124,14 +124,20 @@ def _wishes_statement() -> Select:
 def profile_view(user_id: int, *, wishes: bool = True) -> ProfileView:
     """The profile of ``user_id`` with its pictures (one statement) and its wishes (one
     more, unless ``wishes=False``)."""
-    row = db.session.execute(
+    row = db.session.execute(_profile_statement(), {"profile_user": user_id}).one_or_none()
+    profile, *digests = row if row is not None else (None, *(None for _kind in IMAGE_KINDS))
+    return _view(user_id, profile, digests, wishes=wishes)
+
+
+@cache
+def _profile_statement() -> Select:
+    """The statement of ``profile_view`` (built once per process)."""
+    return (
         select(Profile, *_pictures(User.id))
         .select_from(User)
         .outerjoin(Profile, Profile.user_id == User.id)
-        .where(User.id == user_id)
-    ).one_or_none()
-    profile, *digests = row if row is not None else (None, *(None for _kind in IMAGE_KINDS))
-    return _view(user_id, profile, digests, wishes=wishes)
+        .where(User.id == bindparam("profile_user"))
+    )
 
 
 def member_profile(

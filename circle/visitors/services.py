@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload
 
 from circle.auditlog.record import record, snapshot
-from circle.circles.access import Listed, listed_with, owned
+from circle.circles.access import Listed, listed_with_built, owned
 from circle.core.errors import Conflict, NotAMember, NotFound, ValidationFailed
 from circle.core.paging import (
     Keyset,
@@ -301,10 +301,15 @@ def _visitor_page_statement(way: str) -> Select:
 def inviters(circle_id: int) -> list[tuple[Listed, int]]:
     """The circle's active members (``roster`` order, as plain rows) with how many
     visitors each invited, in one statement."""
-    invited = count_where(
-        Visitor, Visitor.circle_id == circle_id, Visitor.invited_by_id == Membership.id
+    return listed_with_built(circle_id, _invited)
+
+
+def _invited(circle: BindParameter) -> tuple[ColumnElement, ...]:
+    """How many visitors each member invited (correlated to ``Membership``), in the circle
+    of the bound parameter: the column of ``inviters``."""
+    return (
+        count_where(Visitor, Visitor.circle_id == circle, Visitor.invited_by_id == Membership.id),
     )
-    return listed_with(circle_id, invited)
 
 
 def invited_by(member: Membership) -> int:

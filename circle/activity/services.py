@@ -34,8 +34,6 @@ from circle.core.paging import (
     Position,
     keyset_bound,
     keyset_page,
-    keyset_values,
-    keyset_way,
 )
 from circle.extensions import db
 from circle.models import Circle, ClosedBusiness, EducationCredit, Membership, OneToOne, Referral
@@ -212,8 +210,8 @@ def one_to_ones_of(
 def one_to_one_page(circle: Circle, member_id: int, asked: Keyset) -> KeysetPage[OneToOne]:
     """One page (``PER_PAGE``) of a member's one-to-ones (voided ones too), newest first by
     day, at the place ``asked``: one statement, whatever the length of the history."""
-    values = {"page_circle": circle.id, "page_member": member_id, **keyset_values(asked)}
-    statement = _one_to_one_page_statement(keyset_way(asked))
+    values = {"page_circle": circle.id, "page_member": member_id, **asked.bound()}
+    statement = _one_to_one_page_statement(asked.way)
     rows = db.session.execute(statement, values).unique().scalars().all()
     return keyset_page(rows, lambda entry: Position(entry.met_on, entry.id), asked, PER_PAGE)
 
@@ -337,8 +335,8 @@ def credits_of(
 def credit_page(circle: Circle, member_id: int, asked: Keyset) -> KeysetPage[EducationCredit]:
     """One page (``PER_PAGE``) of a member's education credits (voided ones too), newest
     first by day, at the place ``asked``: one statement."""
-    values = {"page_circle": circle.id, "page_member": member_id, **keyset_values(asked)}
-    statement = _credit_page_statement(keyset_way(asked))
+    values = {"page_circle": circle.id, "page_member": member_id, **asked.bound()}
+    statement = _credit_page_statement(asked.way)
     rows = db.session.execute(statement, values).unique().scalars().all()
     return keyset_page(rows, lambda entry: Position(entry.completed_on, entry.id), asked, PER_PAGE)
 

@@ -29,8 +29,6 @@ from circle.core.paging import (
     Position,
     keyset_bound,
     keyset_page,
-    keyset_values,
-    keyset_way,
 )
 from circle.extensions import Labels, db
 from circle.models import AuditEntry, ClosedBusiness, Membership, Payment, Referral
@@ -114,10 +112,10 @@ def log_page(circle_id: int, entity: str | None, asked: Keyset) -> LogPage:
     """
     if entity not in ENTITY_LABELS:
         entity = None
-    values = {"log_circle": circle_id, **keyset_values(asked)}
+    values = {"log_circle": circle_id, **asked.bound()}
     if entity is not None:
         values["log_entity"] = entity
-    statement = _log_page_statement(keyset_way(asked), entity is not None)
+    statement = _log_page_statement(asked.way, entity is not None)
     rows = db.session.execute(statement, values).scalars().all()
     return LogPage(keyset_page(rows, _position, asked, PER_PAGE), entity)
 

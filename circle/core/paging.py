@@ -146,6 +146,19 @@ class Keyset:
         """True for the newest page."""
         return self.before is None and self.after is None
 
+    @property
+    def way(self) -> str:
+        """Which way the page is read: ``first`` (the newest), ``older`` (before a
+        position) or ``newer`` (after one): a statement of ``keyset_bound`` per way."""
+        if self.after is not None:
+            return "newer"
+        return "older" if self.before is not None else "first"
+
+    def bound(self) -> dict[str, object]:
+        """The position as the bound values of ``keyset_bound``'s statement."""
+        position = self.after or self.before
+        return {} if position is None else {"keyset_key": position.key, "keyset_id": position.id}
+
     def args(self) -> dict[str, str]:
         """Its query parameters (empty on the first page): where this list stays while
         another list on the same page moves."""
@@ -157,40 +170,18 @@ class Keyset:
         return out
 
 
-def keyset_select(
-    query: Select, key: ColumnElement, id_column: ColumnElement, asked: Keyset, per_page: int
+def keyset_bound(
+    query: Select, key: ColumnElement, id_column: ColumnElement, way: str, per_page: int
 ) -> Select:
-    """``query`` narrowed to the page ``asked`` for: ``per_page`` entries by ``(key, id)``
-    plus one, which tells ``keyset_page`` whether the list goes on.
+    """``query`` narrowed to the pages read ``way`` (``Keyset.way``): ``per_page`` entries
+    by ``(key, id)`` plus one, which tells ``keyset_page`` whether the list goes on; the
+    position bound as ``keyset_key`` and ``keyset_id`` (``Keyset.bound``), so that a list
+    builds its statement once per way and process.
 
     Newest first, except for a newer page, which is read upwards from ``after`` (and put
     back in order by ``keyset_page``). An index on ``(…, key, id)`` after the columns
     ``query`` compares for equality serves the seek and the order.
     """
-    place = tuple_(key, id_column)
-    if asked.after is not None:
-        query = query.where(place > tuple_(asked.after.key, asked.after.id))
-        return query.order_by(key.asc(), id_column.asc()).limit(per_page + 1)
-    if asked.before is not None:
-        query = query.where(place < tuple_(asked.before.key, asked.before.id))
-    return query.order_by(key.desc(), id_column.desc()).limit(per_page + 1)
-
-
-def keyset_way(asked: Keyset) -> str:
-    """Which way the page ``asked`` is read: ``first`` (the newest), ``older`` (before a
-    position) or ``newer`` (after one): a statement of ``keyset_bound`` per way."""
-    if asked.after is not None:
-        return "newer"
-    return "older" if asked.before is not None else "first"
-
-
-def keyset_bound(
-    query: Select, key: ColumnElement, id_column: ColumnElement, way: str, per_page: int
-) -> Select:
-    """``keyset_select`` for the pages read ``way`` (``keyset_way``), the position bound as
-    ``keyset_key`` and ``keyset_id`` (``keyset_values``): a statement a list builds once
-    per way and process, where building it with its loader options would cost more than
-    running it."""
     position = (
         bindparam("keyset_key", type_=key.type),
         bindparam("keyset_id", type_=id_column.type),
@@ -202,12 +193,6 @@ def keyset_bound(
     if way == "older":
         query = query.where(place < tuple_(*position))
     return query.order_by(key.desc(), id_column.desc()).limit(per_page + 1)
-
-
-def keyset_values(asked: Keyset) -> dict[str, object]:
-    """The bound position of ``keyset_bound``'s statement for the page ``asked``."""
-    position = asked.after or asked.before
-    return {} if position is None else {"keyset_key": position.key, "keyset_id": position.id}
 
 
 @dataclass(frozen=True)

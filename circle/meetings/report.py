@@ -32,8 +32,6 @@ from circle.core.paging import (
     Position,
     keyset_bound,
     keyset_page,
-    keyset_values,
-    keyset_way,
 )
 from circle.core.weeks import today_for, week_of
 from circle.extensions import db
@@ -50,7 +48,7 @@ from circle.models import (
     Referral,
     WeeklyReport,
 )
-from circle.referrals.reading import attach_parties, parties_read_before
+from circle.referrals.reading import attach_parties, parties_read_before, slip_day
 from circle.roles.permissions import require
 
 
@@ -297,58 +295,35 @@ def _totals(figures: Figures, sheet: list[tuple[Membership, Attendance | None]])
     return totals
 
 
-def _referral_page(
-    circle: Circle, start: date, end: date, asked: Keyset, parties: dict[int, Membership]
-) -> KeysetPage[Referral]:
-    """One page of the week's referrals, void ones too, newest first; their member parties
-    from ``parties`` (read with the sheet)."""
-    values = {"wk_circle": circle.id, "wk_start": start, "wk_end": end, **keyset_values(asked)}
-    statement = _referral_page_statement(keyset_way(asked))
-    rows = db.session.execute(statement, values).unique().scalars().all()
-    attach_parties(rows, Referral, parties)
-    return keyset_page(rows, lambda r: Position(r.given_on, r.id), asked, PER_PAGE)
+def _slips_page(
+    model: type[Referral] | type[ClosedBusiness],
+    circle: Circle,
+    start: date,
+    end: date,
+    asked: Keyset,
+    parties: dict[int, Membership],
+) -> KeysetPage:
+    """One page of the week's referrals or closed business, void ones too, newest first;
+    their member parties from ``parties`` (read with the sheet)."""
+    values = {"wk_circle": circle.id, "wk_start": start, "wk_end": end, **asked.bound()}
+    rows = db.session.execute(_slips_page_statement(model, asked.way), values)
+    slips = rows.unique().scalars().all()
+    attach_parties(slips, model, parties)
+    day = slip_day(model).key
+    return keyset_page(slips, lambda s: Position(getattr(s, day), s.id), asked, PER_PAGE)
 
 
 @cache
-def _referral_page_statement(way: str) -> Select:
-    """The statement of ``_referral_page`` for the pages read ``way`` (built once)."""
+def _slips_page_statement(model: type[Referral] | type[ClosedBusiness], way: str) -> Select:
+    """The statement of ``_slips_page`` for a model and the pages read ``way`` (built once
+    each per process)."""
+    day = slip_day(model)
     query = (
-        select(Referral)
-        .where(
-            Referral.circle_id == _WK_CIRCLE,
-            Referral.given_on >= _WK_START,
-            Referral.given_on <= _WK_END,
-        )
-        .options(*parties_read_before(Referral))
+        select(model)
+        .where(model.circle_id == _WK_CIRCLE, day >= _WK_START, day <= _WK_END)
+        .options(*parties_read_before(model))
     )
-    return keyset_bound(query, Referral.given_on, Referral.id, way, PER_PAGE)
-
-
-def _business_page(
-    circle: Circle, start: date, end: date, asked: Keyset, parties: dict[int, Membership]
-) -> KeysetPage[ClosedBusiness]:
-    """One page of the week's closed business, void entries too, newest first; their
-    member parties from ``parties`` (read with the sheet)."""
-    values = {"wk_circle": circle.id, "wk_start": start, "wk_end": end, **keyset_values(asked)}
-    statement = _business_page_statement(keyset_way(asked))
-    rows = db.session.execute(statement, values).unique().scalars().all()
-    attach_parties(rows, ClosedBusiness, parties)
-    return keyset_page(rows, lambda b: Position(b.closed_on, b.id), asked, PER_PAGE)
-
-
-@cache
-def _business_page_statement(way: str) -> Select:
-    """The statement of ``_business_page`` for the pages read ``way`` (built once)."""
-    query = (
-        select(ClosedBusiness)
-        .where(
-            ClosedBusiness.circle_id == _WK_CIRCLE,
-            ClosedBusiness.closed_on >= _WK_START,
-            ClosedBusiness.closed_on <= _WK_END,
-        )
-        .options(*parties_read_before(ClosedBusiness))
-    )
-    return keyset_bound(query, ClosedBusiness.closed_on, ClosedBusiness.id, way, PER_PAGE)
+    return keyset_bound(query, day, model.id, way, PER_PAGE)
 
 
 def week_report(
@@ -377,10 +352,10 @@ def week_report(
         meeting,
         lock,
         locked_by,
-        _referral_page(circle, start, end, referrals or Keyset(prefix="r_"), read)
+        _slips_page(Referral, circle, start, end, referrals or Keyset(prefix="r_"), read)
         if lists
         else None,
-        _business_page(circle, start, end, business or Keyset(prefix="b_"), read)
+        _slips_page(ClosedBusiness, circle, start, end, business or Keyset(prefix="b_"), read)
         if lists
         else None,
         sheet,

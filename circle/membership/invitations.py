@@ -44,7 +44,7 @@ from circle.membership.services import (
     take_seat,
 )
 from circle.models import Circle, Invitation, Membership, Profession, User, Visitor
-from circle.models.invitation import reserving
+from circle.models.invitation import reserving, still_open
 from circle.roles.permissions import require
 
 
@@ -171,10 +171,7 @@ def _open_statement() -> Select:
         select(Invitation)
         .where(
             Invitation.circle_id == bindparam("open_circle"),
-            Invitation.accepted_at.is_(None),
-            Invitation.declined_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > bindparam("open_now"),
+            *still_open(bindparam("open_now")),
         )
         .order_by(Invitation.created_at)
     )
@@ -280,10 +277,7 @@ def open_invitation_to_apply(circle_id: int, visitor_id: int) -> Invitation | No
         .where(
             Invitation.circle_id == circle_id,
             Invitation.visitor_id == visitor_id,
-            Invitation.accepted_at.is_(None),
-            Invitation.declined_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > utcnow(),
+            *still_open(),
         )
         .order_by(Invitation.id.desc())
         .limit(1)
@@ -302,10 +296,7 @@ def _to_apply_statement() -> Select:
     return select(Invitation.visitor_id).where(
         Invitation.circle_id == bindparam("open_circle"),
         Invitation.visitor_id.is_not(None),
-        Invitation.accepted_at.is_(None),
-        Invitation.declined_at.is_(None),
-        Invitation.revoked_at.is_(None),
-        Invitation.expires_at > bindparam("open_now"),
+        *still_open(bindparam("open_now")),
     )
 
 

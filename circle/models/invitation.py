@@ -77,15 +77,20 @@ class Invitation(Base):
         )
 
 
-def reserving(now=None) -> tuple:
-    """SQL conditions of an invitation that holds a seat now: made by "add a member",
+def still_open(now=None) -> tuple:
+    """SQL conditions of an invitation that can still be accepted (``Invitation.is_open``):
     neither accepted, declined nor revoked, and not expired (expiry is read, not stored).
     ``now`` is a time, a bound parameter of a statement built once, or None (this moment).
     """
     return (
-        Invitation.reserves_seat.is_(True),
         Invitation.accepted_at.is_(None),
         Invitation.declined_at.is_(None),
         Invitation.revoked_at.is_(None),
         Invitation.expires_at > (utcnow() if now is None else now),
     )
+
+
+def reserving(now=None) -> tuple:
+    """SQL conditions of an invitation that holds a seat now: made by "add a member" and
+    ``still_open``."""
+    return (Invitation.reserves_seat.is_(True), *still_open(now))

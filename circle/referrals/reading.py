@@ -9,13 +9,13 @@ from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, func, or_, select
-from sqlalchemy.orm import aliased, defaultload, lazyload
+from sqlalchemy.orm import InstrumentedAttribute, aliased, defaultload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from circle.circles.access import owned
 from circle.core.errors import NotAMember, NotFound
 from circle.core.ids import is_id
-from circle.core.paging import Keyset, KeysetPage, Position, keyset_page, keyset_select
+from circle.core.paging import Keyset, KeysetPage, Position, keyset_bound, keyset_page
 from circle.extensions import Labels, db
 from circle.models import (
     Circle,
@@ -255,8 +255,8 @@ def my_week(circle: Circle, member: Membership, start: date, end: date) -> MyWee
     closed business; the totals are counted from those rows with the rules of ``totals``
     (void entries never count)."""
     params = {"week_circle": circle.id, "week_member": member.id, "start": start, "end": end}
-    referrals = list(db.session.execute(_my_referrals(), params).unique().scalars())
-    business = list(db.session.execute(_my_business(), params).unique().scalars())
+    referrals = list(db.session.execute(_my_slips(Referral), params).unique().scalars())
+    business = list(db.session.execute(_my_slips(ClosedBusiness), params).unique().scalars())
     live = [r for r in referrals if not r.is_void]
     earned = [b for b in business if not b.is_void]
     totals = Totals(
@@ -269,37 +269,21 @@ def my_week(circle: Circle, member: Membership, start: date, end: date) -> MyWee
 
 
 @cache
-def _my_referrals() -> Select:
-    """``my_week``'s referrals: built once per process (building it, with its loader
-    options, cost more than running it), its values bound on each call."""
-    member = bindparam("week_member")
+def _my_slips(model: type[Referral] | type[ClosedBusiness]) -> Select:
+    """``my_week``'s referrals or closed business (those the member took part in on either
+    side): built once per model and process (building it, with its loader options, cost
+    more than running it), its values bound on each call."""
+    member, day = bindparam("week_member"), slip_day(model)
     return (
-        select(Referral)
+        select(model)
         .where(
-            Referral.circle_id == bindparam("week_circle"),
-            Referral.given_on >= bindparam("start"),
-            Referral.given_on <= bindparam("end"),
-            or_(Referral.giver_id == member, Referral.receiver_id == member),
+            model.circle_id == bindparam("week_circle"),
+            day >= bindparam("start"),
+            day <= bindparam("end"),
+            or_(*(getattr(model, column) == member for _side, column in _SIDES[model])),
         )
-        .options(*parties_only(Referral))
-        .order_by(Referral.given_on, Referral.id)
-    )
-
-
-@cache
-def _my_business() -> Select:
-    """``my_week``'s closed business (``business_between`` with ``mine_only``), built once."""
-    member = bindparam("week_member")
-    return (
-        select(ClosedBusiness)
-        .where(
-            ClosedBusiness.circle_id == bindparam("week_circle"),
-            ClosedBusiness.closed_on >= bindparam("start"),
-            ClosedBusiness.closed_on <= bindparam("end"),
-            or_(ClosedBusiness.thanked_id == member, ClosedBusiness.reporter_id == member),
-        )
-        .options(*parties_only(ClosedBusiness))
-        .order_by(ClosedBusiness.closed_on, ClosedBusiness.id)
+        .options(*parties_only(model))
+        .order_by(day, model.id)
     )
 
 
@@ -309,19 +293,22 @@ def open_received(
     """One page of the referrals the member received that wait for a status (not voided,
     new or contacted), newest first by (day given, id): one statement at any history
     length, through the index on (circle, receiver, day)."""
+    values = {"open_circle": circle.id, "open_receiver": member.id, **asked.bound()}
+    statement = _open_received_statement(asked.way, per_page)
+    rows = db.session.execute(statement, values).unique().scalars().all()
+    return keyset_page(rows, lambda r: Position(r.given_on, r.id), asked, per_page)
+
+
+@cache
+def _open_received_statement(way: str, per_page: int) -> Select:
+    """The statement of ``open_received`` for the pages read ``way`` (built once each)."""
     query = select(Referral).where(
-        Referral.circle_id == circle.id,
-        Referral.receiver_id == member.id,
+        Referral.circle_id == bindparam("open_circle"),
+        Referral.receiver_id == bindparam("open_receiver"),
         Referral.voided_at.is_(None),
         Referral.status.in_(OPEN_STATUSES),
     )
-    rows = (
-        db.session.execute(keyset_select(query, Referral.given_on, Referral.id, asked, per_page))
-        .unique()
-        .scalars()
-        .all()
-    )
-    return keyset_page(rows, lambda r: Position(r.given_on, r.id), asked, per_page)
+    return keyset_bound(query, Referral.given_on, Referral.id, way, per_page)
 
 
 _STATUSES = Labels(
@@ -391,6 +378,11 @@ _GIVER = aliased(Membership, name="giver")
 
 
 #: The member parties of each kind of slip: the relationship and its column.
+def slip_day(model: type[Referral] | type[ClosedBusiness]) -> InstrumentedAttribute:
+    """The day a slip is dated by: a referral's day given, a closed business's day closed."""
+    return Referral.given_on if model is Referral else ClosedBusiness.closed_on
+
+
 _SIDES = {
     Referral: ((Referral.giver, "giver_id"), (Referral.receiver, "receiver_id")),
     ClosedBusiness: (

@@ -27,8 +27,6 @@ from circle.core.paging import (
     Position,
     keyset_bound,
     keyset_page,
-    keyset_values,
-    keyset_way,
 )
 from circle.core.weeks import today_for
 from circle.db import count_where
@@ -261,8 +259,8 @@ def _position(row: VisitorRow) -> Position:
 def visitor_page(circle_id: int, asked: Keyset) -> KeysetPage[VisitorRow]:
     """One page (``PER_PAGE``) of the circle's visitors, newest first, each with their
     visits (oldest first): one statement, whatever the length of the history."""
-    values = {"visitors_circle": circle_id, **keyset_values(asked)}
-    rows = db.session.execute(_visitor_page_statement(keyset_way(asked)), values).all()
+    values = {"visitors_circle": circle_id, **asked.bound()}
+    rows = db.session.execute(_visitor_page_statement(asked.way), values).all()
     found: dict[int, VisitorRow] = {}
     for visitor, visit_id, starts_at in rows:
         row = found.setdefault(visitor.id, VisitorRow(visitor, []))

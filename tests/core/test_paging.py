@@ -1,5 +1,5 @@
 """Keyset paging (circle.core.paging): positions in links, and pages cut from the rows
-``keyset_select`` reads (here a list filtered the way the statement filters)."""
+``keyset_bound`` reads (here a list filtered the way the statement filters)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_a_keyset_reads_its_own_parameters():
     assert Keyset.from_args(both, date).after is None  # "before" wins
 
 
-# --- pages over a list, as keyset_select would read them -------------------------------
+# --- pages over a list, as keyset_bound would read them -------------------------------
 
 PER_PAGE = 3
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -81,7 +81,7 @@ def entries(n: int, same_time: bool = False) -> list[Position]:
 
 
 def read(rows: list[Position], asked: Keyset) -> list[Position]:
-    """What ``keyset_select`` reads: ``PER_PAGE + 1`` rows past the place asked for."""
+    """What ``keyset_bound`` reads: ``PER_PAGE + 1`` rows past the place asked for."""
     if asked.after is not None:
         return sorted(r for r in rows if r > asked.after)[: PER_PAGE + 1]
     above = [r for r in rows if asked.before is None or r < asked.before]

@@ -179,7 +179,13 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals for Jinja templates."""
     from flask_babel import format_number, get_locale
 
-    from circle.web.i18n import install_template_gettext, local_date, local_datetime, money
+    from circle.web.i18n import (
+        install_csrf_token,
+        install_template_gettext,
+        local_date,
+        local_datetime,
+        money,
+    )
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_datetime"] = local_datetime
@@ -187,6 +193,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["get_locale"] = get_locale
     install_template_gettext(app)
+    install_csrf_token(app)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from babel.dates import format_datetime
 from flask_babel import force_locale, gettext
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import IntegerField
 
 from circle.core.formats import (
@@ -79,3 +80,34 @@ def test_wtforms_own_messages_follow_the_language_in_force(app):
         with force_locale("en"):
             assert _Count(meta={"csrf": False}).n.process_errors == ["Not a valid integer value."]
         assert _Count(meta={"csrf": False}).n.process_errors == ["Keine gültige, ganze Zahl."]
+
+
+def test_template_text_follows_jinjas_rules_for_escaping_and_placeholders(app):
+    # The templates' _() and ngettext() are Circle's own (one call instead of three): what
+    # they give must stay what Jinja's new-style gettext gives.
+    def render(source: str, **values) -> str:
+        return app.jinja_env.from_string(source).render(**values)
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        # A text without keywords is still a format string: "%%" is one "%".
+        assert render("{{ _('Lopsided: 0 %% balanced') }}") == "Lopsided: 0 % balanced"
+        # A keyword is escaped where the template escapes; the text itself is not.
+        assert (
+            render("{{ _('Voided: %(reason)s', reason=r) }}", r="<b>&") == "Voided: &lt;b&gt;&amp;"
+        )
+        assert render("{{ ngettext('%(num)s minute', '%(num)s minutes', n) }}", n=1) == ("1 minute")
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        assert render("{{ ngettext('%(num)s minute', '%(num)s minutes', n) }}", n=90) == (
+            "90 Minuten"
+        )
+        assert render("{{ _('My open referrals') }}") == "Meine offenen Empfehlungen"
+
+
+def test_every_csrf_token_of_a_page_is_the_requests_one(app):
+    # A page with a form per row asks csrf_token() in each; all are the one token the
+    # request signed, which is the one Flask-WTF checks.
+    template = app.jinja_env.from_string("{{ csrf_token() }}|{{ csrf_token() }}")
+    with app.test_request_context("/"):
+        first, second = template.render().split("|")
+        assert first == second == generate_csrf()
+        validate_csrf(first)

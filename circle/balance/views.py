@@ -24,13 +24,21 @@ from markupsafe import Markup
 
 from circle.balance.forms import PeriodForm, period_choices
 from circle.balance.matrix import kept_matrix_cells, matrix_labels
+from circle.balance.pairs import (
+    NO_VALUE,
+    PAIRS_PER_PAGE,
+    PairWords,
+    kept_pair_page,
+    money,
+    percent,
+)
 from circle.balance.periods import period_for
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, viewer_key, visible_balance
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
-from circle.core.formats import interval_text, percent_text
-from circle.core.money import format_money, to_decimal
+from circle.core.formats import interval_text
+from circle.core.money import to_decimal
 from circle.core.paging import page_number, pages_for
 from circle.core.periods import Period
 from circle.models import Circle, Membership
@@ -68,7 +76,6 @@ CSV_COLUMNS = (
     "lopsidedness",
     "lopsided",
 )
-NO_VALUE = "\N{EM DASH}"
 
 
 # --- shared by every page --------------------------------------------------------------
@@ -116,23 +123,6 @@ def _analyse(circle: Circle, me: Membership) -> Analysis:
     return Analysis(
         circle, me, form, period, visible_balance(balance, me), sees_all_revenue(balance, me)
     )
-
-
-def money(amount: int | None, currency: str, locale: str) -> str:
-    """An amount in ``locale``, or a dash when it is hidden from the viewer."""
-    if amount is None:
-        return NO_VALUE
-    return format_money(amount, currency, locale)
-
-
-def percent(value: Fraction | None, locale: str) -> str:
-    """A lopsidedness as a percentage (``98 %``, ``98,5 %``); empty when undefined."""
-    if value is None:
-        return ""
-    rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.001"), rounding=ROUND_HALF_EVEN
-    )
-    return percent_text(rounded, locale, quantize=False)
 
 
 def ratio(value: Fraction | None) -> Decimal | None:
@@ -358,42 +348,26 @@ def overview(circle: Circle, me: Membership):
 # --- the pair table ----------------------------------------------------------------------
 
 
-#: Pairs on one page of the pair balance (a 40-member circle has up to 780 pairs).
-PAIRS_PER_PAGE = 100
-
-
-def pair_rows(balance: Balance) -> list[PairBalance]:
-    """Every pair that exchanged anything: lopsided first, then by revenue gap and counts."""
-    return sorted(
-        balance.pairs,
-        key=lambda p: (
-            not p.lopsided,
-            -(p.revenue_gap or 0),
-            -(p.count_a_to_b + p.count_b_to_a),
-            balance.members[p.a].name.casefold(),
-            balance.members[p.b].name.casefold(),
-        ),
-    )
-
-
 @bp.get("/circles/<int:circle_id>/balance/pairs")
 @circle_page()
 def pairs(circle: Circle, me: Membership):
     """The pair balance of every pair that exchanged anything in the period, lopsided
     first, ``PAIRS_PER_PAGE`` to a page (``?page=``; the order is total, so pages never
-    repeat or skip a pair)."""
+    repeat or skip a pair). The rows are drawn by ``circle.balance.pairs`` and kept."""
     analysis = _analyse(circle, me)
     balance = analysis.balance
     if balance is None:
         return _render("balance/pairs.html", analysis)
-    rows = pair_rows(balance)
-    shown = pages_for(len(rows), page_number(request.args.get("page")), PAIRS_PER_PAGE)
+    asked = page_number(request.args.get("page"))
+    shown = pages_for(len(balance.pairs), asked, PAIRS_PER_PAGE)
+    words = PairWords(not_defined=_("not defined"), lopsided=_("lopsided"))
+    table = kept_pair_page(balance, shown.page, ui_locale(), words, viewer_key(balance, me))
     return _render(
         "balance/pairs.html",
         analysis,
-        rows=rows[shown.offset : shown.offset + PAIRS_PER_PAGE],
+        rows=table.rows,
         pages=shown,
-        hidden=any(p.revenue_a_to_b is None for p in balance.pairs),
+        hidden=table.hidden,
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from circle.extensions import db
+from circle.models import User
 from tests.pages import element, text
 
 
@@ -38,3 +40,36 @@ def test_every_pair_appears_once_across_the_pages(client, auth, make):
     assert pairs_on("?period=all&page=999") == second
     assert pairs_on("?period=all&page=x1") == first
     assert pairs_on("?period=all&page=" + "9" * 40) == first
+
+
+def test_the_rows_escape_names_and_follow_renames_and_each_viewer(app, client, auth, make):
+    # The rows are drawn in Python and kept in memory: a name is escaped, a rename shows at
+    # once, and a member never gets the revenue an admin's view of the same numbers showed.
+    admin = make.user(name="Anna Admin", locale="en")
+    circle = make.circle(admin=admin)
+    tricky = make.member(circle, make.user(name="<b>Ärger & Co</b>"), profession="Maler")
+    other = make.member(circle, make.user(name="Otto"), profession="Bäcker")
+    onlooker = make.member(circle, make.user(name="Olga", locale="en"), profession="Koch")
+    day = datetime.now(UTC).date() - timedelta(days=20)
+    make.slip(tricky, other, day, amount=12_345)
+    url = f"/circles/{circle.id}/balance/pairs"
+
+    def pair_row() -> str:
+        table = element(text(client.get(url)), "pairs-table")
+        return re.search(r"<tr data-pair=.*?</tr>", table, re.S).group(0)
+
+    auth.login(admin)
+    shown = pair_row()
+    assert "&lt;b&gt;Ärger &amp; Co&lt;/b&gt;" in shown and "<b>" not in shown
+    assert "123.45" in shown
+    with app.app_context():
+        user = db.session.get(User, other.user_id)
+        user.name = "Otto Neu"
+        db.session.commit()
+    assert "Otto Neu" in pair_row()
+    auth.logout()
+
+    auth.login(onlooker.user)
+    seen = pair_row()
+    assert "Otto Neu" in seen and "123.45" not in seen
+    assert 'data-col="revenue_a_to_b">\N{EM DASH}<' in seen

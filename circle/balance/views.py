@@ -33,6 +33,7 @@ from circle.balance.pairs import (
     percent,
 )
 from circle.balance.periods import period_for
+from circle.balance.scales import ScaleWords, kept_scale_rows
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
 from circle.balance.visibility import sees_all_revenue, viewer_key, visible_balance
 from circle.core.csv_export import CsvCell, csv_download, csv_text
@@ -53,8 +54,6 @@ LOPSIDED_SHOWN = 5
 LOPSIDED_LISTED = 25
 #: How many lines the network roles list at most.
 ROLE_LINES = 5
-#: Width of a member's scale in SVG user units (the middle is the balance point).
-SCALE_WIDTH = 200
 #: The columns of the CSV: one row per member, then one per pair.
 CSV_COLUMNS = (
     "record",
@@ -214,18 +213,6 @@ class LopsidedLine:
     detail: str = ""  # "Referrals given: …" and the lopsidedness (listed lines)
 
 
-@dataclass
-class Scale:
-    """One member's scale drawn as two diverging bars (counts, and revenue when visible)."""
-
-    member: MemberBalance
-    given_width: float
-    received_width: float
-    generated_width: float | None
-    revenue_received_width: float | None
-    label: str = ""  # the bars in words, for screen readers
-
-
 def lopsided_lines(balance: Balance, locale: str, listed: int) -> list[LopsidedLine]:
     """The lopsided pairs, the largest revenue gap first, from the side of who profits;
     the first ``listed`` in words (each message translated once, not once per line)."""
@@ -267,53 +254,6 @@ def lopsided_lines(balance: Balance, locale: str, listed: int) -> list[LopsidedL
     return lines
 
 
-def _width(value: int | None, largest: int) -> float | None:
-    """Half a scale's width in proportion to ``largest`` (None when hidden)."""
-    if value is None:
-        return None
-    if not largest:
-        return 0.0
-    return round(SCALE_WIDTH / 2 * value / largest, 1)
-
-
-def scales(members: list[MemberBalance], currency: str, locale: str) -> list[Scale]:
-    """Every member's bars, scaled to the largest count and the largest visible revenue,
-    with their words for screen readers."""
-    counts = _("Given %(given)s, received %(received)s referrals")
-    revenue = _("revenue generated %(generated)s, received %(received)s")
-
-    def label(m: MemberBalance) -> str:
-        """The bars in words: counts, and revenue when visible."""
-        words = counts % {"given": m.given_count, "received": m.received_count}
-        if m.revenue_generated is None or m.revenue_received is None:
-            return words
-        amounts = {
-            "generated": money(m.revenue_generated, currency, locale),
-            "received": money(m.revenue_received, currency, locale),
-        }
-        return f"{words}; {revenue % amounts}"
-
-    most = max([m.given_count for m in members] + [m.received_count for m in members] + [0])
-    revenues = [
-        value
-        for m in members
-        for value in (m.revenue_generated, m.revenue_received)
-        if value is not None
-    ]
-    richest = max(revenues, default=0)
-    return [
-        Scale(
-            member=m,
-            given_width=_width(m.given_count, most),
-            received_width=_width(m.received_count, most),
-            generated_width=_width(m.revenue_generated, richest),
-            revenue_received_width=_width(m.revenue_received, richest),
-            label=label(m),
-        )
-        for m in members
-    ]
-
-
 @bp.get("/circles/<int:circle_id>/balance")
 @circle_page()
 def overview(circle: Circle, me: Membership):
@@ -330,9 +270,14 @@ def overview(circle: Circle, me: Membership):
         lines=lopsided_lines(balance, ui_locale(), LOPSIDED_LISTED),
         shown=LOPSIDED_SHOWN,
         listed=LOPSIDED_LISTED,
-        scales=scales(members, circle.currency, ui_locale()),
-        half=SCALE_WIDTH / 2,
-        width=SCALE_WIDTH,
+        scale_rows=kept_scale_rows(
+            balance,
+            members,
+            ui_locale(),
+            me.id,
+            ScaleWords(former=_("former member"), tipped=_("scale tipped twice")),
+            viewer_key(balance, me),
+        ),
         connectors=roles.connectors[:ROLE_LINES],
         top_givers=roles.top_givers,
         top_three_share=roles.top_three_share,

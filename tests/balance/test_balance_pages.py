@@ -658,3 +658,32 @@ def test_each_viewer_gets_their_own_matrix_cells(client, auth, four):
     assert seen["admin"] == seen["admin again"] == ("1.000", "500")
     assert seen["c"] == ("\N{EM DASH}", "500")  # A/B is not C's pair
     assert seen["b"] == ("1.000", "\N{EM DASH}")
+
+
+def test_the_kept_scales_follow_the_viewer_and_every_rename(app, client, auth, four):
+    # The scales' rows are kept in memory: one member's view of the same numbers never
+    # reaches another, a rename shows at once, and "you" is marked for each viewer.
+    circle, _admin, a, _b, c, _d = four
+    url = f"/circles/{circle.id}/balance?{JUNE}"
+
+    def scales_as(member) -> str:
+        auth.login(member.user)
+        scales = section(text(client.get(url)), "scales-table")
+        auth.logout()
+        return scales
+
+    def marked(scales: str) -> list[str]:
+        return re.findall(r'<tr data-member="(\d+)" aria-current="true"', scales)
+
+    scales = scales_as(c)
+    assert cols(row(scales, "data-member", a.id))["revenue_generated"] == "\N{EM DASH}"
+    assert cols(row(scales, "data-member", c.id))["revenue_generated"] == euro(50_000)
+    assert marked(scales) == [str(c.id)]
+    scales = scales_as(a)
+    assert cols(row(scales, "data-member", a.id))["revenue_generated"] == euro(100_000)
+    assert cols(row(scales, "data-member", c.id))["revenue_generated"] == "\N{EM DASH}"
+    assert marked(scales) == [str(a.id)]
+    with app.app_context():
+        db.session.get(Membership, a.id).user.name = "A <neu>"
+        db.session.commit()
+    assert "A &lt;neu&gt;" in row(scales_as(a), "data-member", a.id)

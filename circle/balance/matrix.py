@@ -10,8 +10,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel.numbers import format_compact_decimal
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from circle.balance.formats import who
 from circle.balance.services import Balance, MemberBalance
 from circle.core.formats import CACHE_SIZE, decimal_text, locale_of
 from circle.core.memo import Memo
@@ -181,3 +182,43 @@ def _joined(cells: Iterable[Markup]) -> Markup:
     """Cells already escaped, joined as one piece of HTML (``Markup.join`` would escape
     each of the 1,600 again)."""
     return Markup("".join(cells))  # noqa: S704 - every piece is Markup  # nosec B704
+
+
+@dataclass(frozen=True)
+class MatrixHeads:
+    """The matrix's headings: every receiver's column heading (one piece of HTML) and each
+    giver's row heading, in the order of the members."""
+
+    columns: Markup
+    rows: tuple[Markup, ...]
+
+
+def matrix_heads(members: list[MemberBalance]) -> MatrixHeads:
+    """Short labels (``matrix_labels``) with the full name on hover and for screen
+    readers: the columns carry the label, the rows the label and the name."""
+    labels = matrix_labels(members)
+    columns, rows = [], []
+    for m in members:
+        named, label = escape(who(m)), escape(labels[m.member_id])
+        columns.append(
+            f'<th scope="col" class="bal-col" data-member="{m.member_id}" title="{named}" '
+            f'aria-label="{named}"><abbr title="{named}">{label}</abbr></th>'
+        )
+        rows.append(
+            Markup(  # noqa: S704 - every name and label is escaped  # nosec B704
+                f'<th scope="row" class="bal-rowhead" title="{named}">'
+                f'<abbr title="{named}">{label}</abbr> {escape(m.name)}</th>'
+            )
+        )
+    return MatrixHeads(_joined(columns), tuple(rows))
+
+
+#: The headings made last, by the members shown (``kept_matrix_heads``).
+_heads: Memo[MatrixHeads] = Memo(MATRICES_KEPT)
+
+
+def kept_matrix_heads(members: list[MemberBalance]) -> MatrixHeads:
+    """``matrix_heads``, kept in memory under the members in their order with their names
+    and professions (all the headings show)."""
+    key = tuple((m.member_id, m.name, m.profession) for m in members)
+    return _heads.get(key, lambda: matrix_heads(members))

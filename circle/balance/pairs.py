@@ -5,21 +5,15 @@ numbers, names and viewer (a hundred rows through the template cost 2-3 ms a vie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
-from fractions import Fraction
 
 from markupsafe import Markup, escape
 
+from circle.balance.formats import NO_VALUE, money, percent
 from circle.balance.services import Balance, MemberBalance, PairBalance
-from circle.core.formats import percent_text
 from circle.core.memo import Memo
-from circle.core.money import format_money
 
 #: Pairs on one page of the pair balance (a 40-member circle has up to 780 pairs).
 PAIRS_PER_PAGE = 100
-
-#: What a cell shows for a value the viewer may not see.
-NO_VALUE = "\N{EM DASH}"
 
 
 @dataclass(frozen=True)
@@ -28,23 +22,6 @@ class PairWords:
 
     not_defined: str
     lopsided: str
-
-
-def money(amount: int | None, currency: str, locale: str) -> str:
-    """An amount in ``locale``, or a dash when it is hidden from the viewer."""
-    if amount is None:
-        return NO_VALUE
-    return format_money(amount, currency, locale)
-
-
-def percent(value: Fraction | None, locale: str) -> str:
-    """A lopsidedness as a percentage (``98 %``, ``98,5 %``); empty when undefined."""
-    if value is None:
-        return ""
-    rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.001"), rounding=ROUND_HALF_EVEN
-    )
-    return percent_text(rounded, locale, quantize=False)
 
 
 def pair_rows(balance: Balance) -> list[PairBalance]:

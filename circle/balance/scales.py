@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from circle.balance.pairs import money
+from circle.balance.formats import money
 from circle.balance.services import Balance, MemberBalance
 from circle.core.memo import Memo
 

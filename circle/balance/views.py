@@ -22,16 +22,10 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from circle.balance.formats import NO_VALUE, money, percent, who
 from circle.balance.forms import PeriodForm, period_choices
-from circle.balance.matrix import kept_matrix_cells, matrix_labels
-from circle.balance.pairs import (
-    NO_VALUE,
-    PAIRS_PER_PAGE,
-    PairWords,
-    kept_pair_page,
-    money,
-    percent,
-)
+from circle.balance.matrix import kept_matrix_cells, kept_matrix_heads
+from circle.balance.pairs import PAIRS_PER_PAGE, PairWords, kept_pair_page
 from circle.balance.periods import period_for
 from circle.balance.scales import ScaleWords, kept_scale_rows
 from circle.balance.services import Balance, MemberBalance, PairBalance, compute
@@ -130,13 +124,6 @@ def ratio(value: Fraction | None) -> Decimal | None:
         return None
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     return exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
-
-
-def who(member: MemberBalance) -> str:
-    """``Profession (Name)``, or just the name of an organiser without a profession."""
-    if member.profession:
-        return f"{member.profession} ({member.name})"
-    return member.name
 
 
 def _ordered(balance: Balance) -> list[MemberBalance]:
@@ -338,7 +325,7 @@ def matrix(circle: Circle, me: Membership):
         keep,
         by=by,
         members=members,
-        labels=matrix_labels(members),
+        heads=kept_matrix_heads(members),
         rows=rows,
         hidden=by == "revenue" and not analysis.all_revenue,
     )

@@ -687,3 +687,17 @@ def test_the_kept_scales_follow_the_viewer_and_every_rename(app, client, auth, f
         db.session.get(Membership, a.id).user.name = "A <neu>"
         db.session.commit()
     assert "A &lt;neu&gt;" in row(scales_as(a), "data-member", a.id)
+
+
+def test_the_kept_matrix_headings_escape_names_and_follow_a_rename(app, client, auth, four):
+    circle, admin, a, _b, _c, _d = four
+    url = f"/circles/{circle.id}/balance/matrix?{JUNE}"
+    auth.login(admin)
+    assert 'title="Fotograf (A)"' in section(text(client.get(url)), "matrix")
+    with app.app_context():
+        db.session.get(Membership, a.id).user.name = "Änne <b> & Co"
+        db.session.commit()
+    matrix = section(text(client.get(url)), "matrix")
+    assert 'title="Fotograf (Änne &lt;b&gt; &amp; Co)"' in matrix
+    assert re.search(r'<abbr title="Fotograf \(Änne &lt;b&gt; &amp; Co\)">ÄC</abbr> Änne', matrix)
+    assert "<b>" not in matrix

@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from circle.core.formats import decimal_text, interval_text, percent_text, skeleton_text
+from circle.core.memo import Memo
 from circle.core.money import format_money
 from circle.core.weeks import today_for
 from circle.models import Circle, Membership
@@ -46,6 +48,45 @@ class Picture:
     columns: list[str]
     rows: list[Row]
 
+    @cached_property
+    def table(self) -> Markup:
+        """The rows of the table behind the disclosure, as HTML (every text escaped)."""
+        lines = []
+        for row in self.rows:
+            cells = "".join(f'<td class="num">{escape(cell)}</td>' for cell in row.cells)
+            lines.append(
+                f'<tr data-period="{row.day.isoformat()}">'
+                f'<th scope="row">{escape(row.label)}</th>{cells}</tr>'
+            )
+        return Markup("\n".join(lines))  # noqa: S704 - every text is escaped  # nosec B704
+
+
+#: The pictures drawn last, in this server's memory, by everything they are drawn from.
+PICTURES_KEPT = 32
+_kept: Memo[tuple[Picture | None, Picture | None, Picture | None]] = Memo(PICTURES_KEPT)
+
+
+def pictures(
+    circle: Circle, weeks: list[Week], meetings: list[MeetingAttendance], locale: str
+) -> tuple[Picture | None, Picture | None, Picture | None]:
+    """The referrals, closed business and attendance pictures, kept in memory under the
+    numbers they show, the weeks, the currency and the language (drawing the three charts
+    and their tables of a year's weeks cost more than the rest of the page)."""
+    key = (
+        tuple((week.start, week.end, week.referrals, week.business_minor) for week in weeks),
+        tuple(meetings),
+        circle.currency,
+        locale,
+    )
+    return _kept.get(
+        key,
+        lambda: (
+            _referral_picture(weeks, locale),
+            _business_picture(circle, weeks, locale),
+            _attendance_picture(meetings, locale),
+        ),
+    )
+
 
 @bp.get("/circles/<int:circle_id>/trends")
 @circle_page()
@@ -57,7 +98,7 @@ def index(circle: Circle, me: Membership):
     today = today_for(circle)
     weeks = services.weekly_activity(circle, today, count)
     meetings = services.attendance_per_meeting(circle, weeks[0].start, today)
-    locale = ui_locale()
+    referrals, business, attendance = pictures(circle, weeks, meetings, ui_locale())
     return render_template(
         "trends/index.html",
         circle=circle,
@@ -65,9 +106,9 @@ def index(circle: Circle, me: Membership):
         form=form,
         first=weeks[0].start,
         last=today,
-        referrals=_referral_picture(weeks, locale),
-        business=_business_picture(circle, weeks, locale),
-        attendance=_attendance_picture(meetings, locale),
+        referrals=referrals,
+        business=business,
+        attendance=attendance,
     )
 
 

@@ -327,3 +327,29 @@ def test_the_kept_weekly_numbers_follow_every_slip_and_void(app, make, world):
     assert this_week() == (1, 0)
     make.slip(paula, fritz, day - timedelta(days=1))
     assert this_week() == (2, 0)
+
+
+def test_the_kept_pictures_follow_new_attendance_and_each_language(app, client, auth, make, world):
+    # The charts are kept in memory by the numbers they show: attendance recorded after a
+    # view (no stamp changes with it) shows on the next one, and each language its own.
+    circle, fritz, paula = world["circle"], world["fritz"], world["paula"]
+    this_week = today(app, circle) - timedelta(days=3)
+    meeting = make.meeting(circle, this_week)
+    make.attendance(meeting, fritz, "P")
+    auth.login(fritz.user)
+    assert "present 1 of 1 recorded (100%)" in text(client.get(url(circle)))
+    make.attendance(meeting, paula, "A")
+    page = text(client.get(url(circle)))
+    assert "present 1 of 2 recorded (50%)" in page
+    assert cells(element(page, "trend-attendance-table"), this_week) == [
+        "1",
+        "0",
+        "1",
+        "2",
+        "50%",
+    ]
+    with app.app_context():
+        _db.session.get(Membership, fritz.id).user.locale = "de"
+        _db.session.commit()
+    german = text(client.get(url(circle)))
+    assert "anwesend 1 von 2 erfassten (50\N{NO-BREAK SPACE}%)" in german

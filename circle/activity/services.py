@@ -18,9 +18,9 @@ from datetime import date
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defaultload, lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from circle.auditlog import record as audit
 from circle.circles.access import owned
@@ -36,7 +36,16 @@ from circle.core.paging import (
     keyset_page,
 )
 from circle.extensions import db
-from circle.models import Circle, ClosedBusiness, EducationCredit, Membership, OneToOne, Referral
+from circle.models import (
+    Circle,
+    ClosedBusiness,
+    EducationCredit,
+    Membership,
+    OneToOne,
+    Referral,
+    User,
+)
+from circle.models.user import shown_name
 from circle.referrals.reading import active_member
 
 MAX_NOTE = 2000
@@ -207,31 +216,47 @@ def one_to_ones_of(
     )
 
 
-def one_to_one_page(circle: Circle, member_id: int, asked: Keyset) -> KeysetPage[OneToOne]:
+@dataclass(frozen=True)
+class MetEntry:
+    """A one-to-one in a member's list, with the other member's name as shown."""
+
+    entry: OneToOne
+    partner: str
+
+
+def one_to_one_page(circle: Circle, member_id: int, asked: Keyset) -> KeysetPage[MetEntry]:
     """One page (``PER_PAGE``) of a member's one-to-ones (voided ones too), newest first by
-    day, at the place ``asked``: one statement, whatever the length of the history."""
+    day, at the place ``asked``, each with the other member's name: one statement,
+    whatever the length of the history."""
     values = {"page_circle": circle.id, "page_member": member_id, **asked.bound()}
     statement = _one_to_one_page_statement(asked.way)
-    rows = db.session.execute(statement, values).unique().scalars().all()
-    return keyset_page(rows, lambda entry: Position(entry.met_on, entry.id), asked, PER_PAGE)
+    rows = [
+        MetEntry(entry, shown_name(stored_name, erased_at))
+        for entry, stored_name, erased_at in db.session.execute(statement, values)
+    ]
+    return keyset_page(rows, lambda met: Position(met.entry.met_on, met.entry.id), asked, PER_PAGE)
 
 
 @cache
 def _one_to_one_page_statement(way: str) -> Select:
-    """The statement of ``one_to_one_page`` for the pages read ``way`` (built once)."""
+    """The statement of ``one_to_one_page`` for the pages read ``way`` (built once): the
+    entries with the other member's user's name (two columns, not the two members with
+    their users and professions on every row)."""
     member = bindparam("page_member")
+    other = aliased(Membership)
+    other_user = aliased(User)
+    other_id = case(
+        (OneToOne.member_a_id == member, OneToOne.member_b_id), else_=OneToOne.member_a_id
+    )
     query = (
-        select(OneToOne)
+        select(OneToOne, other_user.stored_name, other_user.erased_at)
+        .join(other, and_(other.circle_id == OneToOne.circle_id, other.id == other_id))
+        .join(other_user, other_user.id == other.user_id)
         .where(
             OneToOne.circle_id == bindparam("page_circle"),
             or_(OneToOne.member_a_id == member, OneToOne.member_b_id == member),
         )
-        # Both members with their users, not their circle: the page's own, in the session
-        # (30 columns, twice on every row).
-        .options(
-            defaultload(OneToOne.member_a).lazyload(Membership.circle),
-            defaultload(OneToOne.member_b).lazyload(Membership.circle),
-        )
+        .options(lazyload(OneToOne.member_a), lazyload(OneToOne.member_b))
     )
     return keyset_bound(query, OneToOne.met_on, OneToOne.id, way, PER_PAGE)
 

@@ -94,7 +94,6 @@ def _page(
         one_to_ones=one_to_ones,
         credits=credits,
         here=here,
-        partner=services.partner,
         may_void=lambda entry: services.may_void(me, entry),
         day_label=day_label,
     )

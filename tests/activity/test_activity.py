@@ -14,7 +14,7 @@ from circle.core.weeks import today_for
 from circle.db import unit_of_work
 from circle.extensions import db
 from circle.models import AuditEntry, EducationCredit, Membership, OneToOne
-from tests.pages import any_csrf_token, submit, text
+from tests.pages import any_csrf_token, element, submit, text
 
 
 @pytest.fixture
@@ -313,3 +313,31 @@ def test_the_circle_page_links_to_activity_and_score(client, auth, world):
     assert f"/circles/{world['circle'].id}/activity" in shown
     assert f"/circles/{world['circle'].id}/score" in shown
     assert f'/circles/{world["circle"].id}/scores"' not in shown  # no chapter view for members
+
+
+def test_each_side_of_a_one_to_one_sees_the_other_by_name(app, client, auth, world, make):
+    # The list names the other member of each entry, read with the entries (not the two
+    # members with their users): each side sees the other, an erased account its label.
+    circle, bernd, clara = world["circle"], world["bernd"], world["clara"]
+    with app.test_request_context():
+        here = db.session.get(type(circle), circle.id)
+        actor = db.session.get(Membership, bernd.id)
+        services.record_one_to_one(
+            here, actor, services.OneToOneInput(clara.id, today_for(here), "Dom")
+        )
+        db.session.commit()
+
+    def listed(member) -> str:
+        auth.login(member.user)
+        shown = element(text(client.get(page(circle.id))), "one-to-one-list")
+        auth.logout()
+        return shown
+
+    seen_by_bernd, seen_by_clara = listed(bernd), listed(clara)
+    assert "Clara Coach" in seen_by_bernd and "Bernd Bau" not in seen_by_bernd
+    assert "Bernd Bau" in seen_by_clara and "Clara Coach" not in seen_by_clara
+    with app.app_context():
+        db.session.get(Membership, clara.id).user.erased_at = datetime.now(UTC)
+        db.session.commit()
+    seen_by_bernd = listed(bernd)
+    assert "Clara Coach" not in seen_by_bernd and "Former member" in seen_by_bernd

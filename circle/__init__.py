@@ -186,6 +186,7 @@ def register_template_helpers(app: Flask) -> None:
         local_datetime,
         money,
     )
+    from circle.web.urls import install_url_for
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_datetime"] = local_datetime
@@ -194,6 +195,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     install_template_gettext(app)
     install_csrf_token(app)
+    install_url_for(app)
 
 
 def register_security_headers(app: Flask) -> None:

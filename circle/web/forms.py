@@ -29,7 +29,7 @@ from flask_wtf import FlaskForm as _FlaskForm  # noqa: TID251 - the one place it
 from markupsafe import Markup, escape
 from wtforms import Form as _Form  # noqa: TID251 - the one place it is extended
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.fields import Field, Label
+from wtforms.fields import Field, Flags, Label
 from wtforms.i18n import messages_path
 from wtforms.widgets import Select, TextArea, html_params
 from wtforms.widgets.core import clean_key
@@ -168,6 +168,16 @@ class FastTextArea(TextArea):
 _FAST_TEXT_AREA = FastTextArea()
 
 
+class FastFlags(Flags):
+    """WTForms' ``Flags`` naming only the flags it holds to ``dir()``: every widget looks
+    for its validation attributes (``required``, ``maxlength`` …) in ``dir(field.flags)``,
+    which listed and sorted the class's every attribute first (6 us an input)."""
+
+    def __dir__(self) -> list[str]:
+        """The flags set on this field."""
+        return list(vars(self))
+
+
 class FastSelects:
     """Form ``Meta``: single selects of WTForms' own ``Select`` widget are drawn by
     ``render_select``; input widgets, text areas and labels write their attributes with
@@ -177,6 +187,8 @@ class FastSelects:
         """Bind a field as WTForms does, with the fast attribute writer for inputs, text
         areas and labels."""
         field = super().bind_field(form, unbound_field, options)
+        if type(field.flags) is Flags:
+            field.flags.__class__ = FastFlags
         widget = field.widget
         if getattr(type(widget), "html_params", None) is html_params:
             field.widget = _fast_input(widget)

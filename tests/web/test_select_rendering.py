@@ -21,11 +21,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields import Label
+from wtforms.fields import Flags, Label
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import Select, TextArea
 
-from circle.web.forms import _FAST_INPUTS, FastLabel, Form
+from circle.web.forms import _FAST_INPUTS, FastFlags, FastLabel, Form
 
 
 class Choices(Form):
@@ -114,3 +114,15 @@ def test_labels_and_text_areas_are_drawn_as_wtforms_draws_them(app):
         wtforms = str(TextArea()(form.note, rows=2, class_="wide", data_x=Markup('a"b')))
         assert fast == wtforms
         assert "&lt;script&gt;" in fast and 'maxlength="500"' in fast
+
+
+def test_fast_flags_give_the_widgets_the_attributes_wtforms_flags_give(app):
+    # ``FastFlags`` names only the flags it holds to dir(): the widgets must still find
+    # every validation attribute (required, maxlength) that WTForms' own Flags give them.
+    with app.test_request_context("/"):
+        for field in (Texts().note, Inputs().secret, Choices().flags):
+            assert isinstance(field.flags, FastFlags)
+            fast = str(field())
+            field.flags.__class__ = Flags
+            assert str(field()) == fast
+        assert 'maxlength="500"' in str(Texts().note()) and "required" in str(Inputs().secret())

@@ -365,41 +365,38 @@ def history_of(circle: Circle, member: Membership, since: date | None = None) ->
     """
     today = today_for(circle)
     since = since or today - timedelta(days=366)
-    held, attended = _history_statements()
-    values = {"history_circle": circle.id, "history_since": since, "history_today": today}
-    meetings = list(db.session.execute(held, values).scalars())
     values = {
         "history_circle": circle.id,
         "history_member": member.id,
-        "history_meetings": [m.id for m in meetings] or [0],
+        "history_since": since,
+        "history_today": today,
     }
-    rows = {row.meeting_id: row for row in db.session.execute(attended, values).scalars()}
-    return [(m, rows.get(m.id)) for m in meetings]
+    return [(meeting, row) for meeting, row in db.session.execute(_history_statement(), values)]
 
 
 @cache
-def _history_statements() -> tuple[Select, Select]:
-    """The two statements of ``history_of`` (built once per process)."""
+def _history_statement() -> Select:
+    """The statement of ``history_of`` (built once per process): the meetings with the
+    member's row of each, one statement."""
     circle_id = bindparam("history_circle")
-    held = (
-        select(Meeting)
+    return (
+        select(Meeting, Attendance)
+        .outerjoin(
+            Attendance,
+            and_(
+                Attendance.circle_id == Meeting.circle_id,
+                Attendance.meeting_id == Meeting.id,
+                Attendance.membership_id == bindparam("history_member"),
+            ),
+        )
         .where(
             Meeting.circle_id == circle_id,
             Meeting.held_on >= bindparam("history_since"),
             Meeting.held_on <= bindparam("history_today"),
         )
         .order_by(Meeting.held_on.desc())
-    )
-    attended = (
-        select(Attendance)
-        .where(
-            Attendance.circle_id == circle_id,
-            Attendance.membership_id == bindparam("history_member"),
-            Attendance.meeting_id.in_(bindparam("history_meetings", expanding=True)),
-        )
-        # The meetings were just read and the member is given: both are in the session
+        # The meeting is the row's own and the member is given: both are in the session
         # (joined, they carried a meeting and a member with its user, profession and
         # circle on every row).
         .options(lazyload(Attendance.meeting), lazyload(Attendance.member))
     )
-    return held, attended

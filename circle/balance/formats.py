@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
+from markupsafe import escape
+
 from circle.balance.services import MemberBalance
 from circle.core.formats import percent_text
 from circle.core.money import format_money
@@ -36,3 +38,12 @@ def who(member: MemberBalance) -> str:
     if member.profession:
         return f"{member.profession} ({member.name})"
     return member.name
+
+
+def name_html(member: MemberBalance) -> str:
+    """A member's name and, muted, their profession, as a table's first cells show them
+    (escaped)."""
+    name = escape(member.name)
+    if member.profession:
+        return f'{name} <span class="muted">{escape(member.profession)}</span>'
+    return str(name)

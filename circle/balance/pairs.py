@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from circle.balance.formats import NO_VALUE, money, percent
-from circle.balance.services import Balance, MemberBalance, PairBalance
+from circle.balance.formats import NO_VALUE, money, name_html, percent
+from circle.balance.services import Balance, PairBalance
 from circle.core.memo import Memo
 
 #: Pairs on one page of the pair balance (a 40-member circle has up to 780 pairs).
@@ -38,14 +38,6 @@ def pair_rows(balance: Balance) -> list[PairBalance]:
     )
 
 
-def _who(member: MemberBalance) -> str:
-    """A member's name and, muted, their profession (escaped)."""
-    name = escape(member.name)
-    if member.profession:
-        return f'{name} <span class="muted">{escape(member.profession)}</span>'
-    return str(name)
-
-
 def _lopsidedness(pair: PairBalance, locale: str, words: PairWords) -> str:
     """The last cell's content: a dash when hidden, "not defined" without revenue, else
     the percentage and, for a lopsided pair, its badge."""
@@ -69,7 +61,7 @@ def pair_row(
     flagged = ' class="bal-row--lopsided"' if pair.lopsided else ""
     return (
         f'<tr data-pair="{pair.a}-{pair.b}"{flagged}>'
-        f'<th scope="row">{_who(a)}</th><td>{_who(b)}</td>'
+        f'<th scope="row">{name_html(a)}</th><td>{name_html(b)}</td>'
         f'<td class="num" data-col="count_a_to_b">{pair.count_a_to_b}</td>'
         f'<td class="num" data-col="count_b_to_a">{pair.count_b_to_a}</td>'
         f'<td class="num" data-col="revenue_a_to_b">'
@@ -83,25 +75,21 @@ def pair_row(
 
 @dataclass(frozen=True)
 class PairPage:
-    """One page of the table: its rows as HTML, how many pairs there are in all, and
-    whether revenue of some pair is hidden from the viewer."""
+    """One page of the table: its rows as HTML, and whether revenue of some pair is hidden
+    from the viewer."""
 
     rows: Markup
-    total: int
     hidden: bool
 
 
-def pair_page(
-    balance: Balance, page: int, locale: str, words: PairWords, per_page: int = PAIRS_PER_PAGE
-) -> PairPage:
-    """The rows of page ``page`` (counted from 1) of ``pair_rows`` in ``locale``."""
-    rows = pair_rows(balance)
-    shown = rows[(page - 1) * per_page : page * per_page]
+def pair_page(balance: Balance, page: int, locale: str, words: PairWords) -> PairPage:
+    """The rows of page ``page`` (counted from 1, ``PAIRS_PER_PAGE`` to a page) of
+    ``pair_rows`` in ``locale``."""
+    shown = pair_rows(balance)[(page - 1) * PAIRS_PER_PAGE : page * PAIRS_PER_PAGE]
     currency = balance.circle.currency
     html = "".join(pair_row(pair, balance, currency, locale, words) for pair in shown)
     return PairPage(
         rows=Markup(html),  # noqa: S704 - every name and value is escaped  # nosec B704
-        total=len(rows),
         hidden=any(p.revenue_a_to_b is None for p in balance.pairs),
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from circle.balance.formats import money
+from circle.balance.formats import money, name_html
 from circle.balance.services import Balance, MemberBalance
 from circle.core.memo import Memo
 
@@ -110,9 +110,7 @@ def scale_row(scale: Scale, currency: str, locale: str, me_id: int, words: Scale
     """One member's ``<tr>``: name, profession and badges, the four numbers, the bars."""
     m = scale.member
     current = ' aria-current="true"' if m.member_id == me_id else ""
-    heading = [str(escape(m.name))]
-    if m.profession:
-        heading.append(f' <span class="muted">{escape(m.profession)}</span>')
+    heading = [name_html(m)]
     if not m.active:
         heading.append(f' <span class="badge">{escape(words.former)}</span>')
     if m.tipped:

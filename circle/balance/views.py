@@ -319,14 +319,14 @@ def matrix(circle: Circle, me: Membership):
     members = _ordered(balance)
     words = (NO_VALUE, _("(self)"))
     rows = kept_matrix_cells(balance, members, by, ui_locale(), words, viewer_key(balance, me))
+    heads = kept_matrix_heads(members)
     return _render(
         "balance/matrix.html",
         analysis,
         keep,
         by=by,
-        members=members,
-        heads=kept_matrix_heads(members),
-        rows=rows,
+        heads=heads,
+        rows=[(giver, head, cells) for (giver, cells), head in zip(rows, heads.rows, strict=True)],
         hidden=by == "revenue" and not analysis.all_revenue,
     )
 

@@ -4,6 +4,10 @@ For results that are expensive to compute and cheap to recognise: the key must n
 everything the value depends on (for data of the database, a stamp that changes in the
 same transaction as the data, like ``Circle.slips_stamp``), so that a kept value is never
 used for anything else. The oldest unused entry goes first when the store is full.
+
+A value made under ``Circle.data_stamp`` is kept and used only in a request that reads
+(``only_reading``): a writing transaction gives the circle its new stamp at its first
+write, and what it computed after that would miss its later writes.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import Generic, TypeVar
 from weakref import WeakSet
+
+from flask import has_request_context, request
 
 V = TypeVar("V")
 
@@ -46,6 +52,11 @@ class Memo(Generic[V]):
                 self._values.popitem(last=False)
         return value
 
+    def get_reading(self, key: Hashable, make: Callable[[], V]) -> V:
+        """``get`` in a request that only reads (``only_reading``); elsewhere ``make()``,
+        neither used nor kept."""
+        return self.get(key, make) if only_reading() else make()
+
     def __len__(self) -> int:
         """How many values are kept."""
         return len(self._values)
@@ -61,3 +72,10 @@ class Memo(Generic[V]):
         counts measure that path, the one after a change)."""
         for memo in list(cls._every):
             memo.clear()
+
+
+def only_reading() -> bool:
+    """Whether this is a GET or HEAD request: one that writes none of a circle's data (the
+    pages write only a session's bookkeeping), so that the stamps it reads name what it
+    reads. False outside a request (commands, the worker)."""
+    return has_request_context() and request.method in ("GET", "HEAD")

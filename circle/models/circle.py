@@ -115,9 +115,7 @@ class Circle(Base):
     #: education, visitors, dues, the audit trail, its members' names and profiles. Kept
     #: by database triggers (migration 0031), never by the app: a result computed from
     #: the circle's data under one stamp holds until the stamp changes.
-    data_stamp: Mapped[int] = mapped_column(
-        BigInteger, default=new_stamp, server_default=text("0")
-    )
+    data_stamp: Mapped[int] = mapped_column(BigInteger, default=new_stamp, server_default=text("0"))
 
     def __repr__(self) -> str:
         return f"<Circle {self.id} {self.name}>"

@@ -8,10 +8,11 @@ from http import HTTPStatus
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from circle.extensions import db
+from circle.extensions import db, locale_name
 from circle.models import Circle, Membership
 from circle.roles.permissions import can
 from circle.scores import services
+from circle.scores.chapter import kept_chapter_lights
 from circle.scores.explain import explain, number, threshold_text
 from circle.scores.forms import PointTableForm
 from circle.scores.settings import update_score_settings
@@ -54,14 +55,12 @@ def member(circle: Circle, me: Membership, member_id: int):
 def chapter(circle: Circle, me: Membership):
     """Everyone's traffic light and the distribution (the circle's leadership)."""
     services.require_leader(me)
-    scores = services.chapter_scores(circle)
     return render_template(
         "scores/chapter.html",
         circle=circle,
         me=me,
-        scores=scores,
-        period=services.window(circle),
-        distribution=services.distribution(scores),
+        lights=kept_chapter_lights(circle, locale_name()),
+        areas=AREAS,
         colour_labels=services.COLOUR_LABELS,
         area_labels=AREA_LABELS,
         may_edit=can(me, "edit_settings"),

@@ -25,8 +25,11 @@ Reviewed by hand:
   ``member_months``), which change only with the slips. ``tests/core/test_data_stamp.py``
   lists every table with a ``circle_id`` as covered or not, so a new table is a decision.
 - PostgreSQL: statement triggers with transition tables: one UPDATE of the circles a
-  statement wrote rows of, however many rows (an import's multi-row INSERT updates its
-  circle once per statement, not per row). A user's update is a row trigger (transition
+  statement wrote rows of, however many rows, and only of a circle whose row this
+  transaction has not written yet (``PG_NOT_YET``): a new stamp per circle and transaction,
+  at its first write. Nothing computed inside a writing transaction is kept (pages that keep
+  results are GET requests, which write none of a circle's data), so the stamp a writing
+  transaction commits names all of its writes. A user's update is a row trigger (transition
   tables cannot name columns), firing only when a shown column changed. The circle's own
   row gets a new stamp in a BEFORE UPDATE trigger unless the update sets one itself.
   Deferring the triggers to COMMIT was considered (the circle's row would be locked for
@@ -76,6 +79,12 @@ USER_COLUMNS = ("name", "email", "erased_at", "email_verified_at", "two_factor_e
 #: A new 63-bit random number, in each dialect's SQL.
 PG_RANDOM = "((random() * 2147483647)::bigint * 4294967296 + (random() * 4294967295)::bigint)"
 SQLITE_RANDOM = "(random() & 9223372036854775807)"
+#: A circle's row this transaction has not written yet: a row it wrote (with a new stamp,
+#: whatever it changed) has the transaction's id as its ``xmin``. One new stamp per circle
+#: and transaction: updating one row again and again in one transaction leaves a version
+#: per update, each read past by the next (10,000 one-to-ones would take seconds). Rows
+#: written inside a savepoint carry the savepoint's own id: they get a stamp per statement.
+PG_NOT_YET = "xmin <> pg_current_xact_id()::xid"
 
 #: Built from this module's constants only (no outside value reaches the SQL).
 PG_FUNCTIONS = f"""
@@ -83,7 +92,7 @@ CREATE FUNCTION circle_data_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE circles SET data_stamp = {PG_RANDOM}
-    WHERE id IN (SELECT circle_id FROM changed_rows);
+    WHERE id IN (SELECT circle_id FROM changed_rows) AND {PG_NOT_YET};
     RETURN NULL;
 END;
 $$;
@@ -95,7 +104,7 @@ BEGIN
     WHERE id IN (
         SELECT memberships.circle_id FROM memberships
         JOIN changed_rows ON changed_rows.user_id = memberships.user_id
-    );
+    ) AND {PG_NOT_YET};
     RETURN NULL;
 END;
 $$;
@@ -104,7 +113,7 @@ CREATE FUNCTION circle_user_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE circles SET data_stamp = {PG_RANDOM}
-    WHERE id IN (SELECT circle_id FROM memberships WHERE user_id = NEW.id);
+    WHERE id IN (SELECT circle_id FROM memberships WHERE user_id = NEW.id) AND {PG_NOT_YET};
     RETURN NULL;
 END;
 $$;

@@ -43,3 +43,18 @@ def test_forget_everything_empties_every_store():
     Memo.forget_everything()
     assert len(first) == len(second) == 0
     assert first.get("a", maker(made, 3)) == 3
+
+
+def test_values_are_kept_in_reading_requests_only(app):
+    """A GET keeps and reuses; a POST (a writing transaction) and work outside a request
+    make the value every time and keep nothing."""
+    memo, made = Memo(4), []
+    with app.test_request_context(method="POST"):
+        assert memo.get_reading("a", maker(made, 1)) == 1
+        assert memo.get_reading("a", maker(made, 2)) == 2
+    assert memo.get_reading("a", maker(made, 3)) == 3
+    assert len(memo) == 0
+    with app.test_request_context(method="GET"):
+        assert memo.get_reading("a", maker(made, 4)) == 4
+        assert memo.get_reading("a", maker(made, 5)) == 4
+    assert made == [1, 2, 3, 4]

@@ -22,6 +22,7 @@ from circle.models import (
     Membership,
     OneToOne,
     Referral,
+    User,
     Visitor,
     VisitorVisit,
 )
@@ -427,3 +428,33 @@ def test_the_table_editor_saves_a_valid_table_and_refuses_a_bad_one(app, client,
             select(AuditEntry).where(AuditEntry.entity == "circle")
         ).scalar_one()
         assert entry.action == "edit" and entry.after["score_green_min"] == 80
+
+
+def test_the_chapter_shows_every_change_made_after_it_was_seen(app, client, auth, world):
+    """The chapter's rows are kept between views: an absence recorded, a new name and
+    another language each show on the next view."""
+    circle, bernd = world["circle"], world["bernd"]
+    auth.login(world["anna"])
+    page = f"/circles/{circle.id}/scores"
+
+    def bernds_row() -> str:
+        body = text(client.get(page)).replace("\n", "")
+        start = body.index(f'data-member="{bernd.id}"')
+        return body[start : body.index("</tr>", start)]
+
+    assert 'data-total="20"' in bernds_row() and "Bernd Bau" in bernds_row()
+    with app.app_context():
+        day = services.window(db.session.get(Circle, circle.id)).start
+        log = Log(db.session.get(Circle, circle.id), db.session.get(Membership, bernd.id), None)
+        for week in range(3):
+            log.attendance(day + timedelta(weeks=week), "A")
+        db.session.commit()
+    assert 'data-total="20"' not in bernds_row()
+    with app.app_context():
+        db.session.get(Membership, bernd.id).user.name = "Bernd Neu"
+        db.session.commit()
+    assert "Bernd Neu" in bernds_row() and ">grey<" in bernds_row()
+    with app.app_context():
+        db.session.get(User, world["anna"].id).locale = "de"
+        db.session.commit()
+    assert ">Grau<" in bernds_row()

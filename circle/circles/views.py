@@ -21,6 +21,7 @@ from circle.circles.forms import (
     weekday_name,
 )
 from circle.core.clock import utcnow
+from circle.core.memo import Memo
 from circle.home import agenda
 from circle.meetings.forms import ReplyForm
 from circle.meetings.replies import answer_label
@@ -30,7 +31,15 @@ from circle.membership.services import live_membership
 from circle.models import Circle, Membership
 from circle.scores.explain import threshold_text
 from circle.scores.services import best_step
-from circle.web.boundary import attempt, circle_page, form_error, logged_in_user, site_page
+from circle.web.boundary import (
+    attempt,
+    circle_page,
+    form_error,
+    logged_in_user,
+    site_page,
+    ui_locale,
+)
+from circle.web.kept import kept_call
 
 bp = Blueprint("circles", __name__)
 
@@ -97,19 +106,33 @@ def create():
 def show(circle: Circle, me: Membership):
     """The circle's home page: what I should do now (and, below, what my officer roles
     should), each item linking to where it is done, then the circle's menu. Members only;
-    others get 404."""
-    mine = agenda.member_agenda(circle, me)
-    return render_template(
-        "circles/show.html",
-        circle=circle,
-        me=me,
-        agenda=mine,
-        officer=agenda.officer_agenda(circle, me, mine.plan),
-        step=best_step(mine.score),
-        seats=_seat_numbers(circle.seat_limit, mine.seats_taken),
-        reply_form=ReplyForm(formdata=None),
-        now=utcnow(),
-    )
+    others get 404. The body is kept in memory (``circle.web.kept``) under the circle's
+    ``data_stamp`` (everything the agendas read), the member, the minute and the language."""
+    # To the minute: meetings begin on the minute, so every answer is the same through it.
+    now = utcnow().replace(second=0, microsecond=0)
+
+    def draw() -> str:
+        """The page's body: my agenda and my officer roles' agenda, read and rendered."""
+        mine = agenda.member_agenda(circle, me, now)
+        return render_template(
+            "circles/_show_body.html",
+            circle=circle,
+            me=me,
+            agenda=mine,
+            officer=agenda.officer_agenda(circle, me, mine.plan, now),
+            step=best_step(mine.score),
+            seats=_seat_numbers(circle.seat_limit, mine.seats_taken),
+            reply_form=ReplyForm(formdata=None),
+            now=now,
+        )
+
+    key = (circle.id, circle.data_stamp, me.id, now, ui_locale())
+    return render_template("circles/show.html", circle=circle, body=kept_call(_kept, key, draw))
+
+
+#: The home pages drawn last (``show``), in this server's memory.
+HOMES_KEPT = 128
+_kept: Memo[str] = Memo(HOMES_KEPT)
 
 
 @bp.route("/circles/<int:circle_id>/settings", methods=["GET", "POST"])

@@ -9,10 +9,12 @@ from http import HTTPStatus
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from markupsafe import Markup
 
 from circle.circles.access import Listed, roster_names
 from circle.core.checks import EARLIEST
 from circle.core.formats import interval_text
+from circle.core.memo import Memo
 from circle.core.money import format_money, parse_amount
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, ClosedBusiness, Membership
@@ -39,6 +41,7 @@ from circle.referrals.views.common import (
     week_url,
 )
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+from circle.web.kept import kept_call
 
 # --- forms with their choices --------------------------------------------------------
 
@@ -101,6 +104,11 @@ def _preselect_receiver(form: GiveReferralsForm, raw: str | None) -> None:
         row.receiver_id.data = int(raw)
 
 
+#: The week pages drawn last (``_week_page``), in this server's memory.
+WEEKS_KEPT = 128
+_kept: Memo[str] = Memo(WEEKS_KEPT)
+
+
 def _week_page(
     circle: Circle,
     me: Membership,
@@ -110,20 +118,53 @@ def _week_page(
     thank_form: ThankForm | None = None,
     status: int = 200,
 ):
-    """Render the week that starts on ``start``; a form that was sent keeps its input."""
+    """Render the week that starts on ``start``; a form that was sent keeps its input.
+
+    Without sent forms, the page's body is kept in memory (``circle.web.kept``) under the
+    circle's ``data_stamp`` (every slip, member and name it shows), the member, the week,
+    the day (the forms' default day and the referrals to link move on with it), the
+    language and the receiver asked for with ``?to=``."""
     end = start + timedelta(days=6)
-    current = week_start(circle, today_for(circle))
+    today = today_for(circle)
+    title = interval_text(start, end, "yMMMd", ui_locale())
+    asked_receiver = request.args.get("to")
+
+    def draw() -> str:
+        """The page's body, read and rendered."""
+        return _week_body(circle, me, start, today, asked_receiver, give_form, thank_form)
+
+    if give_form is None and thank_form is None:
+        key = (circle.id, circle.data_stamp, me.id, start, today, ui_locale(), asked_receiver)
+        body = kept_call(_kept, key, draw)
+    else:
+        body = Markup(draw())  # noqa: S704 - rendered by Jinja  # nosec B704
+    page = render_template("referrals/week.html", circle=circle, title=title, body=body)
+    return page, status
+
+
+def _week_body(
+    circle: Circle,
+    me: Membership,
+    start: date,
+    today: date,
+    asked_receiver: str | None,
+    give_form: GiveReferralsForm | None,
+    thank_form: ThankForm | None,
+) -> str:
+    """The week page's body: my totals, the two forms and my slips of the week."""
+    end = start + timedelta(days=6)
+    current = week_start(circle, today)
     members = roster_names(circle.id)
     if give_form is None:
         give_form = _give_form(circle, me, members, formdata=None)
         give_form.week.data = start.isoformat()
-        _preselect_receiver(give_form, request.args.get("to"))
+        _preselect_receiver(give_form, asked_receiver)
     if thank_form is None:
         thank_form = _thank_form(circle, me, members, formdata=None)
         thank_form.week.data = start.isoformat()
     mine = reading.my_week(circle, me, start, end)
-    page = render_template(
-        "referrals/week.html",
+    return render_template(
+        "referrals/_week_body.html",
         circle=circle,
         me=me,
         start=start,
@@ -145,7 +186,6 @@ def _week_page(
         thank_form=thank_form,
         here=week_url(circle, start),
     )
-    return page, status
 
 
 @bp.post("/circles/<int:circle_id>/referrals")

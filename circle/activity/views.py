@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from http import HTTPStatus
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from circle.activity import services
@@ -27,11 +27,13 @@ from circle.activity.forms import (
     VoidForm,
 )
 from circle.circles.access import roster_names
+from circle.core.memo import Memo
 from circle.core.paging import Keyset
 from circle.core.weeks import today_for
 from circle.models import Circle, Membership
 from circle.referrals.views import day_label
-from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+from circle.web.kept import page_with_body
 
 bp = Blueprint("activity", __name__)
 
@@ -78,26 +80,42 @@ def _page(
     """Render the activity page; a form that was sent keeps its input and errors.
 
     Each list is at the place the request names (see ``_places``); ``here`` keeps both.
+    Without sent forms, the body is kept in memory (``circle.web.kept``) under the circle's
+    ``data_stamp``, the member, the day (the forms' default day), the language and the
+    places.
     """
     met_place, credit_place = _places()
-    one_to_ones = services.one_to_one_page(circle, me.id, met_place)
-    credits = services.credit_page(circle, me.id, credit_place)
     here = {**met_place.args(), **credit_place.args()}
-    page = render_template(
-        "activity/index.html",
-        circle=circle,
-        me=me,
-        met_form=met_form or _met_form(circle, me, formdata=None),
-        credit_form=credit_form or _credit_form(circle, formdata=None),
-        void_form=void_form or VoidForm(formdata=None, prefix=VOID_PREFIX),
-        void_target=void_target,
-        one_to_ones=one_to_ones,
-        credits=credits,
-        here=here,
-        may_void=lambda entry: services.may_void(me, entry),
-        day_label=day_label,
+
+    def body() -> dict:
+        """What the page's body shows: my lists at their places and the forms."""
+        return {
+            "circle": circle,
+            "me": me,
+            "met_form": met_form or _met_form(circle, me, formdata=None),
+            "credit_form": credit_form or _credit_form(circle, formdata=None),
+            "void_form": void_form or VoidForm(formdata=None, prefix=VOID_PREFIX),
+            "void_target": void_target,
+            "one_to_ones": services.one_to_one_page(circle, me.id, met_place),
+            "credits": services.credit_page(circle, me.id, credit_place),
+            "here": here,
+            "may_void": lambda entry: services.may_void(me, entry),
+            "day_label": day_label,
+        }
+
+    fresh = met_form is None and credit_form is None and void_form is None
+    key = (
+        (circle.id, circle.data_stamp, me.id, today_for(circle), ui_locale(), *here.items())
+        if fresh
+        else None
     )
+    page = page_with_body("activity/index.html", _kept, key, body, circle=circle)
     return page, status
+
+
+#: The activity pages drawn last (``_page``), in this server's memory.
+PAGES_KEPT = 128
+_kept: Memo[str] = Memo(PAGES_KEPT)
 
 
 @bp.get("/circles/<int:circle_id>/activity")

@@ -39,7 +39,7 @@ from circle.web.boundary import (
     site_page,
     ui_locale,
 )
-from circle.web.kept import kept_call
+from circle.web.kept import page_with_body
 
 bp = Blueprint("circles", __name__)
 
@@ -111,23 +111,22 @@ def show(circle: Circle, me: Membership):
     # To the minute: meetings begin on the minute, so every answer is the same through it.
     now = utcnow().replace(second=0, microsecond=0)
 
-    def draw() -> str:
-        """The page's body: my agenda and my officer roles' agenda, read and rendered."""
+    def body() -> dict:
+        """What the page's body shows: my agenda and my officer roles' agenda."""
         mine = agenda.member_agenda(circle, me, now)
-        return render_template(
-            "circles/_show_body.html",
-            circle=circle,
-            me=me,
-            agenda=mine,
-            officer=agenda.officer_agenda(circle, me, mine.plan, now),
-            step=best_step(mine.score),
-            seats=_seat_numbers(circle.seat_limit, mine.seats_taken),
-            reply_form=ReplyForm(formdata=None),
-            now=now,
-        )
+        return {
+            "circle": circle,
+            "me": me,
+            "agenda": mine,
+            "officer": agenda.officer_agenda(circle, me, mine.plan, now),
+            "step": best_step(mine.score),
+            "seats": _seat_numbers(circle.seat_limit, mine.seats_taken),
+            "reply_form": ReplyForm(formdata=None),
+            "now": now,
+        }
 
     key = (circle.id, circle.data_stamp, me.id, now, ui_locale())
-    return render_template("circles/show.html", circle=circle, body=kept_call(_kept, key, draw))
+    return page_with_body("circles/show.html", _kept, key, body, circle=circle)
 
 
 #: The home pages drawn last (``show``), in this server's memory.

@@ -111,6 +111,13 @@ class WeekReport:
         return self.lock is None
 
 
+def reported_week(circle: Circle, actor: Membership, day: date) -> tuple[date, date]:
+    """The week containing ``day`` whose report ``actor`` asks for: Forbidden without
+    ``lock_weekly_report``, ValidationFailed for a week without a report (``_check_week``)."""
+    require(actor, "lock_weekly_report")
+    return _check_week(circle, day)
+
+
 def _check_week(circle: Circle, day: date) -> tuple[date, date]:
     """The week containing ``day``; weeks that have not begun, or lie before any entry
     could be made (EARLIEST), have no report."""

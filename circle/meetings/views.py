@@ -27,6 +27,7 @@ from circle.circles.forms import meeting_time_label, weekday_name
 from circle.core.clock import utcnow
 from circle.core.errors import DomainError
 from circle.core.formats import interval_text
+from circle.core.memo import Memo
 from circle.core.paging import Keyset
 from circle.core.weeks import today_for, week_start
 from circle.mail.send import external_url, site_host
@@ -46,6 +47,7 @@ from circle.models import Circle, Membership
 from circle.roles.permissions import require, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, redirect_next, ui_locale
 from circle.web.i18n import format_date
+from circle.web.kept import page_with_body
 
 bp = Blueprint("meetings", __name__)
 
@@ -284,28 +286,49 @@ def current_report(circle: Circle, me: Membership):
 def week_report(circle: Circle, me: Membership, day: str):
     """One week's totals, a row per member, attendance, and a page of its slips and of its
     closed business (``r_before``/``r_after``, ``b_before``/``b_after``); provisional
-    until locked."""
-    data = report.week_report(
-        circle,
-        me,
-        _parse_day(day),
-        Keyset.from_args(request.args, date, "r_"),
-        Keyset.from_args(request.args, date, "b_"),
-    )
+    until locked. The body is kept in memory (``circle.web.kept``) under the circle's
+    ``data_stamp``, the week, the current week, the language, whose amounts the reader sees
+    and the lists' places."""
+    parsed = _parse_day(day)
+    start, _end = report.reported_week(circle, me, parsed)
+    referrals = Keyset.from_args(request.args, date, "r_")
+    business = Keyset.from_args(request.args, date, "b_")
     current = week_start(circle, today_for(circle))
-    previous = data.start - timedelta(weeks=1)
-    following = data.start + timedelta(weeks=1)
-    return render_template(
-        "meetings/report.html",
-        circle=circle,
-        me=me,
-        report=data,
-        all_amounts=sees_amounts(me),
-        title=_week_title(data.start),
-        form=ConfirmForm(formdata=None),
-        prev_day=previous,
-        next_day=following if following <= current else None,
+    following = start + timedelta(weeks=1)
+    all_amounts = sees_amounts(me)
+
+    def body() -> dict:
+        """What the report's body shows."""
+        return {
+            "circle": circle,
+            "me": me,
+            "report": report.week_report(circle, me, parsed, referrals, business),
+            "all_amounts": all_amounts,
+            "title": _week_title(start),
+            "form": ConfirmForm(formdata=None),
+            "prev_day": start - timedelta(weeks=1),
+            "next_day": following if following <= current else None,
+        }
+
+    key = (
+        circle.id,
+        circle.data_stamp,
+        start,
+        current,
+        ui_locale(),
+        # Who sees which amounts: everyone's, or only their own.
+        None if all_amounts else me.id,
+        *referrals.args().items(),
+        *business.args().items(),
     )
+    return page_with_body(
+        "meetings/report.html", _kept, key, body, circle=circle, title=_week_title(start)
+    )
+
+
+#: The weekly reports drawn last (``week_report``), in this server's memory.
+REPORTS_KEPT = 64
+_kept: Memo[str] = Memo(REPORTS_KEPT)
 
 
 @bp.post("/circles/<int:circle_id>/weeks/<day>/lock")

@@ -36,3 +36,35 @@ def kept_call(memo: Memo[str], key: Hashable, draw: Callable[[], str]) -> Markup
     token = kept_csrf_token()
     html = memo.get_reading(key, lambda: draw().replace(token, _TOKEN_MARK))
     return Markup(html.replace(_TOKEN_MARK, token))  # noqa: S704 - rendered by Jinja  # nosec B704
+
+
+def body_of(template: str) -> str:
+    """The template of a page's body: ``activity/index.html`` -> ``activity/_index_body.html``
+    (the page's template draws its title and ``{{ body }}``)."""
+    folder, _slash, name = template.rpartition("/")
+    return f"{folder}/_{name.removesuffix('.html')}_body.html"
+
+
+def page_with_body(
+    template: str,
+    memo: Memo[str],
+    key: Hashable | None,
+    body: Callable[[], dict],
+    **outer,
+) -> str:
+    """The page ``template`` around its body (``body_of(template)`` rendered with the
+    context ``body()`` returns), the body kept in ``memo`` under ``key`` (None: drawn
+    afresh and not kept, as for a form sent back with errors); ``outer`` is what the
+    page's title needs."""
+
+    def draw() -> str:
+        """The body, read and rendered."""
+        return render_template(body_of(template), **body())
+
+    drawn = kept_call(memo, key, draw) if key is not None else fresh(draw())
+    return render_template(template, body=drawn, **outer)
+
+
+def fresh(html: str) -> Markup:
+    """HTML rendered by Jinja for this request only, as a page's body."""
+    return Markup(html)  # noqa: S704 - rendered by Jinja  # nosec B704

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from http import HTTPStatus
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from markupsafe import Markup
 
 from circle.circles.access import Listed, roster_names
 from circle.core.checks import EARLIEST
@@ -41,7 +40,7 @@ from circle.referrals.views.common import (
     week_url,
 )
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import kept_call
+from circle.web.kept import page_with_body
 
 # --- forms with their choices --------------------------------------------------------
 
@@ -129,16 +128,17 @@ def _week_page(
     title = interval_text(start, end, "yMMMd", ui_locale())
     asked_receiver = request.args.get("to")
 
-    def draw() -> str:
-        """The page's body, read and rendered."""
+    def body() -> dict:
+        """What the page's body shows."""
         return _week_body(circle, me, start, today, asked_receiver, give_form, thank_form)
 
-    if give_form is None and thank_form is None:
-        key = (circle.id, circle.data_stamp, me.id, start, today, ui_locale(), asked_receiver)
-        body = kept_call(_kept, key, draw)
-    else:
-        body = Markup(draw())  # noqa: S704 - rendered by Jinja  # nosec B704
-    page = render_template("referrals/week.html", circle=circle, title=title, body=body)
+    fresh = give_form is None and thank_form is None
+    key = (
+        (circle.id, circle.data_stamp, me.id, start, today, ui_locale(), asked_receiver)
+        if fresh
+        else None
+    )
+    page = page_with_body("referrals/week.html", _kept, key, body, circle=circle, title=title)
     return page, status
 
 
@@ -150,8 +150,8 @@ def _week_body(
     asked_receiver: str | None,
     give_form: GiveReferralsForm | None,
     thank_form: ThankForm | None,
-) -> str:
-    """The week page's body: my totals, the two forms and my slips of the week."""
+) -> dict:
+    """What the week page's body shows: my totals, the two forms and my slips."""
     end = start + timedelta(days=6)
     current = week_start(circle, today)
     members = roster_names(circle.id)
@@ -163,29 +163,28 @@ def _week_body(
         thank_form = _thank_form(circle, me, members, formdata=None)
         thank_form.week.data = start.isoformat()
     mine = reading.my_week(circle, me, start, end)
-    return render_template(
-        "referrals/_week_body.html",
-        circle=circle,
-        me=me,
-        start=start,
-        end=end,
-        title=interval_text(start, end, "yMMMd", ui_locale()),
-        days=[start + timedelta(days=i) for i in range(7)],
-        is_current=start == current,
-        prev_url=week_url(circle, start - timedelta(days=7))
+    return {
+        "circle": circle,
+        "me": me,
+        "start": start,
+        "end": end,
+        "title": interval_text(start, end, "yMMMd", ui_locale()),
+        "days": [start + timedelta(days=i) for i in range(7)],
+        "is_current": start == current,
+        "prev_url": week_url(circle, start - timedelta(days=7))
         if start - timedelta(days=7) >= week_start(circle, EARLIEST)
         else None,
-        next_url=week_url(circle, start + timedelta(days=7)) if start < current else None,
-        current_url=week_url(circle, current),
-        totals=mine.totals,
-        given=[r for r in mine.referrals if r.giver_id == me.id],
-        received=[r for r in mine.referrals if r.receiver_id == me.id],
-        thanked=[b for b in mine.business if b.thanked_id == me.id],
-        reported=[b for b in mine.business if b.reporter_id == me.id],
-        give_form=give_form,
-        thank_form=thank_form,
-        here=week_url(circle, start),
-    )
+        "next_url": week_url(circle, start + timedelta(days=7)) if start < current else None,
+        "current_url": week_url(circle, current),
+        "totals": mine.totals,
+        "given": [r for r in mine.referrals if r.giver_id == me.id],
+        "received": [r for r in mine.referrals if r.receiver_id == me.id],
+        "thanked": [b for b in mine.business if b.thanked_id == me.id],
+        "reported": [b for b in mine.business if b.reporter_id == me.id],
+        "give_form": give_form,
+        "thank_form": thank_form,
+        "here": week_url(circle, start),
+    }
 
 
 @bp.post("/circles/<int:circle_id>/referrals")

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 
 from circle.circles.access import roster
 from circle.core.formats import percent_text
+from circle.core.memo import Memo
 from circle.models import IMAGE_KINDS, IMAGE_SIZES, WISH_KINDS, Circle, Membership
 from circle.profiles import services, vcards
 from circle.profiles.directory import directory
@@ -39,6 +40,7 @@ from circle.web.boundary import (
     ui_locale,
 )
 from circle.web.edge import larger_body
+from circle.web.kept import page_with_body
 
 bp = Blueprint("profiles", __name__)
 
@@ -136,21 +138,28 @@ def remove_picture(kind: str):
 def members(circle: Circle, me: Membership):
     """The circle directory: a card per member; ``?q=`` searches names, professions,
     companies, descriptions and wishes (German and English word forms); ``?fit=`` takes
-    what a contact needs and lists the fellow members who fit, best first."""
+    what a contact needs and lists the fellow members who fit, best first. The body is
+    kept in memory (``circle.web.kept``) under the circle's ``data_stamp`` (members, names,
+    profiles, pictures, wishes), the reader, the language and the words asked for."""
     query = (request.args.get("q") or "")[:200]
     need = (request.args.get("fit") or "")[:200]
-    if need.strip():
-        cards = [card for card in directory(circle, need, fit=True) if card.membership_id != me.id]
-    else:
-        cards = directory(circle, query)
-    return render_template(
-        "profiles/directory.html",
-        circle=circle,
-        me=me,
-        query=query,
-        need=need,
-        cards=cards,
-    )
+
+    def body() -> dict:
+        """What the directory's body shows: the cards found."""
+        if need.strip():
+            found = directory(circle, need, fit=True)
+            cards = [card for card in found if card.membership_id != me.id]
+        else:
+            cards = directory(circle, query)
+        return {"circle": circle, "me": me, "query": query, "need": need, "cards": cards}
+
+    key = (circle.id, circle.data_stamp, me.id, ui_locale(), query, need)
+    return page_with_body("profiles/directory.html", _kept, key, body, circle=circle)
+
+
+#: The directory pages drawn last (``members``), in this server's memory.
+DIRECTORIES_KEPT = 128
+_kept: Memo[str] = Memo(DIRECTORIES_KEPT)
 
 
 def _active_member(

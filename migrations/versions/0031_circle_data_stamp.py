@@ -18,7 +18,7 @@ Reviewed by hand:
   every slip written, corrected or voided changes: the slips are covered through it without
   a trigger on the slip tables, whose imports write 100,000 rows); an UPDATE of a user's
   name, e-mail address, erasure, verification or two-factor state, and any write to a
-  user's profile or referral wishes (in every circle the user has a membership of).
+  user's profile, pictures or referral wishes (in every circle the user has a membership of).
 - Not covered (on purpose): the worker's bookkeeping of mails and reminders sent
   (``outbox_mails``, ``reminders_sent``, ``dues_reminders_sent``, ``absence_warnings_sent``),
   import jobs and uploads, and the balance's running totals (``pair_totals``,
@@ -72,7 +72,7 @@ TABLES = (
 )
 #: The tables of a user's own data (each with its ``user_id``) that change the stamp of
 #: every circle the user is a member of.
-USER_TABLES = ("profiles", "referral_wishes")
+USER_TABLES = ("profile_images", "profiles", "referral_wishes")
 #: The user's columns that circles show.
 USER_COLUMNS = ("name", "email", "erased_at", "email_verified_at", "two_factor_enabled_at")
 

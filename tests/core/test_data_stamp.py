@@ -35,7 +35,7 @@ NOT_STAMPED = {
 }
 
 #: Tables of a user's own data that change the stamps of the user's circles.
-USER_TABLES = {"profiles", "referral_wishes"}
+USER_TABLES = {"profile_images", "profiles", "referral_wishes"}
 
 
 def _stamp(circle_id: int) -> int:

@@ -38,6 +38,7 @@ from circle.core.csv_export import csv_download, csv_text
 from circle.core.errors import DomainError, NotFound
 from circle.core.formats import currency_text, decimal_text
 from circle.core.ids import id_arg
+from circle.core.memo import Memo
 from circle.core.money import minor_units, parse_amount, to_decimal
 from circle.core.periods import Period
 from circle.core.weeks import shift, today_for
@@ -51,6 +52,7 @@ from circle.models import Circle, DuesPlan, Membership
 from circle.roles.permissions import can, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 from circle.web.i18n import format_date
+from circle.web.kept import page_with_body
 
 bp = Blueprint("dues", __name__)
 
@@ -255,12 +257,60 @@ def _render_admin(
     payment_form: ManualPaymentForm | None = None,
     status: int = 200,
 ):
-    """The treasurer's page."""
-    plan, rows = services.dues_overview(circle)
+    """The treasurer's page. Without sent forms, its body is kept in memory
+    (``circle.web.kept``) under the circle's ``data_stamp`` (plan, members, payments), the
+    day (what is due moves on with it), the language and the filter and member asked for."""
     chosen = request.args.get("status", "all")
     if chosen not in FILTERS:
         chosen = "all"
-    shown = [row for row in rows if chosen == "all" or row[1].state == chosen]
+    asked_member = request.args.get("member", type=id_arg)
+    today = today_for(circle)
+
+    def body() -> dict:
+        """What the page's body shows: the dues list, its counts and the two forms."""
+        plan, rows = services.dues_overview(circle, today)
+        shown = [row for row in rows if chosen == "all" or row[1].state == chosen]
+        forms = _admin_forms(circle, plan, rows, asked_member, plan_form, payment_form)
+        return {
+            "circle": circle,
+            "me": me,
+            "plan": plan,
+            "rows": shown,
+            "chosen": chosen,
+            "filters": FILTERS,
+            "counts": {
+                state: sum(1 for _m, s in rows if s.state == state) for state in FILTERS[1:]
+            },
+            "plan_form": forms[0],
+            "payment_form": forms[1],
+            "interval_label": interval_label,
+            "configured": online_payment_configured(),
+            "format_date": format_date,
+        }
+
+    fresh = plan_form is None and payment_form is None
+    key = (
+        (circle.id, circle.data_stamp, today, ui_locale(), chosen, asked_member) if fresh else None
+    )
+    page = page_with_body("dues/admin.html", _kept, key if fresh else None, body, circle=circle)
+    return page, status
+
+
+#: The treasurer's pages drawn last (``_render_admin``), in this server's memory.
+ADMIN_PAGES_KEPT = 32
+_kept: Memo[str] = Memo(ADMIN_PAGES_KEPT)
+
+
+def _admin_forms(
+    circle: Circle,
+    plan,
+    rows: list,
+    asked_member: int | None,
+    plan_form: PlanForm | None,
+    payment_form: ManualPaymentForm | None,
+) -> tuple[PlanForm, ManualPaymentForm]:
+    """The plan form (filled from the plan in force) and the manual payment form (members
+    to choose, defaults for ``asked_member``), or the forms that were sent."""
     if plan_form is None:
         plan_form = PlanForm(formdata=None)
         if plan is not None:
@@ -274,28 +324,10 @@ def _render_admin(
     if payment_form is None:
         payment_form = ManualPaymentForm(formdata=None)
         _member_choices(payment_form, rows)
-        _payment_defaults(circle, payment_form, request.args.get("member", type=id_arg), plan, rows)
+        _payment_defaults(circle, payment_form, asked_member, plan, rows)
     else:
         _member_choices(payment_form, rows)
-    counts = {state: sum(1 for _m, s in rows if s.state == state) for state in FILTERS[1:]}
-    return (
-        render_template(
-            "dues/admin.html",
-            circle=circle,
-            me=me,
-            plan=plan,
-            rows=shown,
-            chosen=chosen,
-            filters=FILTERS,
-            counts=counts,
-            plan_form=plan_form,
-            payment_form=payment_form,
-            interval_label=interval_label,
-            configured=online_payment_configured(),
-            format_date=format_date,
-        ),
-        status,
-    )
+    return plan_form, payment_form
 
 
 def _member_choices(form: ManualPaymentForm, rows) -> None:

@@ -33,7 +33,7 @@ from circle.core.weeks import today_for
 from circle.models import Circle, Membership
 from circle.referrals.views import day_label
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import page_with_body
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("activity", __name__)
 
@@ -115,7 +115,7 @@ def _page(
 
 #: The activity pages drawn last (``_page``), in this server's memory.
 PAGES_KEPT = 128
-_kept: Memo[str] = Memo(PAGES_KEPT)
+_kept: Memo[KeptHtml] = Memo(PAGES_KEPT)
 
 
 @bp.get("/circles/<int:circle_id>/activity")

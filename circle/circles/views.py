@@ -39,7 +39,7 @@ from circle.web.boundary import (
     site_page,
     ui_locale,
 )
-from circle.web.kept import page_with_body
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("circles", __name__)
 
@@ -131,7 +131,7 @@ def show(circle: Circle, me: Membership):
 
 #: The home pages drawn last (``show``), in this server's memory.
 HOMES_KEPT = 128
-_kept: Memo[str] = Memo(HOMES_KEPT)
+_kept: Memo[KeptHtml] = Memo(HOMES_KEPT)
 
 
 @bp.route("/circles/<int:circle_id>/settings", methods=["GET", "POST"])

@@ -34,14 +34,17 @@ class Memo(Generic[V]):
         self._lock = Lock()
         Memo._every.add(self)
 
-    def get(self, key: Hashable, make: Callable[[], V]) -> V:
-        """The value kept for ``key``, or ``make()``'s, which is kept from then on.
+    def get(
+        self, key: Hashable, make: Callable[[], V], stale: Callable[[V], bool] | None = None
+    ) -> V:
+        """The value kept for ``key``, or ``make()``'s, which is kept from then on; a kept
+        value that ``stale`` says no longer holds is made and kept anew.
 
         ``make`` runs outside the lock: two threads may both make a missing value, and
         the later one is kept (they are equal, as the key says everything).
         """
         with self._lock:
-            if key in self._values:
+            if key in self._values and not (stale and stale(self._values[key])):
                 self._values.move_to_end(key)
                 return self._values[key]
         value = make()
@@ -52,10 +55,12 @@ class Memo(Generic[V]):
                 self._values.popitem(last=False)
         return value
 
-    def get_reading(self, key: Hashable, make: Callable[[], V]) -> V:
+    def get_reading(
+        self, key: Hashable, make: Callable[[], V], stale: Callable[[V], bool] | None = None
+    ) -> V:
         """``get`` in a request that only reads (``only_reading``); elsewhere ``make()``,
         neither used nor kept."""
-        return self.get(key, make) if only_reading() else make()
+        return self.get(key, make, stale) if only_reading() else make()
 
     def __len__(self) -> int:
         """How many values are kept."""

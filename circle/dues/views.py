@@ -52,7 +52,7 @@ from circle.models import Circle, DuesPlan, Membership
 from circle.roles.permissions import can, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 from circle.web.i18n import format_date
-from circle.web.kept import page_with_body
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("dues", __name__)
 
@@ -298,7 +298,7 @@ def _render_admin(
 
 #: The treasurer's pages drawn last (``_render_admin``), in this server's memory.
 ADMIN_PAGES_KEPT = 32
-_kept: Memo[str] = Memo(ADMIN_PAGES_KEPT)
+_kept: Memo[KeptHtml] = Memo(ADMIN_PAGES_KEPT)
 
 
 def _admin_forms(

@@ -47,7 +47,7 @@ from circle.models import Circle, Membership
 from circle.roles.permissions import require, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, redirect_next, ui_locale
 from circle.web.i18n import format_date
-from circle.web.kept import page_with_body
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("meetings", __name__)
 
@@ -328,7 +328,7 @@ def week_report(circle: Circle, me: Membership, day: str):
 
 #: The weekly reports drawn last (``week_report``), in this server's memory.
 REPORTS_KEPT = 64
-_kept: Memo[str] = Memo(REPORTS_KEPT)
+_kept: Memo[KeptHtml] = Memo(REPORTS_KEPT)
 
 
 @bp.post("/circles/<int:circle_id>/weeks/<day>/lock")

@@ -40,7 +40,7 @@ from circle.web.boundary import (
     ui_locale,
 )
 from circle.web.edge import larger_body
-from circle.web.kept import page_with_body
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("profiles", __name__)
 
@@ -159,7 +159,7 @@ def members(circle: Circle, me: Membership):
 
 #: The directory pages drawn last (``members``), in this server's memory.
 DIRECTORIES_KEPT = 128
-_kept: Memo[str] = Memo(DIRECTORIES_KEPT)
+_kept: Memo[KeptHtml] = Memo(DIRECTORIES_KEPT)
 
 
 def _active_member(

@@ -58,3 +58,13 @@ def test_values_are_kept_in_reading_requests_only(app):
         assert memo.get_reading("a", maker(made, 4)) == 4
         assert memo.get_reading("a", maker(made, 5)) == 4
     assert made == [1, 2, 3, 4]
+
+
+def test_a_stale_value_is_made_anew():
+    """A kept value that ``stale`` says no longer holds (an expired invitation shown) is
+    made again and kept in its place."""
+    memo, made = Memo(4), []
+    assert memo.get("a", maker(made, 1), stale=lambda value: value == 1) == 1
+    assert memo.get("a", maker(made, 2), stale=lambda value: value == 1) == 2
+    assert memo.get("a", maker(made, 3), stale=lambda value: value == 1) == 2
+    assert made == [1, 2]

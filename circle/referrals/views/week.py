@@ -40,7 +40,7 @@ from circle.referrals.views.common import (
     week_url,
 )
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import page_with_body
+from circle.web.kept import KeptHtml, page_with_body
 
 # --- forms with their choices --------------------------------------------------------
 
@@ -105,7 +105,7 @@ def _preselect_receiver(form: GiveReferralsForm, raw: str | None) -> None:
 
 #: The week pages drawn last (``_week_page``), in this server's memory.
 WEEKS_KEPT = 128
-_kept: Memo[str] = Memo(WEEKS_KEPT)
+_kept: Memo[KeptHtml] = Memo(WEEKS_KEPT)
 
 
 def _week_page(

@@ -17,7 +17,7 @@ whether or not the address has an account.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
@@ -284,16 +284,18 @@ def open_invitation_to_apply(circle_id: int, visitor_id: int) -> Invitation | No
     ).scalar_one_or_none()
 
 
-def invited_to_apply(circle_id: int) -> set[int]:
-    """Ids of the circle's visitors with an open invitation to apply, in one query."""
+def invited_to_apply(circle_id: int) -> tuple[set[int], datetime | None]:
+    """Ids of the circle's visitors with an open invitation to apply, and the moment the
+    first of those invitations expires (None without any), in one query."""
     values = {"open_circle": circle_id, "open_now": utcnow()}
-    return set(db.session.execute(_to_apply_statement(), values).scalars())
+    rows = db.session.execute(_to_apply_statement(), values).all()
+    return {visitor for visitor, _expires in rows}, min((e for _v, e in rows), default=None)
 
 
 @cache
 def _to_apply_statement() -> Select:
     """The statement of ``invited_to_apply`` (built once per process)."""
-    return select(Invitation.visitor_id).where(
+    return select(Invitation.visitor_id, Invitation.expires_at).where(
         Invitation.circle_id == bindparam("open_circle"),
         Invitation.visitor_id.is_not(None),
         *still_open(bindparam("open_now")),

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from circle.circles.access import roster, seats_among
 from circle.core.errors import DomainError
+from circle.core.memo import Memo
 from circle.membership import applications, invitations, member_pages, services
 from circle.membership.forms import (
     ADD_PREFIX,
@@ -31,7 +32,8 @@ from circle.membership.forms import (
     profession_prefix,
 )
 from circle.models import Circle, Membership
-from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+from circle.web.kept import KEPT_UNTIL, KeptHtml, page_with_body
 
 bp = Blueprint("membership", __name__)
 
@@ -77,38 +79,55 @@ def _render_manage(
 ):
     """Render the members page; the form that was sent (if any) keeps its input and errors.
 
-    ``action_error`` is ``(section, message)`` for a refused one-button action.
+    ``action_error`` is ``(section, message)`` for a refused one-button action. Without
+    any of those, the body is kept in memory (``circle.web.kept``) under the circle's
+    ``data_stamp`` and the language, until the first open invitation expires.
     """
-    members = roster(circle.id)
-    # One blank change-profession form, rendered once and filled in with each row's id (40
-    # forms rendered field by field cost most of the page); the form that was sent, with
-    # its input and errors, in its own row.
-    profession_forms = dict([failed_profession]) if failed_profession is not None else {}
-    waiting = invitations.open_invitations(circle.id)
-    taken = seats_among(members, waiting)  # the same count as seats_taken, read already
-    requests = applications.open_requests(circle.id)
-    page = render_template(
-        "membership/manage.html",
-        circle=circle,
-        members=members,
-        taken=taken,
-        limit=circle.seat_limit,
-        open_seats=max(circle.seat_limit - taken, 0),
-        profession_forms=profession_forms,
-        blank_profession_form=ProfessionForm(formdata=None, prefix=profession_prefix(ROW_SLOT)),
-        row_slot=ROW_SLOT,
-        row_url=_row_urls(circle.id),
-        add_form=add_form or AddMemberForm(formdata=None, prefix=ADD_PREFIX),
-        invite_form=invite_form or InviteForm(formdata=None, prefix=INVITE_PREFIX),
-        invitations=waiting,
-        applications=[m for m in requests if m.status == "applicant"],
-        waitlist=[m for m in requests if m.status == "waitlisted"],
-        sponsors=applications.sponsors_of(requests),
-        decline_forms=_decline_forms(requests, failed_decline, "manage"),
-        questions=applications.QUESTIONS,
-        action_error=action_error,
-    )
+
+    def body() -> dict:
+        """What the members page's body shows."""
+        members = roster(circle.id)
+        # One blank change-profession form, rendered once and filled in with each row's id
+        # (40 forms rendered field by field cost most of the page); the form that was sent,
+        # with its input and errors, in its own row.
+        profession_forms = dict([failed_profession]) if failed_profession is not None else {}
+        waiting = invitations.open_invitations(circle.id)
+        taken = seats_among(members, waiting)  # the same count as seats_taken, read already
+        requests = applications.open_requests(circle.id)
+        return {
+            "circle": circle,
+            "members": members,
+            "taken": taken,
+            "limit": circle.seat_limit,
+            "open_seats": max(circle.seat_limit - taken, 0),
+            "profession_forms": profession_forms,
+            "blank_profession_form": ProfessionForm(
+                formdata=None, prefix=profession_prefix(ROW_SLOT)
+            ),
+            "row_slot": ROW_SLOT,
+            "row_url": _row_urls(circle.id),
+            "add_form": add_form or AddMemberForm(formdata=None, prefix=ADD_PREFIX),
+            "invite_form": invite_form or InviteForm(formdata=None, prefix=INVITE_PREFIX),
+            "invitations": waiting,
+            "applications": [m for m in requests if m.status == "applicant"],
+            "waitlist": [m for m in requests if m.status == "waitlisted"],
+            "sponsors": applications.sponsors_of(requests),
+            "decline_forms": _decline_forms(requests, failed_decline, "manage"),
+            "questions": applications.QUESTIONS,
+            "action_error": action_error,
+            # An open invitation holds a seat until it expires.
+            KEPT_UNTIL: min((i.expires_at for i in waiting), default=None),
+        }
+
+    sent = (add_form, invite_form, failed_profession, action_error, failed_decline)
+    key = (circle.id, circle.data_stamp, ui_locale()) if sent == (None,) * 5 else None
+    page = page_with_body("membership/manage.html", _kept, key, body, circle=circle)
     return page, status
+
+
+#: The members pages drawn last (``_render_manage``), in this server's memory.
+MANAGE_PAGES_KEPT = 32
+_kept: Memo[KeptHtml] = Memo(MANAGE_PAGES_KEPT)
 
 
 def _action_refused(circle: Circle, section: str, error: DomainError):

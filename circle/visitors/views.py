@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from circle.circles.access import roster_names
+from circle.core.memo import Memo
 from circle.core.paging import Keyset
+from circle.core.weeks import today_for
 from circle.membership import invitations
 from circle.membership.forms import ActionForm
 from circle.models import Circle, Membership
 from circle.visitors import services
 from circle.visitors.forms import VisitForm, VisitorForm, visit_prefix
-from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+from circle.web.kept import KEPT_UNTIL, KeptHtml, page_with_body
 
 bp = Blueprint("visitors", __name__)
 
@@ -50,29 +53,50 @@ def _render(
     action_error: tuple[int, str] | None = None,
     status: int = 200,
 ):
-    """Render a page of the visitors list; the form that was sent keeps its input and errors."""
-    meetings = services.meeting_choices(circle)
-    inviters = services.inviters(circle.id)
-    members = [member for member, _count in inviters]
-    default = services.default_meeting(meetings, circle)
-    default_id = default.id if default else None
-    page = services.visitor_page(circle.id, _asked())
-    # Every row offers the same meetings: their options are rendered once (``visit_form``);
-    # only a form that was sent and refused is rendered from its own fields.
-    visit_form = VisitForm(circle, meetings, formdata=None, meeting_id=default_id)
-    html = render_template(
-        "visitors/index.html",
-        circle=circle,
-        form=form or VisitorForm(circle, meetings, members, formdata=None, meeting_id=default_id),
-        page=page,
-        here=page.asked.args(),
-        visit_form=visit_form,
-        failed_visit=failed_visit,
-        inviters=inviters,
-        invited_to_apply=invitations.invited_to_apply(circle.id),
-        action_error=action_error,
-    )
+    """Render a page of the visitors list; the form that was sent keeps its input and errors.
+
+    Without a sent form, the body is kept in memory (``circle.web.kept``) under the
+    circle's ``data_stamp``, the day (the meetings offered), the language and the list's
+    place, until the first open invitation to apply expires."""
+    asked = _asked()
+
+    def body() -> dict:
+        """What the visitors page's body shows."""
+        meetings = services.meeting_choices(circle)
+        inviters = services.inviters(circle.id)
+        members = [member for member, _count in inviters]
+        default = services.default_meeting(meetings, circle)
+        default_id = default.id if default else None
+        page = services.visitor_page(circle.id, asked)
+        invited, first_expiry = invitations.invited_to_apply(circle.id)
+        # Every row offers the same meetings: their options are rendered once
+        # (``visit_form``); only a form that was sent and refused is rendered from its own
+        # fields.
+        visit_form = VisitForm(circle, meetings, formdata=None, meeting_id=default_id)
+        new_visitor = VisitorForm(circle, meetings, members, formdata=None, meeting_id=default_id)
+        return {
+            "circle": circle,
+            "form": form or new_visitor,
+            "page": page,
+            "here": page.asked.args(),
+            "visit_form": visit_form,
+            "failed_visit": failed_visit,
+            "inviters": inviters,
+            "invited_to_apply": invited,
+            "action_error": action_error,
+            # An invitation to apply is shown as sent until it expires.
+            KEPT_UNTIL: first_expiry,
+        }
+
+    fresh = form is None and failed_visit is None and action_error is None
+    key = (circle.id, circle.data_stamp, today_for(circle), ui_locale(), *asked.args().items())
+    html = page_with_body("visitors/index.html", _kept, key if fresh else None, body, circle=circle)
     return html, status
+
+
+#: The visitors pages drawn last (``_render``), in this server's memory.
+VISITOR_PAGES_KEPT = 32
+_kept: Memo[KeptHtml] = Memo(VISITOR_PAGES_KEPT)
 
 
 @bp.get("/circles/<int:circle_id>/visitors")

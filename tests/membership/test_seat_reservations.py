@@ -169,3 +169,19 @@ def test_the_members_page_counts_the_seats_it_shows_like_the_seat_rules(
         assert seats_among(roster(circle.id), open_now) == seats_taken(circle.id) == 2
         db.session.remove()
     assert 'data-seats-taken="2"' in text(client.get(manage_url(circle)))
+
+
+def test_the_kept_members_page_frees_the_seat_when_the_invitation_expires(
+    app, client, circle, admin, owner, auth, monkeypatch
+):
+    """The members page is kept in memory between views, but not past the moment its
+    first open invitation expires: the next view shows the seat free again."""
+    auth.login(admin)
+    reserve(client, circle)
+    assert "2 of 3 seats taken" in text(client.get(manage_url(circle)))
+    with app.app_context():
+        expires = db.session.execute(select(Invitation.expires_at)).scalar_one()
+    later = expires + timedelta(seconds=1)
+    monkeypatch.setattr("circle.web.kept.utcnow", lambda: later)
+    monkeypatch.setattr("circle.membership.invitations.utcnow", lambda: later)
+    assert "1 of 3 seats taken" in text(client.get(manage_url(circle)))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 
 from circle.auditlog import services
+from circle.core.memo import Memo
 from circle.core.paging import Keyset
 from circle.models import Circle, Membership
-from circle.web.boundary import circle_page
+from circle.web.boundary import circle_page, ui_locale
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("auditlog", __name__)
 
@@ -23,17 +25,31 @@ bp = Blueprint("auditlog", __name__)
 @bp.get("/circles/<int:circle_id>/audit")
 @circle_page("edit_settings")
 def index(circle: Circle, me: Membership):
-    """The circle's audit entries, newest first, a page at a time, filterable by type."""
+    """The circle's audit entries, newest first, a page at a time, filterable by type. The
+    body is kept in memory (``circle.web.kept``) under the circle's ``data_stamp`` (every
+    entry and name), the reader (what they may see of a change), the language, the type and
+    the place."""
     entity = request.args.get("entity") or None
-    log = services.log_page(circle.id, entity, Keyset.from_args(request.args, datetime))
-    return render_template(
-        "auditlog/index.html",
-        circle=circle,
-        me=me,
-        log=log,
-        entity_types=services.entity_types(),
-        entity_label=services.entity_label,
-        action_label=services.action_label,
-        changes=services.visible_changes(log.entries, me),
-        page_args={"circle_id": circle.id, "entity": log.entity},
-    )
+    asked = Keyset.from_args(request.args, datetime)
+
+    def body() -> dict:
+        """What the log's body shows: a page of entries with what the reader may see."""
+        log = services.log_page(circle.id, entity, asked)
+        return {
+            "circle": circle,
+            "me": me,
+            "log": log,
+            "entity_types": services.entity_types(),
+            "entity_label": services.entity_label,
+            "action_label": services.action_label,
+            "changes": services.visible_changes(log.entries, me),
+            "page_args": {"circle_id": circle.id, "entity": log.entity},
+        }
+
+    key = (circle.id, circle.data_stamp, me.id, ui_locale(), entity, *asked.args().items())
+    return page_with_body("auditlog/index.html", _kept, key, body, circle=circle)
+
+
+#: The audit log pages drawn last (``index``), in this server's memory.
+LOG_PAGES_KEPT = 32
+_kept: Memo[KeptHtml] = Memo(LOG_PAGES_KEPT)

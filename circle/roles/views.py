@@ -6,17 +6,19 @@ Every active member may see the page; granting and revoking need ``manage_roles`
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from circle.circles.access import roster
 from circle.core.errors import NotFound
+from circle.core.memo import Memo
 from circle.membership.forms import ActionForm
 from circle.models import OFFICER_ROLES, Circle, Membership
 from circle.roles import services
 from circle.roles.forms import GrantRoleForm
 from circle.roles.permissions import ROLE_LABELS, can
-from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("roles", __name__)
 
@@ -32,20 +34,31 @@ def _role_helpers() -> dict:
 
 
 def _render(circle: Circle, me: Membership, form: GrantRoleForm | None = None, status=200):
-    """Render the roles page; a refused grant keeps its choice and error."""
-    members = roster(circle.id)
-    page = render_template(
-        "roles/index.html",
-        circle=circle,
-        me=me,
-        members=members,
-        held=services.roles_by_member(circle.id),
-        table=services.permission_table(),
-        role_keys=OFFICER_ROLES,
-        may_manage=can(me, "manage_roles"),
-        form=form or GrantRoleForm(members, formdata=None),
-    )
-    return page, status
+    """Render the roles page; a refused grant keeps its choice and error. Without one, the
+    body is kept in memory (``circle.web.kept``) under the circle's ``data_stamp`` (members,
+    names, roles), the reader (whether they may manage roles) and the language."""
+
+    def body() -> dict:
+        """What the roles page's body shows."""
+        members = roster(circle.id)
+        return {
+            "circle": circle,
+            "me": me,
+            "members": members,
+            "held": services.roles_by_member(circle.id),
+            "table": services.permission_table(),
+            "role_keys": OFFICER_ROLES,
+            "may_manage": can(me, "manage_roles"),
+            "form": form or GrantRoleForm(members, formdata=None),
+        }
+
+    key = (circle.id, circle.data_stamp, me.id, ui_locale()) if form is None else None
+    return page_with_body("roles/index.html", _kept, key, body, circle=circle), status
+
+
+#: The roles pages drawn last (``_render``), in this server's memory.
+ROLE_PAGES_KEPT = 64
+_kept: Memo[KeptHtml] = Memo(ROLE_PAGES_KEPT)
 
 
 @bp.get("/circles/<int:circle_id>/roles")

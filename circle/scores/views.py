@@ -8,6 +8,7 @@ from http import HTTPStatus
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from circle.core.memo import Memo
 from circle.extensions import db, locale_name
 from circle.models import Circle, Membership
 from circle.roles.permissions import can
@@ -17,23 +18,40 @@ from circle.scores.explain import explain, number, threshold_text
 from circle.scores.forms import PointTableForm
 from circle.scores.settings import update_score_settings
 from circle.scores.table import AREA_LABELS, AREAS, THRESHOLD_LABELS, table_for
-from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("scores", __name__)
 
 
 def _score_page(circle: Circle, me: Membership, member: Membership):
-    """Render one member's score with every area explained (amounts as ``me`` may see them)."""
-    score = services.visible_score(me, services.member_score(circle, member))
-    return render_template(
-        "scores/member.html",
-        circle=circle,
-        me=me,
-        score=score,
-        rows=explain(score, circle.currency),
-        is_me=member.id == me.id,
-        is_leader=services.is_leader(me),
-    )
+    """Render one member's score with every area explained (amounts as ``me`` may see them).
+
+    The body is kept in memory (``circle.web.kept``) under the circle's ``data_stamp``
+    (every number and setting a score reads), the reader, the member, the window and the
+    language."""
+
+    def body() -> dict:
+        """What the score page's body shows."""
+        score = services.visible_score(me, services.member_score(circle, member))
+        return {
+            "circle": circle,
+            "me": me,
+            "score": score,
+            "rows": explain(score, circle.currency),
+            "is_me": member.id == me.id,
+            "is_leader": services.is_leader(me),
+        }
+
+    period = services.window(circle)
+    key = (circle.id, circle.data_stamp, me.id, member.id, period.start, period.end, ui_locale())
+    outer = {"circle": circle, "member": member, "is_me": member.id == me.id}
+    return page_with_body("scores/member.html", _kept, key, body, **outer)
+
+
+#: The score pages drawn last (``_score_page``), in this server's memory.
+SCORE_PAGES_KEPT = 128
+_kept: Memo[KeptHtml] = Memo(SCORE_PAGES_KEPT)
 
 
 @bp.get("/circles/<int:circle_id>/score")

@@ -91,16 +91,24 @@ def _week_title(start: date) -> str:
 @bp.get("/circles/<int:circle_id>/meetings")
 @circle_page()
 def index(circle: Circle, me: Membership):
-    """Upcoming and past meetings of the circle (every member)."""
-    upcoming, past = services.meetings_overview(circle)
-    return render_template(
-        "meetings/index.html",
-        circle=circle,
-        me=me,
-        upcoming=upcoming,
-        past=past,
-        today=today_for(circle),
-    )
+    """Upcoming and past meetings of the circle (every member). The body is kept in memory
+    (``circle.web.kept``) under the circle's ``data_stamp``, the reader, the day and the
+    language, like the pages below."""
+    today = today_for(circle)
+
+    def body() -> dict:
+        """What the meetings page's body shows."""
+        upcoming, past = services.meetings_overview(circle, today)
+        return {"circle": circle, "me": me, "upcoming": upcoming, "past": past, "today": today}
+
+    key = ("meetings", circle.id, circle.data_stamp, me.id, today, ui_locale())
+    return page_with_body("meetings/index.html", _kept, key, body, circle=circle)
+
+
+#: The meetings, attendance, absences and weekly report pages drawn last, in this
+#: server's memory (each key starts with its page's name).
+PAGES_KEPT = 128
+_kept: Memo[KeptHtml] = Memo(PAGES_KEPT)
 
 
 def _meeting_page(circle, me, meeting, cancel_form=None, status: int = 200):
@@ -244,30 +252,40 @@ def _attendance_error(form, sheet, error: DomainError) -> None:
 @circle_page()
 def my_attendance(circle: Circle, me: Membership):
     """My attendance over the last year and my absences in the circle's window."""
-    count = absence.count_for(circle, me.id)
-    return render_template(
-        "meetings/my_attendance.html",
-        circle=circle,
-        me=me,
-        history=services.history_of(circle, me),
-        count=count,
-        at_risk=absence.is_at_risk(circle, count),
-        close=absence.is_close(circle, count),
-    )
+
+    def body() -> dict:
+        """What my attendance page's body shows."""
+        count = absence.count_for(circle, me.id)
+        return {
+            "circle": circle,
+            "me": me,
+            "history": services.history_of(circle, me),
+            "count": count,
+            "at_risk": absence.is_at_risk(circle, count),
+            "close": absence.is_close(circle, count),
+        }
+
+    key = ("attendance", circle.id, circle.data_stamp, me.id, today_for(circle), ui_locale())
+    return page_with_body("meetings/my_attendance.html", _kept, key, body, circle=circle)
 
 
 @bp.get("/circles/<int:circle_id>/absences")
 @circle_page("view_absence_risk")
 def absences(circle: Circle, me: Membership):
     """Who is at risk, or close to it, under the absence rule (``view_absence_risk``)."""
-    return render_template(
-        "meetings/absences.html",
-        circle=circle,
-        me=me,
-        standings=absence.standings(circle),
-        since=absence.window_start(today_for(circle), circle.absence_window_months)
-        + timedelta(days=1),
-    )
+    today = today_for(circle)
+
+    def body() -> dict:
+        """What the absences page's body shows."""
+        return {
+            "circle": circle,
+            "me": me,
+            "standings": absence.standings(circle),
+            "since": absence.window_start(today, circle.absence_window_months) + timedelta(days=1),
+        }
+
+    key = ("absences", circle.id, circle.data_stamp, me.id, today, ui_locale())
+    return page_with_body("meetings/absences.html", _kept, key, body, circle=circle)
 
 
 # --- the weekly report -------------------------------------------------------------
@@ -311,6 +329,7 @@ def week_report(circle: Circle, me: Membership, day: str):
         }
 
     key = (
+        "report",
         circle.id,
         circle.data_stamp,
         start,
@@ -324,11 +343,6 @@ def week_report(circle: Circle, me: Membership, day: str):
     return page_with_body(
         "meetings/report.html", _kept, key, body, circle=circle, title=_week_title(start)
     )
-
-
-#: The weekly reports drawn last (``week_report``), in this server's memory.
-REPORTS_KEPT = 64
-_kept: Memo[KeptHtml] = Memo(REPORTS_KEPT)
 
 
 @bp.post("/circles/<int:circle_id>/weeks/<day>/lock")

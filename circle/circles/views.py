@@ -125,11 +125,11 @@ def show(circle: Circle, me: Membership):
             "now": now,
         }
 
-    key = (circle.id, circle.data_stamp, me.id, now, ui_locale())
+    key = ("home", circle.id, circle.data_stamp, me.id, now, ui_locale())
     return page_with_body("circles/show.html", _kept, key, body, circle=circle)
 
 
-#: The home pages drawn last (``show``), in this server's memory.
+#: The home and settings pages drawn last, in this server's memory (keys named by page).
 HOMES_KEPT = 128
 _kept: Memo[KeptHtml] = Memo(HOMES_KEPT)
 
@@ -150,12 +150,17 @@ def settings(circle: Circle, me: Membership):
             return redirect(url_for("circles.show", circle_id=circle.id))
     elif form.is_submitted():
         status = HTTPStatus.UNPROCESSABLE_ENTITY
-    taken = access.seats_taken(circle.id)
-    return render_template(
-        "circles/settings.html",
-        form=form,
-        circle=circle,
-        seats=_seat_numbers(circle.seat_limit, taken),
+
+    def body() -> dict:
+        """What the settings page's body shows: the form and the seats taken."""
+        taken = access.seats_taken(circle.id)
+        return {"form": form, "circle": circle, "seats": _seat_numbers(circle.seat_limit, taken)}
+
+    # The form as the circle fills it: kept under the circle's data_stamp and the language.
+    key = ("settings", circle.id, circle.data_stamp, ui_locale())
+    sent = form.is_submitted()
+    return page_with_body(
+        "circles/settings.html", _kept, None if sent else key, body, circle=circle
     ), status
 
 

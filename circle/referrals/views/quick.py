@@ -16,14 +16,16 @@ after a save, with a message and a link to the week, so the next slip follows at
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import timedelta
 from http import HTTPStatus
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from circle.circles.access import Listed, roster_names
+from circle.core.memo import Memo
 from circle.core.money import format_money, parse_amount
 from circle.core.weeks import today_for
 from circle.models import Circle, ClosedBusiness, Membership
@@ -49,6 +51,7 @@ from circle.referrals.views.common import (
     row_error,
 )
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
+from circle.web.kept import KeptHtml, page_with_body
 
 
 def _others(circle: Circle, me: Membership) -> list[Listed]:
@@ -63,31 +66,39 @@ def _others(circle: Circle, me: Membership) -> list[Listed]:
 @circle_page()
 def quick_slip(circle: Circle, me: Membership):
     """Give one or more referrals from one short form (see the module's docstring)."""
-    receivers = _others(circle, me)
     today = today_for(circle)
     if request.method != "POST":
-        form = QuickSlipForm(prefix=GIVE_PREFIX, formdata=None)
-        form.set_choices(receivers, today)
-        form.remember(last_referral_choices(circle, me))
-        form.preselect(request.args.get("to"), receivers)
-        return _slip_page(circle, form)
+        asked = request.args.get("to")
+
+        def blank() -> QuickSlipForm:
+            """The form with my last choices and the receiver asked for."""
+            receivers = _others(circle, me)
+            form = QuickSlipForm(prefix=GIVE_PREFIX, formdata=None)
+            form.set_choices(receivers, today)
+            form.remember(last_referral_choices(circle, me))
+            form.preselect(asked, receivers)
+            return form
+
+        key = ("slip", circle.id, circle.data_stamp, me.id, today, ui_locale(), asked)
+        return _slip_page(circle, blank, key)
+    receivers = _others(circle, me)
     form = QuickSlipForm(prefix=GIVE_PREFIX)
     form.set_choices(receivers, today)
     if MORE in request.form:
         form.add_row(receivers, today)
-        return _slip_page(circle, form)
+        return _slip_page(circle, lambda: form)
     unprocessable = HTTPStatus.UNPROCESSABLE_ENTITY
     if not form.validate_on_submit():
-        return _slip_page(circle, form, unprocessable)
+        return _slip_page(circle, lambda: form, None, unprocessable)
     rows = form.filled_rows()
     if not rows:
         add_error(form.rows[0].form.receiver_id, _("Choose a receiver for at least one referral."))
-        return _slip_page(circle, form, unprocessable)
+        return _slip_page(circle, lambda: form, None, unprocessable)
     items = [referral_input(row) for _index, row in rows]
     given, error = attempt(lambda: services.give_referrals(circle, me, items))
     if error is not None:
         row_error(form, rows, error)
-        return _slip_page(circle, form, error.status)
+        return _slip_page(circle, lambda: form, None, error.status)
     flash(
         ngettext("%(num)s referral given.", "%(num)s referrals given.", len(given)),
         "success",
@@ -96,9 +107,21 @@ def quick_slip(circle: Circle, me: Membership):
     return redirect(url_for("referrals.quick_slip", circle_id=circle.id))
 
 
-def _slip_page(circle: Circle, form: QuickSlipForm, status: int = HTTPStatus.OK):
-    """The quick slip page with ``form`` (as sent, when it was)."""
-    page = render_template("referrals/quick_slip.html", circle=circle, form=form, max_rows=MAX_ROWS)
+def _slip_page(
+    circle: Circle,
+    form: Callable[[], QuickSlipForm],
+    key: Hashable | None = None,
+    status: int = HTTPStatus.OK,
+):
+    """The quick slip page with the form ``form()`` makes (as sent, when it was); a blank
+    form's body kept in memory under ``key`` (``circle.web.kept``)."""
+    page = page_with_body(
+        "referrals/quick_slip.html",
+        _kept,
+        key,
+        lambda: {"circle": circle, "form": form(), "max_rows": MAX_ROWS},
+        circle=circle,
+    )
     return page, status
 
 
@@ -112,17 +135,29 @@ def quick_thanks(circle: Circle, me: Membership):
     language's notation) is credited to the giver; new or repeat starts as last time."""
     today = today_for(circle)
     since = today - timedelta(days=LINK_DAYS)
-    linkable = referral_choices(reading.received_for_linking(circle, me, since), day_label)
-    givers = _others(circle, me)
+
+    def choices() -> tuple[list, list[Listed]]:
+        """The referrals I received to link to, and the members to thank."""
+        received = reading.received_for_linking(circle, me, since)
+        return referral_choices(received, day_label), _others(circle, me)
+
     if request.method != "POST":
-        form = QuickThankForm(prefix=THANK_PREFIX, formdata=None)
-        form.set_choices(givers, linkable, today)
-        form.kind.data = last_business_kind(circle, me)
-        return _thank_page(circle, form)
+
+        def blank() -> QuickThankForm:
+            """The form with my last kind of business."""
+            linkable, givers = choices()
+            form = QuickThankForm(prefix=THANK_PREFIX, formdata=None)
+            form.set_choices(givers, linkable, today)
+            form.kind.data = last_business_kind(circle, me)
+            return form
+
+        key = ("thanks", circle.id, circle.data_stamp, me.id, today, ui_locale())
+        return _thank_page(circle, blank, key)
+    linkable, givers = choices()
     form = QuickThankForm(prefix=THANK_PREFIX)
     form.set_choices(givers, linkable, today)
     if not form.validate_on_submit():
-        return _thank_page(circle, form, HTTPStatus.UNPROCESSABLE_ENTITY)
+        return _thank_page(circle, lambda: form, None, HTTPStatus.UNPROCESSABLE_ENTITY)
 
     def report() -> ClosedBusiness:
         amount = parse_amount(form.amount.data, circle.currency, ui_locale())
@@ -131,7 +166,7 @@ def quick_thanks(circle: Circle, me: Membership):
     business, error = attempt(report)
     if error is not None:
         form_error(form, error)
-        return _thank_page(circle, form, error.status)
+        return _thank_page(circle, lambda: form, None, error.status)
     flash(
         _(
             "Thank you noted: %(amount)s credited to %(name)s.",
@@ -144,6 +179,26 @@ def quick_thanks(circle: Circle, me: Membership):
     return redirect(url_for("referrals.quick_thanks", circle_id=circle.id))
 
 
-def _thank_page(circle: Circle, form: QuickThankForm, status: int = HTTPStatus.OK):
-    """The quick thank-you page with ``form`` (as sent, when it was)."""
-    return render_template("referrals/quick_thanks.html", circle=circle, form=form), status
+def _thank_page(
+    circle: Circle,
+    form: Callable[[], QuickThankForm],
+    key: Hashable | None = None,
+    status: int = HTTPStatus.OK,
+):
+    """The quick thank-you page with the form ``form()`` makes (as sent, when it was); a
+    blank form's body kept in memory under ``key`` (``circle.web.kept``)."""
+    page = page_with_body(
+        "referrals/quick_thanks.html",
+        _kept,
+        key,
+        lambda: {"circle": circle, "form": form()},
+        circle=circle,
+    )
+    return page, status
+
+
+#: The quick pages drawn last, in this server's memory: under the circle's
+#: ``data_stamp`` (my last choices, the members, my referrals to link), me, the day (the
+#: form's default day), the language and the receiver asked for.
+QUICK_PAGES_KEPT = 128
+_kept: Memo[KeptHtml] = Memo(QUICK_PAGES_KEPT)

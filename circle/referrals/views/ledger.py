@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from http import HTTPStatus
 
-from flask import render_template, request
+from flask import request
 from flask_babel import gettext as _
 
 from circle.core.checks import EARLIEST
 from circle.core.formats import interval_text, skeleton_text
+from circle.core.memo import Memo
 from circle.core.money import format_money
 from circle.core.periods import Period, add_months
 from circle.core.weeks import today_for, week_start
@@ -30,6 +31,7 @@ from circle.referrals.views.common import (
 from circle.web.boundary import circle_page, ui_locale
 from circle.web.charts import Series, bar_chart
 from circle.web.i18n import format_date
+from circle.web.kept import KeptHtml, page_with_body
 
 # --- the ledger ----------------------------------------------------------------------
 
@@ -113,27 +115,39 @@ def ledger(circle: Circle, me: Membership):
         add_error(form.end, _("Choose a period of at most ten years."))
         valid = False
     if not valid:
-        return render_template(
-            "referrals/ledger.html", circle=circle, me=me, form=form, periods=None
-        ), HTTPStatus.UNPROCESSABLE_ENTITY
+        refused = {"circle": circle, "me": me, "form": form, "periods": None}
+        page = page_with_body("referrals/ledger.html", _kept, None, lambda: refused, circle=circle)
+        return page, HTTPStatus.UNPROCESSABLE_ENTITY
     form.start.data, form.end.data, form.by.data = start, end, by
-    periods = _periods(circle, start, end, by)
-    first, last = periods[0].period.start, periods[-1].period.end
-    if by == "month":  # whole months: the members' months hold them, a row each
-        days = reading.monthly_totals(circle, me.id, first, last)
-    else:
-        days = reading.daily_totals(circle, me.id, first, last)
-    grand = _fold(periods, days)
-    return render_template(
-        "referrals/ledger.html",
-        circle=circle,
-        me=me,
-        form=form,
-        periods=periods,
-        grand=grand,
-        balance=grand.revenue_generated - grand.revenue_received,
-        charts=_charts(circle, periods, grand) if 2 <= len(periods) <= MAX_CHART_PERIODS else [],
-    )
+
+    def body() -> dict:
+        """What the ledger's body shows: my totals per period, in all, and as charts."""
+        periods = _periods(circle, start, end, by)
+        first, last = periods[0].period.start, periods[-1].period.end
+        if by == "month":  # whole months: the members' months hold them, a row each
+            days = reading.monthly_totals(circle, me.id, first, last)
+        else:
+            days = reading.daily_totals(circle, me.id, first, last)
+        grand = _fold(periods, days)
+        charted = 2 <= len(periods) <= MAX_CHART_PERIODS
+        return {
+            "circle": circle,
+            "me": me,
+            "form": form,
+            "periods": periods,
+            "grand": grand,
+            "balance": grand.revenue_generated - grand.revenue_received,
+            "charts": _charts(circle, periods, grand) if charted else [],
+        }
+
+    # My slips in the period: under the circle's data_stamp, me, the period and the language.
+    key = (circle.id, circle.data_stamp, me.id, start, end, by, ui_locale())
+    return page_with_body("referrals/ledger.html", _kept, key, body, circle=circle)
+
+
+#: The ledgers drawn last (``ledger``), in this server's memory.
+LEDGERS_KEPT = 128
+_kept: Memo[KeptHtml] = Memo(LEDGERS_KEPT)
 
 
 #: The most weeks or months a chart draws (more would be too thin on a phone).

@@ -121,33 +121,39 @@ def dues_state_label(state: str) -> str:
 
 
 def _render_member(circle: Circle, me: Membership, processing: bool = False):
-    """The member's dues page."""
-    plan = services.current_plan(circle)
-    last = services.paid_through(circle, [me.id]).get(me.id)
-    status = services.status_of(plan, me, last, today_for(circle))
-    subscription = services.subscription_of(circle, me.id)
-    response = make_response(
-        render_template(
-            "dues/member.html",
-            subscription=subscription,
-            running=subscription is not None
+    """The member's dues page. Its body is kept in memory (``circle.web.kept``) under the
+    circle's ``data_stamp`` (plan, payments, subscription), me, the day, the language and
+    whether a payment is being processed."""
+    today = today_for(circle)
+
+    def body() -> dict:
+        """What my dues page's body shows."""
+        plan = services.current_plan(circle)
+        last = services.paid_through(circle, [me.id]).get(me.id)
+        status = services.status_of(plan, me, last, today)
+        subscription = services.subscription_of(circle, me.id)
+        return {
+            "subscription": subscription,
+            "running": subscription is not None
             and subscription.status in services.RUNNING_SUBSCRIPTION,
-            circle=circle,
-            me=me,
-            plan=plan,
-            status=status,
-            payments=services.payments_of(circle, me.id),
-            configured=online_payment_configured(),
-            processing=processing,
-            interval_label=interval_label,
-            grace_end=(
+            "circle": circle,
+            "me": me,
+            "plan": plan,
+            "status": status,
+            "payments": services.payments_of(circle, me.id),
+            "configured": online_payment_configured(),
+            "processing": processing,
+            "interval_label": interval_label,
+            "grace_end": (
                 status.due_since + timedelta(days=plan.grace_days)
                 if plan is not None and status.due_since is not None
                 else None
             ),
-            format_date=format_date,
-        )
-    )
+            "format_date": format_date,
+        }
+
+    key = ("member", circle.id, circle.data_stamp, me.id, today, ui_locale(), processing)
+    response = make_response(page_with_body("dues/member.html", _kept, key, body, circle=circle))
     # Browsers apply form-action to the redirect after a POST: the Pay online and Portal
     # buttons must be allowed to continue to Stripe's pages.
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
@@ -296,9 +302,9 @@ def _render_admin(
     return page, status
 
 
-#: The treasurer's pages drawn last (``_render_admin``), in this server's memory.
-ADMIN_PAGES_KEPT = 32
-_kept: Memo[KeptHtml] = Memo(ADMIN_PAGES_KEPT)
+#: The dues pages drawn last (the treasurer's and the members'), in this server's memory.
+DUES_PAGES_KEPT = 128
+_kept: Memo[KeptHtml] = Memo(DUES_PAGES_KEPT)
 
 
 def _admin_forms(

@@ -13,12 +13,13 @@ same handful of queries whatever the size of the circle or the length of its his
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from http import HTTPStatus
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -33,11 +34,13 @@ from circle.balance.visibility import sees_all_revenue, viewer_key, visible_bala
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.formats import interval_text
+from circle.core.memo import Memo
 from circle.core.money import to_decimal
 from circle.core.paging import page_number, pages_for
 from circle.core.periods import Period
 from circle.models import Circle, Membership
 from circle.web.boundary import circle_page, ui_locale
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("balance", __name__)
 
@@ -97,8 +100,9 @@ class Analysis:
         return out
 
 
-def _analyse(circle: Circle, me: Membership) -> Analysis:
-    """Parse the period and compute the balance as ``me`` may see it."""
+def _asked(circle: Circle) -> tuple[PeriodForm, Period | None]:
+    """The period form from the request and the period it asks for (None, with the form's
+    errors, when it does not parse)."""
     form = PeriodForm(request.args)
     period = None
     if form.validate():
@@ -109,13 +113,24 @@ def _analyse(circle: Circle, me: Membership) -> Analysis:
                 error.field or "", form.period
             )
             target.errors = [*target.errors, error.message]
+    if period is not None:
+        form.period.data, form.start.data, form.end.data = period.kind, period.start, period.end
+    return form, period
+
+
+def _analysed(circle: Circle, me: Membership, form: PeriodForm, period: Period | None) -> Analysis:
+    """The balance of ``period`` as ``me`` may see it (none without a period)."""
     if period is None:
         return Analysis(circle, me, form, None, None, False)
-    form.period.data, form.start.data, form.end.data = period.kind, period.start, period.end
     balance = compute(circle, period)
     return Analysis(
         circle, me, form, period, visible_balance(balance, me), sees_all_revenue(balance, me)
     )
+
+
+def _analyse(circle: Circle, me: Membership) -> Analysis:
+    """Parse the period and compute the balance as ``me`` may see it."""
+    return _analysed(circle, me, *_asked(circle))
 
 
 def ratio(value: Fraction | None) -> Decimal | None:
@@ -156,30 +171,56 @@ def presets(keep: dict) -> list[tuple[str, str, dict]]:
     return links
 
 
-def _render(template: str, analysis: Analysis, keep: dict | None = None, **context):
-    """Render a balance page; a period that did not parse answers 422 with its errors.
+def _render(
+    template: str,
+    circle: Circle,
+    me: Membership,
+    context: Callable[[Analysis], dict],
+    keep: dict | None = None,
+    asked: tuple = (),
+):
+    """Render a balance page with what ``context(analysis)`` adds for its balance; a period
+    that did not parse answers 422 with its errors.
 
-    ``keep`` holds query arguments the period links keep (the matrix's ``by``).
+    ``keep`` holds query arguments the period links keep (the matrix's ``by``). The body
+    is kept in memory (``circle.web.kept``) under the circle's ``data_stamp`` (every slip,
+    member, name and setting), the reader (what they may see), the language, the period
+    and what else the page was ``asked`` for (a page of pairs, the matrix's values).
     """
-    period = analysis.period
+    form, period = _asked(circle)
     keep = keep or {}
     locale = ui_locale()
-    page = render_template(
-        template,
-        **template_helpers(locale),
-        circle=analysis.circle,
-        me=analysis.me,
-        form=analysis.form,
-        period=period,
-        period_label=(interval_text(period.start, period.end, "yMMMd", locale) if period else ""),
-        balance=analysis.balance,
-        all_revenue=analysis.all_revenue,
-        args=analysis.args(),
-        keep=keep,
-        presets=presets(keep),
-        **context,
-    )
-    return page, (200 if period is not None else HTTPStatus.UNPROCESSABLE_ENTITY)
+
+    def body() -> dict:
+        """What the page's body shows."""
+        analysis = _analysed(circle, me, form, period)
+        label = interval_text(period.start, period.end, "yMMMd", locale) if period else ""
+        return {
+            **template_helpers(locale),
+            "circle": circle,
+            "me": me,
+            "form": form,
+            "period": period,
+            "period_label": label,
+            "balance": analysis.balance,
+            "all_revenue": analysis.all_revenue,
+            "args": analysis.args(),
+            "keep": keep,
+            "presets": presets(keep),
+            **(context(analysis) if analysis.balance is not None else {}),
+        }
+
+    if period is None:
+        page = page_with_body(template, _kept, None, body, circle=circle)
+        return page, HTTPStatus.UNPROCESSABLE_ENTITY
+    where = (period.kind, period.start, period.end)
+    key = (template, circle.id, circle.data_stamp, me.id, locale, *where, *asked)
+    return page_with_body(template, _kept, key, body, circle=circle), 200
+
+
+#: The balance pages drawn last (``_render``), in this server's memory.
+BALANCE_PAGES_KEPT = 128
+_kept: Memo[KeptHtml] = Memo(BALANCE_PAGES_KEPT)
 
 
 # --- the overview ------------------------------------------------------------------------
@@ -245,36 +286,36 @@ def lopsided_lines(balance: Balance, locale: str, listed: int) -> list[LopsidedL
 @circle_page()
 def overview(circle: Circle, me: Membership):
     """The balance: lopsided pairs first, then the members' scales, then network roles."""
-    analysis = _analyse(circle, me)
-    balance = analysis.balance
-    if balance is None:
-        return _render("balance/overview.html", analysis)
-    members = _ordered(balance)
-    roles = balance.roles
-    return _render(
-        "balance/overview.html",
-        analysis,
-        lines=lopsided_lines(balance, ui_locale(), LOPSIDED_LISTED),
-        shown=LOPSIDED_SHOWN,
-        listed=LOPSIDED_LISTED,
-        scale_rows=kept_scale_rows(
-            balance,
-            members,
-            ui_locale(),
-            me.id,
-            ScaleWords(former=_("former member"), tipped=_("scale tipped twice")),
-            viewer_key(balance, me),
-        ),
-        connectors=roles.connectors[:ROLE_LINES],
-        top_givers=roles.top_givers,
-        top_three_share=roles.top_three_share,
-        repeat=[
-            (balance.members[g], balance.members[r], n)
-            for g, r, n in roles.repeat_pairs[: ROLE_LINES * 2]
-        ],
-        tipped=[m for m in members if m.tipped],
-        hidden=any(p.revenue_a_to_b is None for p in balance.pairs),
-    )
+
+    def context(analysis: Analysis) -> dict:
+        """The overview's lines, scales and roles."""
+        balance = analysis.balance
+        members = _ordered(balance)
+        roles = balance.roles
+        return {
+            "lines": lopsided_lines(balance, ui_locale(), LOPSIDED_LISTED),
+            "shown": LOPSIDED_SHOWN,
+            "listed": LOPSIDED_LISTED,
+            "scale_rows": kept_scale_rows(
+                balance,
+                members,
+                ui_locale(),
+                me.id,
+                ScaleWords(former=_("former member"), tipped=_("scale tipped twice")),
+                viewer_key(balance, me),
+            ),
+            "connectors": roles.connectors[:ROLE_LINES],
+            "top_givers": roles.top_givers,
+            "top_three_share": roles.top_three_share,
+            "repeat": [
+                (balance.members[g], balance.members[r], n)
+                for g, r, n in roles.repeat_pairs[: ROLE_LINES * 2]
+            ],
+            "tipped": [m for m in members if m.tipped],
+            "hidden": any(p.revenue_a_to_b is None for p in balance.pairs),
+        }
+
+    return _render("balance/overview.html", circle, me, context)
 
 
 # --- the pair table ----------------------------------------------------------------------
@@ -286,21 +327,17 @@ def pairs(circle: Circle, me: Membership):
     """The pair balance of every pair that exchanged anything in the period, lopsided
     first, ``PAIRS_PER_PAGE`` to a page (``?page=``; the order is total, so pages never
     repeat or skip a pair). The rows are drawn by ``circle.balance.pairs`` and kept."""
-    analysis = _analyse(circle, me)
-    balance = analysis.balance
-    if balance is None:
-        return _render("balance/pairs.html", analysis)
     asked = page_number(request.args.get("page"))
-    shown = pages_for(len(balance.pairs), asked, PAIRS_PER_PAGE)
-    words = PairWords(not_defined=_("not defined"), lopsided=_("lopsided"))
-    table = kept_pair_page(balance, shown.page, ui_locale(), words, viewer_key(balance, me))
-    return _render(
-        "balance/pairs.html",
-        analysis,
-        rows=table.rows,
-        pages=shown,
-        hidden=table.hidden,
-    )
+
+    def context(analysis: Analysis) -> dict:
+        """The page of pairs asked for."""
+        balance = analysis.balance
+        shown = pages_for(len(balance.pairs), asked, PAIRS_PER_PAGE)
+        words = PairWords(not_defined=_("not defined"), lopsided=_("lopsided"))
+        table = kept_pair_page(balance, shown.page, ui_locale(), words, viewer_key(balance, me))
+        return {"rows": table.rows, "pages": shown, "hidden": table.hidden}
+
+    return _render("balance/pairs.html", circle, me, context, asked=(asked,))
 
 
 # --- the matrix --------------------------------------------------------------------------
@@ -310,25 +347,26 @@ def pairs(circle: Circle, me: Membership):
 @circle_page()
 def matrix(circle: Circle, me: Membership):
     """Who gives to whom: givers in rows, receivers in columns, by count or by revenue."""
-    analysis = _analyse(circle, me)
     by = "revenue" if request.args.get("by") == "revenue" else "count"
-    balance = analysis.balance
     keep = {"by": by} if by == "revenue" else {}
-    if balance is None:
-        return _render("balance/matrix.html", analysis, keep, by=by)
-    members = _ordered(balance)
-    words = (NO_VALUE, _("(self)"))
-    rows = kept_matrix_cells(balance, members, by, ui_locale(), words, viewer_key(balance, me))
-    heads = kept_matrix_heads(members)
-    return _render(
-        "balance/matrix.html",
-        analysis,
-        keep,
-        by=by,
-        heads=heads,
-        rows=[(giver, head, cells) for (giver, cells), head in zip(rows, heads.rows, strict=True)],
-        hidden=by == "revenue" and not analysis.all_revenue,
-    )
+
+    def context(analysis: Analysis) -> dict:
+        """The matrix's headings and rows."""
+        balance = analysis.balance
+        members = _ordered(balance)
+        words = (NO_VALUE, _("(self)"))
+        rows = kept_matrix_cells(balance, members, by, ui_locale(), words, viewer_key(balance, me))
+        heads = kept_matrix_heads(members)
+        return {
+            "by": by,
+            "heads": heads,
+            "rows": [
+                (giver, head, cells) for (giver, cells), head in zip(rows, heads.rows, strict=True)
+            ],
+            "hidden": by == "revenue" and not analysis.all_revenue,
+        }
+
+    return _render("balance/matrix.html", circle, me, context, keep, asked=(by,))
 
 
 # --- the CSV -----------------------------------------------------------------------------
@@ -389,8 +427,8 @@ def export_csv(circle: Circle, me: Membership):
     """The members' scales and the pair balances as CSV (``?period=&from=&to=``)."""
     analysis = _analyse(circle, me)
     balance = analysis.balance
-    if balance is None:
-        return _render("balance/overview.html", analysis)
+    if balance is None:  # the overview with the period's errors (422)
+        return _render("balance/overview.html", circle, me, lambda _analysis: {})
     period = analysis.period
     filename = (
         f"balance-{analysis.circle.id}-{period.start.isoformat()}-{period.end.isoformat()}.csv"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup, escape
@@ -25,6 +25,7 @@ from circle.trends.forms import PeriodForm
 from circle.trends.services import MeetingAttendance, Week
 from circle.web.boundary import circle_page, ui_locale
 from circle.web.charts import Series, bar_chart, chart_legend, chart_top, trend
+from circle.web.kept import KeptHtml, page_with_body
 
 bp = Blueprint("trends", __name__)
 
@@ -92,24 +93,37 @@ def pictures(
 @circle_page()
 def index(circle: Circle, me: Membership):
     """The circle's referrals and closed business per week and attendance per meeting over
-    the last 13, 26 or 52 weeks (``?weeks=``; anything else shows 26)."""
+    the last 13, 26 or 52 weeks (``?weeks=``; anything else shows 26). The body is kept in
+    memory (``circle.web.kept``) under the circle's ``data_stamp``, the day, the weeks and
+    the language."""
     form = PeriodForm(request.args)
     count = form.chosen_weeks()
     today = today_for(circle)
-    weeks = services.weekly_activity(circle, today, count)
-    meetings = services.attendance_per_meeting(circle, weeks[0].start, today)
-    referrals, business, attendance = pictures(circle, weeks, meetings, ui_locale())
-    return render_template(
-        "trends/index.html",
-        circle=circle,
-        me=me,
-        form=form,
-        first=weeks[0].start,
-        last=today,
-        referrals=referrals,
-        business=business,
-        attendance=attendance,
-    )
+
+    def body() -> dict:
+        """What the page's body shows: the three pictures."""
+        weeks = services.weekly_activity(circle, today, count)
+        meetings = services.attendance_per_meeting(circle, weeks[0].start, today)
+        referrals, business, attendance = pictures(circle, weeks, meetings, ui_locale())
+        return {
+            "circle": circle,
+            "me": me,
+            "form": form,
+            "first": weeks[0].start,
+            "last": today,
+            "referrals": referrals,
+            "business": business,
+            "attendance": attendance,
+        }
+
+    # The circle's weeks as everyone sees them: no reader in the key.
+    key = (circle.id, circle.data_stamp, today, count, ui_locale())
+    return page_with_body("trends/index.html", _kept_pages, key, body, circle=circle)
+
+
+#: The trends pages drawn last (``index``), in this server's memory.
+TREND_PAGES_KEPT = 32
+_kept_pages: Memo[KeptHtml] = Memo(TREND_PAGES_KEPT)
 
 
 def _number(locale: str) -> Callable[[float], str]:

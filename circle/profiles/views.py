@@ -40,7 +40,7 @@ from circle.web.boundary import (
     ui_locale,
 )
 from circle.web.edge import larger_body
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.kept import KEPT_TITLE, KeptHtml, page_with_body
 
 bp = Blueprint("profiles", __name__)
 
@@ -153,11 +153,11 @@ def members(circle: Circle, me: Membership):
             cards = directory(circle, query)
         return {"circle": circle, "me": me, "query": query, "need": need, "cards": cards}
 
-    key = (circle.id, circle.data_stamp, me.id, ui_locale(), query, need)
+    key = ("directory", circle.id, circle.data_stamp, me.id, ui_locale(), query, need)
     return page_with_body("profiles/directory.html", _kept, key, body, circle=circle)
 
 
-#: The directory pages drawn last (``members``), in this server's memory.
+#: The directory and profile pages drawn last, in this server's memory (keys named by page).
 DIRECTORIES_KEPT = 128
 _kept: Memo[KeptHtml] = Memo(DIRECTORIES_KEPT)
 
@@ -217,17 +217,25 @@ def qr_code(circle: Circle, me: Membership, member_id: int):
 def show(circle: Circle, me: Membership, member_id: int):
     """A fellow member's profile (active members of this circle only), and what passed
     between the reader and them: the pair balance and the latest slips."""
-    member, view = _active_member(circle, member_id)
-    return render_template(
-        "profiles/show.html",
-        circle=circle,
-        me=me,
-        member=member,
-        pair=pairs.pair(circle, me.id, member.id) if member.id != me.id else None,
-        view=view,
-        wish_kinds=WISH_KINDS,
-        wish_labels=WISH_LABELS,
-    )
+
+    def body() -> dict:
+        """What the profile's body shows (404 for anyone but an active member)."""
+        member, view = _active_member(circle, member_id)
+        return {
+            "circle": circle,
+            "me": me,
+            "member": member,
+            "pair": pairs.pair(circle, me.id, member.id) if member.id != me.id else None,
+            "view": view,
+            "wish_kinds": WISH_KINDS,
+            "wish_labels": WISH_LABELS,
+            KEPT_TITLE: member.user.name,
+        }
+
+    # Kept only while the member is active: under the circle's data_stamp, the reader (our
+    # pair), the member and the language.
+    key = ("profile", circle.id, circle.data_stamp, me.id, member_id, ui_locale())
+    return page_with_body("profiles/show.html", _kept, key, body, circle=circle)
 
 
 @bp.get("/people/<int:user_id>/pictures/<kind>/<size>")

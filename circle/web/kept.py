@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import render_template
@@ -30,36 +30,37 @@ _TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
 
 @dataclass(frozen=True)
 class KeptHtml:
-    """A kept part: its HTML (the CSRF token as the mark) and the moment it no longer
-    holds (None: while its key holds), for parts that show what expires at a set time."""
+    """A kept part: its HTML (the CSRF token as the mark), the moment it no longer holds
+    (None: while its key holds), for parts that show what expires at a set time, and the
+    page's title when the part names it (a member's name)."""
 
     html: str
     until: datetime | None = None
+    title: str = ""
 
     def expired(self) -> bool:
         """Whether the part's moment has come."""
         return self.until is not None and utcnow() >= self.until
 
 
-def kept_call(
-    memo: Memo[KeptHtml], key: Hashable, draw: Callable[[], tuple[str, datetime | None]]
-) -> Markup:
-    """The HTML ``draw()`` renders (with the moment it stops holding, or None), kept in
-    ``memo`` under ``key`` (which must name everything it shows) until that moment, with
-    this request's CSRF token in its forms."""
+def kept_html(memo: Memo[KeptHtml], key: Hashable, draw: Callable[[], KeptHtml]) -> KeptHtml:
+    """The part ``draw()`` renders, kept in ``memo`` under ``key`` (which must name
+    everything it shows) until its moment, with this request's CSRF token in its forms."""
     token = kept_csrf_token()
 
     def make() -> KeptHtml:
         """Draw the part, the request's token replaced by the mark."""
-        html, until = draw()
-        return KeptHtml(html.replace(token, _TOKEN_MARK), until)
+        drawn = draw()
+        return replace(drawn, html=drawn.html.replace(token, _TOKEN_MARK))
 
     kept = memo.get_reading(key, make, stale=KeptHtml.expired)
-    return Markup(kept.html.replace(_TOKEN_MARK, token))  # noqa: S704 - rendered by Jinja  # nosec B704
+    return replace(kept, html=kept.html.replace(_TOKEN_MARK, token))
 
 
 #: The key in a body's context for the moment the body stops holding (``page_with_body``).
 KEPT_UNTIL = "kept_until"
+#: The key in a body's context for the page's title, kept with the body.
+KEPT_TITLE = "kept_title"
 
 
 def body_of(template: str) -> str:
@@ -80,18 +81,20 @@ def page_with_body(
     context ``body()`` returns), the body kept in ``memo`` under ``key`` (None: drawn
     afresh and not kept, as for a form sent back with errors) until the moment the context
     names as ``KEPT_UNTIL`` (an invitation's expiry), if any; ``outer`` is what the page's
-    title needs."""
+    title needs, and ``title`` the title the context names as ``KEPT_TITLE``, if any."""
 
-    def draw() -> tuple[str, datetime | None]:
-        """The body, read and rendered, and its moment."""
+    def draw() -> KeptHtml:
+        """The body, read and rendered, its moment and its title."""
         context = body()
-        until = context.pop(KEPT_UNTIL, None)
-        return render_template(body_of(template), **context), until
+        until, title = context.pop(KEPT_UNTIL, None), context.pop(KEPT_TITLE, "")
+        return KeptHtml(render_template(body_of(template), **context), until, title)
 
-    drawn = kept_call(memo, key, draw) if key is not None else fresh(draw()[0])
-    return render_template(template, body=drawn, **outer)
+    drawn = kept_html(memo, key, draw) if key is not None else draw()
+    if drawn.title:
+        outer["title"] = drawn.title
+    return render_template(template, body=fresh(drawn.html), **outer)
 
 
 def fresh(html: str) -> Markup:
-    """HTML rendered by Jinja for this request only, as a page's body."""
+    """HTML rendered by Jinja, as a page's body."""
     return Markup(html)  # noqa: S704 - rendered by Jinja  # nosec B704

@@ -305,8 +305,8 @@ def week_report(circle: Circle, me: Membership, day: str):
     """One week's totals, a row per member, attendance, and a page of its slips and of its
     closed business (``r_before``/``r_after``, ``b_before``/``b_after``); provisional
     until locked. The body is kept in memory (``circle.web.kept``) under the circle's
-    ``data_stamp``, the week, the current week, the language, whose amounts the reader sees
-    and the lists' places."""
+    ``data_stamp``, the week, the current week, the language, the reader (amounts and links
+    as their roles allow) and the lists' places."""
     parsed = _parse_day(day)
     start, _end = report.reported_week(circle, me, parsed)
     referrals = Keyset.from_args(request.args, date, "r_")
@@ -335,8 +335,8 @@ def week_report(circle: Circle, me: Membership, day: str):
         start,
         current,
         ui_locale(),
-        # Who sees which amounts: everyone's, or only their own.
-        None if all_amounts else me.id,
+        # The reader: which amounts they see, which links their roles give.
+        me.id,
         *referrals.args().items(),
         *business.args().items(),
     )

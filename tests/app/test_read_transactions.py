@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from circle.core.clock import utcnow
+from circle.core.memo import Memo
 from circle.extensions import db
 from circle.models import Profession
 from tests.clients import AuthActions
@@ -16,7 +17,8 @@ from tests.factories import Factory
 
 def _connections_after(app, path: str) -> set:
     """The database connections that served eight requests of a circle's ``path`` as its
-    admin (psycopg prepares a statement on its fifth run)."""
+    admin (psycopg prepares a statement on its fifth run), each made afresh: nothing kept
+    in memory from the one before (``circle.core.memo``), as after a change."""
     make = Factory(app)
     admin = make.user(name="Anna Admin", email="anna@example.org")
     circle = make.circle(admin=admin)
@@ -32,6 +34,7 @@ def _connections_after(app, path: str) -> set:
     event.listen(engine, "before_cursor_execute", note)
     try:
         for _ in range(8):
+            Memo.forget_everything()
             assert client.get(f"/circles/{circle.id}{path}").status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", note)

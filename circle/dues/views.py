@@ -122,8 +122,8 @@ def dues_state_label(state: str) -> str:
 
 def _render_member(circle: Circle, me: Membership, processing: bool = False):
     """The member's dues page. Its body is kept in memory (``circle.web.kept``) under the
-    circle's ``data_stamp`` (plan, payments, subscription), me, the day, the language and
-    whether a payment is being processed."""
+    circle's ``data_stamp`` (plan, payments, subscription), me, the day, the language,
+    whether a payment is being processed and whether online payment is configured."""
     today = today_for(circle)
 
     def body() -> dict:
@@ -141,7 +141,7 @@ def _render_member(circle: Circle, me: Membership, processing: bool = False):
             "plan": plan,
             "status": status,
             "payments": services.payments_of(circle, me.id),
-            "configured": online_payment_configured(),
+            "configured": configured,
             "processing": processing,
             "interval_label": interval_label,
             "grace_end": (
@@ -152,7 +152,17 @@ def _render_member(circle: Circle, me: Membership, processing: bool = False):
             "format_date": format_date,
         }
 
-    key = ("member", circle.id, circle.data_stamp, me.id, today, ui_locale(), processing)
+    configured = online_payment_configured()
+    key = (
+        "member",
+        circle.id,
+        circle.data_stamp,
+        me.id,
+        today,
+        ui_locale(),
+        processing,
+        configured,
+    )
     response = make_response(page_with_body("dues/member.html", _kept, key, body, circle=circle))
     # Browsers apply form-action to the redirect after a POST: the Pay online and Portal
     # buttons must be allowed to continue to Stripe's pages.
@@ -265,7 +275,8 @@ def _render_admin(
 ):
     """The treasurer's page. Without sent forms, its body is kept in memory
     (``circle.web.kept``) under the circle's ``data_stamp`` (plan, members, payments), the
-    day (what is due moves on with it), the language and the filter and member asked for."""
+    day (what is due moves on with it), the language, the filter and member asked for and
+    whether online payment is configured."""
     chosen = request.args.get("status", "all")
     if chosen not in FILTERS:
         chosen = "all"
@@ -290,13 +301,21 @@ def _render_admin(
             "plan_form": forms[0],
             "payment_form": forms[1],
             "interval_label": interval_label,
-            "configured": online_payment_configured(),
+            "configured": configured,
             "format_date": format_date,
         }
 
     fresh = plan_form is None and payment_form is None
+    configured = online_payment_configured()
     key = (
-        (circle.id, circle.data_stamp, today, ui_locale(), chosen, asked_member) if fresh else None
+        "admin",
+        circle.id,
+        circle.data_stamp,
+        today,
+        ui_locale(),
+        chosen,
+        asked_member,
+        configured,
     )
     page = page_with_body("dues/admin.html", _kept, key if fresh else None, body, circle=circle)
     return page, status

@@ -13,6 +13,7 @@ marshmallow errors become ``validation_error`` with ``errors: {field: [messages]
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,6 +101,12 @@ class Dumped:
     def body(self) -> bytes:
         """The document as ``jsonify`` writes it, made on first use."""
         return jsonify(self.document).get_data()
+
+    @cached_property
+    def etag(self) -> str:
+        """The document's entity tag: a digest of its JSON (a repeat GET of an unchanged
+        document is answered 304 without it)."""
+        return hashlib.sha256(self.body).hexdigest()
 
 
 #: Largest multipart upload the API reads (bytes) unless ``MAX_UPLOAD_BYTES`` is set.
@@ -223,11 +230,18 @@ def _handle(
         return result
     if payload is None:
         return Response(status=204)
-    if isinstance(payload, Dumped):
-        response = current_app.response_class(payload.body, mimetype=current_app.json.mimetype)
-    else:
+    if not isinstance(payload, Dumped):
         response = jsonify(payload)
+        response.status_code = status
+        return response
+    response = current_app.response_class(payload.body, mimetype=current_app.json.mimetype)
     response.status_code = status
+    if request.method == "GET" and status == 200:
+        # Asked again with the tag of the same document: 304, nothing sent. Private: a
+        # document is what its reader may see.
+        response.set_etag(payload.etag)
+        response.headers["Cache-Control"] = "private, no-cache"
+        response = response.make_conditional(request)
     return response
 
 

@@ -508,3 +508,21 @@ def test_each_viewer_gets_their_own_document_and_a_new_one_after_a_slip(app, api
     api.as_user(four.users["C"])
     response = api.get(four.url(JUNE))
     assert response.get_json() == expected(four.users["C"]) != seen[2]
+
+
+def test_a_repeat_request_for_the_same_document_is_answered_304(app, api, four):
+    """The balance carries an entity tag; asked again with it, the answer is 304 without a
+    body until a slip changes the document; another viewer's tag is not theirs."""
+    api.as_user(four.admin)
+    first = api.get(four.url(JUNE))
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-cache"
+    again = api.get(four.url(JUNE), headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b""
+    api.as_user(four.users["A"])
+    member = api.get(four.url(JUNE), headers={"If-None-Match": tag})
+    assert member.status_code == 200 and member.headers["ETag"] != tag
+    api.as_user(four.admin)
+    record(app, four.circle_id, referrals=[(four.ids["C"], four.ids["D"], date(2026, 6, 20))])
+    changed = api.get(four.url(JUNE), headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag

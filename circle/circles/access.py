@@ -9,6 +9,7 @@ Both the circle settings (``circle.circles.services``) and the seat rules
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -50,9 +51,15 @@ def seats_taken(circle_id: int) -> int:
     Organisers without a profession hold none; a reserving invitation ("add a member")
     counts until it is accepted, declined, revoked or expires. One statement.
     """
+    return seats_taken_until(circle_id)[0]
+
+
+def seats_taken_until(circle_id: int) -> tuple[int, datetime | None]:
+    """``seats_taken``, and when the first seat reserved for an invitee is freed (its
+    invitation expires; None without any): the count holds until then. One statement."""
     values = {"seats_circle": circle_id, "seats_now": utcnow()}
-    active, reserved = db.session.execute(_seats_statement(), values).one()
-    return active + reserved
+    active, reserved, first_end = db.session.execute(_seats_statement(), values).one()
+    return active + reserved, first_end
 
 
 @cache
@@ -69,6 +76,9 @@ def _seats_statement() -> Select:
         count_where(
             Invitation, Invitation.circle_id == circle_id, *reserving(bindparam("seats_now"))
         ),
+        select(func.min(Invitation.expires_at))
+        .where(Invitation.circle_id == circle_id, *reserving(bindparam("seats_now")))
+        .scalar_subquery(),
     )
 
 

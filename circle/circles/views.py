@@ -39,7 +39,7 @@ from circle.web.boundary import (
     site_page,
     ui_locale,
 )
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.kept import KEPT_UNTIL, KeptHtml, page_with_body
 
 bp = Blueprint("circles", __name__)
 
@@ -108,8 +108,9 @@ def show(circle: Circle, me: Membership):
     should), each item linking to where it is done, then the circle's menu. Members only;
     others get 404. The body is kept in memory (``circle.web.kept``) under the circle's
     ``data_stamp`` (everything the agendas read), the member, the minute and the language."""
-    # To the minute: meetings begin on the minute, so every answer is the same through it.
-    now = utcnow().replace(second=0, microsecond=0)
+    # Kept for the minute: meetings begin on the minute, so whether the next one has begun
+    # is the same through it; a seat reserved for an invitee is freed at its expiry.
+    now = utcnow()
 
     def body() -> dict:
         """What the page's body shows: my agenda and my officer roles' agenda."""
@@ -123,9 +124,11 @@ def show(circle: Circle, me: Membership):
             "seats": _seat_numbers(circle.seat_limit, mine.seats_taken),
             "reply_form": ReplyForm(formdata=None),
             "now": now,
+            KEPT_UNTIL: mine.reservations_end,
         }
 
-    key = ("home", circle.id, circle.data_stamp, me.id, now, ui_locale())
+    minute = now.replace(second=0, microsecond=0)
+    key = ("home", circle.id, circle.data_stamp, me.id, minute, ui_locale())
     return page_with_body("circles/show.html", _kept, key, body, circle=circle)
 
 
@@ -152,9 +155,11 @@ def settings(circle: Circle, me: Membership):
         status = HTTPStatus.UNPROCESSABLE_ENTITY
 
     def body() -> dict:
-        """What the settings page's body shows: the form and the seats taken."""
-        taken = access.seats_taken(circle.id)
-        return {"form": form, "circle": circle, "seats": _seat_numbers(circle.seat_limit, taken)}
+        """What the settings page's body shows: the form and the seats taken (until the
+        first seat reserved for an invitee is freed)."""
+        taken, until = access.seats_taken_until(circle.id)
+        seats = _seat_numbers(circle.seat_limit, taken)
+        return {"form": form, "circle": circle, "seats": seats, KEPT_UNTIL: until}
 
     # The form as the circle fills it: kept under the circle's data_stamp and the language.
     key = ("settings", circle.id, circle.data_stamp, ui_locale())

@@ -94,6 +94,9 @@ class MemberAgenda:
     plan: DuesPlan | None
     seats_taken: int  # active seats plus seats reserved for invitees
     visitors_invited: int  # every visitor I brought, ever
+    #: When the first seat reserved for an invitee is freed (its invitation expires; None
+    #: without any): ``seats_taken`` holds until then.
+    reservations_end: datetime | None
     scale: Scale
     score: MemberScore
 
@@ -159,7 +162,8 @@ def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -
         seated,
         reserved,
         visitors,
-    ) = tuple(row)[:14]
+        reservations_end,
+    ) = tuple(row)[:15]
     raw, meetings = raw_from(circle, row)
     return MemberAgenda(
         today=today,
@@ -173,6 +177,7 @@ def member_agenda(circle: Circle, me: Membership, now: datetime | None = None) -
         plan=plan,
         seats_taken=seated + reserved,
         visitors_invited=visitors,
+        reservations_end=reservations_end,
         scale=Scale(
             scale_period,
             given,
@@ -276,6 +281,9 @@ def _member_statement() -> Select:
             ),
             count_where(Invitation, Invitation.circle_id == circle_id, *reserving(now)),
             count_where(Visitor, Visitor.circle_id == circle_id, Visitor.invited_by_id == me_id),
+            select(func.min(Invitation.expires_at))
+            .where(Invitation.circle_id == circle_id, *reserving(now))
+            .scalar_subquery(),
             *measure_columns(),
         )
         .select_from(Membership)

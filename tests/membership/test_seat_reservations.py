@@ -185,3 +185,27 @@ def test_the_kept_members_page_frees_the_seat_when_the_invitation_expires(
     monkeypatch.setattr("circle.web.kept.utcnow", lambda: later)
     monkeypatch.setattr("circle.membership.invitations.utcnow", lambda: later)
     assert "1 of 3 seats taken" in text(client.get(manage_url(circle)))
+
+
+@pytest.mark.parametrize("page", ["", "/settings"])
+def test_the_kept_home_and_settings_pages_free_the_seat_when_the_invitation_expires(
+    app, client, circle, admin, owner, auth, monkeypatch, page
+):
+    """The home and settings pages show the seats taken; kept in memory, they still free
+    a reserved seat the moment its invitation expires (not only at the next change)."""
+    auth.login(admin)
+    reserve(client, circle)
+    # The invitation expires at hh:mm:30; the page is seen ten seconds before and a second
+    # after, within one minute (the home page is kept for the minute).
+    expires = (utcnow() + timedelta(days=1)).replace(second=30, microsecond=0)
+    with app.app_context():
+        db.session.execute(update(Invitation).values(expires_at=expires))
+        db.session.commit()
+    url = f"/circles/{circle.id}{page}"
+    for moment, taken in (
+        (expires - timedelta(seconds=10), 2),
+        (expires + timedelta(seconds=1), 1),
+    ):
+        for where in ("circle.web.kept", "circle.circles.views", "circle.circles.access"):
+            monkeypatch.setattr(f"{where}.utcnow", lambda moment=moment: moment)
+        assert f'data-seats-taken="{taken}"' in text(client.get(url))

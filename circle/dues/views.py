@@ -29,26 +29,26 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from wtforms import SelectChoice
 
 from circle import CONTENT_SECURITY_POLICY
 from circle.balance.forms import PeriodForm
 from circle.balance.periods import period_for
 from circle.core.csv_export import csv_download, csv_text
 from circle.core.errors import DomainError, NotFound
-from circle.core.formats import currency_text, decimal_text
+from circle.core.formats import currency_text
 from circle.core.ids import id_arg
 from circle.core.memo import Memo
-from circle.core.money import minor_units, parse_amount, to_decimal
+from circle.core.money import parse_amount, to_decimal
 from circle.core.periods import Period
-from circle.core.weeks import shift, today_for
+from circle.core.weeks import today_for
 from circle.dues import checkout as stripe_checkout
 from circle.dues import payoff as payoff_queries
 from circle.dues import services
+from circle.dues.admin_forms import admin_forms, member_choices
 from circle.dues.forms import ManualPaymentForm, PlanForm
 from circle.extensions import Labels
 from circle.mail.send import external_url
-from circle.models import Circle, DuesPlan, Membership
+from circle.models import Circle, Membership
 from circle.roles.permissions import can, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 from circle.web.i18n import format_date
@@ -231,41 +231,6 @@ def portal(circle: Circle, me: Membership):
 # --- admin view -------------------------------------------------------------------------
 
 
-def _payment_defaults(
-    circle: Circle,
-    form: ManualPaymentForm,
-    member_id: int | None,
-    plan: DuesPlan | None,
-    rows: list[tuple[Membership, services.DuesStatus]],
-) -> None:
-    """Fill the manual payment form for a member (one of ``rows``, the dues list): the
-    period after their paid-through day (or from joining), the plan's amount, paid today."""
-    today = today_for(circle)
-    form.paid_on.data = today
-    found = [(m, s) for m, s in rows if m.id == member_id] if member_id is not None else []
-    if not found:
-        return
-    target, status = found[0]
-    form.member.data = target.id
-    last = status.paid_through
-    if last is not None:
-        start = shift(last, 1)
-    else:
-        joined = target.joined_at or target.created_at
-        start = joined.date() if joined else today
-    form.period_start.data = start
-    if plan is not None:
-        form.period_end.data = services.period_end(plan, start)
-        form.amount.data = _typed(plan.amount_minor, circle.currency)
-
-
-def _typed(amount_minor: int, currency: str) -> str:
-    """An amount as a user types it in their locale (``600,00``)."""
-    digits = minor_units(currency)
-    pattern = "0." + "0" * digits if digits else "0"
-    return decimal_text(to_decimal(amount_minor, currency), pattern, ui_locale())
-
-
 def _render_admin(
     circle: Circle,
     me: Membership,
@@ -287,7 +252,7 @@ def _render_admin(
         """What the page's body shows: the dues list, its counts and the two forms."""
         plan, rows = services.dues_overview(circle, today)
         shown = [row for row in rows if chosen == "all" or row[1].state == chosen]
-        forms = _admin_forms(circle, plan, rows, asked_member, plan_form, payment_form)
+        forms = admin_forms(circle, plan, rows, asked_member, plan_form, payment_form)
         return {
             "circle": circle,
             "me": me,
@@ -324,40 +289,6 @@ def _render_admin(
 #: The dues pages drawn last (the treasurer's and the members'), in this server's memory.
 DUES_PAGES_KEPT = 128
 _kept: Memo[KeptHtml] = Memo(DUES_PAGES_KEPT)
-
-
-def _admin_forms(
-    circle: Circle,
-    plan,
-    rows: list,
-    asked_member: int | None,
-    plan_form: PlanForm | None,
-    payment_form: ManualPaymentForm | None,
-) -> tuple[PlanForm, ManualPaymentForm]:
-    """The plan form (filled from the plan in force) and the manual payment form (members
-    to choose, defaults for ``asked_member``), or the forms that were sent."""
-    if plan_form is None:
-        plan_form = PlanForm(formdata=None)
-        if plan is not None:
-            plan_form.amount.data = _typed(plan.amount_minor, circle.currency)
-            plan_form.interval.data = plan.interval
-            plan_form.joining_fee.data = (
-                _typed(plan.joining_fee_minor, circle.currency) if plan.joining_fee_minor else ""
-            )
-            plan_form.grace_days.data = plan.grace_days
-            plan_form.stripe_price_id.data = plan.stripe_price_id or ""
-    if payment_form is None:
-        payment_form = ManualPaymentForm(formdata=None)
-        _member_choices(payment_form, rows)
-        _payment_defaults(circle, payment_form, asked_member, plan, rows)
-    else:
-        _member_choices(payment_form, rows)
-    return plan_form, payment_form
-
-
-def _member_choices(form: ManualPaymentForm, rows) -> None:
-    """The members a payment can be recorded for (the circle's active members)."""
-    form.member.choices = [SelectChoice(m.id, m.user.name) for m, _s in rows]
 
 
 @bp.get("/circles/<int:circle_id>/dues/admin")
@@ -408,7 +339,7 @@ def set_plan(circle: Circle, me: Membership):
 def record_payment(circle: Circle, me: Membership):
     """Record a manual payment (bank transfer, cash) for a member (treasurer)."""
     form = ManualPaymentForm()
-    _member_choices(form, services.dues_list(circle))
+    member_choices(form, services.dues_list(circle))
     if not form.validate():
         return _render_admin(circle, me, payment_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     _payment, error = attempt(

@@ -4,25 +4,15 @@ slip, and a renamed circle on the home page; the helpers the other tests of kept
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import update
 
 from circle.core.weeks import today_for, week_start
 from circle.extensions import db
 from circle.models import Circle
+from tests.activity.test_activity import world  # noqa: F401 - the fixture
 from tests.clients import AuthActions
 from tests.pages import CSRF_TOKEN, text
 from tests.referrals.test_referral_pages import total
-
-
-@pytest.fixture
-def world(make):
-    """Anna (admin), Bernd and Clara in one circle, each logged in with a client of their own."""
-    anna = make.user(name="Anna Admin", locale="en")
-    circle = make.circle(admin=anna, name="Kreis Köln")
-    bernd = make.member(circle, make.user(name="Bernd Bau", locale="en"), profession="Bau")
-    clara = make.member(circle, make.user(name="Clara Coach", locale="en"), profession="Coach")
-    return {"circle": circle, "anna": anna, "bernd": bernd, "clara": clara}
 
 
 def logged_in(app, user):
@@ -43,7 +33,7 @@ def this_week(app, circle) -> object:
         return week_start(db.session.get(Circle, circle.id), today_for(circle))
 
 
-def test_each_member_sees_their_own_week_and_every_new_slip(app, world, make):
+def test_each_member_sees_their_own_week_and_every_new_slip(app, world, make):  # noqa: F811
     """Two members' week pages are kept apart, and a slip given after a view shows on the
     next one."""
     circle, bernd, clara = world["circle"], world["bernd"], world["clara"]
@@ -58,7 +48,7 @@ def test_each_member_sees_their_own_week_and_every_new_slip(app, world, make):
     assert total(text(claras.get(page)), "received") == "2"
 
 
-def test_the_home_page_shows_a_renamed_circle(app, world):
+def test_the_home_page_shows_a_renamed_circle(app, world):  # noqa: F811
     """The home page names the circle; a new name shows at once."""
     circle = world["circle"]
     anna = logged_in(app, world["anna"])

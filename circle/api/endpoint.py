@@ -237,10 +237,10 @@ def _handle(
     response = current_app.response_class(payload.body, mimetype=current_app.json.mimetype)
     response.status_code = status
     if request.method == "GET" and status == 200:
-        # Asked again with the tag of the same document: 304, nothing sent. Private: a
-        # document is what its reader may see.
+        # Asked again with the tag of the same document: 304, nothing sent. Caches still
+        # store nothing (every answer to a logged-in caller is no-store); a client that
+        # keeps the document itself asks with its tag.
         response.set_etag(payload.etag)
-        response.headers["Cache-Control"] = "private, no-cache"
         response = response.make_conditional(request)
     return response
 

@@ -27,13 +27,12 @@ from circle.activity.forms import (
     VoidForm,
 )
 from circle.circles.access import roster_names
-from circle.core.memo import Memo
 from circle.core.paging import Keyset
 from circle.core.weeks import today_for
 from circle.models import Circle, Membership
 from circle.referrals.views import day_label
-from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.kept import page_with_body
 
 bp = Blueprint("activity", __name__)
 
@@ -104,18 +103,9 @@ def _page(
         }
 
     fresh = met_form is None and credit_form is None and void_form is None
-    key = (
-        (circle.id, circle.data_stamp, me.id, today_for(circle), ui_locale(), *here.items())
-        if fresh
-        else None
-    )
-    page = page_with_body("activity/index.html", _kept, key, body, circle=circle)
+    asked = (me.id, today_for(circle), *here.items()) if fresh else None
+    page = page_with_body("activity/index.html", circle, asked, body)
     return page, status
-
-
-#: The activity pages drawn last (``_page``), in this server's memory.
-PAGES_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(PAGES_KEPT)
 
 
 @bp.get("/circles/<int:circle_id>/activity")

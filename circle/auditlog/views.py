@@ -13,11 +13,10 @@ from datetime import datetime
 from flask import Blueprint, request
 
 from circle.auditlog import services
-from circle.core.memo import Memo
 from circle.core.paging import Keyset
 from circle.models import Circle, Membership
-from circle.web.boundary import circle_page, ui_locale
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.boundary import circle_page
+from circle.web.kept import page_with_body
 
 bp = Blueprint("auditlog", __name__)
 
@@ -46,10 +45,5 @@ def index(circle: Circle, me: Membership):
             "page_args": {"circle_id": circle.id, "entity": log.entity},
         }
 
-    key = (circle.id, circle.data_stamp, me.id, ui_locale(), entity, *asked.args().items())
-    return page_with_body("auditlog/index.html", _kept, key, body, circle=circle)
-
-
-#: The audit log pages drawn last (``index``), in this server's memory.
-LOG_PAGES_KEPT = 32
-_kept: Memo[KeptHtml] = Memo(LOG_PAGES_KEPT)
+    where = (me.id, entity, *asked.args().items())
+    return page_with_body("auditlog/index.html", circle, where, body)

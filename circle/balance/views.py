@@ -34,13 +34,12 @@ from circle.balance.visibility import sees_all_revenue, viewer_key, visible_bala
 from circle.core.csv_export import CsvCell, csv_download, csv_text
 from circle.core.errors import DomainError
 from circle.core.formats import interval_text
-from circle.core.memo import Memo
 from circle.core.money import to_decimal
 from circle.core.paging import page_number, pages_for
 from circle.core.periods import Period
 from circle.models import Circle, Membership
 from circle.web.boundary import circle_page, ui_locale
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.kept import page_with_body
 
 bp = Blueprint("balance", __name__)
 
@@ -211,16 +210,10 @@ def _render(
         }
 
     if period is None:
-        page = page_with_body(template, _kept, None, body, circle=circle)
+        page = page_with_body(template, circle, None, body)
         return page, HTTPStatus.UNPROCESSABLE_ENTITY
-    where = (period.kind, period.start, period.end)
-    key = (template, circle.id, circle.data_stamp, me.id, locale, *where, *asked)
-    return page_with_body(template, _kept, key, body, circle=circle), 200
-
-
-#: The balance pages drawn last (``_render``), in this server's memory.
-BALANCE_PAGES_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(BALANCE_PAGES_KEPT)
+    where = (me.id, period.kind, period.start, period.end, *asked)
+    return page_with_body(template, circle, where, body), 200
 
 
 # --- the overview ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from circle.core.ids import is_id
 from circle.db import count_where
 from circle.extensions import db
 from circle.models import LIVE_STATUSES, Circle, Invitation, Membership, Profession, User
-from circle.models.invitation import reserving
+from circle.models.invitation import first_seat_freed, reserving
 from circle.models.user import shown_name
 from circle.roles.permissions import roles_column
 
@@ -76,9 +76,7 @@ def _seats_statement() -> Select:
         count_where(
             Invitation, Invitation.circle_id == circle_id, *reserving(bindparam("seats_now"))
         ),
-        select(func.min(Invitation.expires_at))
-        .where(Invitation.circle_id == circle_id, *reserving(bindparam("seats_now")))
-        .scalar_subquery(),
+        first_seat_freed(circle_id, bindparam("seats_now")),
     )
 
 

@@ -21,7 +21,6 @@ from circle.circles.forms import (
     weekday_name,
 )
 from circle.core.clock import utcnow
-from circle.core.memo import Memo
 from circle.home import agenda
 from circle.meetings.forms import ReplyForm
 from circle.meetings.replies import answer_label
@@ -37,9 +36,8 @@ from circle.web.boundary import (
     form_error,
     logged_in_user,
     site_page,
-    ui_locale,
 )
-from circle.web.kept import KEPT_UNTIL, KeptHtml, page_with_body
+from circle.web.kept import KEPT_UNTIL, page_with_body
 
 bp = Blueprint("circles", __name__)
 
@@ -128,13 +126,7 @@ def show(circle: Circle, me: Membership):
         }
 
     minute = now.replace(second=0, microsecond=0)
-    key = ("home", circle.id, circle.data_stamp, me.id, minute, ui_locale())
-    return page_with_body("circles/show.html", _kept, key, body, circle=circle)
-
-
-#: The home and settings pages drawn last, in this server's memory (keys named by page).
-HOMES_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(HOMES_KEPT)
+    return page_with_body("circles/show.html", circle, (me.id, minute), body)
 
 
 @bp.route("/circles/<int:circle_id>/settings", methods=["GET", "POST"])
@@ -161,12 +153,9 @@ def settings(circle: Circle, me: Membership):
         seats = _seat_numbers(circle.seat_limit, taken)
         return {"form": form, "circle": circle, "seats": seats, KEPT_UNTIL: until}
 
-    # The form as the circle fills it: kept under the circle's data_stamp and the language.
-    key = ("settings", circle.id, circle.data_stamp, ui_locale())
-    sent = form.is_submitted()
-    return page_with_body(
-        "circles/settings.html", _kept, None if sent else key, body, circle=circle
-    ), status
+    # The form as the circle fills it (a form sent back is drawn afresh).
+    asked = None if form.is_submitted() else ()
+    return page_with_body("circles/settings.html", circle, asked, body), status
 
 
 @bp.get("/directory")

@@ -37,7 +37,6 @@ from circle.core.csv_export import csv_download, csv_text
 from circle.core.errors import DomainError, NotFound
 from circle.core.formats import currency_text
 from circle.core.ids import id_arg
-from circle.core.memo import Memo
 from circle.core.money import parse_amount, to_decimal
 from circle.core.periods import Period
 from circle.core.weeks import today_for
@@ -52,7 +51,7 @@ from circle.models import Circle, Membership
 from circle.roles.permissions import can, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
 from circle.web.i18n import format_date
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.kept import page_with_body
 
 bp = Blueprint("dues", __name__)
 
@@ -153,17 +152,8 @@ def _render_member(circle: Circle, me: Membership, processing: bool = False):
         }
 
     configured = online_payment_configured()
-    key = (
-        "member",
-        circle.id,
-        circle.data_stamp,
-        me.id,
-        today,
-        ui_locale(),
-        processing,
-        configured,
-    )
-    response = make_response(page_with_body("dues/member.html", _kept, key, body, circle=circle))
+    asked = (me.id, today, processing, configured)
+    response = make_response(page_with_body("dues/member.html", circle, asked, body))
     # Browsers apply form-action to the redirect after a POST: the Pay online and Portal
     # buttons must be allowed to continue to Stripe's pages.
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
@@ -272,23 +262,9 @@ def _render_admin(
 
     fresh = plan_form is None and payment_form is None
     configured = online_payment_configured()
-    key = (
-        "admin",
-        circle.id,
-        circle.data_stamp,
-        today,
-        ui_locale(),
-        chosen,
-        asked_member,
-        configured,
-    )
-    page = page_with_body("dues/admin.html", _kept, key if fresh else None, body, circle=circle)
+    asked = (today, chosen, asked_member, configured) if fresh else None
+    page = page_with_body("dues/admin.html", circle, asked, body)
     return page, status
-
-
-#: The dues pages drawn last (the treasurer's and the members'), in this server's memory.
-DUES_PAGES_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(DUES_PAGES_KEPT)
 
 
 @bp.get("/circles/<int:circle_id>/dues/admin")

@@ -40,7 +40,7 @@ from circle.models import (
     Visitor,
     WeeklyReport,
 )
-from circle.models.invitation import reserving
+from circle.models.invitation import first_seat_freed, reserving
 from circle.roles.permissions import can
 from circle.scores.services import MemberScore, score_from, window
 from circle.scores.single import measure_columns, measure_params, raw_from
@@ -281,9 +281,7 @@ def _member_statement() -> Select:
             ),
             count_where(Invitation, Invitation.circle_id == circle_id, *reserving(now)),
             count_where(Visitor, Visitor.circle_id == circle_id, Visitor.invited_by_id == me_id),
-            select(func.min(Invitation.expires_at))
-            .where(Invitation.circle_id == circle_id, *reserving(now))
-            .scalar_subquery(),
+            first_seat_freed(circle_id, now),
             *measure_columns(),
         )
         .select_from(Membership)

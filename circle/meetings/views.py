@@ -27,7 +27,6 @@ from circle.circles.forms import meeting_time_label, weekday_name
 from circle.core.clock import utcnow
 from circle.core.errors import DomainError
 from circle.core.formats import interval_text
-from circle.core.memo import Memo
 from circle.core.paging import Keyset
 from circle.core.weeks import today_for, week_start
 from circle.mail.send import external_url, site_host
@@ -47,7 +46,7 @@ from circle.models import Circle, Membership
 from circle.roles.permissions import require, sees_amounts
 from circle.web.boundary import attempt, circle_page, form_error, redirect_next, ui_locale
 from circle.web.i18n import format_date
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.kept import page_with_body
 
 bp = Blueprint("meetings", __name__)
 
@@ -101,14 +100,7 @@ def index(circle: Circle, me: Membership):
         upcoming, past = services.meetings_overview(circle, today)
         return {"circle": circle, "me": me, "upcoming": upcoming, "past": past, "today": today}
 
-    key = ("meetings", circle.id, circle.data_stamp, me.id, today, ui_locale())
-    return page_with_body("meetings/index.html", _kept, key, body, circle=circle)
-
-
-#: The meetings, attendance, absences and weekly report pages drawn last, in this
-#: server's memory (each key starts with its page's name).
-PAGES_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(PAGES_KEPT)
+    return page_with_body("meetings/index.html", circle, (me.id, today), body)
 
 
 def _meeting_page(circle, me, meeting, cancel_form=None, status: int = 200):
@@ -265,8 +257,8 @@ def my_attendance(circle: Circle, me: Membership):
             "close": absence.is_close(circle, count),
         }
 
-    key = ("attendance", circle.id, circle.data_stamp, me.id, today_for(circle), ui_locale())
-    return page_with_body("meetings/my_attendance.html", _kept, key, body, circle=circle)
+    asked = (me.id, today_for(circle))
+    return page_with_body("meetings/my_attendance.html", circle, asked, body)
 
 
 @bp.get("/circles/<int:circle_id>/absences")
@@ -284,8 +276,7 @@ def absences(circle: Circle, me: Membership):
             "since": absence.window_start(today, circle.absence_window_months) + timedelta(days=1),
         }
 
-    key = ("absences", circle.id, circle.data_stamp, me.id, today, ui_locale())
-    return page_with_body("meetings/absences.html", _kept, key, body, circle=circle)
+    return page_with_body("meetings/absences.html", circle, (me.id, today), body)
 
 
 # --- the weekly report -------------------------------------------------------------
@@ -328,21 +319,9 @@ def week_report(circle: Circle, me: Membership, day: str):
             "next_day": following if following <= current else None,
         }
 
-    key = (
-        "report",
-        circle.id,
-        circle.data_stamp,
-        start,
-        current,
-        ui_locale(),
-        # The reader: which amounts they see, which links their roles give.
-        me.id,
-        *referrals.args().items(),
-        *business.args().items(),
-    )
-    return page_with_body(
-        "meetings/report.html", _kept, key, body, circle=circle, title=_week_title(start)
-    )
+    # The reader: which amounts they see, which links their roles give.
+    asked = (me.id, start, current, *referrals.args().items(), *business.args().items())
+    return page_with_body("meetings/report.html", circle, asked, body, title=_week_title(start))
 
 
 @bp.post("/circles/<int:circle_id>/weeks/<day>/lock")

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 
 from circle.circles.access import roster, seats_among
 from circle.core.errors import DomainError
-from circle.core.memo import Memo
 from circle.membership import applications, invitations, member_pages, services
 from circle.membership.forms import (
     ADD_PREFIX,
@@ -32,8 +31,8 @@ from circle.membership.forms import (
     profession_prefix,
 )
 from circle.models import Circle, Membership
-from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import KEPT_UNTIL, KeptHtml, page_with_body
+from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.kept import KEPT_UNTIL, page_with_body
 
 bp = Blueprint("membership", __name__)
 
@@ -120,14 +119,9 @@ def _render_manage(
         }
 
     sent = (add_form, invite_form, failed_profession, action_error, failed_decline)
-    key = (circle.id, circle.data_stamp, ui_locale()) if sent == (None,) * 5 else None
-    page = page_with_body("membership/manage.html", _kept, key, body, circle=circle)
+    asked = () if sent == (None,) * 5 else None
+    page = page_with_body("membership/manage.html", circle, asked, body)
     return page, status
-
-
-#: The members pages drawn last (``_render_manage``), in this server's memory.
-MANAGE_PAGES_KEPT = 32
-_kept: Memo[KeptHtml] = Memo(MANAGE_PAGES_KEPT)
 
 
 def _action_refused(circle: Circle, section: str, error: DomainError):

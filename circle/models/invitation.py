@@ -12,6 +12,8 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -94,3 +96,14 @@ def reserving(now=None) -> tuple:
     """SQL conditions of an invitation that holds a seat now: made by "add a member" and
     ``still_open``."""
     return (Invitation.reserves_seat.is_(True), *still_open(now))
+
+
+def first_seat_freed(circle_id, now=None):
+    """As a column of a larger statement: when the first seat of the circle reserved for an
+    invitee is freed (its invitation expires), NULL without any; the seats taken hold until
+    then. ``circle_id`` and ``now`` as ``still_open`` takes them."""
+    return (
+        select(func.min(Invitation.expires_at))
+        .where(Invitation.circle_id == circle_id, *reserving(now))
+        .scalar_subquery()
+    )

@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 
 from circle.circles.access import roster
 from circle.core.formats import percent_text
-from circle.core.memo import Memo
 from circle.models import IMAGE_KINDS, IMAGE_SIZES, WISH_KINDS, Circle, Membership
 from circle.profiles import services, vcards
 from circle.profiles.directory import directory
@@ -40,7 +39,7 @@ from circle.web.boundary import (
     ui_locale,
 )
 from circle.web.edge import larger_body
-from circle.web.kept import KEPT_TITLE, KeptHtml, page_with_body
+from circle.web.kept import KEPT_TITLE, page_with_body
 
 bp = Blueprint("profiles", __name__)
 
@@ -153,13 +152,7 @@ def members(circle: Circle, me: Membership):
             cards = directory(circle, query)
         return {"circle": circle, "me": me, "query": query, "need": need, "cards": cards}
 
-    key = ("directory", circle.id, circle.data_stamp, me.id, ui_locale(), query, need)
-    return page_with_body("profiles/directory.html", _kept, key, body, circle=circle)
-
-
-#: The directory and profile pages drawn last, in this server's memory (keys named by page).
-DIRECTORIES_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(DIRECTORIES_KEPT)
+    return page_with_body("profiles/directory.html", circle, (me.id, query, need), body)
 
 
 def _active_member(
@@ -234,8 +227,7 @@ def show(circle: Circle, me: Membership, member_id: int):
 
     # Kept only while the member is active: under the circle's data_stamp, the reader (our
     # pair), the member and the language.
-    key = ("profile", circle.id, circle.data_stamp, me.id, member_id, ui_locale())
-    return page_with_body("profiles/show.html", _kept, key, body, circle=circle)
+    return page_with_body("profiles/show.html", circle, (me.id, member_id), body)
 
 
 @bp.get("/people/<int:user_id>/pictures/<kind>/<size>")

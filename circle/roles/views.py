@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 
 from circle.circles.access import roster
 from circle.core.errors import NotFound
-from circle.core.memo import Memo
 from circle.membership.forms import ActionForm
 from circle.models import OFFICER_ROLES, Circle, Membership
 from circle.roles import services
 from circle.roles.forms import GrantRoleForm
 from circle.roles.permissions import ROLE_LABELS, can
-from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.kept import page_with_body
 
 bp = Blueprint("roles", __name__)
 
@@ -52,13 +51,8 @@ def _render(circle: Circle, me: Membership, form: GrantRoleForm | None = None, s
             "form": form or GrantRoleForm(members, formdata=None),
         }
 
-    key = (circle.id, circle.data_stamp, me.id, ui_locale()) if form is None else None
-    return page_with_body("roles/index.html", _kept, key, body, circle=circle), status
-
-
-#: The roles pages drawn last (``_render``), in this server's memory.
-ROLE_PAGES_KEPT = 64
-_kept: Memo[KeptHtml] = Memo(ROLE_PAGES_KEPT)
+    asked = (me.id,) if form is None else None
+    return page_with_body("roles/index.html", circle, asked, body), status
 
 
 @bp.get("/circles/<int:circle_id>/roles")

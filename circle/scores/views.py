@@ -8,18 +8,16 @@ from http import HTTPStatus
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from circle.core.memo import Memo
-from circle.extensions import db, locale_name
+from circle.extensions import db
 from circle.models import Circle, Membership
 from circle.roles.permissions import can
 from circle.scores import services
-from circle.scores.chapter import kept_chapter_lights
 from circle.scores.explain import explain, number, threshold_text
 from circle.scores.forms import PointTableForm
 from circle.scores.settings import update_score_settings
 from circle.scores.table import AREA_LABELS, AREAS, THRESHOLD_LABELS, table_for
-from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.kept import page_with_body
 
 bp = Blueprint("scores", __name__)
 
@@ -44,14 +42,9 @@ def _score_page(circle: Circle, me: Membership, member: Membership):
         }
 
     period = services.window(circle)
-    key = (circle.id, circle.data_stamp, me.id, member.id, period.start, period.end, ui_locale())
-    outer = {"circle": circle, "member": member, "is_me": member.id == me.id}
-    return page_with_body("scores/member.html", _kept, key, body, **outer)
-
-
-#: The score pages drawn last (``_score_page``), in this server's memory.
-SCORE_PAGES_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(SCORE_PAGES_KEPT)
+    asked = (me.id, member.id, period.start, period.end)
+    is_me = member.id == me.id
+    return page_with_body("scores/member.html", circle, asked, body, member=member, is_me=is_me)
 
 
 @bp.get("/circles/<int:circle_id>/score")
@@ -73,16 +66,25 @@ def member(circle: Circle, me: Membership, member_id: int):
 def chapter(circle: Circle, me: Membership):
     """Everyone's traffic light and the distribution (the circle's leadership)."""
     services.require_leader(me)
-    return render_template(
-        "scores/chapter.html",
-        circle=circle,
-        me=me,
-        lights=kept_chapter_lights(circle, locale_name()),
-        areas=AREAS,
-        colour_labels=services.COLOUR_LABELS,
-        area_labels=AREA_LABELS,
-        may_edit=can(me, "edit_settings"),
-    )
+    period = services.window(circle)
+    may_edit = can(me, "edit_settings")
+
+    def body() -> dict:
+        """What the page's body shows: every member's score and the distribution."""
+        scores = services.chapter_scores(circle)
+        return {
+            "circle": circle,
+            "scores": scores,
+            "period": period,
+            "distribution": services.distribution(scores),
+            "colour_labels": services.COLOUR_LABELS,
+            "area_labels": AREA_LABELS,
+            "may_edit": may_edit,
+        }
+
+    # The same for every leader who may (or may not) edit the point table.
+    asked = (period.start, period.end, may_edit)
+    return page_with_body("scores/chapter.html", circle, asked, body)
 
 
 def _table_page(circle: Circle, me: Membership, form: PointTableForm, status: int = 200):

@@ -25,7 +25,7 @@ from circle.trends.forms import PeriodForm
 from circle.trends.services import MeetingAttendance, Week
 from circle.web.boundary import circle_page, ui_locale
 from circle.web.charts import Series, bar_chart, chart_legend, chart_top, trend
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.kept import page_with_body
 
 bp = Blueprint("trends", __name__)
 
@@ -117,13 +117,7 @@ def index(circle: Circle, me: Membership):
         }
 
     # The circle's weeks as everyone sees them: no reader in the key.
-    key = (circle.id, circle.data_stamp, today, count, ui_locale())
-    return page_with_body("trends/index.html", _kept_pages, key, body, circle=circle)
-
-
-#: The trends pages drawn last (``index``), in this server's memory.
-TREND_PAGES_KEPT = 32
-_kept_pages: Memo[KeptHtml] = Memo(TREND_PAGES_KEPT)
+    return page_with_body("trends/index.html", circle, (today, count), body)
 
 
 def _number(locale: str) -> Callable[[float], str]:

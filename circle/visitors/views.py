@@ -15,7 +15,6 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from circle.circles.access import roster_names
-from circle.core.memo import Memo
 from circle.core.paging import Keyset
 from circle.core.weeks import today_for
 from circle.membership import invitations
@@ -23,8 +22,8 @@ from circle.membership.forms import ActionForm
 from circle.models import Circle, Membership
 from circle.visitors import services
 from circle.visitors.forms import VisitForm, VisitorForm, visit_prefix
-from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import KEPT_UNTIL, KeptHtml, page_with_body
+from circle.web.boundary import attempt, circle_page, form_error
+from circle.web.kept import KEPT_UNTIL, page_with_body
 
 bp = Blueprint("visitors", __name__)
 
@@ -89,14 +88,9 @@ def _render(
         }
 
     fresh = form is None and failed_visit is None and action_error is None
-    key = (circle.id, circle.data_stamp, today_for(circle), ui_locale(), *asked.args().items())
-    html = page_with_body("visitors/index.html", _kept, key if fresh else None, body, circle=circle)
+    where = (today_for(circle), *asked.args().items()) if fresh else None
+    html = page_with_body("visitors/index.html", circle, where, body)
     return html, status
-
-
-#: The visitors pages drawn last (``_render``), in this server's memory.
-VISITOR_PAGES_KEPT = 32
-_kept: Memo[KeptHtml] = Memo(VISITOR_PAGES_KEPT)
 
 
 @bp.get("/circles/<int:circle_id>/visitors")

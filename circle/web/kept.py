@@ -1,5 +1,6 @@
 """A page's main part kept in this server's memory as HTML, for pages whose content a key
-names entirely (the circle's ``data_stamp``, who is looking, the day, the language, the
+names entirely: the page, the circle's ``data_stamp`` and the language always
+(``page_with_body``), and what else the page names (who is looking, the day, the
 request's arguments that change it).
 
 A part that shows what expires at a set time (an open invitation) is kept until then.
@@ -21,6 +22,8 @@ from markupsafe import Markup
 
 from circle.core.clock import utcnow
 from circle.core.memo import Memo
+from circle.models import Circle
+from circle.web.boundary import ui_locale
 from circle.web.i18n import kept_csrf_token
 
 #: Stands for the request's CSRF token in a kept part: random per process, so that it
@@ -70,18 +73,29 @@ def body_of(template: str) -> str:
     return f"{folder}/_{name.removesuffix('.html')}_body.html"
 
 
+#: The page bodies drawn last, of every page and circle, in this server's memory (a body
+#: is 5-80 KiB).
+BODIES_KEPT = 512
+_bodies: Memo[KeptHtml] = Memo(BODIES_KEPT)
+
+
 def page_with_body(
     template: str,
-    memo: Memo[KeptHtml],
-    key: Hashable | None,
+    circle: Circle,
+    asked: tuple | None,
     body: Callable[[], dict],
     **outer,
 ) -> str:
-    """The page ``template`` around its body (``body_of(template)`` rendered with the
-    context ``body()`` returns), the body kept in ``memo`` under ``key`` (None: drawn
-    afresh and not kept, as for a form sent back with errors) until the moment the context
-    names as ``KEPT_UNTIL`` (an invitation's expiry), if any; ``outer`` is what the page's
-    title needs, and ``title`` the title the context names as ``KEPT_TITLE``, if any."""
+    """The page ``template`` of ``circle`` around its body (``body_of(template)`` rendered
+    with the context ``body()`` returns).
+
+    The body is kept in memory under the template, the circle's ``data_stamp`` (every
+    write to the circle's data changes it) and the language, with ``asked``: everything
+    else the body shows (the reader where it is theirs, the day, the request's arguments).
+    ``asked`` None draws it afresh and keeps nothing (a form sent back with errors). A body
+    holds until the moment its context names as ``KEPT_UNTIL`` (an invitation's expiry),
+    if any. ``outer`` is what the page's title needs besides the circle, and ``title`` the
+    title the context names as ``KEPT_TITLE``, if any."""
 
     def draw() -> KeptHtml:
         """The body, read and rendered, its moment and its title."""
@@ -89,10 +103,14 @@ def page_with_body(
         until, title = context.pop(KEPT_UNTIL, None), context.pop(KEPT_TITLE, "")
         return KeptHtml(render_template(body_of(template), **context), until, title)
 
-    drawn = kept_html(memo, key, draw) if key is not None else draw()
+    if asked is None:
+        drawn = draw()
+    else:
+        key = (template, circle.id, circle.data_stamp, ui_locale(), *asked)
+        drawn = kept_html(_bodies, key, draw)
     if drawn.title:
         outer["title"] = drawn.title
-    return render_template(template, body=fresh(drawn.html), **outer)
+    return render_template(template, body=fresh(drawn.html), circle=circle, **outer)
 
 
 def fresh(html: str) -> Markup:

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 
 from circle.core.checks import EARLIEST
 from circle.core.formats import interval_text, skeleton_text
-from circle.core.memo import Memo
 from circle.core.money import format_money
 from circle.core.periods import Period, add_months
 from circle.core.weeks import today_for, week_start
@@ -31,7 +30,7 @@ from circle.referrals.views.common import (
 from circle.web.boundary import circle_page, ui_locale
 from circle.web.charts import Series, bar_chart
 from circle.web.i18n import format_date
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.kept import page_with_body
 
 # --- the ledger ----------------------------------------------------------------------
 
@@ -116,7 +115,7 @@ def ledger(circle: Circle, me: Membership):
         valid = False
     if not valid:
         refused = {"circle": circle, "me": me, "form": form, "periods": None}
-        page = page_with_body("referrals/ledger.html", _kept, None, lambda: refused, circle=circle)
+        page = page_with_body("referrals/ledger.html", circle, None, lambda: refused)
         return page, HTTPStatus.UNPROCESSABLE_ENTITY
     form.start.data, form.end.data, form.by.data = start, end, by
 
@@ -141,13 +140,7 @@ def ledger(circle: Circle, me: Membership):
         }
 
     # My slips in the period: under the circle's data_stamp, me, the period and the language.
-    key = (circle.id, circle.data_stamp, me.id, start, end, by, ui_locale())
-    return page_with_body("referrals/ledger.html", _kept, key, body, circle=circle)
-
-
-#: The ledgers drawn last (``ledger``), in this server's memory.
-LEDGERS_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(LEDGERS_KEPT)
+    return page_with_body("referrals/ledger.html", circle, (me.id, start, end, by), body)
 
 
 #: The most weeks or months a chart draws (more would be too thin on a phone).

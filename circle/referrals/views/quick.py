@@ -16,7 +16,7 @@ after a save, with a message and a link to the week, so the next slip follows at
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from circle.circles.access import Listed, roster_names
-from circle.core.memo import Memo
 from circle.core.money import format_money, parse_amount
 from circle.core.weeks import today_for
 from circle.models import Circle, ClosedBusiness, Membership
@@ -51,7 +50,7 @@ from circle.referrals.views.common import (
     row_error,
 )
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.kept import page_with_body
 
 
 def _others(circle: Circle, me: Membership) -> list[Listed]:
@@ -79,8 +78,7 @@ def quick_slip(circle: Circle, me: Membership):
             form.preselect(asked, receivers)
             return form
 
-        key = ("slip", circle.id, circle.data_stamp, me.id, today, ui_locale(), asked)
-        return _slip_page(circle, blank, key)
+        return _slip_page(circle, blank, (me.id, today, asked))
     receivers = _others(circle, me)
     form = QuickSlipForm(prefix=GIVE_PREFIX)
     form.set_choices(receivers, today)
@@ -110,17 +108,17 @@ def quick_slip(circle: Circle, me: Membership):
 def _slip_page(
     circle: Circle,
     form: Callable[[], QuickSlipForm],
-    key: Hashable | None = None,
+    asked: tuple | None = None,
     status: int = HTTPStatus.OK,
 ):
     """The quick slip page with the form ``form()`` makes (as sent, when it was); a blank
-    form's body kept in memory under ``key`` (``circle.web.kept``)."""
+    form's body kept in memory with ``asked`` (``circle.web.kept``: me, the day, the
+    receiver asked for; the circle's data_stamp holds my last choices and the members)."""
     page = page_with_body(
         "referrals/quick_slip.html",
-        _kept,
-        key,
+        circle,
+        asked,
         lambda: {"circle": circle, "form": form(), "max_rows": MAX_ROWS},
-        circle=circle,
     )
     return page, status
 
@@ -151,8 +149,7 @@ def quick_thanks(circle: Circle, me: Membership):
             form.kind.data = last_business_kind(circle, me)
             return form
 
-        key = ("thanks", circle.id, circle.data_stamp, me.id, today, ui_locale())
-        return _thank_page(circle, blank, key)
+        return _thank_page(circle, blank, (me.id, today))
     linkable, givers = choices()
     form = QuickThankForm(prefix=THANK_PREFIX)
     form.set_choices(givers, linkable, today)
@@ -182,23 +179,15 @@ def quick_thanks(circle: Circle, me: Membership):
 def _thank_page(
     circle: Circle,
     form: Callable[[], QuickThankForm],
-    key: Hashable | None = None,
+    asked: tuple | None = None,
     status: int = HTTPStatus.OK,
 ):
     """The quick thank-you page with the form ``form()`` makes (as sent, when it was); a
-    blank form's body kept in memory under ``key`` (``circle.web.kept``)."""
+    blank form's body kept in memory with ``asked`` (``circle.web.kept``: me, the day)."""
     page = page_with_body(
         "referrals/quick_thanks.html",
-        _kept,
-        key,
+        circle,
+        asked,
         lambda: {"circle": circle, "form": form()},
-        circle=circle,
     )
     return page, status
-
-
-#: The quick pages drawn last, in this server's memory: under the circle's
-#: ``data_stamp`` (my last choices, the members, my referrals to link), me, the day (the
-#: form's default day), the language and the receiver asked for.
-QUICK_PAGES_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(QUICK_PAGES_KEPT)

@@ -13,7 +13,6 @@ from flask_babel import ngettext
 from circle.circles.access import Listed, roster_names
 from circle.core.checks import EARLIEST
 from circle.core.formats import interval_text
-from circle.core.memo import Memo
 from circle.core.money import format_money, parse_amount
 from circle.core.weeks import today_for, week_start
 from circle.models import Circle, ClosedBusiness, Membership
@@ -40,7 +39,7 @@ from circle.referrals.views.common import (
     week_url,
 )
 from circle.web.boundary import attempt, circle_page, form_error, ui_locale
-from circle.web.kept import KeptHtml, page_with_body
+from circle.web.kept import page_with_body
 
 # --- forms with their choices --------------------------------------------------------
 
@@ -103,11 +102,6 @@ def _preselect_receiver(form: GiveReferralsForm, raw: str | None) -> None:
         row.receiver_id.data = int(raw)
 
 
-#: The week pages drawn last (``_week_page``), in this server's memory.
-WEEKS_KEPT = 128
-_kept: Memo[KeptHtml] = Memo(WEEKS_KEPT)
-
-
 def _week_page(
     circle: Circle,
     me: Membership,
@@ -133,12 +127,8 @@ def _week_page(
         return _week_body(circle, me, start, today, asked_receiver, give_form, thank_form)
 
     fresh = give_form is None and thank_form is None
-    key = (
-        (circle.id, circle.data_stamp, me.id, start, today, ui_locale(), asked_receiver)
-        if fresh
-        else None
-    )
-    page = page_with_body("referrals/week.html", _kept, key, body, circle=circle, title=title)
+    asked = (me.id, start, today, asked_receiver) if fresh else None
+    page = page_with_body("referrals/week.html", circle, asked, body, title=title)
     return page, status
 
 
